@@ -1,0 +1,317 @@
+"""The headless ``leadgen`` command, over the same pipeline as the window.
+
+Exit codes: 0 completed, 1 failed (the job started and failed), 2 bad usage
+or input (nothing started), 130 cancelled (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn, TextIO
+
+from leadgen_desktop import __version__
+from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv
+from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.db.database import StorageError
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.domain import (
+    MAX_RESULTS_RANGE,
+    PROVIDERS,
+    CampaignConfig,
+    CancelToken,
+    JobFinished,
+    JobStatus,
+    PipelineEvent,
+    ProgressEvent,
+)
+from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
+from leadgen_desktop.wiring import build_providers, demo_requested, open_repository
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit code 2, nothing started."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"leadgen: error: {message}\n(see 'leadgen {self._sub_hint()}--help')\n")
+
+    def _sub_hint(self) -> str:
+        parts = self.prog.split()[1:]
+        return " ".join(parts) + " " if parts else ""
+
+
+def _int_in(low: int, high: int, name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be between {low} and {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--budget must be an amount in USD, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"--budget must be zero or more, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``leadgen`` (subcommands run, campaigns, export, keys)."""
+    parser = _Parser(prog="leadgen", description="Find local-business leads with verified emails.")
+    parser.add_argument("--version", action="version", version=f"leadgen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a campaign")
+    run.add_argument("--business-type", required=True, help='e.g. "dentist"')
+    run.add_argument("--location", required=True, help='e.g. "Austin, TX"')
+    run.add_argument("--keywords", default="")
+    run.add_argument("--max-results", type=_int_in(*MAX_RESULTS_RANGE, "--max-results"), default=20)
+    run.add_argument("--min-score", type=_int_in(0, 100, "--min-score"), default=50)
+    run.add_argument("--budget", type=_budget, default=None, help="USD ceiling for paid calls")
+    run.add_argument("--no-verify", action="store_true", help="do not verify found emails")
+    run.add_argument("--demo", action="store_true", help="use offline demo data (costs nothing)")
+    run.add_argument("--output", type=Path, default=None, help="write the leads to this CSV file")
+    run.add_argument("--db", default=None, help="database file (default: LEADGEN_DB or the data folder)")
+    run.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+    campaigns = sub.add_parser("campaigns", help="list campaigns, newest first")
+    campaigns.add_argument("--db", default=None)
+    campaigns.add_argument("--json", action="store_true")
+
+    export = sub.add_parser("export", help="export a campaign's leads to CSV")
+    export.add_argument("campaign_id")
+    export.add_argument("--output", type=Path, required=True)
+    export.add_argument("--db", default=None)
+
+    keys = sub.add_parser("keys", help="manage API keys in the OS keychain")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    keys_sub.add_parser("status", help="which providers have a key, and where it comes from")
+    for name, text in (("set", "store a key (read without echo, or from stdin)"), ("delete", "remove a key")):
+        action = keys_sub.add_parser(name, help=text)
+        action.add_argument("provider", choices=PROVIDERS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``leadgen`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "campaigns":
+            return _cmd_campaigns(args)
+        if args.command == "export":
+            return _cmd_export(args)
+        return _cmd_keys(args)
+    except (UsageError, StorageError, ExportError) as exc:
+        print(f"leadgen: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("leadgen: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    demo = demo_requested(args.demo)
+    config = CampaignConfig(
+        business_type=args.business_type,
+        location=args.location,
+        keywords=args.keywords,
+        max_results=args.max_results,
+        min_score=args.min_score,
+        budget=args.budget,
+        verify=not args.no_verify,
+        demo=demo,
+        output=str(args.output.expanduser().resolve()) if args.output else None,
+    ).normalized()
+    errors = config.validate()
+    if errors:
+        raise UsageError("; ".join(f"--{e.field.replace('_', '-')}: {e.message}" for e in errors))
+    if args.output is not None:
+        problem = check_output_path(args.output)
+        if problem:
+            raise UsageError(f"--output: {problem}")
+    keys = ApiKeyStore().all_keys()
+    if not demo and not keys.get("google_places"):
+        raise UsageError(
+            "no Google Places API key. Store one with 'leadgen keys set google_places', set "
+            f"{ENV_VARS['google_places']}, or try the offline demo with --demo."
+        )
+    repo = open_repository(args.db)
+    pipeline = Pipeline(repo, build_providers(demo, keys))
+    _campaign_id, job_id = pipeline.start(config)
+    finished = _run_with_ctrl_c(pipeline, job_id, _Progress(sys.stderr, quiet=False))
+    return _report(finished, args.json)
+
+
+def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, progress: _Progress) -> JobFinished:
+    token = CancelToken()
+
+    def on_sigint(_signum: int, _frame: FrameType | None) -> None:
+        token.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        return pipeline.run(job_id, token, progress)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        progress.close()
+
+
+def _report(finished: JobFinished, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(summary_json(finished)))
+    _print_human_summary(finished, sys.stderr if as_json else sys.stdout)
+    return {
+        JobStatus.COMPLETED: EXIT_OK,
+        JobStatus.CANCELLED: EXIT_CANCELLED,
+    }.get(finished.status, EXIT_FAILED)
+
+
+def summary_json(finished: JobFinished) -> dict[str, object]:
+    """The binding ``--json`` summary object."""
+    return {
+        "job_id": finished.job_id,
+        "campaign_id": finished.campaign_id,
+        "status": finished.status.value,
+        "stop_reason": finished.stop_reason,
+        "error": finished.error,
+        "output": finished.output,
+        "metrics": finished.metrics.to_dict(),
+        "notices": list(finished.notices),
+    }
+
+
+def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
+    m = finished.metrics
+    lines = [
+        f"Job {finished.job_id} (campaign {finished.campaign_id}): {finished.status.value}",
+        f"  businesses found {m.businesses_found}, qualified {m.qualified_leads}, "
+        f"enriched {m.leads_enriched}, emails found {m.emails_found}, verified {m.emails_verified}",
+        f"  average confidence {m.avg_confidence:.1f}, total cost ${m.total_cost:.4f}",
+    ]
+    if finished.output:
+        lines.append(f"  CSV written to {finished.output}")
+    if finished.error:
+        lines.append(f"  error: {finished.error}")
+    lines.extend(f"  note: {notice}" for notice in finished.notices)
+    print("\n".join(lines), file=stream)
+
+
+class _Progress:
+    """Human progress on stderr: one rewritten line on a terminal, stage lines otherwise."""
+
+    def __init__(self, stream: TextIO, quiet: bool) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.tty = stream.isatty()
+        self.last_stage: str | None = None
+        self.last_draw = 0.0
+
+    def __call__(self, event: PipelineEvent) -> None:
+        if self.quiet or not isinstance(event, ProgressEvent):
+            return
+        stage_changed = event.stage.value != self.last_stage
+        now = time.monotonic()
+        if self.tty:
+            if stage_changed or now - self.last_draw >= 0.1:
+                text = f"[{event.progress:3d}%] {event.stage.label}: {event.message}"
+                self.stream.write("\r\x1b[2K" + text[:120])
+                self.stream.flush()
+                self.last_draw = now
+        elif stage_changed:
+            self.stream.write(f"[{event.progress:3d}%] {event.stage.label}\n")
+        self.last_stage = event.stage.value
+
+    def close(self) -> None:
+        if self.tty and self.last_stage is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _cmd_campaigns(args: argparse.Namespace) -> int:
+    repo = open_repository(args.db)
+    summaries = repo.list_campaigns()
+    if args.json:
+        print(json.dumps([s.to_json() for s in summaries]))
+        return EXIT_OK
+    if not summaries:
+        print("No campaigns yet. Try: leadgen run --demo --business-type dentist --location 'Austin, TX'")
+        return EXIT_OK
+    for s in summaries:
+        demo = " [demo]" if s.demo else ""
+        print(
+            f"{s.campaign_id}  job {s.job_id}  {s.status:<10} {s.leads:>5} leads  ${s.total_cost:.4f}  "
+            f"{s.created_at:%Y-%m-%d %H:%M}  {s.business_type} in {s.location}{demo}"
+        )
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    problem = check_output_path(args.output)
+    if problem:
+        raise UsageError(f"--output: {problem}")
+    repo: Repository = open_repository(args.db)
+    job = repo.latest_job_for_campaign(args.campaign_id)
+    if job is None:
+        raise UsageError(
+            f"no campaign {args.campaign_id!r} in {repo.path}; list them with 'leadgen campaigns'."
+        )
+    count = export_job_csv(repo, job.job_id, args.output)
+    print(f"Wrote {count} leads to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_keys(args: argparse.Namespace) -> int:
+    store = ApiKeyStore()
+    if args.keys_command == "status":
+        if not store.backend_available():
+            print("No usable OS keychain here; use the LEADGEN_*_KEY environment variables.")
+        for provider in PROVIDERS:
+            status = store.status(provider)
+            print(f"{provider:<14} {PROVIDER_NAMES[provider]:<14} {status.source.value}")
+        return EXIT_OK
+    provider = args.provider
+    if args.keys_command == "delete":
+        removed = store.delete(provider)
+        print(f"{PROVIDER_NAMES[provider]} key {'removed' if removed else 'was not stored'}.")
+        return EXIT_OK
+    if not store.backend_available():
+        raise UsageError(
+            f"no usable OS keychain on this machine; set {ENV_VARS[provider]} in the environment instead."
+        )
+    if sys.stdin.isatty():
+        import getpass
+
+        key = getpass.getpass(f"{PROVIDER_NAMES[provider]} API key (input hidden): ")
+    else:
+        key = sys.stdin.readline()
+    try:
+        source = store.set(provider, key)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{PROVIDER_NAMES[provider]} key stored ({source.value}).")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

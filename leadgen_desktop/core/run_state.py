@@ -1,0 +1,65 @@
+"""Mutable counters of one run, turned into immutable :class:`Metrics` snapshots."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from leadgen_desktop.domain import PROVIDERS, ApiCall, EmailStatus, Lead, Metrics, PriceTable
+
+
+@dataclass
+class RunState:
+    """Counters owned by the pipeline's thread; never shared across threads."""
+
+    prices: PriceTable
+    businesses_found: int = 0
+    qualified_leads: int = 0
+    leads_enriched: int = 0
+    emails_found: int = 0
+    emails_verified: int = 0
+    scores: list[int] = field(default_factory=list)
+    call_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROVIDERS, 0))
+    call_costs: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PROVIDERS})
+    notices: list[str] = field(default_factory=list)
+
+    def add_calls(self, calls: Iterable[ApiCall]) -> float:
+        """Count ``calls`` and their cost; return the cost they added."""
+        added: list[float] = []
+        for call in calls:
+            cost = self.prices.cost_of(call)
+            if not call.cached:
+                self.call_counts[call.provider] = self.call_counts.get(call.provider, 0) + 1
+            self.call_costs.setdefault(call.provider, []).append(cost)
+            added.append(cost)
+        return math.fsum(added)
+
+    def add_lead(self, lead: Lead) -> None:
+        """Count a stored lead in the email and confidence metrics."""
+        self.leads_enriched += 1
+        self.scores.append(lead.score)
+        if lead.email:
+            self.emails_found += 1
+        if lead.email_status is EmailStatus.VALID:
+            self.emails_verified += 1
+
+    def notice(self, text: str) -> None:
+        """Add a user-facing note once (summary, window, job record)."""
+        if text not in self.notices:
+            self.notices.append(text)
+
+    def snapshot(self) -> Metrics:
+        """An immutable copy of the counters."""
+        by_provider = {p: math.fsum(self.call_costs.get(p, [])) for p in PROVIDERS}
+        return Metrics(
+            businesses_found=self.businesses_found,
+            qualified_leads=self.qualified_leads,
+            leads_enriched=self.leads_enriched,
+            emails_found=self.emails_found,
+            emails_verified=self.emails_verified,
+            avg_confidence=round(sum(self.scores) / len(self.scores), 2) if self.scores else 0.0,
+            total_cost=sum(by_provider[p] for p in PROVIDERS),
+            api_calls={p: self.call_counts.get(p, 0) for p in PROVIDERS},
+            cost_by_provider=by_provider,
+        )

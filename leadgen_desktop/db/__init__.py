@@ -1,0 +1,1 @@
+"""SQLite storage: connection, tables, migrations and the repository (the only SQL)."""

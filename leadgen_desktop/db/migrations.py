@@ -1,0 +1,48 @@
+"""Forward migrations, frozen as SQL so that later table changes never rewrite history.
+
+``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``. Each
+runs inside one IMMEDIATE transaction together with the ``user_version`` bump.
+A new version appends a step here (explicit ``ALTER``/``CREATE`` statements)
+and changes ``tables.py`` to match; old steps are never edited.
+"""
+
+from __future__ import annotations
+
+V1 = """
+CREATE TABLE "campaigns" ("id" VARCHAR(32) NOT NULL PRIMARY KEY, "business_type" TEXT NOT NULL,
+  "location" TEXT NOT NULL, "keywords" TEXT NOT NULL, "demo" INTEGER NOT NULL, "created_at" DATETIME NOT NULL);
+CREATE INDEX "campaigns_created_at" ON "campaigns" ("created_at");
+CREATE TABLE "discovery_jobs" ("id" VARCHAR(32) NOT NULL PRIMARY KEY, "campaign_id" VARCHAR(32) NOT NULL,
+  "status" VARCHAR(16) NOT NULL, "progress" INTEGER NOT NULL, "current_stage" VARCHAR(16), "config" TEXT NOT NULL,
+  "metrics" TEXT NOT NULL, "notices" TEXT NOT NULL, "error" TEXT, "stop_reason" VARCHAR(32),
+  "created_at" DATETIME NOT NULL, "started_at" DATETIME, "completed_at" DATETIME, "updated_at" DATETIME NOT NULL,
+  FOREIGN KEY ("campaign_id") REFERENCES "campaigns" ("id") ON DELETE CASCADE);
+CREATE INDEX "discovery_jobs_campaign_id" ON "discovery_jobs" ("campaign_id");
+CREATE INDEX "discovery_jobs_status" ON "discovery_jobs" ("status");
+CREATE TABLE "leads" ("id" INTEGER NOT NULL PRIMARY KEY, "job_id" VARCHAR(32) NOT NULL,
+  "campaign_id" VARCHAR(32) NOT NULL, "rank" INTEGER NOT NULL, "place_id" TEXT NOT NULL,
+  "business_name" TEXT NOT NULL, "address" TEXT, "phone" TEXT, "website" TEXT, "rating" REAL,
+  "review_count" INTEGER, "business_status" VARCHAR(32) NOT NULL, "types" TEXT NOT NULL, "latitude" REAL,
+  "longitude" REAL, "maps_url" TEXT, "email" TEXT, "email_status" VARCHAR(16) NOT NULL,
+  "email_reason" VARCHAR(32), "email_source" TEXT, "confidence_score" INTEGER NOT NULL,
+  "score_components" TEXT NOT NULL, "candidates" TEXT NOT NULL, "verification_flags" TEXT NOT NULL,
+  "provenance" TEXT NOT NULL, "cost" REAL NOT NULL, "error" TEXT, "created_at" DATETIME NOT NULL,
+  FOREIGN KEY ("job_id") REFERENCES "discovery_jobs" ("id") ON DELETE CASCADE,
+  FOREIGN KEY ("campaign_id") REFERENCES "campaigns" ("id") ON DELETE CASCADE);
+CREATE INDEX "leads_job_id" ON "leads" ("job_id");
+CREATE INDEX "leads_campaign_id" ON "leads" ("campaign_id");
+CREATE UNIQUE INDEX "leads_job_id_place_id" ON "leads" ("job_id", "place_id");
+CREATE TABLE "api_calls" ("id" INTEGER NOT NULL PRIMARY KEY, "job_id" VARCHAR(32), "provider" VARCHAR(32) NOT NULL,
+  "endpoint" TEXT NOT NULL, "http_status" INTEGER, "outcome" VARCHAR(32) NOT NULL, "sku" VARCHAR(64) NOT NULL,
+  "units" REAL NOT NULL, "cost" REAL NOT NULL, "duration_ms" REAL NOT NULL, "cached" INTEGER NOT NULL,
+  "created_at" DATETIME NOT NULL, FOREIGN KEY ("job_id") REFERENCES "discovery_jobs" ("id") ON DELETE SET NULL);
+CREATE INDEX "api_calls_job_id" ON "api_calls" ("job_id");
+CREATE INDEX "api_calls_provider" ON "api_calls" ("provider");
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1,)
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration script into single statements."""
+    return [part.strip() for part in script.split(";") if part.strip()]

@@ -1,0 +1,1 @@
+"""HTTP layer and providers (live and demo) implementing the domain protocols."""

@@ -1,0 +1,1 @@
+"""Provider implementations: Google Places, Hunter.io, NeverBounce and the offline demo."""

@@ -1,0 +1,40 @@
+"""Composition shared by the window and the command line: database, keys, providers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from leadgen_desktop.db.database import open_database
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.domain import Providers
+from leadgen_desktop.paths import default_db_path
+
+DEMO_ENV = "LEADGEN_DEMO"
+
+
+def demo_requested(flag: bool = False) -> bool:
+    """True when ``--demo`` was given or ``LEADGEN_DEMO`` is set to a true value."""
+    return flag or os.environ.get(DEMO_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def open_repository(db: str | os.PathLike[str] | None = None) -> Repository:
+    """Open (creating or migrating) the database and return its repository.
+
+    Raises:
+        StorageError: the database cannot be used; the message says why.
+    """
+    path: Path = default_db_path(db)
+    return Repository(open_database(path))
+
+
+def build_providers(demo: bool, keys: Mapping[str, str | None]) -> Providers:
+    """Demo providers, or live ones for the keys present (Google's key is required)."""
+    if demo:
+        from leadgen_desktop.net.providers.demo import build_demo_providers
+
+        return build_demo_providers()
+    from leadgen_desktop.net.providers.live import build_live_providers
+
+    return build_live_providers(keys)

@@ -1,0 +1,168 @@
+"""Repository and database: migrations, writes in one transaction, reads, bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from leadgen_desktop.db.database import SCHEMA_VERSION, StorageError, open_database
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.domain import (
+    ApiCall,
+    Business,
+    CampaignConfig,
+    EmailStatus,
+    JobStatus,
+    Lead,
+    Metrics,
+    PriceTable,
+    ScoreComponent,
+    Stage,
+)
+
+
+def make_repo(tmp_path: Path) -> Repository:
+    return Repository(open_database(tmp_path / "t.db"))
+
+
+def a_lead(place_id: str = "p1", rank: int = 1, score: int = 80) -> Lead:
+    return Lead(
+        business=Business(
+            place_id=place_id, name=f"Biz {place_id}", address="1 Main St", website="https://b.com"
+        ),
+        score=score,
+        components=(ScoreComponent("website", 20, 20, "has a website"),),
+        email="info@b.com",
+        email_status=EmailStatus.VALID,
+        rank=rank,
+    )
+
+
+CALL = ApiCall("hunter", "/v2/domain-search", 200, "ok", "hunter_credit", 1, 12.5)
+
+
+def test_schema_version_pragmas_and_wal(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    conn = sqlite3.connect(tmp_path / "t.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"campaigns", "discovery_jobs", "leads", "api_calls"} <= tables
+    assert repo.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_reopening_keeps_data(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    campaign_id, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    repo.db.close()
+    again = make_repo(tmp_path)
+    job = again.get_job(job_id)
+    assert job is not None
+    assert job.campaign_id == campaign_id
+    assert job.status is JobStatus.PROCESSING
+    assert job.config.business_type == "dentist"
+
+
+def test_store_lead_with_calls_and_progress_is_one_transaction(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    _, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    metrics = Metrics(leads_enriched=1)
+    lead_id = repo.store_lead(job_id, a_lead(), [CALL], PriceTable(), (Stage.ENRICHING, 70, metrics))
+    assert lead_id > 0
+    job = repo.get_job(job_id)
+    assert job is not None
+    assert (job.stage, job.progress, job.metrics.leads_enriched) == (Stage.ENRICHING, 70, 1)
+    calls, costs = repo.call_totals(job_id)
+    assert calls["hunter"] == 1
+    assert costs["hunter"] == pytest.approx(0.0245)
+    # A duplicate place in the same job violates the unique index: nothing of it is kept.
+    with pytest.raises(StorageError):
+        repo.store_lead(job_id, a_lead(), [CALL], PriceTable(), (Stage.ENRICHING, 90, metrics))
+    assert repo.count_leads(job_id) == 1
+    assert repo.call_totals(job_id)[0]["hunter"] == 1
+    job = repo.get_job(job_id)
+    assert job is not None
+    assert job.progress == 70
+
+
+def test_iter_leads_streams_in_rank_order(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    _, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    for rank in (3, 1, 2, 5, 4):
+        repo.store_lead(job_id, a_lead(f"p{rank}", rank))
+    ranks = [lead.rank for lead in repo.iter_leads(job_id, batch=2)]
+    assert ranks == [1, 2, 3, 4, 5]
+    assert [lead.rank for lead in repo.leads_since(job_id, 0)] == [3, 1, 2, 5, 4]
+
+
+def test_list_campaigns_newest_first_with_counts(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    first, job1 = repo.create_job(CampaignConfig("dentist", "Austin, TX", demo=True))
+    second, job2 = repo.create_job(CampaignConfig("plumber", "Leeds"))
+    repo.store_lead(job1, a_lead("a"))
+    repo.store_lead(job1, a_lead("b", 2))
+    repo.finish_job(job1, JobStatus.COMPLETED, Metrics(total_cost=0.5))
+    summaries = repo.list_campaigns()
+    assert [s.campaign_id for s in summaries] == [second, first]
+    by_id = {s.campaign_id: s for s in summaries}
+    assert by_id[first].leads == 2
+    assert by_id[first].status == "completed"
+    assert by_id[first].total_cost == 0.5
+    assert by_id[first].demo
+    assert by_id[second].job_id == job2
+    assert set(summaries[0].to_json()) == {
+        "campaign_id",
+        "job_id",
+        "business_type",
+        "location",
+        "status",
+        "created_at",
+        "leads",
+        "total_cost",
+    }
+
+
+def test_finish_job_records_final_state(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    _, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    repo.finish_job(
+        job_id, JobStatus.FAILED, Metrics(), error="Google Places rejected the key", notices=["n"]
+    )
+    job = repo.get_job(job_id)
+    assert job is not None
+    assert job.status is JobStatus.FAILED
+    assert job.error == "Google Places rejected the key"
+    assert job.notices == ("n",)
+    assert job.completed_at is not None
+
+
+def test_not_a_database_is_refused_untouched(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    content = b"these are my notes, not a database\n" * 100
+    bogus.write_bytes(content)
+    with pytest.raises(StorageError, match="not a leadgen-desktop database"):
+        open_database(bogus)
+    assert bogus.read_bytes() == content
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StorageError, match="newer version"):
+        open_database(path)
+
+
+def test_folder_path_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="is a folder"):
+        open_database(tmp_path)
+
+
+def test_missing_parent_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="Cannot create the folder"):
+        open_database(blocker / "sub" / "t.db")
