@@ -541,6 +541,10 @@ class QuotaExhausted(ProviderError):
     """The provider's plan is used up: stop calling it for the rest of the run."""
 
 
+class NetworkUnavailable(ProviderError):
+    """The provider could not be reached after every retry: the run stops, resumable."""
+
+
 @dataclass(frozen=True, slots=True)
 class DiscoveryPage:
     """One page of discovery results, with the calls it took."""
@@ -581,6 +585,7 @@ class Discovery(Protocol):
 
     provider: str
     max_results_per_query: int
+    billing_sku: str  # SKU of one page request: its price is reserved against a budget
 
     def search(self, config: CampaignConfig, page_token: str | None, cancel: CancelToken) -> DiscoveryPage:
         """Return one page; ``next_page_token`` is None on the last page."""
@@ -591,6 +596,7 @@ class EmailFinder(Protocol):
     """Finds email addresses for a registrable domain."""
 
     provider: str
+    billing_sku: str  # SKU of one search at its most expensive (reserved against a budget)
 
     def find(self, domain: str, cancel: CancelToken) -> DomainSearch:
         """Search one domain; raise ProviderError subclasses on failure."""
@@ -601,6 +607,7 @@ class EmailVerifier(Protocol):
     """Verifies one email address."""
 
     provider: str
+    billing_sku: str  # SKU of one verification (reserved against a budget)
 
     def verify(self, email: str, cancel: CancelToken) -> Verification:
         """Verify one address; raise ProviderError subclasses on failure."""

@@ -1,37 +1,55 @@
 """The campaign pipeline: discover → score → enrich (find + verify) → store.
 
-``Pipeline.run`` drives one job from start to finish on the calling thread.
-It persists the job's stage, progress and metrics as it goes, stores every
-lead the moment it is final (with the API calls it took, in one transaction),
-reports plain immutable events through a callback, honours a cancel token
-between items, and never lets an exception escape: every failure ends as a
-``failed`` (or ``cancelled``) job with a readable message.
+``Pipeline.run`` drives one job to a final state on the calling thread (the
+only thread that writes to the database). It is resumable from any point:
+
+* discovery stores each page's businesses, its API calls and the next page
+  token in one transaction, so a resumed job re-reads them instead of paying
+  again;
+* qualified businesses (score ≥ the minimum) are taken in discovery order up
+  to ``max_results`` and enriched while later pages are still being fetched;
+  a business is never enriched and then dropped, so no paid lookup is wasted;
+* every paid lookup lands in the shared cache with its calls the moment it
+  answers, and every lead is stored the moment it is final, with the job's
+  stage, progress and metrics in the same transaction;
+* a job holds a lease (owner + heartbeat) so two processes never run it at once.
+
+It reports plain immutable events through a callback, honours a cancel token
+(also inside provider waits), keeps spend under the budget by reserving each
+call's worst-case price first, and never lets an exception escape: every
+failure ends as a ``failed`` (or ``cancelled``) job with a readable message.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import replace
 from pathlib import Path
 
+from leadgen_desktop.core.budget import Budget
 from leadgen_desktop.core.dedupe import Deduper
-from leadgen_desktop.core.enrichment import Enricher
+from leadgen_desktop.core.enrich_scheduler import EnrichScheduler
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.run_state import RunState
-from leadgen_desktop.core.scoring import score_business, select_leads
+from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.database import StorageError
 from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.resume_queries import process_owner
 from leadgen_desktop.domain import (
+    ApiCall,
     Business,
     BusinessStatus,
     CampaignConfig,
     Cancelled,
     CancelToken,
+    DiscoveryPage,
     EventCallback,
     JobFinished,
     JobStatus,
     Lead,
     LeadStored,
+    NetworkUnavailable,
     PriceTable,
     ProgressEvent,
     ProviderAuthError,
@@ -42,30 +60,67 @@ from leadgen_desktop.domain import (
 
 log = logging.getLogger(__name__)
 
+DEFAULT_CACHE_TTL = dt.timedelta(days=30)
+
 
 class JobNotFound(LookupError):
     """The job id does not exist in this database."""
 
 
+class JobBusy(RuntimeError):
+    """Another live process holds the job's lease."""
+
+
+class _BudgetStop(Exception):
+    """Discovery could not afford its next page."""
+
+
 class Pipeline:
     """Runs campaigns with the given providers against one repository."""
 
-    def __init__(self, repo: Repository, providers: Providers, prices: PriceTable | None = None) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        providers: Providers,
+        prices: PriceTable | None = None,
+        *,
+        cache_ttl: dt.timedelta = DEFAULT_CACHE_TTL,
+        concurrency: int = 12,
+        owner: str | None = None,
+    ) -> None:
         self.repo = repo
         self.providers = providers
         self.prices = prices or PriceTable()
+        self.cache_ttl = cache_ttl
+        self.concurrency = concurrency
+        self.owner = owner or process_owner()
 
     def start(self, config: CampaignConfig) -> tuple[str, str]:
         """Create the campaign and its ``processing`` job; return (campaign_id, job_id)."""
         return self.repo.create_job(replace(config, demo=config.demo or self.providers.demo))
 
     def run(self, job_id: str, cancel: CancelToken, on_event: EventCallback) -> JobFinished:
-        """Run job ``job_id`` to a final state; the last event is a :class:`JobFinished`."""
+        """Run (or resume) job ``job_id`` to a final state; the last event is a :class:`JobFinished`.
+
+        Raises:
+            JobNotFound: no such job.
+            JobBusy: another live process is running it.
+        """
         job = self.repo.get_job(job_id)
         if job is None:
             raise JobNotFound(job_id)
-        run = _Run(self, job_id, job.campaign_id, job.config, cancel, on_event)
-        finished = run.execute()
+        if not self.repo.acquire_lease(job_id, self.owner):
+            raise JobBusy(
+                f"Job {job_id} is being run by another process ({self.repo.lease_holder(job_id)}); "
+                "wait for it to finish or stop that process first."
+            )
+        try:
+            finished = _Run(self, job_id, job.campaign_id, job.config, cancel, on_event).execute()
+        finally:
+            try:
+                self.repo.release_lease(job_id, self.owner)
+            except StorageError:
+                log.warning("Could not release the lease of job %s", job_id)
         on_event(finished)
         return finished
 
@@ -82,29 +137,55 @@ class _Run:
         cancel: CancelToken,
         on_event: EventCallback,
     ) -> None:
+        self.pipeline = pipeline
         self.repo = pipeline.repo
         self.providers = pipeline.providers
         self.prices = pipeline.prices
-        self.job_id = job_id
-        self.campaign_id = campaign_id
-        self.config = config
-        self.cancel = cancel
-        self.on_event = on_event
-        self.state = RunState(prices=self.prices)
+        self.job_id, self.campaign_id, self.config = job_id, campaign_id, config
+        self.cancel, self.on_event = cancel, on_event
+        self.state = RunState.rebuild(self.prices, self.repo, job_id)
+        self.budget = Budget(config.budget)
+        self.budget.add_spent(self.state.snapshot().total_cost)
         self.stage = Stage.DISCOVERING
         self.progress = 0
+        self.selected: list[Business] = []
+        self.stored = self.repo.stored_place_ids(job_id)
+        self.finished_leads = len(self.stored)
+        self.seen_elsewhere: set[str] = set()
+        self.scheduler = EnrichScheduler(
+            repo=self.repo,
+            job_id=job_id,
+            providers=self.providers,
+            prices=self.prices,
+            verify=config.verify,
+            state=self.state,
+            budget=self.budget,
+            cancel=cancel,
+            on_final=self._store_lead,
+            cache_ttl=pipeline.cache_ttl,
+            concurrency=pipeline.concurrency,
+            heartbeat=self._heartbeat,
+        )
 
-    # -- orchestration -------------------------------------------------------
+    # -- orchestration -------------------------------------------------------------
 
     def execute(self) -> JobFinished:
         try:
-            businesses = self._discover()
-            leads = self._score(businesses)
-            self._enrich(leads)
-            output = self._store()
-            return self._finish(JobStatus.COMPLETED, output=output)
+            self._discover()
+            self._score()
+            self._enrich()
+            if self.budget.exhausted:
+                return self._budget_finish()
+            return self._finish(JobStatus.COMPLETED, output=self._store())
         except Cancelled:
             return self._finish(JobStatus.CANCELLED, error="Cancelled by the user.")
+        except NetworkUnavailable as exc:
+            self._log_calls_quietly(exc)
+            return self._finish(
+                JobStatus.FAILED,
+                error=f"The network was unreachable ({exc.message}). Everything paid for is kept; "
+                f"resume with: leadgen resume {self.job_id}",
+            )
         except ProviderAuthError as exc:
             self._log_calls_quietly(exc)
             return self._finish(JobStatus.FAILED, error=exc.message)
@@ -116,6 +197,8 @@ class _Run:
         except Exception as exc:
             log.exception("Unexpected error in job %s", self.job_id)
             return self._finish(JobStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
+        finally:
+            self.scheduler.close()
 
     def _emit_progress(
         self, stage: Stage, fraction: float, message: str, done: int = 0, total: int = 0
@@ -123,118 +206,166 @@ class _Run:
         self.stage = stage
         self.progress = max(self.progress, stage.progress_at(fraction))
         self.on_event(
-            ProgressEvent(
-                job_id=self.job_id,
-                stage=stage,
-                progress=self.progress,
-                message=message,
-                metrics=self.state.snapshot(),
-                done=done,
-                total=total,
-            )
+            ProgressEvent(self.job_id, stage, self.progress, message, self.state.snapshot(), done, total)
         )
 
-    # -- stages ----------------------------------------------------------------
+    def _heartbeat(self) -> None:
+        self.repo.heartbeat(self.job_id, self.pipeline.owner)
 
-    def _discover(self) -> list[Business]:
+    # -- discovery (with overlapping enrichment) --------------------------------------
+
+    def _discover(self) -> None:
         discovery = self.providers.discovery
         wanted = self.config.max_results
+        checkpoint = self.repo.discovery_checkpoint(self.job_id)
         deduper = Deduper()
         found: list[Business] = []
-        qualified = 0
-        token: str | None = None
-        pages = 0
-        self._emit_progress(Stage.DISCOVERING, 0.0, f"Searching for {self.config.text_query}")
-        while True:
+        for business in checkpoint.businesses:
+            deduper.add(business)
+            found.append(business)
+        self.state.businesses_found = len(found)
+        self._start_enrichment(self._select(found))
+        token, pages, done = checkpoint.next_page_token, checkpoint.pages, checkpoint.done
+        if pages and not token:
+            done = True
+        self._emit_progress(
+            Stage.DISCOVERING, len(self.selected) / wanted, f"Searching for {self.config.text_query}"
+        )
+        while not done and len(self.selected) < wanted and len(found) < discovery.max_results_per_query:
             self.cancel.raise_if_cancelled()
             try:
-                page = discovery.search(self.config, token, self.cancel)
-            except ProviderAuthError:
-                raise
+                page, ticket = self._fetch_page(token)
+            except _BudgetStop:
+                break
             except ProviderError as exc:
-                if not found:
+                if isinstance(exc, ProviderAuthError | NetworkUnavailable) or not found:
                     raise
                 self._log_calls_quietly(exc)
                 self.state.notice(f"Discovery stopped early after {pages} page(s): {exc.message}")
                 break
             pages += 1
-            self.state.add_calls(page.calls)
-            for business in page.businesses:
-                if business.business_status is BusinessStatus.CLOSED_PERMANENTLY:
-                    continue
-                if deduper.add(business):
-                    found.append(business)
-                    if score_business(business)[0] >= self.config.min_score:
-                        qualified += 1
+            self.budget.settle(ticket, self.state.add_calls(page.calls))
+            fresh = [
+                b
+                for b in page.businesses
+                if b.business_status is not BusinessStatus.CLOSED_PERMANENTLY and deduper.add(b)
+            ]
+            found.extend(fresh)
             self.state.businesses_found = len(found)
-            fraction = min(qualified / wanted, 1.0)
-            stage_progress = (
-                Stage.DISCOVERING,
-                Stage.DISCOVERING.progress_at(fraction),
-                self.state.snapshot(),
-            )
-            self.repo.record_calls(self.job_id, page.calls, self.prices, stage_progress)
+            token = page.next_page_token
+            ranked = self._select(fresh)
+            done = not token or len(self.selected) >= wanted or len(found) >= discovery.max_results_per_query
+            fraction = min(len(self.selected) / wanted, 1.0)
+            progress = (Stage.DISCOVERING, Stage.DISCOVERING.progress_at(fraction), self.state.snapshot())
+            self.repo.save_discovery_page(self.job_id, fresh, page.calls, self.prices, token, done, progress)
+            self._start_enrichment(ranked)
             self._emit_progress(
                 Stage.DISCOVERING,
                 fraction,
                 f"Found {len(found)} businesses ({pages} page(s))",
-                qualified,
+                len(self.selected),
                 wanted,
             )
-            token = page.next_page_token
-            if qualified >= wanted or not token or len(found) >= discovery.max_results_per_query:
-                break
-        return found
+            self.scheduler.pump(0)
+        if not self.budget.exhausted:
+            self.repo.mark_discovery_done(self.job_id)
 
-    def _score(self, businesses: list[Business]) -> list[Lead]:
-        self.cancel.raise_if_cancelled()
-        self._emit_progress(Stage.SCORING, 0.0, f"Scoring {len(businesses)} businesses")
-        selected = select_leads(businesses, self.config.min_score, self.config.max_results)
-        leads = [
-            Lead(
-                business=business,
-                score=score,
-                components=components,
-                rank=rank,
-                provenance={"discovery": {"provider": business.source or self.providers.discovery.provider}},
+    def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, int | None]:
+        discovery = self.providers.discovery
+        ticket = self.budget.reserve(float(self.prices.prices.get(discovery.billing_sku, 0.0)))
+        if ticket is None:
+            raise _BudgetStop
+        try:
+            return discovery.search(self.config, token, self.cancel), ticket
+        except ProviderError as exc:
+            self.budget.settle(ticket, 0.0)
+            raise exc from None
+
+    def _select(self, businesses: list[Business]) -> list[tuple[int, Business]]:
+        """Take qualified businesses in discovery order, up to max_results; return (rank, business)."""
+        new: list[tuple[int, Business]] = []
+        for business in businesses:
+            if len(self.selected) >= self.config.max_results:
+                break
+            if score_business(business)[0] >= self.config.min_score:
+                self.selected.append(business)
+                new.append((len(self.selected), business))
+        return new
+
+    def _start_enrichment(self, ranked: list[tuple[int, Business]]) -> None:
+        """Hand newly selected businesses that have no stored lead yet to the scheduler."""
+        self.seen_elsewhere |= self.repo.place_ids_seen_elsewhere(
+            self.job_id, [b.place_id for _, b in ranked]
+        )
+        for rank, business in ranked:
+            if business.place_id in self.stored:
+                continue
+            score, components = score_business(business)
+            provider = business.source or self.providers.discovery.provider
+            self.scheduler.add(
+                Lead(
+                    business=business,
+                    score=score,
+                    components=components,
+                    rank=rank,
+                    provenance={"discovery": {"provider": provider}},
+                )
             )
-            for rank, (business, score, components) in enumerate(selected, start=1)
-        ]
-        self.state.qualified_leads = len(leads)
-        if len(leads) < self.config.max_results:
+
+    # -- the other stages --------------------------------------------------------------
+
+    def _score(self) -> None:
+        self.cancel.raise_if_cancelled()
+        selected = len(self.selected)
+        self.state.qualified_leads = selected
+        self._emit_progress(Stage.SCORING, 0.0, f"{selected} qualified leads", selected, selected)
+        if selected < self.config.max_results and not self.budget.exhausted:
             limit = self.providers.discovery.max_results_per_query
             self.state.notice(
-                f"Only {len(leads)} of {len(businesses)} businesses reached the minimum score "
+                f"Only {selected} of {self.state.businesses_found} businesses reached the minimum score "
                 f"{self.config.min_score} (asked for {self.config.max_results}; one search returns "
                 f"at most {limit} places)."
             )
         self.repo.update_progress(
             self.job_id, Stage.SCORING, Stage.SCORING.progress_at(1.0), self.state.snapshot()
         )
-        self._emit_progress(Stage.SCORING, 1.0, f"{len(leads)} qualified leads", len(leads), len(leads))
-        return leads
+        self._emit_progress(Stage.SCORING, 1.0, f"{selected} qualified leads", selected, selected)
 
-    def _enrich(self, leads: list[Lead]) -> None:
-        enricher = Enricher(self.providers, self.config.verify, self.state)
-        total = len(leads)
-        self._emit_progress(Stage.ENRICHING, 0.0, "Finding emails", 0, total)
-        for index, lead in enumerate(leads, start=1):
-            self.cancel.raise_if_cancelled()
-            enriched = enricher.enrich(lead, self.cancel)
-            cost = self.state.add_calls(enriched.calls)
-            final = replace(enriched.lead, cost=cost)
-            self.state.add_lead(final)
-            self.stage = Stage.ENRICHING
-            self.progress = max(self.progress, Stage.ENRICHING.progress_at(index / total))
-            lead_id = self.repo.store_lead(
-                self.job_id,
-                final,
-                enriched.calls,
-                self.prices,
-                (self.stage, self.progress, self.state.snapshot()),
+    def _enrich(self) -> None:
+        total = len(self.selected)
+        self._emit_progress(
+            Stage.ENRICHING, self.finished_leads / max(total, 1), "Finding emails", self.finished_leads, total
+        )
+        self.scheduler.drain()
+
+    def _store_lead(self, lead: Lead, log_calls: tuple[ApiCall, ...]) -> None:
+        total = max(len(self.selected), 1)
+        self.state.add_calls(log_calls)
+        self.state.add_lead(lead)
+        self.finished_leads += 1
+        fraction = self.finished_leads / total
+        stage = Stage.ENRICHING if self.stage is not Stage.DISCOVERING else Stage.DISCOVERING
+        progress = (
+            self.progress if stage is Stage.DISCOVERING else max(self.progress, stage.progress_at(fraction))
+        )
+        lead_id = self.repo.store_lead(
+            self.job_id,
+            lead,
+            log_calls,
+            self.prices,
+            (stage, progress, self.state.snapshot()),
+            seen_before=lead.business.place_id in self.seen_elsewhere,
+        )
+        self.stored.add(lead.business.place_id)
+        self.on_event(LeadStored(self.job_id, lead_id, lead))
+        if stage is Stage.ENRICHING:
+            self._emit_progress(
+                Stage.ENRICHING,
+                fraction,
+                f"Enriched {self.finished_leads}/{total}",
+                self.finished_leads,
+                total,
             )
-            self.on_event(LeadStored(self.job_id, lead_id, final))
-            self._emit_progress(Stage.ENRICHING, index / total, f"Enriched {index}/{total}", index, total)
 
     def _store(self) -> str | None:
         self.cancel.raise_if_cancelled()
@@ -245,7 +376,21 @@ class _Run:
         self._emit_progress(Stage.STORING, 1.0, "Done")
         return output
 
-    # -- endings -----------------------------------------------------------------
+    # -- endings -----------------------------------------------------------------------
+
+    def _budget_finish(self) -> JobFinished:
+        unfinished = len(self.scheduler.blocked)
+        more = self.scheduler.remaining_worst_case()
+        if not unfinished:
+            more = float(self.prices.prices.get(self.providers.discovery.billing_sku, 0.0))
+        limit = self.config.budget or 0.0
+        self.state.notice(
+            f"Budget reached: ${self.budget.spent:.4f} spent of ${limit:.2f}. About ${more:.4f} more "
+            f"would finish the run ({unfinished} lead(s) left). Resume with a higher budget: "
+            f"leadgen resume {self.job_id} --budget {limit + more:.2f}"
+        )
+        output = self._store()
+        return self._finish(JobStatus.COMPLETED, output=output, stop_reason="budget")
 
     def _log_calls_quietly(self, exc: ProviderError) -> None:
         """Count and record the calls of a failed request without masking the failure."""
@@ -258,12 +403,19 @@ class _Run:
             log.warning("Could not log %d failed call(s) for job %s", len(exc.calls), self.job_id)
 
     def _finish(
-        self, status: JobStatus, *, error: str | None = None, output: str | None = None
+        self,
+        status: JobStatus,
+        *,
+        error: str | None = None,
+        output: str | None = None,
+        stop_reason: str | None = None,
     ) -> JobFinished:
         metrics = self.state.snapshot()
         notices = tuple(self.state.notices)
         try:
-            self.repo.finish_job(self.job_id, status, metrics, error=error, notices=notices)
+            self.repo.finish_job(
+                self.job_id, status, metrics, error=error, notices=notices, stop_reason=stop_reason
+            )
         except StorageError as exc:
             status, error = JobStatus.FAILED, str(exc)
         return JobFinished(
@@ -271,6 +423,7 @@ class _Run:
             campaign_id=self.campaign_id,
             status=status,
             metrics=metrics,
+            stop_reason=stop_reason,
             error=error,
             notices=notices,
             output=output,

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import PROVIDERS, ApiCall, EmailStatus, Lead, Metrics, PriceTable
 
 
@@ -43,6 +44,23 @@ class RunState:
             self.emails_found += 1
         if lead.email_status is EmailStatus.VALID:
             self.emails_verified += 1
+
+    @classmethod
+    def rebuild(cls, prices: PriceTable, repo: Repository, job_id: str) -> RunState:
+        """Counters of a job from what the database holds (a fresh job gives zeros)."""
+        state = cls(prices=prices)
+        for provider, rows in repo.calls_by_provider(job_id).items():
+            state.call_counts[provider] = sum(1 for r in rows if not r.cached)
+            state.call_costs[provider] = [float(r.cost) for r in rows]
+        for score, email, status in repo.lead_outcomes(job_id):
+            state.leads_enriched += 1
+            state.scores.append(score)
+            state.emails_found += 1 if email else 0
+            state.emails_verified += 1 if status == EmailStatus.VALID.value else 0
+        job = repo.get_job(job_id)
+        if job is not None:
+            state.notices.extend(job.notices)
+        return state
 
     def notice(self, text: str) -> None:
         """Add a user-facing note once (summary, window, job record)."""

@@ -40,7 +40,27 @@ CREATE INDEX "api_calls_job_id" ON "api_calls" ("job_id");
 CREATE INDEX "api_calls_provider" ON "api_calls" ("provider");
 """
 
-MIGRATIONS: tuple[str, ...] = (V1,)
+V2 = """
+ALTER TABLE "discovery_jobs" ADD COLUMN "lease_owner" TEXT;
+ALTER TABLE "discovery_jobs" ADD COLUMN "lease_heartbeat" DATETIME;
+ALTER TABLE "discovery_jobs" ADD COLUMN "discovery_token" TEXT;
+ALTER TABLE "discovery_jobs" ADD COLUMN "discovery_pages" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "discovery_jobs" ADD COLUMN "discovery_done" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "leads" ADD COLUMN "seen_before" INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE "job_places" ("id" INTEGER NOT NULL PRIMARY KEY, "job_id" VARCHAR(32) NOT NULL,
+  "position" INTEGER NOT NULL, "place_id" TEXT NOT NULL, "data" TEXT NOT NULL,
+  FOREIGN KEY ("job_id") REFERENCES "discovery_jobs" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "job_places_job_id_place_id" ON "job_places" ("job_id", "place_id");
+CREATE TABLE "place_cache" ("place_id" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
+  "fetched_at" DATETIME NOT NULL);
+CREATE TABLE "domain_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
+  "fetched_at" DATETIME NOT NULL);
+CREATE TABLE "email_cache" ("email" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
+  "fetched_at" DATETIME NOT NULL);
+CREATE INDEX "leads_place_id" ON "leads" ("place_id");
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2)
 
 
 def statements(script: str) -> list[str]:

@@ -82,3 +82,4 @@ class LeadRecord:
     score_components: str  # JSON, decoded by whoever shows it
     candidates: str  # JSON
     provenance: str  # JSON
+    seen_before: bool = False

@@ -18,6 +18,7 @@ import peewee as pw
 
 from leadgen_desktop.db.database import StorageError, describe_sqlite_error
 from leadgen_desktop.db.records import CampaignSummary, JobRecord, LeadRecord
+from leadgen_desktop.db.resume_queries import ResumeQueries
 from leadgen_desktop.db.tables import ApiCallRow, Campaign, DiscoveryJob, LeadRow, utcnow
 from leadgen_desktop.domain import (
     PROVIDERS,
@@ -41,7 +42,7 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class Repository:
+class Repository(ResumeQueries):
     """Reads and writes campaigns, jobs, leads and the API-call log."""
 
     def __init__(self, db: pw.SqliteDatabase) -> None:
@@ -103,6 +104,7 @@ class Repository:
         calls: Sequence[ApiCall] = (),
         prices: PriceTable | None = None,
         progress: tuple[Stage, int, Metrics] | None = None,
+        seen_before: bool = False,
     ) -> int:
         """Store a final lead, the calls it took and the job's progress in one transaction."""
         business = lead.business
@@ -141,6 +143,7 @@ class Repository:
                 provenance=_dumps(dict(lead.provenance)),
                 cost=lead.cost,
                 error=lead.error,
+                seen_before=seen_before,
             )
             if progress is not None:
                 self._write_progress(job_id, *progress)
@@ -205,8 +208,8 @@ class Repository:
             ).execute()
         return math.fsum(costs)
 
-    def _atomic(self) -> _GuardedAtomic:
-        return _GuardedAtomic(self.db)
+    def _atomic(self) -> GuardedAtomic:
+        return GuardedAtomic(self.db)
 
     # -- reads (any thread) -------------------------------------------------
 
@@ -263,23 +266,26 @@ class Repository:
         return list(self.iter_leads(job_id))
 
     def iter_leads(self, job_id: str, batch: int = EXPORT_BATCH) -> Iterator[LeadRecord]:
-        """Stream a job's leads in rank order, ``batch`` rows per query."""
-        last_rank, last_id = -1, -1
+        """Stream a job's leads, best first (score, then discovery rank), ``batch`` rows per query."""
+        last: tuple[int, int] | None = None
         while True:
+            condition = LeadRow.job == job_id
+            if last is not None:
+                score, rank = last
+                condition &= (LeadRow.confidence_score < score) | (
+                    (LeadRow.confidence_score == score) & (LeadRow.rank > rank)
+                )
             rows = list(
                 LeadRow.select()
-                .where(
-                    (LeadRow.job == job_id)
-                    & ((LeadRow.rank > last_rank) | ((LeadRow.rank == last_rank) & (LeadRow.id > last_id)))
-                )
-                .order_by(LeadRow.rank, LeadRow.id)
+                .where(condition)
+                .order_by(LeadRow.confidence_score.desc(), LeadRow.rank, LeadRow.id)
                 .limit(batch)
             )
             if not rows:
                 return
             for row in rows:
                 yield _lead_record(row)
-            last_rank, last_id = rows[-1].rank, rows[-1].id
+            last = (rows[-1].confidence_score, rows[-1].rank)
 
     def leads_since(self, job_id: str, after_lead_id: int) -> list[LeadRecord]:
         """Leads of a job stored after ``after_lead_id`` (in storage order)."""
@@ -289,6 +295,13 @@ class Repository:
             .order_by(LeadRow.id)
         )
         return [_lead_record(row) for row in query]
+
+    def lead_outcomes(self, job_id: str) -> list[tuple[int, str | None, str]]:
+        """(score, email, email_status) of each stored lead: rebuilds metrics on resume."""
+        query = LeadRow.select(LeadRow.confidence_score, LeadRow.email, LeadRow.email_status).where(
+            LeadRow.job == job_id
+        )
+        return [(r.confidence_score, r.email, r.email_status) for r in query.order_by(LeadRow.id)]
 
     def count_leads(self, job_id: str) -> int:
         """How many leads a job has stored."""
@@ -318,7 +331,7 @@ class Repository:
         return [dict(row.__data__) for row in query]
 
 
-class _GuardedAtomic:
+class GuardedAtomic:
     """An IMMEDIATE transaction that turns SQLite failures into StorageError."""
 
     def __init__(self, db: pw.SqliteDatabase) -> None:
@@ -391,4 +404,5 @@ def _lead_record(row: LeadRow) -> LeadRecord:
         score_components=row.score_components,
         candidates=row.candidates,
         provenance=row.provenance,
+        seen_before=bool(row.seen_before),
     )

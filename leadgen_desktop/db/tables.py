@@ -1,4 +1,4 @@
-"""peewee table definitions (schema version 1; the DDL is frozen in migrations.py).
+"""peewee table definitions (schema version 2; the DDL is frozen in migrations.py).
 
 Only the repository uses them.
 """
@@ -54,6 +54,11 @@ class DiscoveryJob(BaseTable):
     started_at = pw.DateTimeField(null=True)
     completed_at = pw.DateTimeField(null=True)
     updated_at = pw.DateTimeField(default=utcnow)
+    lease_owner = pw.TextField(null=True)
+    lease_heartbeat = pw.DateTimeField(null=True)
+    discovery_token = pw.TextField(null=True)
+    discovery_pages = pw.IntegerField(default=0)
+    discovery_done = pw.BooleanField(default=False)
 
     class Meta:
         table_name = "discovery_jobs"
@@ -92,6 +97,7 @@ class LeadRow(BaseTable):
     cost = pw.FloatField(default=0.0)
     error = pw.TextField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
+    seen_before = pw.BooleanField(default=False)
 
     class Meta:
         table_name = "leads"
@@ -118,4 +124,60 @@ class ApiCallRow(BaseTable):
         table_name = "api_calls"
 
 
-TABLES: tuple[type[BaseTable], ...] = (Campaign, DiscoveryJob, LeadRow, ApiCallRow)
+class JobPlace(BaseTable):
+    """A business discovered by a job: the discovery checkpoint, page by page."""
+
+    id = pw.AutoField()
+    job = pw.ForeignKeyField(DiscoveryJob, backref="places", on_delete="CASCADE")
+    position = pw.IntegerField()
+    place_id = pw.TextField()
+    data = pw.TextField()
+
+    class Meta:
+        table_name = "job_places"
+        indexes = ((("job", "place_id"), True),)
+
+
+class _CacheTable(BaseTable):
+    provider = pw.TextField()
+    data = pw.TextField()
+    fetched_at = pw.DateTimeField()
+
+
+class PlaceCache(_CacheTable):
+    """place id → place data, shared across campaigns."""
+
+    place_id = pw.TextField(primary_key=True)
+
+    class Meta:
+        table_name = "place_cache"
+
+
+class DomainCache(_CacheTable):
+    """registrable domain → email-finder result, shared across campaigns."""
+
+    domain = pw.TextField(primary_key=True)
+
+    class Meta:
+        table_name = "domain_cache"
+
+
+class EmailCache(_CacheTable):
+    """email address → verification result, shared across campaigns."""
+
+    email = pw.TextField(primary_key=True)
+
+    class Meta:
+        table_name = "email_cache"
+
+
+TABLES: tuple[type[BaseTable], ...] = (
+    Campaign,
+    DiscoveryJob,
+    LeadRow,
+    ApiCallRow,
+    JobPlace,
+    PlaceCache,
+    DomainCache,
+    EmailCache,
+)

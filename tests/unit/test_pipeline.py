@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,7 @@ def test_each_lead_is_stored_before_the_next_is_enriched(repo: Repository) -> No
             counts.append(repo.count_leads(job_id))
             job = repo.get_job(job_id)
             assert job is not None
-            assert job.stage is Stage.ENRICHING
+            assert job.stage in (Stage.DISCOVERING, Stage.ENRICHING)  # enrichment overlaps discovery
             assert job.status is JobStatus.PROCESSING
 
     pipeline.run(job_id, CancelToken(), on_event)
@@ -164,6 +165,7 @@ class ScriptedDiscovery:
     pages: list[list[Business]]
     provider: str = "google_places"
     max_results_per_query: int = 60
+    billing_sku: str = "places_text_search_pro"
     fail_with: Exception | None = None
 
     def search(self, config: CampaignConfig, page_token: str | None, cancel: CancelToken) -> DiscoveryPage:
@@ -179,6 +181,7 @@ class ScriptedDiscovery:
 @dataclass
 class ScriptedFinder:
     provider: str = "hunter"
+    billing_sku: str = "hunter_credit"
     searched: list[str] = field(default_factory=list)
     quota_after: int | None = None
     error_domains: frozenset[str] = frozenset()
@@ -205,6 +208,7 @@ class ScriptedFinder:
 @dataclass
 class ScriptedVerifier:
     provider: str = "neverbounce"
+    billing_sku: str = "neverbounce_credit"
     verified: list[str] = field(default_factory=list)
 
     def verify(self, email: str, cancel: CancelToken) -> Verification:
@@ -249,7 +253,9 @@ def test_auth_failure_fails_job_but_keeps_stored_leads(repo: Repository) -> None
     assert finished.status is JobStatus.FAILED
     assert finished.error is not None
     assert "Hunter.io" in finished.error
-    assert repo.count_leads(finished.job_id) == 1  # the first lead was already final and stays
+    # the search that succeeded before the rejection was paid for: it is kept in the cache
+    assert len(finder.searched) == 1
+    assert repo.cached_domain(finder.searched[0], dt.timedelta(days=1)) is not None
     assert repo.call_totals(finished.job_id)[0]["hunter"] == 2  # the rejected attempt is logged too
     job = repo.get_job(finished.job_id)
     assert job is not None

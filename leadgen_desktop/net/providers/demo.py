@@ -195,6 +195,7 @@ class DemoDiscovery:
     """Deterministic discovery of invented businesses for any type and place."""
 
     provider: str = PROVIDER
+    billing_sku: str = "free"
     max_results_per_query: int = 1000
 
     def __init__(self, latency: float = 0.0, data: DemoData | None = None) -> None:
@@ -319,6 +320,7 @@ class DemoEmailFinder:
     """Deterministic email finder: invented contacts on the requested domain."""
 
     provider: str = PROVIDER
+    billing_sku: str = "free"
 
     def __init__(self, latency: float = 0.0, data: DemoData | None = None) -> None:
         self.latency = latency
@@ -376,6 +378,7 @@ class DemoEmailVerifier:
     """Deterministic verifier: mostly valid, some catch-all/unknown, few invalid/disposable."""
 
     provider: str = PROVIDER
+    billing_sku: str = "free"
 
     def __init__(self, latency: float = 0.0, data: DemoData | None = None) -> None:
         self.latency = latency

@@ -1,0 +1,55 @@
+"""A hard spending ceiling: reserve a call's worst-case price before making it.
+
+The pipeline asks :meth:`Budget.reserve` before every paid call. The reservation
+holds the call's worst-case price until :meth:`Budget.settle` replaces it with
+what the call really cost. A call whose reservation would take spent plus
+reserved over the limit is not made, so the spend can never exceed the budget.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+EPSILON = 1e-9
+
+
+@dataclass
+class Budget:
+    """Spent and reserved dollars against an optional limit (None: no limit)."""
+
+    limit: float | None
+    spent: float = 0.0
+    _reserved: dict[int, float] = field(default_factory=dict)
+    _next_ticket: int = 0
+    exhausted: bool = False
+
+    @property
+    def reserved(self) -> float:
+        """Dollars held for calls in flight."""
+        return math.fsum(self._reserved.values())
+
+    def can_afford(self, worst_case: float) -> bool:
+        """Would a call costing up to ``worst_case`` stay within the limit?"""
+        if self.limit is None or worst_case <= 0:
+            return True
+        return self.spent + self.reserved + worst_case <= self.limit + EPSILON
+
+    def reserve(self, worst_case: float) -> int | None:
+        """Hold ``worst_case`` dollars; return a ticket, or None (and mark exhausted) if over."""
+        if not self.can_afford(worst_case):
+            self.exhausted = True
+            return None
+        self._next_ticket += 1
+        self._reserved[self._next_ticket] = max(worst_case, 0.0)
+        return self._next_ticket
+
+    def settle(self, ticket: int | None, actual: float) -> None:
+        """Release a reservation and add what the call really cost."""
+        if ticket is not None:
+            self._reserved.pop(ticket, None)
+        self.spent += actual
+
+    def add_spent(self, amount: float) -> None:
+        """Count money spent outside a reservation (e.g. rebuilt on resume)."""
+        self.spent += amount

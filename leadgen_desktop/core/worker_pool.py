@@ -1,0 +1,73 @@
+"""A small pool of daemon threads for provider calls.
+
+Unlike ``concurrent.futures.ThreadPoolExecutor``, abandoned work never keeps
+the process alive: after a cancel the pipeline stops waiting at once, and a
+request still in flight finishes (or times out) in a daemon thread that the
+interpreter does not join at exit. Results travel back to the owning thread
+through a queue; the pool itself never touches the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+Task = Callable[[], None]
+
+
+class WorkerPool:
+    """Runs tasks on up to ``size`` daemon threads, started lazily."""
+
+    def __init__(self, size: int, name: str = "leadgen-io") -> None:
+        self._size = max(1, size)
+        self._name = name
+        self._tasks: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0  # threads waiting for a task
+        self._pending = 0  # tasks queued but not yet picked up
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, task: Task) -> None:
+        """Queue ``task``; it must catch its own exceptions and report through a queue."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the worker pool is closed")
+            self._pending += 1
+            if self._pending > self._idle and len(self._threads) < self._size:
+                thread = threading.Thread(
+                    target=self._loop, name=f"{self._name}-{len(self._threads) + 1}", daemon=True
+                )
+                self._threads.append(thread)
+                self._idle += 1
+                thread.start()
+        self._tasks.put(task)
+
+    def close(self) -> None:
+        """Stop accepting work; idle threads exit, busy ones exit after their task."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            count = len(self._threads)
+        for _ in range(count):
+            self._tasks.put(None)
+
+    def _loop(self) -> None:
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            with self._lock:
+                self._pending -= 1
+                self._idle -= 1
+            try:
+                task()
+            except Exception:  # pragma: no cover - tasks report their own errors
+                log.exception("Unhandled error in a provider task")
+            with self._lock:
+                self._idle += 1

@@ -1,0 +1,188 @@
+"""The one httpx client factory, plus small helpers shared by the live providers.
+
+Every live provider receives an ``httpx.Client`` built here (or, in tests, one built
+here around an injected transport), so timeouts, the User-Agent and connection
+limits are set in exactly one place. The helpers decode JSON defensively, redact API
+keys from any text and keep httpx's own request log lines free of keys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from leadgen_desktop import __version__
+from leadgen_desktop.domain import ApiCall
+
+DEFAULT_BASE_URLS: Mapping[str, str] = {
+    "google_places": "https://places.googleapis.com",
+    "hunter": "https://api.hunter.io",
+    "neverbounce": "https://api.neverbounce.com",
+}
+"""Production base URLs, keyed by provider id."""
+
+BASE_URL_ENV: Mapping[str, str] = {
+    "google_places": "LEADGEN_GOOGLE_PLACES_URL",
+    "hunter": "LEADGEN_HUNTER_URL",
+    "neverbounce": "LEADGEN_NEVERBOUNCE_URL",
+}
+"""Environment variables that replace the base URLs (e.g. a local fake server)."""
+
+READ_TIMEOUTS: Mapping[str, float] = {
+    "google_places": 15.0,
+    "hunter": 15.0,
+    "neverbounce": 20.0,  # a single check can take ~10 s on slow mail hosts
+}
+"""Per-provider read timeout in seconds."""
+
+CONNECT_TIMEOUT = 5.0
+USER_AGENT = f"leadgen-desktop/{__version__} (+local desktop app)"
+
+_ALIASES = {"google": "google_places"}
+_SECRET_QUERY = re.compile(r"((?:^|[?&;\s])(?:api_)?key=)[^&\s\"'#]*", re.IGNORECASE)
+
+
+def _provider_id(provider: str) -> str:
+    name = _ALIASES.get(provider, provider)
+    if name not in DEFAULT_BASE_URLS:
+        raise ValueError(f"unknown provider {provider!r}; expected one of {sorted(DEFAULT_BASE_URLS)}")
+    return name
+
+
+def base_url_for(provider: str) -> str:
+    """The base URL for ``provider``: its LEADGEN_*_URL variable, else production."""
+    name = _provider_id(provider)
+    value = os.environ.get(BASE_URL_ENV[name], "").strip()
+    return (value or DEFAULT_BASE_URLS[name]).rstrip("/")
+
+
+def build_client(
+    provider: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    base_url: str | None = None,
+) -> httpx.Client:
+    """Build the ``httpx.Client`` one provider uses (timeouts, User-Agent, keep-alive).
+
+    ``transport`` replaces the network (tests pass an ``httpx.MockTransport``) and
+    ``base_url`` replaces :func:`base_url_for`.
+    """
+    name = _provider_id(provider)
+    install_log_redaction()
+    return httpx.Client(
+        base_url=(base_url or base_url_for(name)).rstrip("/"),
+        timeout=httpx.Timeout(READ_TIMEOUTS[name], connect=CONNECT_TIMEOUT),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        limits=httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=30.0),
+        transport=transport,
+        follow_redirects=False,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Return ``text`` with every secret and every ``key=``/``api_key=`` value masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _SECRET_QUERY.sub(r"\1***", text)
+
+
+class _RedactingFilter(logging.Filter):
+    """Masks ``key=`` query values in httpx/httpcore log records (NeverBounce puts its key there)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(redact(str(arg)) if _looks_like_url(arg) else arg for arg in args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def _looks_like_url(value: object) -> bool:
+    return isinstance(value, httpx.URL) or (isinstance(value, str) and "key=" in value.lower())
+
+
+_FILTER = _RedactingFilter()
+
+
+def install_log_redaction() -> None:
+    """Attach the key-redacting filter to httpx's loggers (idempotent)."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+
+
+# ---------------------------------------------------------------------------
+# JSON helpers
+# ---------------------------------------------------------------------------
+
+
+class BadJson(ValueError):
+    """The body was not the JSON object the provider documents."""
+
+
+def json_object(response: httpx.Response) -> dict[str, object]:
+    """Decode the body as a JSON object, or raise :class:`BadJson` with a readable reason."""
+    try:
+        value = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        kind = response.headers.get("content-type", "unknown type").split(";")[0]
+        raise BadJson(f"the answer was not JSON ({kind}, HTTP {response.status_code})") from exc
+    if not isinstance(value, dict):
+        raise BadJson(f"the answer was JSON {type(value).__name__}, not an object")
+    return value
+
+
+def opt_str(value: object) -> str | None:
+    """``value`` if it is a non-empty string, else None."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def opt_float(value: object) -> float | None:
+    """``value`` as a float if it is a real number (bools excluded), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def opt_int(value: object) -> int | None:
+    """``value`` if it is an integer (or an integral float), bools excluded, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Key checks
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """Result of a free "is this key usable?" call (the Settings "Test" button).
+
+    ``remaining`` is the credits/requests left when the provider tells it.
+    """
+
+    ok: bool
+    message: str
+    remaining: float | None = None
+    calls: tuple[ApiCall, ...] = ()

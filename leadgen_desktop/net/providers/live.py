@@ -1,0 +1,59 @@
+"""Composition of the three live providers from API keys (the app's and CLI's entry point)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from leadgen_desktop.domain import Providers
+from leadgen_desktop.net.http import build_client
+from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery
+from leadgen_desktop.net.providers.hunter import HunterEmailFinder
+from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
+from leadgen_desktop.net.rate_limit import RateLimiter
+
+
+def _key(keys: Mapping[str, str | None], provider: str) -> str | None:
+    value = keys.get(provider)
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def build_live_providers(
+    keys: Mapping[str, str | None],
+    *,
+    transports: Mapping[str, httpx.BaseTransport] | None = None,
+) -> Providers:
+    """Build Google Places discovery plus Hunter/NeverBounce when their keys are present.
+
+    ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
+    a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
+    network per provider (tests). Base URLs come from the LEADGEN_*_URL variables.
+    Raises ValueError without a Google key (callers check first).
+    """
+    google_key = _key(keys, "google_places")
+    if google_key is None:
+        raise ValueError("a Google Places API key is required for live discovery")
+    transports = transports or {}
+
+    def client(provider: str) -> httpx.Client:
+        return build_client(provider, transport=transports.get(provider))
+
+    discovery = GooglePlacesDiscovery(
+        client("google_places"), google_key, limiter=RateLimiter.for_provider("google_places")
+    )
+    hunter_key = _key(keys, "hunter")
+    finder = (
+        HunterEmailFinder(client("hunter"), hunter_key, limiter=RateLimiter.for_provider("hunter"))
+        if hunter_key
+        else None
+    )
+    neverbounce_key = _key(keys, "neverbounce")
+    verifier = (
+        NeverBounceVerifier(
+            client("neverbounce"), neverbounce_key, limiter=RateLimiter.for_provider("neverbounce")
+        )
+        if neverbounce_key
+        else None
+    )
+    return Providers(discovery=discovery, finder=finder, verifier=verifier, demo=False)

@@ -1,0 +1,1 @@
+"""Test suite of leadgen-desktop."""

@@ -1,0 +1,209 @@
+"""Tests of the fake APIs themselves: the pure core, the MockTransport and the loopback server."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import httpx
+import pytest
+
+from leadgen_desktop.domain import CampaignConfig, CancelToken, EmailStatus
+from leadgen_desktop.net.http import build_client
+from leadgen_desktop.net.providers.live import build_live_providers
+from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
+from leadgen_desktop.net.rate_limit import RateLimiter
+from leadgen_desktop.net.retry import RetryPolicy
+from tests.fakes import FakeApis, FakeTime, serve
+from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY
+
+KEYS = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": NEVERBOUNCE_KEY}
+MASK = {"x-goog-api-key": GOOGLE_KEY, "x-goog-fieldmask": "places.id,nextPageToken"}
+
+
+def search(fake: FakeApis, body: object, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    answer = fake.handle("POST", "/v1/places:searchText", {}, headers or MASK, json.dumps(body).encode())
+    return answer.status, json.loads(answer.body)
+
+
+# -- the pure core -----------------------------------------------------------------
+
+
+def test_catalogue_is_deterministic_and_nasty() -> None:
+    fake = FakeApis()
+    places = fake.places_for("dentist in Austin")
+    assert places == FakeApis().places_for("dentist in Austin")
+    assert places != fake.places_for("bakery in Leeds")
+    assert len(places) == 60
+    assert places[19]["id"] == places[20]["id"]  # last of page 1 is first of page 2
+    assert [p["businessStatus"] for p in places].count("CLOSED_PERMANENTLY") == 1
+    assert any("websiteUri" not in p for p in places)
+    assert any("rating" not in p for p in places)
+    assert any("nationalPhoneNumber" not in p and "internationalPhoneNumber" in p for p in places)
+    assert any("facebook.com" in str(p.get("websiteUri")) for p in places)
+    assert sum("dentist-group.com" in str(p.get("websiteUri")) for p in places) == 4  # a chain
+
+
+def test_google_field_mask_is_applied_and_required() -> None:
+    fake = FakeApis()
+    status, body = search(fake, {"textQuery": "dentist in Austin"})
+    assert status == 200
+    assert set(body) == {"places", "nextPageToken"}
+    assert all(set(p) == {"id"} for p in body["places"])
+    status, body = search(fake, {"textQuery": "x"}, {"x-goog-api-key": GOOGLE_KEY})
+    assert (status, body["error"]["status"]) == (400, "INVALID_ARGUMENT")
+    status, body = search(fake, {"textQuery": "x"}, {**MASK, "x-goog-fieldmask": "places.id"})
+    assert "nextPageToken" not in body  # not masked, not returned
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"textQuery": ""}, {"textQuery": "x", "pageSize": -1}, {"textQuery": "x", "pageToken": "garbage"}],
+)
+def test_google_invalid_arguments(body: dict[str, object]) -> None:
+    status, answer = search(FakeApis(), body)
+    assert (status, answer["error"]["status"]) == (400, "INVALID_ARGUMENT")
+
+
+def test_google_token_bound_to_query_and_page_size_clamped() -> None:
+    fake = FakeApis()
+    _, first = search(fake, {"textQuery": "dentist in Austin", "pageSize": 50})
+    assert len(first["places"]) == 20
+    status, _ = search(fake, {"textQuery": "bakery in Leeds", "pageToken": first["nextPageToken"]})
+    assert status == 400
+
+
+def test_google_bad_key_body_has_error_info_not_first() -> None:
+    status, body = search(FakeApis(), {"textQuery": "x"}, {**MASK, "x-goog-api-key": "nope"})
+    assert status == 400
+    details = body["error"]["details"]
+    assert details[0]["@type"].endswith("LocalizedMessage")
+    assert details[1]["reason"] == "API_KEY_INVALID"
+
+
+def test_hunter_core() -> None:
+    fake = FakeApis()
+    ok = fake.handle("GET", "/v2/domain-search", {"domain": "a.example", "api_key": HUNTER_KEY}, {}, b"")
+    assert ok.status == 200
+    missing = fake.handle("GET", "/v2/domain-search", {}, {"X-API-KEY": HUNTER_KEY}, b"")
+    assert (missing.status, json.loads(missing.body)["errors"][0]["id"]) == (400, "wrong_params")
+    assert fake.handle("GET", "/v2/account", {}, {}, b"").status == 401
+    assert fake.emails_for("noemail.example.com") == []
+    assert any(fake.emails_for(f"d{i}.example.com") for i in range(10))
+
+
+def test_neverbounce_core_post_form_and_missing_key() -> None:
+    fake = FakeApis()
+    body = f"key={NEVERBOUNCE_KEY}&email=a%40b.example".encode()
+    answer = json.loads(fake.handle("POST", "/v4/single/check", {}, {}, body).body)
+    assert answer["status"] == "success"
+    assert fake.email_requests["a@b.example"] == 1
+    missing = json.loads(fake.handle("GET", "/v4.2/single/check", {"email": "a@b"}, {}, b"").body)
+    assert missing == {
+        "status": "general_failure",
+        "message": "Missing required parameter 'key'",
+        "execution_time": 5,
+    }
+
+
+def test_unknown_paths_and_faults() -> None:
+    fake = FakeApis()
+    assert fake.handle("GET", "/v3/whatever", {}, {}, b"").status == 404
+    with pytest.raises(ValueError, match="unknown fault"):
+        fake.inject("hunter", "meteor")
+    fake.inject("hunter", "http_503", retry_after="3")
+    answer = fake.handle("GET", "/v2/account", {}, {}, b"")
+    assert (answer.status, answer.headers["retry-after"]) == (503, "3")
+    assert fake.handle("GET", "/v2/account", {"api_key": HUNTER_KEY}, {}, b"").status == 200
+    assert len(fake.requests_to("/v2/account")) == 2
+
+
+# -- the loopback server --------------------------------------------------------------
+
+
+def test_server_serves_all_three_apis_on_one_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApis()
+    with serve(fake) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        for name in ("GOOGLE_PLACES", "HUNTER", "NEVERBOUNCE"):
+            monkeypatch.setenv(f"LEADGEN_{name}_URL", base_url)
+        providers = build_live_providers(KEYS)
+        cancel = CancelToken()
+        token, pages = None, 0
+        while True:
+            page = providers.discovery.search(CampaignConfig("dentist", "Austin"), token, cancel)
+            pages += 1
+            token = page.next_page_token
+            if token is None:
+                break
+        assert providers.finder is not None
+        assert providers.verifier is not None
+        website = next(b.website for b in page.businesses if b.website and "facebook" not in b.website)
+        domain = httpx.URL(website).host.removeprefix("www.")
+        found = providers.finder.find(domain, cancel)
+        verdict = providers.verifier.verify(f"info@{domain}", cancel)
+    assert pages == 3
+    assert found.calls[0].http_status == 200
+    assert verdict.status in set(EmailStatus)
+    assert fake.calls == {"google_places": 3, "hunter": 1, "neverbounce": 1}
+    assert fake.requests[0].headers["user-agent"].startswith("leadgen-desktop/")
+
+
+def test_server_errors_and_hangups(fake_time: FakeTime) -> None:
+    fake = FakeApis()
+    policy = RetryPolicy(rand=lambda: 0.0, wait=fake_time.wait)
+    with serve(fake) as base_url:
+        client = build_client("neverbounce", base_url=base_url)
+        verifier = NeverBounceVerifier(client, NEVERBOUNCE_KEY, retry=policy, limiter=RateLimiter(1e6))
+        fake.inject("neverbounce", "connect_error", "http_503", "rate_limit")
+        verdict = verifier.verify("x@y.example", CancelToken())
+        bad = NeverBounceVerifier(build_client("neverbounce", base_url=base_url), "secret_bad", retry=policy)
+        check = bad.test_key()
+    assert [c.outcome for c in verdict.calls] == [
+        "retry:transport_error", "retry:server_error", "retry:rate_limited", "ok",
+    ]  # fmt: skip
+    assert not check.ok
+    assert "secret_bad" not in check.message
+
+
+def test_server_stall_is_a_client_timeout() -> None:
+    fake = FakeApis(stall_seconds=0.3)
+    fake.inject("neverbounce", "timeout")
+    with serve(fake) as base_url:
+        client = httpx.Client(base_url=base_url, timeout=httpx.Timeout(0.05))
+        verdict = NeverBounceVerifier(client, NEVERBOUNCE_KEY).verify("x@y.example", CancelToken())
+        client.close()
+    assert verdict.status is EmailStatus.UNKNOWN
+    assert [c.outcome for c in verdict.calls] == ["timeout"]
+
+
+def test_latency_and_concurrency() -> None:
+    fake = FakeApis(latency=0.02)
+    with serve(fake) as base_url, httpx.Client(base_url=base_url) as client:
+        started = time.monotonic()
+        client.get("/v2/account", params={"api_key": HUNTER_KEY})
+        assert time.monotonic() - started >= 0.02
+        fake.latency = 0.0
+
+        def hit(n: int) -> None:
+            with httpx.Client(base_url=base_url) as own:
+                for i in range(5):
+                    own.get(
+                        "/v2/domain-search",
+                        params={"domain": f"d{i}.example"},
+                        headers={"X-API-KEY": HUNTER_KEY},
+                    )
+
+        threads = [threading.Thread(target=hit, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert fake.domain_requests == {f"d{i}.example": 4 for i in range(5)}
+    assert fake.hunter_searches == 20
+
+
+def test_server_unknown_path_is_404() -> None:
+    with serve(FakeApis()) as base_url:
+        assert httpx.get(base_url + "/nothing/here").status_code == 404
