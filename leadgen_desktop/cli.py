@@ -18,8 +18,9 @@ from types import FrameType
 from typing import NoReturn, TextIO
 
 from leadgen_desktop import __version__
+from leadgen_desktop.core.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv
-from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.core.pipeline import JobBusy, Pipeline
 from leadgen_desktop.db.database import StorageError
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import (
@@ -30,9 +31,12 @@ from leadgen_desktop.domain import (
     JobFinished,
     JobStatus,
     PipelineEvent,
+    PriceTable,
     ProgressEvent,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
+from leadgen_desktop.logging_setup import configure_logging
+from leadgen_desktop.paths import log_dir
 from leadgen_desktop.wiring import build_providers, demo_requested, open_repository
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -92,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", type=Path, default=None, help="write the leads to this CSV file")
     run.add_argument("--db", default=None, help="database file (default: LEADGEN_DB or the data folder)")
     run.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    run.add_argument(
+        "--estimate", action="store_true", help="print the worst-case and expected cost, then exit"
+    )
+
+    resume = sub.add_parser("resume", help="continue an interrupted job where it stopped")
+    resume.add_argument("job_id")
+    resume.add_argument("--budget", type=_budget, default=None, help="raise (or set) the job's budget in USD")
+    resume.add_argument("--db", default=None)
+    resume.add_argument("--json", action="store_true")
 
     campaigns = sub.add_parser("campaigns", help="list campaigns, newest first")
     campaigns.add_argument("--db", default=None)
@@ -121,8 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_campaigns(args)
         if args.command == "export":
             return _cmd_export(args)
+        if args.command == "resume":
+            return _cmd_resume(args)
         return _cmd_keys(args)
-    except (UsageError, StorageError, ExportError) as exc:
+    except (UsageError, StorageError, ExportError, JobBusy) as exc:
         print(f"leadgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -150,16 +165,69 @@ def _cmd_run(args: argparse.Namespace) -> int:
         problem = check_output_path(args.output)
         if problem:
             raise UsageError(f"--output: {problem}")
+    keys = _keys_for(demo)
+    repo = open_repository(args.db)
+    providers = build_providers(demo, keys)
+    if args.estimate:
+        estimate = estimate_cost(config, providers, PriceTable(), repo)
+        if args.json:
+            print(json.dumps({"worst_case": estimate.worst_case, "expected": estimate.expected}))
+        else:
+            print(estimate.describe())
+        return EXIT_OK
+    _configure_logging(keys)
+    pipeline = Pipeline(repo, providers)
+    _campaign_id, job_id = pipeline.start(config)
+    finished = _run_with_ctrl_c(pipeline, job_id, _Progress(sys.stderr, quiet=False))
+    return _report(finished, args.json)
+
+
+def _keys_for(demo: bool) -> dict[str, str | None]:
     keys = ApiKeyStore().all_keys()
     if not demo and not keys.get("google_places"):
         raise UsageError(
             "no Google Places API key. Store one with 'leadgen keys set google_places', set "
             f"{ENV_VARS['google_places']}, or try the offline demo with --demo."
         )
+    return keys
+
+
+def _configure_logging(keys: dict[str, str | None]) -> None:
+    try:
+        configure_logging(log_dir(), secrets=keys.values())
+    except OSError as exc:  # logging is a convenience: never a reason not to run
+        print(f"leadgen: warning: cannot write the log file: {exc.strerror or exc}", file=sys.stderr)
+
+
+def _cmd_resume(args: argparse.Namespace) -> int:
     repo = open_repository(args.db)
-    pipeline = Pipeline(repo, build_providers(demo, keys))
-    _campaign_id, job_id = pipeline.start(config)
-    finished = _run_with_ctrl_c(pipeline, job_id, _Progress(sys.stderr, quiet=False))
+    job = repo.get_job(args.job_id)
+    if job is None:
+        raise UsageError(f"no job {args.job_id!r} in {repo.path}; list them with 'leadgen campaigns'.")
+    resumable = job.status is not JobStatus.COMPLETED or job.stop_reason == "budget"
+    if not resumable or job.stop_reason == "discarded":
+        finished = JobFinished(
+            job.job_id,
+            job.campaign_id,
+            job.status,
+            job.metrics,
+            job.stop_reason,
+            job.error,
+            job.notices,
+            job.config.output,
+        )
+        return _report(finished, args.json)
+    if job.status is JobStatus.PROCESSING and repo.lease_holder(job.job_id):
+        raise JobBusy(f"job {job.job_id} is running in another process ({repo.lease_holder(job.job_id)}).")
+    keys = _keys_for(job.config.demo)
+    if job.config.output:
+        problem = check_output_path(Path(job.config.output))
+        if problem:
+            raise UsageError(f"the job's output file: {problem}")
+    _configure_logging(keys)
+    repo.reopen_job(job.job_id, args.budget, raise_budget=args.budget is not None)
+    pipeline = Pipeline(repo, build_providers(job.config.demo, keys))
+    finished = _run_with_ctrl_c(pipeline, job.job_id, _Progress(sys.stderr, quiet=False))
     return _report(finished, args.json)
 
 

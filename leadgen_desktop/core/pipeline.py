@@ -290,6 +290,7 @@ class _Run:
             if score_business(business)[0] >= self.config.min_score:
                 self.selected.append(business)
                 new.append((len(self.selected), business))
+        self.state.qualified_leads = len(self.selected)
         return new
 
     def _start_enrichment(self, ranked: list[tuple[int, Business]]) -> None:

@@ -22,6 +22,7 @@ import peewee as pw
 from leadgen_desktop.db import codec
 from leadgen_desktop.db.tables import (
     ApiCallRow,
+    Campaign,
     DiscoveryJob,
     DomainCache,
     EmailCache,
@@ -199,6 +200,20 @@ class ResumeQueries:
             )
             seen.update(r.place_id for r in query)
         return seen
+
+    def websites_of_similar_campaigns(self, business_type: str, location: str) -> list[str]:
+        """Lead websites of earlier campaigns with the same business type and location."""
+        query = (
+            LeadRow.select(LeadRow.website)
+            .join(Campaign, on=(LeadRow.campaign == Campaign.id))
+            .where(
+                (pw.fn.lower(Campaign.business_type) == business_type.casefold())
+                & (pw.fn.lower(Campaign.location) == location.casefold())
+                & LeadRow.website.is_null(False)
+            )
+            .distinct()
+        )
+        return [r.website for r in query if r.website]
 
     # -- caches ------------------------------------------------------------------
 
