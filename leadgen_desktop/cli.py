@@ -31,13 +31,13 @@ from leadgen_desktop.domain import (
     JobFinished,
     JobStatus,
     PipelineEvent,
-    PriceTable,
     ProgressEvent,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
 from leadgen_desktop.paths import log_dir
-from leadgen_desktop.wiring import build_providers, demo_requested, open_repository
+from leadgen_desktop.settings import load_settings
+from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_repository
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -167,16 +167,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--output: {problem}")
     keys = _keys_for(demo)
     repo = open_repository(args.db)
-    providers = build_providers(demo, keys)
+    settings = load_settings()
+    providers = build_providers(demo, keys, settings)
     if args.estimate:
-        estimate = estimate_cost(config, providers, PriceTable(), repo)
+        estimate = estimate_cost(config, providers, settings.price_table, repo, settings.cache_ttl)
         if args.json:
             print(json.dumps({"worst_case": estimate.worst_case, "expected": estimate.expected}))
         else:
             print(estimate.describe())
         return EXIT_OK
     _configure_logging(keys)
-    pipeline = Pipeline(repo, providers)
+    pipeline = build_pipeline(repo, providers, settings)
     _campaign_id, job_id = pipeline.start(config)
     finished = _run_with_ctrl_c(pipeline, job_id, _Progress(sys.stderr, quiet=False))
     return _report(finished, args.json)
@@ -226,7 +227,8 @@ def _cmd_resume(args: argparse.Namespace) -> int:
             raise UsageError(f"the job's output file: {problem}")
     _configure_logging(keys)
     repo.reopen_job(job.job_id, args.budget, raise_budget=args.budget is not None)
-    pipeline = Pipeline(repo, build_providers(job.config.demo, keys))
+    settings = load_settings()
+    pipeline = build_pipeline(repo, build_providers(job.config.demo, keys, settings), settings)
     finished = _run_with_ctrl_c(pipeline, job.job_id, _Progress(sys.stderr, quiet=False))
     return _report(finished, args.json)
 

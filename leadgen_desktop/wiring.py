@@ -6,10 +6,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from leadgen_desktop.core.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import Providers
 from leadgen_desktop.paths import default_db_path
+from leadgen_desktop.settings import AppSettings
 
 DEMO_ENV = "LEADGEN_DEMO"
 
@@ -29,7 +31,9 @@ def open_repository(db: str | os.PathLike[str] | None = None) -> Repository:
     return Repository(open_database(path))
 
 
-def build_providers(demo: bool, keys: Mapping[str, str | None]) -> Providers:
+def build_providers(
+    demo: bool, keys: Mapping[str, str | None], settings: AppSettings | None = None
+) -> Providers:
     """Demo providers, or live ones for the keys present (Google's key is required)."""
     if demo:
         from leadgen_desktop.net.providers.demo import build_demo_providers
@@ -37,4 +41,11 @@ def build_providers(demo: bool, keys: Mapping[str, str | None]) -> Providers:
         return build_demo_providers()
     from leadgen_desktop.net.providers.live import build_live_providers
 
-    return build_live_providers(keys)
+    rates = {"neverbounce": (settings or AppSettings()).neverbounce_rate}
+    return build_live_providers(keys, rates=rates)
+
+
+def build_pipeline(repo: Repository, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
+    """A pipeline with the user's prices and cache lifetime."""
+    chosen = settings or AppSettings()
+    return Pipeline(repo, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)

@@ -23,35 +23,43 @@ def build_live_providers(
     keys: Mapping[str, str | None],
     *,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
+    rates: Mapping[str, float] | None = None,
 ) -> Providers:
     """Build Google Places discovery plus Hunter/NeverBounce when their keys are present.
 
     ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
     a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
-    network per provider (tests). Base URLs come from the LEADGEN_*_URL variables.
+    network per provider (tests); ``rates`` overrides requests per second per provider.
+    Base URLs come from the LEADGEN_*_URL variables.
     Raises ValueError without a Google key (callers check first).
     """
     google_key = _key(keys, "google_places")
     if google_key is None:
         raise ValueError("a Google Places API key is required for live discovery")
     transports = transports or {}
+    rates = rates or {}
+
+    def limiter(provider: str) -> RateLimiter:
+        return RateLimiter.for_provider(provider, rate=rates.get(provider))
 
     def client(provider: str) -> httpx.Client:
         return build_client(provider, transport=transports.get(provider))
 
     discovery = GooglePlacesDiscovery(
-        client("google_places"), google_key, limiter=RateLimiter.for_provider("google_places")
+        client("google_places"),
+        google_key,
+        limiter=limiter("google_places"),
     )
     hunter_key = _key(keys, "hunter")
     finder = (
-        HunterEmailFinder(client("hunter"), hunter_key, limiter=RateLimiter.for_provider("hunter"))
-        if hunter_key
-        else None
+        HunterEmailFinder(client("hunter"), hunter_key, limiter=limiter("hunter")) if hunter_key else None
     )
     neverbounce_key = _key(keys, "neverbounce")
     verifier = (
         NeverBounceVerifier(
-            client("neverbounce"), neverbounce_key, limiter=RateLimiter.for_provider("neverbounce")
+            client("neverbounce"),
+            neverbounce_key,
+            limiter=limiter("neverbounce"),
         )
         if neverbounce_key
         else None
