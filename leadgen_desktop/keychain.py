@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import keyring
-import keyring.errors
 
 from leadgen_desktop.domain import PROVIDERS
 
@@ -70,8 +69,11 @@ class ApiKeyStore:
         self._session: dict[str, str] = {}
 
     def backend_available(self) -> bool:
-        """False when keyring has only the ``fail`` (or ``null``) backend."""
-        backend = keyring.get_keyring()
+        """False when keyring has only the ``fail`` (or ``null``) backend, or cannot load one."""
+        try:
+            backend = keyring.get_keyring()
+        except Exception:  # noqa: BLE001 - a broken backend means "no keychain", never a crash
+            return False
         module = type(backend).__module__
         return not (module.startswith("keyring.backends.fail") or module.startswith("keyring.backends.null"))
 
@@ -98,7 +100,7 @@ class ApiKeyStore:
             return KeySource.SESSION
         try:
             keyring.set_password(SERVICE, provider, value)
-        except keyring.errors.KeyringError:
+        except Exception:  # noqa: BLE001 - locked or unreachable keychain: keep it for this session
             self._session[provider] = value
             return KeySource.SESSION
         self._session.pop(provider, None)
@@ -112,9 +114,7 @@ class ApiKeyStore:
             try:
                 keyring.delete_password(SERVICE, provider)
                 removed = True
-            except keyring.errors.PasswordDeleteError:
-                pass
-            except keyring.errors.KeyringError:
+            except Exception:  # noqa: BLE001 - nothing stored, or the keychain is unreachable
                 pass
         return removed
 
@@ -128,7 +128,7 @@ class ApiKeyStore:
         if self.backend_available():
             try:
                 stored = keyring.get_password(SERVICE, provider)
-            except keyring.errors.KeyringError:
+            except Exception:  # noqa: BLE001 - an unreachable keychain reads as "no key"
                 stored = None
             if stored:
                 return stored, KeySource.KEYCHAIN
