@@ -61,7 +61,9 @@ def estimate_cost(
     page_price = prices.prices.get(discovery.billing_sku, 0.0)
     search_price = prices.prices.get(providers.finder.billing_sku, 0.0) if providers.finder else 0.0
     verify_price = (
-        prices.prices.get(providers.verifier.billing_sku, 0.0) if providers.verifier and config.verify else 0.0
+        prices.prices.get(providers.verifier.billing_sku, 0.0)
+        if providers.verifier and config.verify
+        else 0.0
     )
     worst = worst_pages * page_price + leads * (search_price + verify_price)
 
@@ -69,9 +71,7 @@ def estimate_cost(
     expected_pages = min(worst_pages, max(1, math.ceil(leads / PAGE_SIZE)))
     searched = max(leads * WEBSITE_SHARE - cached, 0.0)
     expected = (
-        expected_pages * page_price
-        + searched * search_price
-        + searched * EMAIL_FOUND_SHARE * verify_price
+        expected_pages * page_price + searched * search_price + searched * EMAIL_FOUND_SHARE * verify_price
     )
     return CostEstimate(worst, min(expected, worst), worst_pages, leads, cached)
 
