@@ -1,0 +1,81 @@
+"""Composition root of the desktop app and the ``leadgen-desktop`` entry point.
+
+Qt and the window are imported only after the arguments are parsed, so
+``--version`` and ``--help`` answer without loading Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from leadgen_desktop import APP_NAME, __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadgen-desktop",
+        description="Find local businesses, score them and find verified emails (desktop app).",
+    )
+    parser.add_argument(
+        "--db", metavar="PATH", help="SQLite database to use (default: LEADGEN_DB or the data folder)"
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="show the window, let it paint once and exit 0 (packaging check)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the desktop app; return the process exit code (2 when the database cannot be used)."""
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from leadgen_desktop.db.database import StorageError
+    from leadgen_desktop.wiring import open_repository
+
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    )
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setApplicationDisplayName("leadgen-desktop")
+
+    try:
+        repo = open_repository(args.db)
+    except StorageError as exc:
+        if args.smoke:
+            sys.stderr.write(f"leadgen-desktop: {exc}\n")
+        else:
+            QMessageBox.critical(None, "leadgen-desktop: database problem", str(exc))
+        return 2
+
+    from leadgen_desktop.gui.main_window import MainWindow
+
+    window = MainWindow(repo)
+    window.show()
+    try:
+        if args.smoke:
+            app.processEvents()
+            window.repaint()  # paints synchronously, also offscreen
+            app.processEvents()
+            window.close()
+            return 0
+        return int(app.exec())
+    finally:
+        window.close()
+        if not repo.db.is_closed():
+            repo.db.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

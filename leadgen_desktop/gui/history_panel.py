@@ -1,0 +1,120 @@
+"""The list of past campaigns, newest first, read from the repository."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from leadgen_desktop.db.records import CampaignSummary
+from leadgen_desktop.db.repository import Repository
+
+CAMPAIGN_ROLE = Qt.ItemDataRole.UserRole + 1
+JOB_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def summary_text(summary: CampaignSummary) -> str:
+    """One line: ``dentist — Austin, TX · completed · 25 leads · $0.00 · demo``."""
+    leads = "1 lead" if summary.leads == 1 else f"{summary.leads:,} leads"
+    cost = "$0.00" if summary.total_cost == 0 else f"${summary.total_cost:.4f}"
+    parts = [f"{summary.business_type} — {summary.location}", summary.status, leads, cost]
+    if summary.demo:
+        parts.append("demo")
+    return " · ".join(parts)
+
+
+class HistoryPanel(QWidget):
+    """Past campaigns (``repo.list_campaigns()``) in a list; click one to show it.
+
+    :meth:`refresh` re-reads the list and keeps (or sets) the selection without
+    emitting ``campaign_selected``; only user selections emit it.
+
+    Signals:
+        campaign_selected(str campaign_id): the user selected a campaign.
+    """
+
+    campaign_selected = Signal(str)
+
+    def __init__(self, repo: Repository, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._repo = repo
+        self.list_widget = QListWidget()
+        self.list_widget.setObjectName("historyList")
+        self.list_widget.setAccessibleName("Campaign history")
+        self.list_widget.setUniformItemSizes(True)
+        self.list_widget.setAlternatingRowColors(True)
+        self.list_widget.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list_widget)
+        self.list_widget.currentItemChanged.connect(self._on_current_changed)
+        self._summaries: list[CampaignSummary] = []
+
+    @property
+    def summaries(self) -> list[CampaignSummary]:
+        """What the list shows, newest first."""
+        return list(self._summaries)
+
+    def count(self) -> int:
+        """Number of campaigns listed."""
+        return self.list_widget.count()
+
+    def item_text(self, row: int) -> str:
+        """Text of one line."""
+        item = self.list_widget.item(row)
+        return item.text() if item is not None else ""
+
+    def current_campaign_id(self) -> str | None:
+        """The selected campaign's id, if any."""
+        item = self.list_widget.currentItem()
+        return None if item is None else str(item.data(CAMPAIGN_ROLE))
+
+    def refresh(self, select_campaign_id: str | None = None) -> None:
+        """Re-read campaigns; select ``select_campaign_id`` (or keep the selection) quietly."""
+        keep = select_campaign_id or self.current_campaign_id()
+        self._summaries = self._repo.list_campaigns()
+        self.list_widget.blockSignals(True)
+        try:
+            self.list_widget.clear()
+            for summary in self._summaries:
+                item = QListWidgetItem(summary_text(summary))
+                item.setData(CAMPAIGN_ROLE, summary.campaign_id)
+                item.setData(JOB_ROLE, summary.job_id)
+                item.setToolTip(f"{item.text()}\nCreated {summary.created_at:%Y-%m-%d %H:%M} UTC")
+                self.list_widget.addItem(item)
+                if summary.campaign_id == keep:
+                    self.list_widget.setCurrentItem(item)
+        finally:
+            self.list_widget.blockSignals(False)
+
+    def set_lead_count(self, campaign_id: str, leads: int) -> None:
+        """Update one line's lead count in place (live, during a run) without re-reading."""
+        for row, summary in enumerate(self._summaries):
+            if summary.campaign_id == campaign_id:
+                if summary.leads == leads:
+                    return
+                updated = replace(summary, leads=leads)
+                self._summaries[row] = updated
+                item = self.list_widget.item(row)
+                if item is not None:
+                    item.setText(summary_text(updated))
+                return
+
+    def select_campaign(self, campaign_id: str) -> bool:
+        """Select a campaign as if the user clicked it (emits ``campaign_selected``)."""
+        for row in range(self.list_widget.count()):
+            item = self.list_widget.item(row)
+            if item.data(CAMPAIGN_ROLE) == campaign_id:
+                if self.list_widget.currentItem() is item:
+                    self.campaign_selected.emit(campaign_id)
+                else:
+                    self.list_widget.setCurrentItem(item)
+                return True
+        return False
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _on_current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is not None:
+            self.campaign_selected.emit(str(current.data(CAMPAIGN_ROLE)))

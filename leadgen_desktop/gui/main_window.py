@@ -1,0 +1,540 @@
+"""The main window: campaign form and history on the left, the live run on the right."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leadgen_desktop.core.export import ExportError, export_job_csv
+from leadgen_desktop.db.records import JobRecord, LeadRecord
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.domain import JobFinished, JobStatus, ProgressEvent, Providers
+from leadgen_desktop.gui.campaign_form import CampaignForm
+from leadgen_desktop.gui.history_panel import HistoryPanel
+from leadgen_desktop.gui.metrics_panel import MetricsPanel, format_cost
+from leadgen_desktop.gui.results_model import COLUMNS, LeadTableModel
+from leadgen_desktop.gui.results_proxy import LeadFilterProxy
+from leadgen_desktop.gui.run_controller import RunController
+from leadgen_desktop.keychain import ApiKeyStore
+from leadgen_desktop.wiring import build_providers, demo_requested
+
+log = logging.getLogger(__name__)
+
+DEMO_TEXT = "Demo mode — offline sample data, no API calls, $0.00"
+ROW_HEIGHT = 24
+SHUTDOWN_TIMEOUT_MS = 10_000
+_COLUMN_WIDTHS = (180, 175, 110, 150, 175, 80, 55, 55, 65, 300)
+_BANNER_STYLES = {
+    "info": "background: #e3f2fd; color: #0d3c61; border: 1px solid #90caf9; border-radius: 4px;",
+    "error": "background: #fdecea; color: #611a15; border: 1px solid #f5a8a0; border-radius: 4px;",
+}
+_STATUS_TITLES = {
+    JobStatus.PENDING: "Pending",
+    JobStatus.PROCESSING: "Processing",
+    JobStatus.COMPLETED: "Completed",
+    JobStatus.FAILED: "Failed",
+    JobStatus.CANCELLED: "Cancelled",
+}
+
+
+def _default_providers_factory(key_store: ApiKeyStore) -> Callable[[], Providers]:
+    """Demo providers when asked for or when there is no Google key; live ones otherwise."""
+
+    def factory() -> Providers:
+        keys = key_store.all_keys()
+        return build_providers(demo_requested() or not keys.get("google_places"), keys)
+
+    return factory
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "leads"
+
+
+class MainWindow(QMainWindow):
+    """Runs campaigns and shows their progress, metrics, leads and history.
+
+    Public attributes (tests use them): ``form``, ``start_button``,
+    ``cancel_button``, ``progress_bar``, ``stage_label``, ``metrics_panel``,
+    ``filter_edit``, ``count_label``, ``table_view``, ``model``, ``proxy``,
+    ``history``, ``controller``, ``demo_banner``, ``info_banner``,
+    ``info_label``; :meth:`export_csv` writes the displayed job to a file.
+
+    The table shows one job at a time (``displayed_job_id``): the running one
+    after Start, or the one picked in the history.
+
+    Signals: none of its own (see :class:`RunController`).
+    """
+
+    def __init__(
+        self,
+        repo: Repository,
+        key_store: ApiKeyStore | None = None,
+        providers_factory: Callable[[], Providers] | None = None,
+    ) -> None:
+        super().__init__()
+        self._repo = repo
+        self._key_store = key_store or ApiKeyStore()
+        self._providers_factory = providers_factory or _default_providers_factory(self._key_store)
+        self._providers: Providers | None = None
+        self._running_job_id: str | None = None
+        self._running_leads = 0
+        self._displayed_job_id: str | None = None
+        self._displayed_demo = False
+
+        self.setWindowTitle("leadgen-desktop")
+        self.setObjectName("mainWindow")
+        self.controller = RunController(repo, self)
+        self._build_widgets()
+        self._build_menu()
+        self._connect()
+        self.resize(1360, 820)
+
+        self.reload_providers()
+        self.history.refresh()
+        self._set_running(False)
+        self._on_validity_changed(self.form.is_valid)
+        self.statusBar().showMessage("Ready")
+
+    # -- construction ----------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.demo_banner = QLabel(DEMO_TEXT)
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setAccessibleName("Demo mode")
+        self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_banner.setStyleSheet(
+            "background: #ffb300; color: #1a1a1a; font-weight: 700; padding: 6px; border-radius: 4px;"
+        )
+
+        # Left column: form, buttons, history.
+        self.form = CampaignForm()
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("startButton")
+        self.start_button.setDefault(True)
+        self.start_button.setShortcut(QKeySequence("Ctrl+Return"))
+        self.start_button.setToolTip("Start the campaign (Ctrl+Return)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setToolTip("Stop the running campaign; stored leads are kept")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.start_button)
+        form_box = QGroupBox("New campaign")
+        form_layout = QVBoxLayout(form_box)
+        form_layout.addWidget(self.form)
+        form_layout.addLayout(buttons)
+
+        self.history = HistoryPanel(self._repo)
+        history_box = QGroupBox("History")
+        history_layout = QVBoxLayout(history_box)
+        history_layout.addWidget(self.history)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(form_box)
+        left_layout.addWidget(history_box, 1)
+
+        # Right column: progress, banner, metrics, filter, table.
+        self.stage_label = QLabel("Ready")
+        self.stage_label.setObjectName("stageLabel")
+        self.stage_label.setAccessibleName("Stage")
+        self.stage_label.setStyleSheet("font-weight: 600;")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("progressBar")
+        self.progress_bar.setAccessibleName("Progress")
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+
+        self.info_label = QLabel()
+        self.info_label.setObjectName("infoLabel")
+        self.info_label.setWordWrap(True)
+        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        dismiss = QPushButton("Dismiss")
+        dismiss.setFlat(True)
+        dismiss.setAccessibleName("Dismiss message")
+        dismiss.clicked.connect(self._dismiss_banner)
+        self.info_banner = QFrame()
+        self.info_banner.setObjectName("infoBanner")
+        banner_layout = QHBoxLayout(self.info_banner)
+        banner_layout.setContentsMargins(8, 4, 4, 4)
+        banner_layout.addWidget(self.info_label, 1)
+        banner_layout.addWidget(dismiss, 0, Qt.AlignmentFlag.AlignTop)
+        self.info_banner.hide()
+
+        self.metrics_panel = MetricsPanel()
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("filterEdit")
+        self.filter_edit.setPlaceholderText("Filter leads…")
+        self.filter_edit.setAccessibleName("Filter leads")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.count_label = QLabel("0 leads")
+        self.count_label.setObjectName("countLabel")
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filter_edit, 1)
+        filter_row.addWidget(self.count_label)
+
+        self.model = LeadTableModel(self)
+        self.proxy = LeadFilterProxy(self.model, self)
+        self.table_view = QTableView()
+        self.table_view.setObjectName("leadTable")
+        self.table_view.setAccessibleName("Leads")
+        self.table_view.setModel(self.proxy)
+        self.table_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table_view.setAlternatingRowColors(True)
+        self.table_view.setWordWrap(False)
+        self.table_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table_view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.table_view.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        vertical.setVisible(False)
+        header = self.table_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for column, width in enumerate(_COLUMN_WIDTHS[: len(COLUMNS)]):
+            header.resizeSection(column, width)
+        header.setSortIndicatorClearable(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # start in rank order
+        self.table_view.setSortingEnabled(True)
+
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.stage_label, 1)
+        progress_row.addWidget(self.progress_bar, 1)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(progress_row)
+        right_layout.addWidget(self.info_banner)
+        right_layout.addWidget(self.metrics_panel)
+        right_layout.addLayout(filter_row)
+        right_layout.addWidget(self.table_view, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([360, 1000])
+
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(8, 8, 8, 4)
+        central_layout.addWidget(self.demo_banner)
+        central_layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+        self.db_label = QLabel(f"Database: {self._repo.path}")
+        self.db_label.setObjectName("dbLabel")
+        self.statusBar().addPermanentWidget(self.db_label)
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.export_action = QAction("&Export CSV…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self._on_export_triggered)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+        self.find_action = QAction("Filter leads", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._focus_filter)
+        self.addAction(self.find_action)
+
+    def _connect(self) -> None:
+        self.start_button.clicked.connect(self.start_run)
+        self.cancel_button.clicked.connect(self.cancel_run)
+        self.form.validity_changed.connect(self._on_validity_changed)
+        self.form.submitted.connect(self.start_run)
+        self.filter_edit.textChanged.connect(self._on_filter_changed)
+        self.history.campaign_selected.connect(self._on_campaign_selected)
+        self.controller.job_started.connect(self._on_job_started)
+        self.controller.progress.connect(self._on_progress)
+        self.controller.rows_ready.connect(self._on_rows_ready)
+        self.controller.finished.connect(self._on_finished)
+        self.controller.failed.connect(self._on_failed)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+
+    # -- public API --------------------------------------------------------------------
+
+    @property
+    def displayed_job_id(self) -> str | None:
+        """The job whose leads the table shows."""
+        return self._displayed_job_id
+
+    @property
+    def providers(self) -> Providers | None:
+        """The providers the next run uses (None if they could not be built)."""
+        return self._providers
+
+    def reload_providers(self) -> None:
+        """Rebuild the providers (e.g. after keys changed) and update the demo banner."""
+        try:
+            self._providers = self._providers_factory()
+        except Exception as exc:
+            log.exception("Could not build providers")
+            self._providers = None
+            self.show_banner(f"Cannot prepare the data providers: {exc}", "error")
+        self.demo_banner.setVisible(self._providers is not None and self._providers.demo)
+
+    def export_csv(self, path: Path) -> int:
+        """Write the displayed job's leads to ``path``; return the number of rows.
+
+        Raises:
+            ExportError: nothing is displayed, or the file cannot be written.
+        """
+        if self._displayed_job_id is None:
+            raise ExportError("There is no campaign to export; run one or pick one in the history.")
+        return export_job_csv(self._repo, self._displayed_job_id, Path(path))
+
+    def show_banner(self, text: str, kind: str = "info") -> None:
+        """Show a non-blocking message above the metrics (``info`` or ``error``)."""
+        self.info_label.setText(text)
+        self.info_banner.setStyleSheet(
+            f"QFrame#infoBanner {{ {_BANNER_STYLES.get(kind, _BANNER_STYLES['info'])} }}"
+        )
+        self.info_banner.setProperty("kind", kind)
+        self.info_banner.show()
+
+    # -- run control ------------------------------------------------------------------------
+
+    @Slot()
+    def start_run(self) -> None:
+        """Validate the form and start a run (no-op while one is going)."""
+        if self.controller.is_running:
+            return
+        config = self.form.config()
+        if config is None:
+            self.form.show_all_errors()
+            self.statusBar().showMessage("Fix the highlighted fields to start.")
+            return
+        if self._providers is None:
+            self.reload_providers()
+        if self._providers is None:
+            return
+        self._dismiss_banner()
+        self.progress_bar.setValue(0)
+        self.stage_label.setText("Starting…")
+        self.statusBar().showMessage("Starting…")
+        self.controller.start(config, self._providers)
+        self._set_running(True)
+
+    @Slot()
+    def cancel_run(self) -> None:
+        """Ask the running campaign to stop (it ends as cancelled)."""
+        if not self.controller.is_running:
+            return
+        self.controller.cancel()
+        self.cancel_button.setEnabled(False)
+        self.stage_label.setText("Cancelling…")
+        self.statusBar().showMessage("Cancelling…")
+
+    @Slot(str, str)
+    def _on_job_started(self, job_id: str, campaign_id: str) -> None:
+        self._running_job_id = job_id
+        self._running_leads = 0
+        self._displayed_job_id = job_id
+        self._displayed_demo = bool(self._providers and self._providers.demo)
+        self.model.set_rows([])
+        self.history.refresh(select_campaign_id=campaign_id)
+        self.metrics_panel.start_run(self._displayed_demo)
+        self.statusBar().showMessage("Processing…")
+
+    @Slot(object)
+    def _on_progress(self, event: ProgressEvent) -> None:
+        if event.job_id != self._running_job_id:
+            return
+        self.progress_bar.setValue(event.progress)
+        if not self.controller.cancel_requested:
+            self.stage_label.setText(f"{event.stage.label} — {event.message}")
+        if self._displayed_job_id == event.job_id:
+            self.metrics_panel.update_progress(event)
+
+    @Slot(list)
+    def _on_rows_ready(self, rows: list[LeadRecord]) -> None:
+        if not rows:
+            return
+        if rows[0].job_id == self._displayed_job_id:
+            self.model.append_rows(rows)
+        if rows[0].job_id == self._running_job_id:
+            self._running_leads += len(rows)
+            self.history.set_lead_count(rows[0].campaign_id, self._running_leads)
+
+    @Slot(object)
+    def _on_finished(self, result: JobFinished) -> None:
+        self._running_job_id = None
+        self._set_running(False)
+        if self._displayed_job_id == result.job_id:
+            self.metrics_panel.finish_run(result.metrics)
+        title = _STATUS_TITLES.get(result.status, str(result.status))
+        self.stage_label.setText(title)
+        if result.status is JobStatus.COMPLETED:
+            self.progress_bar.setValue(100)
+            leads = self._repo.count_leads(result.job_id)
+            cost = format_cost(result.metrics.total_cost, False)
+            stopped = f" (stopped early: {result.stop_reason})" if result.stop_reason else ""
+            self.statusBar().showMessage(f"Completed: {leads} leads, {cost}{stopped}")
+        elif result.status is JobStatus.FAILED:
+            self.statusBar().showMessage(f"Failed: {result.error or 'unknown error'}")
+        else:
+            self.statusBar().showMessage(title)
+        messages: list[str] = []
+        if result.status is JobStatus.FAILED and result.error:
+            messages.append(f"The run failed: {result.error}")
+        messages.extend(result.notices)
+        if messages:
+            self.show_banner("\n".join(messages), "error" if result.status is JobStatus.FAILED else "info")
+        self.history.refresh()
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._running_job_id = None
+        self._set_running(False)
+        self.metrics_panel.finish_run()
+        self.stage_label.setText("Failed")
+        self.statusBar().showMessage(f"Failed: {message}")
+        self.show_banner(f"The run stopped unexpectedly: {message}", "error")
+        self.history.refresh()
+
+    # -- history, filter, export ---------------------------------------------------------------
+
+    @Slot(str)
+    def _on_campaign_selected(self, campaign_id: str) -> None:
+        job = self._repo.latest_job_for_campaign(campaign_id)
+        if job is None:
+            self._displayed_job_id = None
+            self.model.set_rows([])
+            self.metrics_panel.clear()
+            return
+        self._displayed_job_id = job.job_id
+        self._displayed_demo = job.config.demo
+        self.model.set_rows(self._repo.leads_for_job(job.job_id))
+        if job.job_id == self._running_job_id:
+            self._show_running_metrics(job)
+            return
+        self.metrics_panel.show_job(job)
+        if not self.controller.is_running:
+            self.progress_bar.setValue(job.progress)
+            self.stage_label.setText(self._job_title(job))
+        self.statusBar().showMessage(f"Showing {job.config.business_type} — {job.config.location}")
+
+    def _show_running_metrics(self, job: JobRecord) -> None:
+        elapsed = 0.0
+        if job.started_at is not None:
+            started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=dt.UTC)
+            elapsed = max((dt.datetime.now(dt.UTC) - started).total_seconds(), 0.0)
+        self.metrics_panel.start_run(job.config.demo, elapsed_so_far=elapsed)
+        self.metrics_panel.set_metrics(job.metrics)
+
+    @staticmethod
+    def _job_title(job: JobRecord) -> str:
+        title = _STATUS_TITLES.get(job.status, str(job.status))
+        if job.status is JobStatus.FAILED and job.error:
+            return f"{title}: {job.error}"
+        return title
+
+    @Slot(str)
+    def _on_filter_changed(self, text: str) -> None:
+        self.proxy.set_filter_string(text)
+        self._update_count()
+
+    @Slot()
+    def _update_count(self) -> None:
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        noun = "lead" if total == 1 else "leads"
+        self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
+
+    @Slot()
+    def _focus_filter(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    @Slot()
+    def _on_export_triggered(self) -> None:
+        if self._displayed_job_id is None:
+            self.statusBar().showMessage("Nothing to export yet: run a campaign or pick one in the history.")
+            return
+        job = self._repo.get_job(self._displayed_job_id)
+        name = "leads"
+        if job is not None:
+            name = f"{_slug(job.config.business_type)}-{_slug(job.config.location)}"
+        default = str(Path.home() / f"{name}.csv")
+        chosen, _filter = QFileDialog.getSaveFileName(self, "Export CSV", default, "CSV files (*.csv)")
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".csv":
+            path = path.with_name(path.name + ".csv")
+        try:
+            count = self.export_csv(path)
+        except ExportError as exc:
+            self.statusBar().showMessage(f"Export failed: {exc}")
+            self.show_banner(f"Export failed: {exc}", "error")
+            return
+        self.statusBar().showMessage(f"Exported {count} leads to {path}")
+
+    # -- state, banners, close -----------------------------------------------------------------
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running and self.form.is_valid)
+        self.cancel_button.setEnabled(running)
+        self.form.setEnabled(not running)
+
+    @Slot(bool)
+    def _on_validity_changed(self, valid: bool) -> None:
+        self.start_button.setEnabled(valid and not self.controller.is_running)
+        problems = self.form.errors()
+        self.start_button.setToolTip(
+            "Start the campaign (Ctrl+Return)"
+            if valid
+            else "Cannot start yet:\n" + "\n".join(error.message for error in problems)
+        )
+
+    @Slot()
+    def _dismiss_banner(self) -> None:
+        self.info_banner.hide()
+        self.info_label.clear()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Cancel a running campaign and wait for its thread before closing."""
+        if self.controller.is_running:
+            self.statusBar().showMessage("Cancelling the running campaign…")
+        self.controller.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self.metrics_panel.finish_run()
+        super().closeEvent(event)
