@@ -42,6 +42,10 @@ READ_TIMEOUTS: Mapping[str, float] = {
 """Per-provider read timeout in seconds."""
 
 CONNECT_TIMEOUT = 5.0
+MAX_CONNECTIONS = 32
+"""Connections per provider client: at least the pipeline's worker threads (2 × concurrency = 24),
+since every worker may be waiting on the same provider (a NeverBounce check can take ~10 s);
+kept alive so a burst does not pay a new TLS handshake per request."""
 USER_AGENT = f"leadgen-desktop/{__version__} (+local desktop app)"
 
 _ALIASES = {"google": "google_places"}
@@ -79,7 +83,9 @@ def build_client(
         base_url=(base_url or base_url_for(name)).rstrip("/"),
         timeout=httpx.Timeout(READ_TIMEOUTS[name], connect=CONNECT_TIMEOUT),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        limits=httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=30.0),
+        limits=httpx.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS, keepalive_expiry=30.0
+        ),
         transport=transport,
         follow_redirects=False,
     )
@@ -146,9 +152,42 @@ def json_object(response: httpx.Response) -> dict[str, object]:
     return value
 
 
-def opt_str(value: object) -> str | None:
-    """``value`` if it is a non-empty string, else None."""
-    return value if isinstance(value, str) and value.strip() else None
+MAX_TEXT = 500
+"""Longest text field kept from a provider answer (longer values are cut)."""
+MAX_URL = 2048
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z0-9-]{2,63}$")
+
+
+def opt_str(value: object, limit: int = MAX_TEXT) -> str | None:
+    """A clean, non-empty string from untrusted ``value``, else None.
+
+    Control and bidi-override characters become spaces, runs of white space
+    collapse, and the text is cut to ``limit`` characters.
+    """
+    if not isinstance(value, str):
+        return None
+    text = " ".join(_CONTROL.sub(" ", value).split())
+    return text[:limit] or None
+
+
+def opt_url(value: object) -> str | None:
+    """An http(s) URL (or a bare host) without white space, at most ``MAX_URL`` long; else None."""
+    text = opt_str(value, MAX_URL + 1)
+    if text is None or len(text) > MAX_URL or " " in text:
+        return None
+    if "://" in text and not text.lower().startswith(("http://", "https://")):
+        return None
+    return text
+
+
+def opt_email(value: object) -> str | None:
+    """A plausible email address (lower-cased), else None."""
+    text = opt_str(value, 254)
+    if text is None:
+        return None
+    text = text.lower()
+    return text if _EMAIL.match(text) else None
 
 
 def opt_float(value: object) -> float | None:

@@ -25,7 +25,7 @@ from leadgen_desktop.domain import (
     ProviderError,
     QuotaExhausted,
 )
-from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_float, opt_int, opt_str
+from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_float, opt_int, opt_str, opt_url
 from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import (
     Decision,
@@ -125,6 +125,14 @@ def sku_for_fields(fields: Iterable[str]) -> str:
     return TIER_SKUS[max(tiers, default=Tier.ESSENTIALS)]
 
 
+def _in_range(value: float | None, low: float, high: float) -> float | None:
+    return value if value is not None and low <= value <= high else None
+
+
+def _count(value: int | None) -> int | None:
+    return value if value is not None and value >= 0 else None
+
+
 def parse_place(place: object) -> Business | None:
     """Map one ``places[]`` item to a Business; None when it lacks an id or a name.
 
@@ -150,14 +158,14 @@ def parse_place(place: object) -> Business | None:
         name=name.strip(),
         address=opt_str(place.get("formattedAddress")),
         phone=opt_str(place.get("nationalPhoneNumber")) or opt_str(place.get("internationalPhoneNumber")),
-        website=opt_str(place.get("websiteUri")),
-        rating=opt_float(place.get("rating")),
-        review_count=opt_int(place.get("userRatingCount")),
+        website=opt_url(place.get("websiteUri")),
+        rating=_in_range(opt_float(place.get("rating")), 0.0, 5.0),
+        review_count=_count(opt_int(place.get("userRatingCount"))),
         business_status=status,
         types=tuple(t for t in types if isinstance(t, str)) if isinstance(types, list) else (),
-        latitude=opt_float(location.get("latitude")),
-        longitude=opt_float(location.get("longitude")),
-        maps_url=opt_str(place.get("googleMapsUri")),
+        latitude=_in_range(opt_float(location.get("latitude")), -90.0, 90.0),
+        longitude=_in_range(opt_float(location.get("longitude")), -180.0, 180.0),
+        maps_url=opt_url(place.get("googleMapsUri")),
         source=PROVIDER,
     )
 

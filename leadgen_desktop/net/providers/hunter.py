@@ -19,7 +19,7 @@ from leadgen_desktop.domain import (
     ProviderError,
     QuotaExhausted,
 )
-from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_float, opt_int, opt_str
+from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_email, opt_float, opt_int, opt_str
 from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import Decision, Failure, RetryPolicy, Success, status_failure
 
@@ -42,13 +42,13 @@ def parse_candidate(item: object) -> EmailCandidate | None:
     """Map one ``data.emails[]`` item; None when it has no usable ``value``."""
     if not isinstance(item, dict):
         return None
-    email = opt_str(item.get("value"))
-    if email is None or "@" not in email:
+    email = opt_email(item.get("value"))
+    if email is None:
         return None
     kind = item.get("type")
     confidence = opt_int(item.get("confidence"))
     return EmailCandidate(
-        email=email.strip().lower(),
+        email=email,
         confidence=min(max(confidence, 0), 100) if confidence is not None else 0,
         kind=kind if kind in ("personal", "generic") else "generic",
         first_name=opt_str(item.get("first_name")),
