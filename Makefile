@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint typecheck pytest demo clean
+.PHONY: run test setup lint typecheck pytest demo bundle bundle-smoke clean
 
 run: setup
 	$(BIN)/leadgen-desktop
@@ -30,6 +30,13 @@ typecheck:
 
 pytest:
 	QT_QPA_PLATFORM=offscreen PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring $(BIN)/python -m pytest -q
+
+bundle: setup
+	$(BIN)/python packaging/build.py
+
+bundle-smoke: setup
+	$(BIN)/python packaging/build.py --skip-archive
+	bash packaging/smoke_test.sh
 
 demo: setup
 	$(BIN)/leadgen run --demo --business-type dentist --location "Austin, TX" --max-results 25 --min-score 0 --output leads.csv --json
