@@ -27,6 +27,9 @@ T = TypeVar("T")
 RETRY_PREFIX = "retry:"
 """Outcome prefix of an attempt that was followed by another attempt."""
 
+RATE_LIMITED = "rate_limited"
+"""Outcome of a "too many requests" answer; it makes the limiter slow down."""
+
 
 @dataclass(frozen=True, slots=True)
 class Success(Generic[T]):
@@ -97,7 +100,7 @@ def status_failure(response: httpx.Response, label: str) -> Failure:
     retry_after = parse_retry_after(response.headers.get("retry-after"))
     if status == 429:
         return Failure(
-            "rate_limited", f"{label} is rate limiting requests (HTTP 429)", True, retry_after=retry_after
+            RATE_LIMITED, f"{label} is rate limiting requests (HTTP 429)", True, retry_after=retry_after
         )
     if status >= 500:
         message = f"{label} had a server error (HTTP {status})"
@@ -152,6 +155,9 @@ class RetryPolicy:
     ) -> tuple[T, tuple[ApiCall, ...]]:
         """Send until success, a permanent failure or ``max_attempts``; return (value, calls).
 
+        Each attempt waits for ``limiter``; a "rate_limited" answer then slows the
+        limiter down (:meth:`RateLimiter.on_rate_limited`) and a success lets it recover.
+
         Raises the failure's ``ProviderError`` subclass (message redacted of ``secrets``,
         ``calls`` attached) or :class:`Cancelled` if ``cancel`` fires, including during
         a backoff or rate-limit wait.
@@ -166,6 +172,11 @@ class RetryPolicy:
                 limiter.acquire(cancel)
             decision, status, duration_ms = self._attempt(send, interpret, on_transport_error, name)
             last = attempt >= self.max_attempts
+            if limiter is not None:  # adaptive pacing: back off on "too many requests", recover on success
+                if isinstance(decision, Success):
+                    limiter.on_success()
+                elif decision.outcome == RATE_LIMITED:
+                    limiter.on_rate_limited()
             if isinstance(decision, Success):
                 calls.append(
                     ApiCall(provider, endpoint, status, decision.outcome, sku, decision.units, duration_ms)
