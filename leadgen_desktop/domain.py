@@ -498,10 +498,25 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._children: list[CancelToken] = []
 
     def cancel(self) -> None:
-        """Request cancellation (callable from any thread)."""
+        """Request cancellation (callable from any thread); children are cancelled too."""
         self._event.set()
+        with self._lock:
+            children = list(self._children)
+        for child in children:
+            child.cancel()
+
+    def child(self) -> CancelToken:
+        """A token cancelled with this one, that can also be cancelled on its own."""
+        token = CancelToken()
+        with self._lock:
+            self._children.append(token)
+        if self.cancelled:
+            token.cancel()
+        return token
 
     @property
     def cancelled(self) -> bool:

@@ -22,6 +22,7 @@ paid for. Final leads go to ``on_final`` (which stores them).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import queue
 import time
 from collections.abc import Callable
@@ -95,7 +96,13 @@ class EnrichScheduler:
         self.repo, self.job_id, self.providers, self.prices = repo, job_id, providers, prices
         self.verify, self.state, self.budget, self.cancel = verify, state, budget, cancel
         self.on_final, self.cache_ttl, self.heartbeat = on_final, cache_ttl, heartbeat
-        self._pool = WorkerPool(concurrency * 2)
+        # One pool per kind, so verifications never queue behind searches waiting on their rate limit.
+        self._stop = cancel.child()  # set by close(): queued and waiting requests give up
+        self._charged_domains, self._charged_emails = repo.charged_lookups(job_id)
+        self._pools = {
+            "search": WorkerPool(concurrency, "leadgen-search"),
+            "verify": WorkerPool(concurrency, "leadgen-verify"),
+        }
         self._results: queue.SimpleQueue[tuple[str, str, int | None, object]] = queue.SimpleQueue()
         self._in_flight = 0
         self._domains: dict[str, DomainSearch | ProviderError] = {}
@@ -156,8 +163,31 @@ class EnrichScheduler:
             self.pump(0.05)
 
     def close(self) -> None:
-        """Stop the worker threads (requests in flight are abandoned)."""
-        self._pool.close()
+        """Stop: queued requests are dropped, waiting ones give up, threads exit."""
+        self._stop.cancel()
+        for pool in self._pools.values():
+            self._in_flight -= pool.close()
+
+    def settle_in_flight(self, timeout: float) -> None:
+        """After a failure: stop, then record what the requests already sent cost (bounded wait).
+
+        Their calls go to the API-call log and paid answers to the cache, so the bill stays
+        complete even when the run ends early. Errors in these answers no longer matter.
+        """
+        self.close()
+        deadline = time.monotonic() + timeout
+        while self._in_flight > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                message = self._results.get(timeout=min(remaining, 0.1))
+            except queue.Empty:
+                continue
+            try:
+                self._handle(message)
+            except (ProviderError, Cancelled, TypeError):
+                continue
 
     def remaining_worst_case(self) -> float:
         """What the leads stopped by the budget could cost at most."""
@@ -180,11 +210,16 @@ class EnrichScheduler:
             self._on_search(work, self._domains[domain])
         elif domain in self._domain_waiters:
             self._domain_waiters[domain].append(work)
-        elif (cached := self.repo.cached_domain(domain, self.cache_ttl)) is not None:
-            self._domains[domain] = cached
-            work.log_calls.append(_cache_hit(finder.provider, "/v2/domain-search", finder.billing_sku))
-            work.provenance["email_search_cache_hit"] = True
-            self._on_search(work, cached)
+        elif (entry := self.repo.cached_domain_entry(domain, self.cache_ttl)) is not None:
+            assert isinstance(entry.value, DomainSearch)
+            self._domains[domain] = entry.value
+            if entry.job_id == self.job_id:  # paid by this job before it was interrupted
+                if domain not in self._charged_domains:
+                    self._charge(work, "search", domain, entry.cost)
+            else:
+                work.log_calls.append(_cache_hit(finder.provider, "/v2/domain-search", finder.billing_sku))
+                work.provenance["email_search_cache_hit"] = True
+            self._on_search(work, entry.value)
         else:
             ticket = self.budget.reserve(self._price(finder.billing_sku))
             if ticket is None:
@@ -241,11 +276,17 @@ class EnrichScheduler:
             self._on_verdict(work, self._verdicts[key])
         elif key in self._verify_waiters:
             self._verify_waiters[key].append(work)
-        elif (cached := self.repo.cached_verification(key, self.cache_ttl)) is not None:
-            self._verdicts[key] = cached
-            work.log_calls.append(_cache_hit(verifier.provider, "/v4.2/single/check", verifier.billing_sku))
-            work.provenance["verification_cache_hit"] = True
-            self._on_verdict(work, cached)
+        elif (entry := self.repo.cached_verification_entry(key, self.cache_ttl)) is not None:
+            assert isinstance(entry.value, Verification)
+            self._verdicts[key] = entry.value
+            if entry.job_id == self.job_id:  # paid by this job before it was interrupted
+                if key not in self._charged_emails:
+                    self._charge(work, "verify", key, entry.cost)
+            else:
+                hit = _cache_hit(verifier.provider, "/v4.2/single/check", verifier.billing_sku)
+                work.log_calls.append(hit)
+                work.provenance["verification_cache_hit"] = True
+            self._on_verdict(work, entry.value)
         else:
             ticket = self.budget.reserve(self._price(verifier.billing_sku))
             if ticket is None:
@@ -273,17 +314,21 @@ class EnrichScheduler:
     def _start(
         self, kind: str, subject: str, ticket: int | None, call: Callable[[str, CancelToken], object]
     ) -> None:
+        if self._stop.cancelled:  # closing: no new requests; the lead stays unfinished (resumable)
+            self.budget.settle(ticket, 0.0)
+            return
         self._in_flight += 1
-        cancel, results = self.cancel, self._results
+        stop, results = self._stop, self._results
 
         def task() -> None:
             try:
-                outcome: object = call(subject, cancel)
+                stop.raise_if_cancelled()  # dropped while queued: never send it
+                outcome: object = call(subject, stop)
             except Exception as exc:  # noqa: BLE001 - reported to the pipeline thread
                 outcome = exc
             results.put((kind, subject, ticket, outcome))
 
-        self._pool.submit(task)
+        self._pools[kind].submit(task)
 
     def _handle(self, message: tuple[str, str, int | None, object]) -> None:
         kind, subject, ticket, outcome = message
@@ -349,7 +394,8 @@ class EnrichScheduler:
         self._verdicts[key] = outcome
         for index, work in enumerate(self._verify_waiters.pop(key, [])):
             if index == 0:
-                work.cost += cost
+                paid = cost if isinstance(outcome, Verification) else self._cost_of(outcome.calls)
+                self._charge(work, "verify", key, paid)
             else:
                 work.provenance["verification_reused_in_run"] = True
             self._on_verdict(work, outcome)
@@ -383,6 +429,17 @@ class EnrichScheduler:
             cost=work.cost,
         )
         self.on_final(lead, tuple(work.log_calls))
+
+    def _charge(self, work: _Work, kind: str, subject: str, cost: float) -> None:
+        """Put a paid lookup's cost on this lead (once per lookup and job, also across resumes)."""
+        work.cost += cost
+        charged = work.provenance.setdefault("charged", {})
+        assert isinstance(charged, dict)
+        charged[kind] = subject
+        (self._charged_domains if kind == "search" else self._charged_emails).add(subject)
+
+    def _cost_of(self, calls: tuple[ApiCall, ...]) -> float:
+        return math.fsum(self.prices.cost_of(c) for c in calls)
 
     def _price(self, sku: str) -> float:
         return float(self.prices.prices.get(sku, 0.0))

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 from leadgen_desktop.core.budget import Budget
 from leadgen_desktop.core.dedupe import Deduper
+from leadgen_desktop.core.domains import registrable_domain
 from leadgen_desktop.core.enrich_scheduler import EnrichScheduler
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.run_state import RunState
@@ -61,6 +64,11 @@ from leadgen_desktop.domain import (
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = dt.timedelta(days=30)
+PAGE_SIZE = 20
+"""Places per discovery page."""
+BUDGET_NOTICE = "Budget reached:"
+SETTLE_TIMEOUT = 20.0
+"""After a failure, how long to wait for requests already sent (the longest read timeout)."""
 
 
 class JobNotFound(LookupError):
@@ -152,6 +160,7 @@ class _Run:
         self.stored = self.repo.stored_place_ids(job_id)
         self.finished_leads = len(self.stored)
         self.seen_elsewhere: set[str] = set()
+        self.discovery_done = False
         self.scheduler = EnrichScheduler(
             repo=self.repo,
             job_id=job_id,
@@ -180,6 +189,7 @@ class _Run:
         except Cancelled:
             return self._finish(JobStatus.CANCELLED, error="Cancelled by the user.")
         except NetworkUnavailable as exc:
+            self._settle_after_failure()
             self._log_calls_quietly(exc)
             return self._finish(
                 JobStatus.FAILED,
@@ -187,9 +197,11 @@ class _Run:
                 f"resume with: leadgen resume {self.job_id}",
             )
         except ProviderAuthError as exc:
+            self._settle_after_failure()
             self._log_calls_quietly(exc)
             return self._finish(JobStatus.FAILED, error=exc.message)
         except ProviderError as exc:
+            self._settle_after_failure()
             self._log_calls_quietly(exc)
             return self._finish(JobStatus.FAILED, error=str(exc))
         except (StorageError, ExportError) as exc:
@@ -268,18 +280,37 @@ class _Run:
             )
             self.scheduler.pump(0)
         if not self.budget.exhausted:
+            self.discovery_done = True
             self.repo.mark_discovery_done(self.job_id)
 
     def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, int | None]:
+        """Fetch one page on a helper thread while this thread keeps storing enriched leads."""
         discovery = self.providers.discovery
         ticket = self.budget.reserve(float(self.prices.prices.get(discovery.billing_sku, 0.0)))
         if ticket is None:
             raise _BudgetStop
-        try:
-            return discovery.search(self.config, token, self.cancel), ticket
-        except ProviderError as exc:
+        box: list[DiscoveryPage | BaseException] = []
+        done = threading.Event()
+
+        def fetch() -> None:
+            try:
+                box.append(discovery.search(self.config, token, self.cancel))
+            except BaseException as exc:  # noqa: BLE001 - handed back to the pipeline thread
+                box.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=fetch, name="leadgen-discovery", daemon=True).start()
+        registrable_domain("https://example.com")  # load the suffix list while the page loads
+        while not done.is_set():
+            self.scheduler.pump(0.005)  # raises Cancelled at once when cancelled
+        outcome = box[0]
+        if isinstance(outcome, ProviderError):
             self.budget.settle(ticket, 0.0)
-            raise exc from None
+            raise outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome, ticket
 
     def _select(self, businesses: list[Business]) -> list[tuple[int, Business]]:
         """Take qualified businesses in discovery order, up to max_results; return (rank, business)."""
@@ -380,18 +411,39 @@ class _Run:
     # -- endings -----------------------------------------------------------------------
 
     def _budget_finish(self) -> JobFinished:
-        unfinished = len(self.scheduler.blocked)
+        blocked = len(self.scheduler.blocked)
         more = self.scheduler.remaining_worst_case()
-        if not unfinished:
-            more = float(self.prices.prices.get(self.providers.discovery.billing_sku, 0.0))
+        to_come = 0
+        if not self.discovery_done:
+            discovery = self.providers.discovery
+            places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
+            to_come = min(self.config.max_results - len(self.selected), places_left)
+            page_price = float(self.prices.prices.get(discovery.billing_sku, 0.0))
+            more += math.ceil(places_left / PAGE_SIZE) * page_price + to_come * self._lead_worst_case()
         limit = self.config.budget or 0.0
+        enough = math.ceil((limit + more) * 100 - 1e-6) / 100
         self.state.notice(
-            f"Budget reached: ${self.budget.spent:.4f} spent of ${limit:.2f}. About ${more:.4f} more "
-            f"would finish the run ({unfinished} lead(s) left). Resume with a higher budget: "
-            f"leadgen resume {self.job_id} --budget {limit + more:.2f}"
+            f"{BUDGET_NOTICE} ${self.budget.spent:.4f} spent of ${limit:.2f}. At most ${more:.4f} more "
+            f"would finish the run ({blocked + to_come} lead(s) left). Resume with a higher budget: "
+            f"leadgen resume {self.job_id} --budget {enough:.2f}"
         )
         output = self._store()
         return self._finish(JobStatus.COMPLETED, output=output, stop_reason="budget")
+
+    def _lead_worst_case(self) -> float:
+        """The most one lead's email search and verification can cost."""
+        finder, verifier = self.providers.finder, self.providers.verifier
+        prices = self.prices.prices
+        search = float(prices.get(finder.billing_sku, 0.0)) if finder else 0.0
+        check = float(prices.get(verifier.billing_sku, 0.0)) if verifier and self.config.verify else 0.0
+        return search + check
+
+    def _settle_after_failure(self) -> None:
+        """Record requests already sent before the job is marked failed (never raises)."""
+        try:
+            self.scheduler.settle_in_flight(SETTLE_TIMEOUT)
+        except Exception:
+            log.warning("Could not settle requests in flight for job %s", self.job_id, exc_info=True)
 
     def _log_calls_quietly(self, exc: ProviderError) -> None:
         """Count and record the calls of a failed request without masking the failure."""

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import PROVIDERS, ApiCall, EmailStatus, Lead, Metrics, PriceTable
 
+ENDING_NOTICES = ("Budget reached:",)
+"""Notices that describe how an attempt ended; a resumed run does not inherit them."""
+
 
 @dataclass
 class RunState:
@@ -58,8 +61,8 @@ class RunState:
             state.emails_found += 1 if email else 0
             state.emails_verified += 1 if status == EmailStatus.VALID.value else 0
         job = repo.get_job(job_id)
-        if job is not None:
-            state.notices.extend(job.notices)
+        if job is not None:  # keep notes about the work done, not about how the last attempt ended
+            state.notices.extend(n for n in job.notices if not n.startswith(ENDING_NOTICES))
         return state
 
     def notice(self, text: str) -> None:

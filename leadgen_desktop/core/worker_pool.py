@@ -47,15 +47,28 @@ class WorkerPool:
                 thread.start()
         self._tasks.put(task)
 
-    def close(self) -> None:
-        """Stop accepting work; idle threads exit, busy ones exit after their task."""
+    def close(self) -> int:
+        """Stop accepting work and drop queued tasks; return how many were dropped.
+
+        Idle threads exit at once, busy ones after their current task.
+        """
+        dropped = 0
         with self._lock:
             if self._closed:
-                return
+                return 0
             self._closed = True
             count = len(self._threads)
+            while True:
+                try:
+                    task = self._tasks.get_nowait()
+                except queue.Empty:
+                    break
+                if task is not None:
+                    dropped += 1
+                    self._pending -= 1
         for _ in range(count):
             self._tasks.put(None)
+        return dropped
 
     def _loop(self) -> None:
         while True:

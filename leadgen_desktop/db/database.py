@@ -51,16 +51,14 @@ def open_database(path: Path | str, *, create: bool = True) -> pw.SqliteDatabase
                 f"Cannot create the folder for the database {target}: {exc.strerror or exc}. "
                 "Choose another path with --db or LEADGEN_DB."
             ) from None
+    elif target.stat().st_size:
+        _refuse_foreign_or_newer(target)
     db = pw.SqliteDatabase(str(target), pragmas=PRAGMAS, timeout=5, check_same_thread=False)
     try:
         db.connect(reuse_if_open=True)
         version = int(str(_scalar(db, "PRAGMA user_version") or 0))
         if version > SCHEMA_VERSION:
-            raise StorageError(
-                f"The database {target} was written by a newer version of leadgen-desktop "
-                f"(schema {version}, this version knows {SCHEMA_VERSION}). Update the app, "
-                "or choose another database with --db."
-            )
+            raise StorageError(_newer_message(target, version))
         _check_tables_readable(db, version)
         for index in range(version, SCHEMA_VERSION):
             with db.atomic("IMMEDIATE"):
@@ -75,6 +73,31 @@ def open_database(path: Path | str, *, create: bool = True) -> pw.SqliteDatabase
         raise StorageError(describe_sqlite_error(target, exc)) from None
     db.bind(TABLES)
     return db
+
+
+def _refuse_foreign_or_newer(target: Path) -> None:
+    """Look at an existing file read-only, so a file we refuse is never modified (not even to WAL)."""
+    try:
+        conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StorageError(describe_sqlite_error(target, exc)) from None
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise StorageError(describe_sqlite_error(target, exc)) from None
+    finally:
+        conn.close()
+    if version > SCHEMA_VERSION:
+        raise StorageError(_newer_message(target, version))
+
+
+def _newer_message(target: Path, version: int) -> str:
+    return (
+        f"The database {target} was written by a newer version of leadgen-desktop "
+        f"(schema {version}, this version knows {SCHEMA_VERSION}). Update the app, "
+        "or choose another database with --db."
+    )
 
 
 def _check_tables_readable(db: pw.SqliteDatabase, version: int) -> None:

@@ -54,9 +54,9 @@ CREATE UNIQUE INDEX "job_places_job_id_place_id" ON "job_places" ("job_id", "pla
 CREATE TABLE "place_cache" ("place_id" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
   "fetched_at" DATETIME NOT NULL);
 CREATE TABLE "domain_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
-  "fetched_at" DATETIME NOT NULL);
+  "fetched_at" DATETIME NOT NULL, "job_id" TEXT, "cost" REAL NOT NULL DEFAULT 0);
 CREATE TABLE "email_cache" ("email" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
-  "fetched_at" DATETIME NOT NULL);
+  "fetched_at" DATETIME NOT NULL, "job_id" TEXT, "cost" REAL NOT NULL DEFAULT 0);
 CREATE INDEX "leads_place_id" ON "leads" ("place_id");
 """
 

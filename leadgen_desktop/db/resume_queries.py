@@ -92,6 +92,15 @@ class DiscoveryCheckpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class CachedLookup:
+    """A cache entry: the value, the job that paid for it and what it cost."""
+
+    value: DomainSearch | Verification
+    job_id: str | None
+    cost: float
+
+
+@dataclass(frozen=True, slots=True)
 class CacheStats:
     """Entries per cache, for the Settings dialog."""
 
@@ -219,29 +228,62 @@ class ResumeQueries:
 
     def cached_domain(self, domain: str, max_age: dt.timedelta) -> DomainSearch | None:
         """A fresh cached email-finder result for ``domain``, or None."""
+        entry = self.cached_domain_entry(domain, max_age)
+        return entry.value if entry is not None and isinstance(entry.value, DomainSearch) else None
+
+    def cached_domain_entry(self, domain: str, max_age: dt.timedelta) -> CachedLookup | None:
+        """A fresh cached email-finder result with who paid for it, or None."""
         row = DomainCache.get_or_none(
             (DomainCache.domain == domain) & (DomainCache.fetched_at >= utcnow() - max_age)
         )
-        return None if row is None else codec.search_from_json(row.data)
+        if row is None or (value := codec.search_from_json(row.data)) is None:
+            return None
+        return CachedLookup(value, row.job_id, float(row.cost))
 
     def cached_verification(self, email: str, max_age: dt.timedelta) -> Verification | None:
         """A fresh cached verdict for ``email``, or None."""
+        entry = self.cached_verification_entry(email, max_age)
+        return entry.value if entry is not None and isinstance(entry.value, Verification) else None
+
+    def cached_verification_entry(self, email: str, max_age: dt.timedelta) -> CachedLookup | None:
+        """A fresh cached verdict with who paid for it, or None."""
         row = EmailCache.get_or_none(
             (EmailCache.email == email.casefold()) & (EmailCache.fetched_at >= utcnow() - max_age)
         )
-        return None if row is None else codec.verification_from_json(row.data)
+        if row is None or (value := codec.verification_from_json(row.data)) is None:
+            return None
+        return CachedLookup(value, row.job_id, float(row.cost))
+
+    def charged_lookups(self, job_id: str) -> tuple[set[str], set[str]]:
+        """Domains and emails whose paid lookup a stored lead of this job already carries in its cost."""
+        domains: set[str] = set()
+        emails: set[str] = set()
+        for row in LeadRow.select(LeadRow.provenance).where(LeadRow.job == job_id):
+            try:
+                provenance = json.loads(row.provenance)
+            except ValueError:
+                continue
+            charged = provenance.get("charged") if isinstance(provenance, dict) else None
+            if isinstance(charged, dict):
+                if isinstance(charged.get("search"), str):
+                    domains.add(charged["search"])
+                if isinstance(charged.get("verify"), str):
+                    emails.add(charged["verify"])
+        return domains, emails
 
     def save_domain_result(
         self, job_id: str, provider: str, search: DomainSearch, calls: Sequence[ApiCall], prices: PriceTable
     ) -> None:
         """Cache a paid email-finder result together with its calls (one transaction)."""
         with self._atomic():
-            self._insert_calls(job_id, calls, prices)
+            cost = self._insert_calls(job_id, calls, prices)
             DomainCache.insert(
                 domain=search.domain,
                 provider=provider,
                 data=codec.search_to_json(search),
                 fetched_at=utcnow(),
+                job_id=job_id,
+                cost=cost,
             ).on_conflict_replace().execute()
 
     def save_verification(
@@ -249,12 +291,14 @@ class ResumeQueries:
     ) -> None:
         """Cache a paid verdict together with its calls (one transaction)."""
         with self._atomic():
-            self._insert_calls(job_id, calls, prices)
+            cost = self._insert_calls(job_id, calls, prices)
             EmailCache.insert(
                 email=verdict.email.casefold(),
                 provider=provider,
                 data=codec.verification_to_json(verdict),
                 fetched_at=utcnow(),
+                job_id=job_id,
+                cost=cost,
             ).on_conflict_replace().execute()
 
     def cache_stats(self) -> CacheStats:

@@ -153,7 +153,12 @@ class PlaceCache(_CacheTable):
         table_name = "place_cache"
 
 
-class DomainCache(_CacheTable):
+class _PaidCacheTable(_CacheTable):
+    job_id = pw.TextField(null=True)  # the job that paid for the entry (plain text: jobs may be deleted)
+    cost = pw.FloatField(default=0.0)
+
+
+class DomainCache(_PaidCacheTable):
     """registrable domain → email-finder result, shared across campaigns."""
 
     domain = pw.TextField(primary_key=True)
@@ -162,7 +167,7 @@ class DomainCache(_CacheTable):
         table_name = "domain_cache"
 
 
-class EmailCache(_CacheTable):
+class EmailCache(_PaidCacheTable):
     """email address → verification result, shared across campaigns."""
 
     email = pw.TextField(primary_key=True)

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import json
 import math
+import os
 import threading
 import time
 from collections import Counter, deque
@@ -144,6 +145,22 @@ def neverbounce_status(status: str, message: str) -> FakeResponse:
     return _json(200, {"status": status, "message": message, "execution_time": 5})
 
 
+_GOOGLE_ENTERPRISE = {"nationalPhoneNumber", "internationalPhoneNumber", "websiteUri", "rating",
+                      "userRatingCount", "priceLevel", "priceRange", "regularOpeningHours",
+                      "currentOpeningHours"}  # fmt: skip
+_GOOGLE_ESSENTIALS = {"attributions", "id", "name", "movedPlace", "movedPlaceId"}
+
+
+def _google_sku(fields: set[str]) -> str:
+    """The Text Search SKU this field mask is billed at (apis.md 1.1), from the fake's own table."""
+    names = {f.removeprefix("places.") for f in fields if f != "nextPageToken"}
+    if "*" in fields or "places.*" in fields or names & _GOOGLE_ENTERPRISE:
+        return "places_text_search_enterprise"
+    if names - _GOOGLE_ESSENTIALS:
+        return "places_text_search_pro"
+    return "places_text_search_essentials"
+
+
 class FakeApis:
     """Deterministic state of the three fake APIs, with counters and fault injection."""
 
@@ -156,10 +173,12 @@ class FakeApis:
         places_per_query: int = 60,
         latency: float = 0.0,
         stall_seconds: float = 2.0,
+        latencies: Mapping[str, float] | None = None,
     ) -> None:
         self.keys = {"google_places": google_key, "hunter": hunter_key, "neverbounce": neverbounce_key}
         self.places_per_query = places_per_query
         self.latency = latency
+        self.latencies: dict[str, float] = dict(latencies or {})  # per-provider override of latency
         self.stall_seconds = stall_seconds  # how long the server stalls for a "timeout" fault
         self.google_error: str | None = None  # a GOOGLE_ERRORS name answered to every search
         self.hunter_quota: int | None = None  # domain searches allowed before 429
@@ -173,8 +192,13 @@ class FakeApis:
         self.hunter_searches = 0
         self.hunter_credits_used = 0
         self.neverbounce_credits_used = 0
+        self.billed: Counter[str] = Counter()  # billed units per SKU (keys of DEFAULT_PRICES)
+        self.in_flight = 0  # requests received and not yet answered
+        self.max_in_flight = 0
+        self.entered: list[tuple[float, str]] = []  # (time.monotonic(), path) of every request as it arrived
         self._faults: dict[str, deque[tuple[str, str | None]]] = {}
         self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
 
     # -- configuration ---------------------------------------------------------
 
@@ -185,6 +209,11 @@ class FakeApis:
                 raise ValueError(f"unknown fault {kind!r}")
         with self._lock:
             self._faults.setdefault(provider, deque()).extend((k, retry_after) for k in kinds)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no request is being handled (e.g. after the client was killed)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self.in_flight == 0, timeout)
 
     def requests_to(self, path: str) -> list[Received]:
         """Received requests whose path is ``path``."""
@@ -197,8 +226,23 @@ class FakeApis:
         self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
         """Answer one request like the real APIs would."""
-        if self.latency:
-            time.sleep(self.latency)
+        with self._lock:
+            self.entered.append((time.monotonic(), path))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._handle(method, path, query, headers, body)
+        finally:
+            with self._idle:
+                self.in_flight -= 1
+                self._idle.notify_all()
+
+    def _handle(
+        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse:
+        latency = self.latencies.get(ROUTES.get(path, ""), self.latency)
+        if latency:
+            time.sleep(latency)
         received = Received(
             method.upper(), path, dict(query), {k.lower(): v for k, v in headers.items()}, body
         )
@@ -335,6 +379,7 @@ class FakeApis:
         fields = set(mask.split(","))
         page = [self._masked(p, fields) for p in catalogue[offset : offset + size]]
         result: dict[str, object] = {"places": page} if page else {}
+        self.billed[_google_sku(fields)] += 1
         if offset + size < len(catalogue) and (fields & {"nextPageToken", "*"}):
             raw = json.dumps({"q": text, "o": offset + size}).encode()
             result["nextPageToken"] = base64.urlsafe_b64encode(raw).decode()
@@ -401,6 +446,7 @@ class FakeApis:
         emails = self.emails_for(domain)
         page = emails[offset : offset + limit]
         self.hunter_credits_used += math.ceil(len(page) / 10)
+        self.billed["hunter_credit"] += math.ceil(len(page) / 10)
         h = _digest(domain)
         data = {"domain": domain, "disposable": False, "webmail": False, "accept_all": h % 5 == 0,
                 "pattern": "{first}" if emails else None, "organization": domain.split(".")[0].title(),
@@ -438,6 +484,7 @@ class FakeApis:
         if self.neverbounce_status:
             return neverbounce_status(self.neverbounce_status, f"Forced status {self.neverbounce_status}")
         self.neverbounce_credits_used += 1
+        self.billed["neverbounce_credit"] += 1
         flags = ["has_dns", "has_dns_mx"] + (["role_account"] if email.split("@")[0] in _GENERIC else [])
         return _json(200, {"status": "success", "result": self.result_for(email), "flags": flags,
                            "suggested_correction": "", "retry_token": "", "execution_time": 812})  # fmt: skip
@@ -510,6 +557,34 @@ def serve(fake: FakeApis, host: str = "127.0.0.1", port: int = 0) -> Iterator[st
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def cli_env(
+    base_url: str,
+    root: str | os.PathLike[str],
+    *,
+    google_key: str | None = GOOGLE_KEY,
+    hunter_key: str | None = HUNTER_KEY,
+    neverbounce_key: str | None = NEVERBOUNCE_KEY,
+) -> dict[str, str]:
+    """Environment for a ``leadgen`` subprocess pointed at ``base_url``, every user dir under ``root``.
+
+    A key given as None is left out. The keychain is the null backend, so only these keys count.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADGEN_", "XDG_"))}
+    env.update(
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        LEADGEN_DEMO_LATENCY="0",
+        HOME=os.path.join(root, "home"),
+        PYTHONUNBUFFERED="1",
+    )
+    for name in ("DATA", "CONFIG", "CACHE", "STATE"):
+        env[f"XDG_{name}_HOME"] = os.path.join(root, f"xdg-{name.lower()}")
+    for name in ("GOOGLE_PLACES", "HUNTER", "NEVERBOUNCE"):
+        env[f"LEADGEN_{name}_URL"] = base_url
+    keys = {"GOOGLE_PLACES": google_key, "HUNTER": hunter_key, "NEVERBOUNCE": neverbounce_key}
+    env.update({f"LEADGEN_{name}_KEY": key for name, key in keys.items() if key is not None})
+    return env
 
 
 def main() -> None:

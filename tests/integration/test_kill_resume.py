@@ -1,0 +1,264 @@
+"""SIGKILL a live ``leadgen run`` mid-flight, then ``leadgen resume`` it: same CSV, nothing paid twice.
+
+Each test runs the CLI as a subprocess against the loopback fake APIs (with latency, so there
+is time to kill it), watches the SQLite file read-only to pick the moment, kills it with
+SIGKILL (no clean-up of any kind runs), and resumes the job in a new process. The resumed
+job's CSV must be byte-equal to an uninterrupted run's on a fresh fake and database, and the
+fake's per-domain / per-email counters may show a repeat only for a lookup that was lost at
+the kill: requested before it, but not in the database's cache after it (in flight, or
+answered and not yet committed).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.api_server import FakeApis, cli_env, serve
+
+RUN_ARGS = (
+    "--business-type",
+    "dentist",
+    "--location",
+    "Austin, TX",
+    "--max-results",
+    "40",
+    "--min-score",
+    "0",
+)
+WORKERS = 24  # the enrichment pool: 2 x the default concurrency of 12
+LATENCIES = {"google_places": 0.3, "hunter": 0.05, "neverbounce": 0.05}
+
+# ``leadgen`` with the CSV export held open (so a kill can land in the storing stage); the hold
+# announces itself by creating the file named by LEADGEN_TEST_STORING_MARKER.
+_HOLD_EXPORT = textwrap.dedent(
+    """
+    import os, sys, time
+    import leadgen_desktop.core.pipeline as pipeline
+    from leadgen_desktop import cli
+    real = pipeline.export_job_csv
+    def held(*args, **kwargs):
+        open(os.environ["LEADGEN_TEST_STORING_MARKER"], "w").close()
+        time.sleep(60)
+        return real(*args, **kwargs)
+    pipeline.export_job_csv = held
+    sys.exit(cli.main(sys.argv[1:]))
+    """
+)
+
+
+def leadgen(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "leadgen_desktop.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def query(db: Path, sql: str) -> list[tuple[object, ...]]:
+    """Read the live database without taking part in its writes (WAL, read-only)."""
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # tables not created yet
+        return []
+    finally:
+        conn.close()
+
+
+def job_row(db: Path) -> dict[str, object] | None:
+    rows = query(
+        db,
+        "SELECT j.id, j.status, j.current_stage, j.discovery_pages, j.discovery_done, "
+        "(SELECT count(*) FROM leads l WHERE l.job_id = j.id) FROM discovery_jobs j",
+    )
+    if not rows:
+        return None
+    keys = ("id", "status", "stage", "pages", "discovery_done", "leads")
+    return dict(zip(keys, rows[0], strict=True))
+
+
+def wait_for(condition: Callable[[], object], timeout: float, proc: subprocess.Popen[str]) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended (exit {proc.returncode}) before the kill point")
+        time.sleep(0.005)
+    raise AssertionError("the kill point was not reached in time")
+
+
+@pytest.fixture(scope="module")
+def reference_csv(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The CSV of an uninterrupted run with the same inputs on a fresh fake and database."""
+    root = tmp_path_factory.mktemp("reference")
+    with serve(FakeApis()) as url:
+        out = root / "leads.csv"
+        result = leadgen("run", *RUN_ARGS, "--output", str(out), "--db", str(root / "t.db"), "--json",
+                         env=cli_env(url, root))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out.read_bytes()
+
+
+@pytest.fixture
+def fake() -> FakeApis:
+    return FakeApis(latencies=LATENCIES)
+
+
+@pytest.fixture
+def base_url(fake: FakeApis) -> Iterator[str]:
+    with serve(fake) as url:
+        yield url
+
+
+def kill_and_resume(
+    fake: FakeApis,
+    base_url: str,
+    tmp_path: Path,
+    kill_point: Callable[[Path], object],
+    *,
+    hold_export: bool = False,
+) -> tuple[dict[str, object], dict[str, object], Path, dict[str, float]]:
+    """Run, SIGKILL at ``kill_point``, check what was at risk, resume.
+
+    Returns the job row at the kill, the resume's JSON summary, the CSV path and timings.
+    """
+    db, out = tmp_path / "t.db", tmp_path / "leads.csv"
+    env = cli_env(base_url, tmp_path)
+    argv = [sys.executable, "-m", "leadgen_desktop.cli"]
+    if hold_export:
+        env["LEADGEN_TEST_STORING_MARKER"] = str(tmp_path / "storing")
+        argv = [sys.executable, "-c", _HOLD_EXPORT]
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [*argv, "run", *RUN_ARGS, "--output", str(out), "--db", str(db), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: kill_point(db), 30, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    timings["killed_after"] = time.monotonic() - started
+    timings["paid_lookups_before_resume"] = -1.0
+    assert proc.returncode == -signal.SIGKILL
+    assert fake.wait_idle(10), "the fake still answers requests of the dead process"
+    at_kill = job_row(db)
+    assert at_kill is not None
+    assert at_kill["status"] == "processing"
+
+    # what the dead process paid for but the database does not hold: the only lookups allowed again
+    before_domains, before_emails = Counter(fake.domain_requests), Counter(fake.email_requests)
+    before_google = fake.calls["google_places"]
+    cached_domains = {d for (d,) in query(db, "SELECT domain FROM domain_cache")}
+    cached_emails = {e for (e,) in query(db, "SELECT email FROM email_cache")}
+    timings["paid_lookups_before_resume"] = sum(before_domains.values()) + sum(before_emails.values())
+    lost_domains = set(before_domains) - cached_domains
+    lost_emails = {e for e in before_emails if e.casefold() not in cached_emails}
+    assert len(lost_domains) + len(lost_emails) <= WORKERS, (lost_domains, lost_emails)
+    timings["lookups_lost_at_kill"] = len(lost_domains) + len(lost_emails)
+
+    started = time.monotonic()
+    resumed = leadgen(
+        "resume", str(at_kill["id"]), "--json", "--db", str(db), env=cli_env(base_url, tmp_path)
+    )
+    timings["resume"] = time.monotonic() - started
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["status"] == "completed", summary
+    assert summary["job_id"] == at_kill["id"]
+    assert summary["output"] == str(out)
+
+    repeated_domains = {d: n for d, n in fake.domain_requests.items() if n > 1}
+    repeated_emails = {e: n for e, n in fake.email_requests.items() if n > 1}
+    assert set(repeated_domains) <= lost_domains, "a domain search the database held was paid again"
+    assert set(repeated_emails) <= lost_emails, "a verification the database held was paid again"
+    assert all(n == 2 for n in [*repeated_domains.values(), *repeated_emails.values()])
+    # at most the one page in flight at the kill is fetched again
+    pages_at_kill = int(at_kill["pages"])  # type: ignore[call-overload]
+    assert before_google <= pages_at_kill + 1
+    assert fake.calls["google_places"] - before_google <= 3 - pages_at_kill + 1
+    return at_kill, summary, out, timings
+
+
+def test_kill_during_discovery_then_resume(
+    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes
+) -> None:
+    def first_page_stored(db: Path) -> bool:
+        row = job_row(db)
+        return bool(row and row["pages"] == 1 and not row["discovery_done"] and row["stage"] == "discovering")
+
+    at_kill, _summary, out, timings = kill_and_resume(fake, base_url, tmp_path, first_page_stored)
+    assert at_kill["stage"] == "discovering"
+    assert out.read_bytes() == reference_csv
+    print(f"discovery kill: {timings}")
+
+
+def test_kill_during_enrichment_then_resume(
+    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes
+) -> None:
+    def some_leads_stored(db: Path) -> bool:
+        row = job_row(db)
+        return bool(row and row["stage"] == "enriching" and 10 <= int(row["leads"]) < 40)  # type: ignore[call-overload]
+
+    at_kill, summary, out, timings = kill_and_resume(fake, base_url, tmp_path, some_leads_stored)
+    assert at_kill["stage"] == "enriching"
+    assert 10 <= int(at_kill["leads"]) < 40
+    assert summary["metrics"]["qualified_leads"] == 40
+    assert summary["metrics"]["leads_enriched"] == 40
+    print(f"enrichment kill: {timings}")
+
+    # a second resume of the completed job calls nothing and prints the same summary
+    requests, first_csv = len(fake.requests), out.read_bytes()
+    again = leadgen("resume", str(at_kill["id"]), "--json", "--db", str(tmp_path / "t.db"),
+                    env=cli_env(base_url, tmp_path))  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == summary
+    assert len(fake.requests) == requests
+    assert out.read_bytes() == first_csv
+
+    # the job paid for every lookup of its leads: a lookup it cached before the kill is not
+    # "free" for its own lead after the resume (lead_cost_usd must match the uninterrupted run)
+    assert out.read_bytes() == reference_csv
+
+
+def test_kill_during_storing_then_resume(
+    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes
+) -> None:
+    marker = tmp_path / "storing"
+    at_kill, _summary, out, timings = kill_and_resume(
+        fake, base_url, tmp_path, lambda _db: marker.exists(), hold_export=True
+    )
+    assert at_kill["stage"] == "storing" or at_kill["leads"] == 40
+    assert at_kill["leads"] == 40
+    assert out.read_bytes() == reference_csv
+    # everything was paid for before the kill: the resume only re-exports
+    paid = sum(fake.domain_requests.values()) + sum(fake.email_requests.values())
+    assert paid == timings["paid_lookups_before_resume"]
+    assert max(fake.domain_requests.values()) == 1
+    assert max(fake.email_requests.values()) == 1
+    print(f"storing kill: {timings}")

@@ -1,0 +1,205 @@
+"""An unusable database is a clear sentence, never a traceback; a failed write keeps what was stored.
+
+Open errors (not SQLite, newer schema, read-only) exit 2 from the CLI with a readable message
+and leave the file untouched. A write that fails mid-run (a real SQLITE_FULL, produced with
+``PRAGMA max_page_count`` on the pipeline's own connection) fails the job with a readable
+error, and the file is still a valid database holding the leads stored before.
+
+Read-only for root: we run as root, and root ignores file modes (chmod 0444 still writes).
+So the read-only case uses the immutable attribute (``chattr +i``), which stops root too;
+for a non-root user plain ``chmod 0444`` is used. If neither is possible on this filesystem,
+the case is skipped (an OperationalError simulation would only test the message mapping,
+which :func:`describe_sqlite_error` tests below already cover).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from leadgen_desktop.cli import main
+from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.db.database import SCHEMA_VERSION, StorageError, describe_sqlite_error, open_database
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, LeadStored, PipelineEvent
+from leadgen_desktop.net.providers.demo import build_demo_providers
+
+DEMO_RUN = ["run", "--demo", "--business-type", "dentist", "--location", "Austin, TX", "--min-score", "0"]
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """``leadgen`` as a subprocess (a traceback would show on stderr)."""
+    env = {
+        **os.environ,
+        "LEADGEN_DEMO_LATENCY": "0",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "leadgen_desktop.cli", *args],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
+    db = tmp_path / "notes.db"
+    content = b"These are my notes, not a database.\n" * 200
+    db.write_bytes(content)
+    for args in (["campaigns", "--db", str(db)], [*DEMO_RUN, "--db", str(db)]):
+        code, out, err = cli(*args)
+        assert code == 2, (out, err)
+        assert "not a leadgen-desktop database" in err
+        assert "Traceback" not in err
+    assert db.read_bytes() == content  # untouched
+    assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
+
+
+def test_a_database_from_a_newer_version(tmp_path: Path) -> None:
+    db = tmp_path / "future.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE campaigns (id TEXT PRIMARY KEY)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()  # a rollback-journal file: switching it to WAL would rewrite its header
+    code, out, err = cli("campaigns", "--db", str(db))
+    assert code == 2, (out, err)
+    assert "newer version" in err
+    assert str(SCHEMA_VERSION + 5) in err
+    assert "Traceback" not in err
+    assert db.read_bytes() == before, "a database from a newer version must be refused untouched"
+    with pytest.raises(StorageError, match="newer version"):
+        open_database(db)
+
+
+def test_a_database_path_that_is_a_folder(tmp_path: Path) -> None:
+    code, _, err = cli("campaigns", "--db", str(tmp_path))
+    assert code == 2
+    assert "is a folder" in err
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def read_only_db(tmp_path: Path) -> Iterator[Path]:
+    """A valid, up-to-date database that really cannot be written by this process."""
+    db = tmp_path / "ro.db"
+    code, _, err = cli(*DEMO_RUN, "--max-results", "3", "--db", str(db))
+    assert code == 0, err
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")  # no -wal/-shm to write beside it
+    conn.close()
+    if os.geteuid() != 0:
+        db.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        undo = [lambda: db.chmod(0o644)]
+    else:
+        made = subprocess.run(["chattr", "+i", str(db)], capture_output=True, check=False)
+        if made.returncode != 0:
+            pytest.skip("root cannot make a file read-only here (no chattr +i on this filesystem)")
+        undo = [lambda: subprocess.run(["chattr", "-i", str(db)], check=False)]
+    try:
+        with pytest.raises(PermissionError):
+            db.open("ab").close()  # it really is read-only, even for us
+        yield db
+    finally:
+        for step in undo:
+            step()
+
+
+def test_a_read_only_database(read_only_db: Path) -> None:
+    before = read_only_db.read_bytes()
+    code, out, err = cli(*DEMO_RUN, "--max-results", "3", "--db", str(read_only_db), "--json")
+    assert code == 2, (out, err)
+    assert "read-only" in err, err
+    assert "Traceback" not in err
+    assert read_only_db.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("file is not a database", "not a leadgen-desktop database"),
+        ("attempt to write a readonly database", "read-only"),
+        ("unable to open database file", "read-only"),
+        ("database or disk is full", "is full"),
+        ("database is locked", "busy"),
+    ],
+)
+def test_sqlite_messages_become_sentences(error: str, expected: str) -> None:
+    text = describe_sqlite_error(Path("/data/leads.db"), sqlite3.OperationalError(error))
+    assert expected in text
+    assert "/data/leads.db" in text
+
+
+def _fill_the_disk_after(repo: Repository, leads: int) -> None:
+    """From now on the database cannot grow: a real SQLITE_FULL on the next page it needs."""
+    (pages,) = repo.db.execute_sql("PRAGMA page_count").fetchone()
+    repo.db.execute_sql(f"PRAGMA max_page_count = {pages}")
+
+
+def test_disk_full_mid_run_fails_the_job_and_keeps_earlier_leads(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    repo = Repository(open_database(db))
+    pipeline = Pipeline(repo, build_demo_providers(latency=0.0))
+    _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=200, min_score=0))
+    stored: list[str] = []
+
+    def on_event(event: PipelineEvent) -> None:
+        if isinstance(event, LeadStored):
+            stored.append(event.lead.business.place_id)
+            if len(stored) == 5:
+                _fill_the_disk_after(repo, 5)
+
+    finished = pipeline.run(job_id, CancelToken(), on_event)
+    assert finished.status is JobStatus.FAILED
+    assert finished.error
+    assert "full" in finished.error
+    assert "Traceback" not in finished.error
+    assert len(stored) >= 5
+    repo.db.close()
+
+    # a fresh connection: the file is a valid database and every lead reported stored is there
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        ids = {r[0] for r in conn.execute("SELECT place_id FROM leads WHERE job_id = ?", (job_id,))}
+        assert set(stored) <= ids
+        (status,) = conn.execute("SELECT status FROM discovery_jobs WHERE id = ?", (job_id,)).fetchone()
+    finally:
+        conn.close()
+    assert status in ("failed", "processing")  # the final write may itself need a page
+
+
+def test_disk_full_mid_run_from_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    db = tmp_path / "t.db"
+    real_store = Repository.store_lead
+    count = {"n": 0}
+
+    def store_lead(self: Repository, *args, **kwargs):  # type: ignore[no-untyped-def]
+        count["n"] += 1
+        if count["n"] == 6:
+            _fill_the_disk_after(self, 5)
+        return real_store(self, *args, **kwargs)
+
+    monkeypatch.setattr(Repository, "store_lead", store_lead)
+    code = main([*DEMO_RUN, "--max-results", "200", "--db", str(db), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    summary = json.loads(captured.out)
+    assert summary["status"] == "failed"
+    assert "full" in summary["error"]
+    assert "Traceback" not in captured.err
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM leads").fetchone()[0] >= 5
+    finally:
+        conn.close()
