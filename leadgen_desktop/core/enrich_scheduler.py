@@ -368,11 +368,8 @@ class EnrichScheduler:
         waiters = self._domain_waiters.pop(domain, [])
         for index, work in enumerate(waiters):
             if index == 0:
-                work.cost += (
-                    cost
-                    if isinstance(outcome, DomainSearch)
-                    else sum(self.prices.cost_of(c) for c in outcome.calls)
-                )
+                paid = cost if isinstance(outcome, DomainSearch) else self._cost_of(outcome.calls)
+                self._charge(work, "search", domain, paid)
             else:
                 work.provenance["email_search_reused_in_run"] = True
             self._on_search(work, outcome)

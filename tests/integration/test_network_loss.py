@@ -1,0 +1,104 @@
+"""The network disappears mid-run: the run retries within its bounds, fails resumably, and resumes.
+
+Nothing already paid for is requested again when the network comes back, and the final CSV is the
+same as an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.db.database import open_database
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, Providers
+from leadgen_desktop.net.http import build_client
+from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery
+from leadgen_desktop.net.providers.hunter import HunterEmailFinder
+from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
+from leadgen_desktop.net.rate_limit import RateLimiter
+from leadgen_desktop.net.retry import RetryPolicy
+from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis
+
+FAST_RETRY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
+
+
+class Network:
+    """A transport in front of the fake that can be unplugged: every request then fails to connect."""
+
+    def __init__(self, fake: FakeApis) -> None:
+        self.inner = fake.transport()
+        self.down = threading.Event()
+        self.refused: Counter[str] = Counter()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if self.down.is_set():
+            self.refused[request.url.path] += 1
+            raise httpx.ConnectError("network is unreachable", request=request)
+        return self.inner.handle_request(request)
+
+
+def providers(network: Network) -> Providers:
+    transport = httpx.MockTransport(network.handle)
+
+    def client(provider: str) -> httpx.Client:
+        return build_client(provider, transport=transport, base_url="https://fake.invalid")
+
+    unlimited = RateLimiter(1e6, burst=1_000_000)
+    return Providers(
+        GooglePlacesDiscovery(client("google_places"), GOOGLE_KEY, limiter=unlimited, retry=FAST_RETRY),
+        HunterEmailFinder(client("hunter"), HUNTER_KEY, limiter=unlimited, retry=FAST_RETRY),
+        NeverBounceVerifier(client("neverbounce"), NEVERBOUNCE_KEY, limiter=unlimited, retry=FAST_RETRY),
+    )
+
+
+def config(out: Path) -> CampaignConfig:
+    return CampaignConfig("dentist", "Austin, TX", max_results=30, min_score=0, output=str(out))
+
+
+def test_network_loss_fails_resumably_and_resume_pays_only_for_the_rest(tmp_path: Path) -> None:
+    reference_fake = FakeApis()
+    reference_repo = Repository(open_database(tmp_path / "ref.db"))
+    reference = Pipeline(reference_repo, providers(Network(reference_fake)))
+    _, ref_job = reference.start(config(tmp_path / "ref.csv"))
+    assert reference.run(ref_job, CancelToken(), lambda _e: None).status is JobStatus.COMPLETED
+    reference_repo.db.close()
+
+    fake = FakeApis()
+    network = Network(fake)
+    repo = Repository(open_database(tmp_path / "t.db"))
+    pipeline = Pipeline(repo, providers(network))
+    _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
+
+    def unplug_after_some_leads(event: object) -> None:
+        if repo.count_leads(job_id) >= 8:
+            network.down.set()
+
+    failed = pipeline.run(job_id, CancelToken(), unplug_after_some_leads)
+    assert failed.status is JobStatus.FAILED
+    assert failed.error is not None
+    assert "network was unreachable" in failed.error
+    assert f"leadgen resume {job_id}" in failed.error
+    assert sum(network.refused.values()) >= FAST_RETRY.max_attempts  # it retried before giving up
+    stored_before = repo.count_leads(job_id)
+    assert stored_before >= 8
+    searched_before = Counter(fake.domain_requests)
+    verified_before = Counter(fake.email_requests)
+
+    network.down.clear()
+    repo.reopen_job(job_id, None, raise_budget=False)
+    resumed = Pipeline(repo, providers(network)).run(job_id, CancelToken(), lambda _e: None)
+    assert resumed.status is JobStatus.COMPLETED, resumed.error
+    assert (tmp_path / "leads.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
+    # what was answered before the loss is never asked again
+    for domain, count in searched_before.items():
+        assert fake.domain_requests[domain] == count, domain
+    for email, count in verified_before.items():
+        assert fake.email_requests[email] == count, email
+    assert resumed.metrics.api_calls["google_places"] == reference_fake.calls["google_places"] + sum(
+        n for path, n in network.refused.items() if path.startswith("/v1/")
+    )
