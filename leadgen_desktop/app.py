@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from leadgen_desktop import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from leadgen_desktop.keychain import ApiKeyStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _start_logging(key_store: ApiKeyStore) -> None:
+    """Log to the rotating file with every known key redacted; never fatal."""
+    try:
+        from leadgen_desktop.logging_setup import configure_logging
+        from leadgen_desktop.paths import log_dir
+
+        configure_logging(log_dir(), secrets=key_store.all_keys().values())
+    except Exception as exc:  # noqa: BLE001 - a log file is a convenience, never a reason not to start
+        sys.stderr.write(f"leadgen-desktop: warning: cannot write the log file: {exc}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,8 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     from leadgen_desktop.gui.main_window import MainWindow
+    from leadgen_desktop.keychain import ApiKeyStore
 
-    window = MainWindow(repo)
+    key_store = ApiKeyStore()
+    _start_logging(key_store)
+    window = MainWindow(repo, key_store=key_store)
     window.show()
     try:
         if args.smoke:

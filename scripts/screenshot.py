@@ -2,9 +2,12 @@
 
 Usage: ``.venv/bin/python scripts/screenshot.py [--out docs/screenshots]``
 
-Writes ``main-window.png`` (after the run) and ``main-window-running.png``
-(mid-run) using ``QWidget.grab()``. Needs no display: the offscreen platform
-is used unless ``QT_QPA_PLATFORM`` says otherwise. Uses a throw-away database.
+Writes ``main-window.png`` (after the run), ``main-window-running.png``
+(mid-run), ``lead-details.png`` (the details panel for a lead with an email
+and for one without) and ``dark-mode.png`` (the window under a dark palette)
+using ``QWidget.grab()``. Needs no display: the offscreen platform is used
+unless ``QT_QPA_PLATFORM`` says otherwise. Uses a throw-away database and a
+throw-away config folder (the user's remembered window state is not touched).
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QItemSelectionModel, QPoint, QTimer
+from PySide6.QtGui import QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, Providers
 from leadgen_desktop.gui.main_window import MainWindow
+from leadgen_desktop.gui.theme import dark_palette
 from leadgen_desktop.net.providers.demo import build_demo_providers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +63,45 @@ def run_campaign(window: MainWindow, config: CampaignConfig) -> None:
         raise SystemExit("The demo run did not finish within 60 s")
 
 
+def select_lead(window: MainWindow, with_email: bool) -> bool:
+    """Make the first lead with (or without) an email the table's current row."""
+    proxy = window.proxy
+    for row in range(proxy.rowCount()):
+        index = proxy.index(row, 0)
+        record = window.model.row_record(proxy.mapToSource(index).row())
+        if bool(record.email) == with_email and (with_email or record.website or row > 5):
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            window.table_view.selectionModel().setCurrentIndex(index, flags)
+            window.table_view.scrollTo(index)
+            wait_for(0.1, lambda: False)  # let the details panel lay out its wrapped text
+            return True
+    return False
+
+
+def save_details(window: MainWindow, path: Path) -> None:
+    """The details panel for a lead with an email and one without, side by side."""
+    panel = window.details_panel
+    window.resize(SIZE[0], 1240)  # tall enough to show the whole panel
+    shots = []
+    for with_email in (True, False):
+        select_lead(window, with_email)
+        shots.append(panel.grab())
+    gap = 12
+    ratio = shots[0].devicePixelRatio()
+    width = sum(int(shot.width() / ratio) for shot in shots) + gap
+    height = max(int(shot.height() / ratio) for shot in shots)
+    canvas = QPixmap(int(width * ratio), int(height * ratio))
+    canvas.setDevicePixelRatio(ratio)
+    canvas.fill(panel.palette().color(QPalette.ColorRole.Window))
+    painter = QPainter(canvas)
+    painter.drawPixmap(QPoint(0, 0), shots[0])
+    painter.drawPixmap(QPoint(int(shots[0].width() / ratio) + gap, 0), shots[1])
+    painter.end()
+    window.resize(*SIZE)
+    canvas.save(str(path))
+    print(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Render the screenshots; return 0 on success."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("leadgen-desktop")
+    app.setStyle("Fusion")  # the same look on every machine
+    light = app.palette()
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # fresh remembered state
         repo = Repository(open_database(Path(tmp) / "screenshot.db"))
 
         def providers() -> Providers:
@@ -77,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         window = MainWindow(repo, providers_factory=providers)
         window.resize(*SIZE)
         window.show()
+        window.welcome_panel.dismiss()  # first-run welcome: not part of these shots
         run_campaign(window, CampaignConfig("plumber", "Denver, CO", max_results=12, min_score=40))
         run_campaign(window, CampaignConfig("bakery", "Portland, OR", max_results=30, min_score=60))
 
@@ -97,10 +145,30 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("The demo run did not finish within 60 s")
         window.table_view.scrollToTop()
         app.processEvents()
+        select_lead(window, with_email=True)
         final = args.out / "main-window.png"
         window.grab().save(str(final))
         print(f"wrote {final}")
+        save_details(window, args.out / "lead-details.png")
+
         window.close()
+
+        # A window started under a dark palette, showing the same campaign.
+        app.setPalette(dark_palette())
+        dark_window = MainWindow(repo, providers_factory=providers)
+        dark_window.resize(*SIZE)
+        dark_window.show()
+        dark_window.history.select_campaign(dark_window.history.summaries[0].campaign_id)
+        wait_for(5, lambda: dark_window.model.rowCount() > 0)
+        select_lead(dark_window, with_email=True)
+        dark_window.show_banner("Example notice: 3 leads were skipped by the budget.", "info")
+        dark_window.show_banner("Example error: hunter returned HTTP 500 for one domain.", "error")
+        wait_for(0.1, lambda: False)
+        dark = args.out / "dark-mode.png"
+        dark_window.grab().save(str(dark))
+        print(f"wrote {dark}")
+        dark_window.close()
+        app.setPalette(light)
         repo.db.close()
     return 0
 

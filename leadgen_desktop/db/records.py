@@ -83,3 +83,4 @@ class LeadRecord:
     candidates: str  # JSON
     provenance: str  # JSON
     seen_before: bool = False
+    verification_flags: str = "[]"  # JSON list of the verifier's flags

@@ -16,6 +16,7 @@ from types import TracebackType
 
 import peewee as pw
 
+from leadgen_desktop.db.all_leads_queries import AllLeadsQueries
 from leadgen_desktop.db.database import StorageError, describe_sqlite_error
 from leadgen_desktop.db.records import CampaignSummary, JobRecord, LeadRecord
 from leadgen_desktop.db.resume_queries import ResumeQueries
@@ -42,7 +43,7 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class Repository(ResumeQueries):
+class Repository(ResumeQueries, AllLeadsQueries):
     """Reads and writes campaigns, jobs, leads and the API-call log."""
 
     def __init__(self, db: pw.SqliteDatabase) -> None:
@@ -405,4 +406,5 @@ def _lead_record(row: LeadRow) -> LeadRecord:
         candidates=row.candidates,
         provenance=row.provenance,
         seen_before=bool(row.seen_before),
+        verification_flags=row.verification_flags,
     )

@@ -74,7 +74,8 @@ class CampaignForm(QWidget):
 
     Attributes tests and the window use: ``business_type``, ``location``,
     ``keywords``, ``max_results``, ``min_score``, ``budget``, ``verify`` (the
-    editors) and ``messages`` (field name -> inline error QLabel).
+    editors), ``messages`` (field name -> inline error QLabel) and
+    ``estimate_label`` (the cost estimate under the budget).
 
     Signals:
         validity_changed(bool): the form became valid (True) or invalid (False).
@@ -145,6 +146,14 @@ class CampaignForm(QWidget):
             grid.addWidget(editor, row, 1)
             grid.addWidget(message, row + 1, 1)
             row += 2
+        # Filled by gui.estimate_label.EstimateUpdater (debounced cost estimate).
+        self.estimate_label = QLabel()
+        self.estimate_label.setObjectName("estimateLabel")
+        self.estimate_label.setAccessibleName("Cost estimate")
+        self.estimate_label.setWordWrap(True)
+        self.estimate_label.setStyleSheet("font-size: 11px;")
+        grid.addWidget(self.estimate_label, row, 1)
+        row += 1
         self.verify.setAccessibleName("Verify emails")
         grid.addWidget(self.verify, row, 1)
         grid.setColumnStretch(1, 1)

@@ -11,12 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
+    QCheckBox,
     QFileDialog,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -32,25 +30,31 @@ from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.db.records import JobRecord, LeadRecord
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import JobFinished, JobStatus, ProgressEvent, Providers
+from leadgen_desktop.gui.all_leads import AllLeadsView, results_tabs
 from leadgen_desktop.gui.campaign_form import CampaignForm
+from leadgen_desktop.gui.charts import LeadCharts
+from leadgen_desktop.gui.export_job import ExportJob, ask_export_path
 from leadgen_desktop.gui.history_panel import HistoryPanel
+from leadgen_desktop.gui.lead_details import LeadDetailsPanel
+from leadgen_desktop.gui.live_features import LiveFeatures
+from leadgen_desktop.gui.message_banner import MessageBanner
 from leadgen_desktop.gui.metrics_panel import MetricsPanel, format_cost
+from leadgen_desktop.gui.provider_mode import mode_text
 from leadgen_desktop.gui.results_model import COLUMNS, LeadTableModel
 from leadgen_desktop.gui.results_proxy import LeadFilterProxy
 from leadgen_desktop.gui.run_controller import RunController
+from leadgen_desktop.gui.table_actions import LeadTableActions, configure_lead_table
+from leadgen_desktop.gui.welcome import WelcomePanel
+from leadgen_desktop.gui.window_ux import install_window_ux
 from leadgen_desktop.keychain import ApiKeyStore
+from leadgen_desktop.settings import load_settings
 from leadgen_desktop.wiring import build_providers, demo_requested
 
 log = logging.getLogger(__name__)
 
 DEMO_TEXT = "Demo mode — offline sample data, no API calls, $0.00"
-ROW_HEIGHT = 24
 SHUTDOWN_TIMEOUT_MS = 10_000
 _COLUMN_WIDTHS = (180, 175, 110, 150, 175, 80, 55, 55, 65, 300)
-_BANNER_STYLES = {
-    "info": "background: #e3f2fd; color: #0d3c61; border: 1px solid #90caf9; border-radius: 4px;",
-    "error": "background: #fdecea; color: #611a15; border: 1px solid #f5a8a0; border-radius: 4px;",
-}
 _STATUS_TITLES = {
     JobStatus.PENDING: "Pending",
     JobStatus.PROCESSING: "Processing",
@@ -65,7 +69,7 @@ def _default_providers_factory(key_store: ApiKeyStore) -> Callable[[], Providers
 
     def factory() -> Providers:
         keys = key_store.all_keys()
-        return build_providers(demo_requested() or not keys.get("google_places"), keys)
+        return build_providers(demo_requested() or not keys.get("google_places"), keys, load_settings())
 
     return factory
 
@@ -81,7 +85,12 @@ class MainWindow(QMainWindow):
     ``cancel_button``, ``progress_bar``, ``stage_label``, ``metrics_panel``,
     ``filter_edit``, ``count_label``, ``table_view``, ``model``, ``proxy``,
     ``history``, ``controller``, ``demo_banner``, ``info_banner``,
-    ``info_label``; :meth:`export_csv` writes the displayed job to a file.
+    ``info_label``, ``mode_label``, ``only_new_check``, ``live``
+    (:class:`LiveFeatures`: Settings, resume, log folder), ``charts``,
+    ``details_panel``, ``table_actions``, ``results_splitter``, ``main_splitter``,
+    ``welcome_panel``, ``ux`` (:class:`WindowUx`: shortcuts, Help → About,
+    remembered state, welcome); :meth:`export_csv`
+    writes the displayed job to a file, :meth:`resume_job` resumes a job.
 
     The table shows one job at a time (``displayed_job_id``): the running one
     after Start, or the one picked in the history.
@@ -111,6 +120,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_menu()
         self._connect()
+        self.live = LiveFeatures(self, repo, self._key_store)  # settings, resume, log folder, estimate
         self.resize(1360, 820)
 
         self.reload_providers()
@@ -118,6 +128,9 @@ class MainWindow(QMainWindow):
         self._set_running(False)
         self._on_validity_changed(self.form.is_valid)
         self.statusBar().showMessage("Ready")
+        # keys, Help menu, tab order, remembered state, welcome, lead details
+        self.ux = install_window_ux(self, self._repo.path)
+        self.export_job = ExportJob(self._repo, self.statusBar(), self.show_banner, self)  # background CSV
 
     # -- construction ----------------------------------------------------------------
 
@@ -171,23 +184,11 @@ class MainWindow(QMainWindow):
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
 
-        self.info_label = QLabel()
-        self.info_label.setObjectName("infoLabel")
-        self.info_label.setWordWrap(True)
-        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        dismiss = QPushButton("Dismiss")
-        dismiss.setFlat(True)
-        dismiss.setAccessibleName("Dismiss message")
-        dismiss.clicked.connect(self._dismiss_banner)
-        self.info_banner = QFrame()
-        self.info_banner.setObjectName("infoBanner")
-        banner_layout = QHBoxLayout(self.info_banner)
-        banner_layout.setContentsMargins(8, 4, 4, 4)
-        banner_layout.addWidget(self.info_label, 1)
-        banner_layout.addWidget(dismiss, 0, Qt.AlignmentFlag.AlignTop)
-        self.info_banner.hide()
+        self.info_banner = MessageBanner()  # the latest few messages, each closable
+        self.info_label = self.info_banner.label  # the newest message
 
         self.metrics_panel = MetricsPanel()
+        self.charts = LeadCharts()
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("filterEdit")
@@ -196,8 +197,12 @@ class MainWindow(QMainWindow):
         self.filter_edit.setClearButtonEnabled(True)
         self.count_label = QLabel("0 leads")
         self.count_label.setObjectName("countLabel")
+        self.only_new_check = QCheckBox("Only new businesses")
+        self.only_new_check.setObjectName("onlyNewCheck")
+        self.only_new_check.setToolTip("Hide businesses an earlier campaign already found")
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.filter_edit, 1)
+        filter_row.addWidget(self.only_new_check)
         filter_row.addWidget(self.count_label)
 
         self.model = LeadTableModel(self)
@@ -206,24 +211,16 @@ class MainWindow(QMainWindow):
         self.table_view.setObjectName("leadTable")
         self.table_view.setAccessibleName("Leads")
         self.table_view.setModel(self.proxy)
-        self.table_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table_view.setAlternatingRowColors(True)
-        self.table_view.setWordWrap(False)
-        self.table_view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table_view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vertical = self.table_view.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(ROW_HEIGHT)
-        vertical.setVisible(False)
-        header = self.table_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        for column, width in enumerate(_COLUMN_WIDTHS[: len(COLUMNS)]):
-            header.resizeSection(column, width)
-        header.setSortIndicatorClearable(True)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # start in rank order
-        self.table_view.setSortingEnabled(True)
+        configure_lead_table(self.table_view, _COLUMN_WIDTHS[: len(COLUMNS)])  # rows, widths, sorting
+        self.table_actions = LeadTableActions(self.table_view, self)  # context menu, Ctrl+C, open links
+        self.charts.set_model(self.model)
+        self.details_panel = LeadDetailsPanel()
+        self.results_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.results_splitter.setObjectName("resultsSplitter")
+        self.results_splitter.addWidget(self.table_view)
+        self.results_splitter.addWidget(self.details_panel)
+        self.results_splitter.setStretchFactor(0, 1)
+        self.results_splitter.setSizes([700, 340])
 
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.stage_label, 1)
@@ -234,11 +231,17 @@ class MainWindow(QMainWindow):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(progress_row)
         right_layout.addWidget(self.info_banner)
-        right_layout.addWidget(self.metrics_panel)
-        right_layout.addLayout(filter_row)
-        right_layout.addWidget(self.table_view, 1)
+        overview = QHBoxLayout()
+        overview.addWidget(self.metrics_panel, 3)
+        overview.addWidget(self.charts, 3)
+        right_layout.addLayout(overview)
+        self.all_leads = AllLeadsView(self._repo)  # every campaign's leads; loads when first shown
+        self.results_tabs = results_tabs(filter_row, self.results_splitter, self.all_leads)
+        right_layout.addWidget(self.results_tabs, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("mainSplitter")
+        self.main_splitter = splitter
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -250,11 +253,17 @@ class MainWindow(QMainWindow):
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(8, 8, 8, 4)
         central_layout.addWidget(self.demo_banner)
+        self.welcome_panel = WelcomePanel()  # first run only (see window_ux)
+        central_layout.addWidget(self.welcome_panel)
         central_layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
 
         self.db_label = QLabel(f"Database: {self._repo.path}")
         self.db_label.setObjectName("dbLabel")
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("modeLabel")
+        self.mode_label.setAccessibleName("Data mode")
+        self.statusBar().addPermanentWidget(self.mode_label)
         self.statusBar().addPermanentWidget(self.db_label)
 
     def _build_menu(self) -> None:
@@ -280,6 +289,7 @@ class MainWindow(QMainWindow):
         self.form.validity_changed.connect(self._on_validity_changed)
         self.form.submitted.connect(self.start_run)
         self.filter_edit.textChanged.connect(self._on_filter_changed)
+        self.only_new_check.toggled.connect(self._on_only_new_toggled)
         self.history.campaign_selected.connect(self._on_campaign_selected)
         self.controller.job_started.connect(self._on_job_started)
         self.controller.progress.connect(self._on_progress)
@@ -312,6 +322,7 @@ class MainWindow(QMainWindow):
             self._providers = None
             self.show_banner(f"Cannot prepare the data providers: {exc}", "error")
         self.demo_banner.setVisible(self._providers is not None and self._providers.demo)
+        self.mode_label.setText(mode_text(self._providers))
 
     def export_csv(self, path: Path) -> int:
         """Write the displayed job's leads to ``path``; return the number of rows.
@@ -324,13 +335,8 @@ class MainWindow(QMainWindow):
         return export_job_csv(self._repo, self._displayed_job_id, Path(path))
 
     def show_banner(self, text: str, kind: str = "info") -> None:
-        """Show a non-blocking message above the metrics (``info`` or ``error``)."""
-        self.info_label.setText(text)
-        self.info_banner.setStyleSheet(
-            f"QFrame#infoBanner {{ {_BANNER_STYLES.get(kind, _BANNER_STYLES['info'])} }}"
-        )
-        self.info_banner.setProperty("kind", kind)
-        self.info_banner.show()
+        """Add a non-blocking message above the metrics (``info`` or ``error``; latest few kept)."""
+        self.info_banner.add(text, kind)
 
     # -- run control ------------------------------------------------------------------------
 
@@ -353,6 +359,16 @@ class MainWindow(QMainWindow):
         self.stage_label.setText("Starting…")
         self.statusBar().showMessage("Starting…")
         self.controller.start(config, self._providers)
+        self._set_running(True)
+
+    def resume_job(self, job_id: str, providers: Providers, budget: float | None = None) -> None:
+        """Resume an interrupted job (``self.live.resumer`` checks it first; no-op while running)."""
+        if self.controller.is_running:
+            return
+        self._dismiss_banner()
+        self.stage_label.setText("Resuming…")
+        self.statusBar().showMessage("Resuming…")
+        self.controller.resume(job_id, providers, budget=budget, raise_budget=budget is not None)
         self._set_running(True)
 
     @Slot()
@@ -474,6 +490,11 @@ class MainWindow(QMainWindow):
         self.proxy.set_filter_string(text)
         self._update_count()
 
+    @Slot(bool)
+    def _on_only_new_toggled(self, only_new: bool) -> None:
+        self.proxy.set_only_new(only_new)
+        self._update_count()
+
     @Slot()
     def _update_count(self) -> None:
         total, shown = self.model.rowCount(), self.proxy.rowCount()
@@ -487,6 +508,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_triggered(self) -> None:
+        if self.results_tabs.currentWidget() is self.all_leads:
+            all_path = ask_export_path(self, "all-leads")
+            if all_path is not None:
+                self.export_job.export_all(all_path)
+            return
         if self._displayed_job_id is None:
             self.statusBar().showMessage("Nothing to export yet: run a campaign or pick one in the history.")
             return
@@ -501,13 +527,7 @@ class MainWindow(QMainWindow):
         path = Path(chosen)
         if path.suffix.lower() != ".csv":
             path = path.with_name(path.name + ".csv")
-        try:
-            count = self.export_csv(path)
-        except ExportError as exc:
-            self.statusBar().showMessage(f"Export failed: {exc}")
-            self.show_banner(f"Export failed: {exc}", "error")
-            return
-        self.statusBar().showMessage(f"Exported {count} leads to {path}")
+        self.export_job.export_job(self._displayed_job_id, path)  # progress and Cancel in the status bar
 
     # -- state, banners, close -----------------------------------------------------------------
 
@@ -528,13 +548,14 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _dismiss_banner(self) -> None:
-        self.info_banner.hide()
-        self.info_label.clear()
+        self.info_banner.clear()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Cancel a running campaign and wait for its thread before closing."""
         if self.controller.is_running:
             self.statusBar().showMessage("Cancelling the running campaign…")
         self.controller.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self.export_job.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self.all_leads.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.metrics_panel.finish_run()
         super().closeEvent(event)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Slot
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from leadgen_desktop.db.records import JobRecord
 from leadgen_desktop.domain import Metrics, ProgressEvent
+from leadgen_desktop.gui.theme import muted_text
 
 DASH = "—"
 
@@ -66,7 +68,8 @@ class MetricsPanel(QWidget):
         for index, (key, title) in enumerate(_FIELDS):
             caption = QLabel(title)
             caption.setObjectName(f"metricCaption_{key}")
-            caption.setStyleSheet("color: palette(mid); font-size: 11px;")
+            caption.setStyleSheet("font-size: 11px;")
+            caption.setProperty("muted", True)  # coloured by _apply_muted (palette-derived)
             value = QLabel(DASH)
             value.setObjectName(f"metric_{key}")
             value.setAccessibleName(title)
@@ -79,6 +82,7 @@ class MetricsPanel(QWidget):
             grid.addWidget(value, row * 2 + 1, column)
         for column in range(per_row):
             grid.setColumnStretch(column, 1)
+        self._apply_muted()
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._tick)
@@ -148,6 +152,21 @@ class MetricsPanel(QWidget):
             self.values["elapsed"].setText(format_duration(seconds))
 
     # -- internals -----------------------------------------------------------------
+
+    def _apply_muted(self) -> None:
+        """Captions in a readable secondary colour of the current palette (light or dark)."""
+        color = muted_text(QGuiApplication.palette())
+        for label in self.findChildren(QLabel):
+            if label.property("muted"):
+                palette = QPalette(label.palette())
+                palette.setColor(QPalette.ColorRole.WindowText, color)
+                label.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Re-derive the caption colour when the palette changes (dark mode)."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_muted()
+        super().changeEvent(event)
 
     @Slot()
     def _tick(self) -> None:

@@ -56,6 +56,11 @@ def email_reason_text(reason: str | None) -> str:
         return reason.replace("_", " ")
 
 
+def seen_before_text(seen_before: bool) -> str:
+    """``Seen before`` for a business an earlier campaign already found, else ``New``."""
+    return "Seen before" if seen_before else "New"
+
+
 def _text_key(value: str | None) -> str | None:
     return value.casefold() if value else None
 
@@ -99,11 +104,12 @@ COLUMNS: tuple[Column, ...] = (
         lambda r: email_reason_text(r.email_reason),
         lambda r: _text_key(email_reason_text(r.email_reason)),
     ),
+    Column("New?", lambda r: seen_before_text(r.seen_before), lambda r: int(r.seen_before)),
 )
 """The table's columns, in order."""
 
 COL_BUSINESS, COL_ADDRESS, COL_PHONE, COL_WEBSITE, COL_EMAIL, COL_STATUS = range(6)
-COL_SCORE, COL_RATING, COL_REVIEWS, COL_REASON = range(6, 10)
+COL_SCORE, COL_RATING, COL_REVIEWS, COL_REASON, COL_SEEN = range(6, 11)
 
 _FILTER_FIELDS: tuple[int, ...] = (COL_BUSINESS, COL_ADDRESS, COL_PHONE, COL_WEBSITE, COL_EMAIL, COL_STATUS)
 _NUMERIC_ALIGN = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -162,6 +168,8 @@ class LeadTableModel(QAbstractTableModel):
             return self._rows[row].keys[column]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _NUMERIC_ALIGN if COLUMNS[column].numeric else None
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_SEEN and self._rows[row].record.seen_before:
+            return "An earlier campaign already found this business."
         if role == Qt.ItemDataRole.ToolTipRole and column in (COL_REASON, COL_ADDRESS, COL_WEBSITE):
             text = self._rows[row].display[column]
             return text or None

@@ -18,6 +18,9 @@ from leadgen_desktop.gui.results_model import LeadTableModel
 class LeadFilterProxy(QSortFilterProxyModel):
     """Case-insensitive substring filter on name, address, phone, website, email and status.
 
+    :meth:`set_only_new` also hides businesses an earlier campaign already found
+    (``LeadRecord.seen_before``).
+
     The filter reads one precomputed casefolded string per row from the source
     model (:meth:`LeadTableModel.filter_text`), so filtering is one substring
     test per row.
@@ -29,6 +32,7 @@ class LeadFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._source = source
         self._needle = ""
+        self._only_new = False
         self.setSourceModel(source)
 
     @property
@@ -45,8 +49,23 @@ class LeadFilterProxy(QSortFilterProxyModel):
         self._needle = needle
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    @property
+    def only_new(self) -> bool:
+        """True when businesses seen by an earlier campaign are hidden."""
+        return self._only_new
+
+    def set_only_new(self, only_new: bool) -> None:
+        """Hide (True) or show (False) leads that an earlier campaign already found."""
+        if only_new == self._only_new:
+            return
+        self.beginFilterChange()
+        self._only_new = only_new
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        """True when the filter is empty or the row's text contains it."""
+        """True when the row's text contains the filter (and it is new, with "only new")."""
+        if self._only_new and self._source.row_record(source_row).seen_before:
+            return False
         if not self._needle:
             return True
         return self._needle in self._source.filter_text(source_row)

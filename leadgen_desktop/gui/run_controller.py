@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import weakref
 from collections.abc import Callable
 
@@ -16,6 +17,9 @@ from leadgen_desktop.settings import load_settings
 from leadgen_desktop.wiring import build_pipeline
 
 PipelineFactory = Callable[[Repository, Providers], Pipeline]
+
+GUI_SWITCH_INTERVAL = 0.0005
+"""GIL switch interval (seconds) while a run's threads compete with the GUI thread."""
 
 
 def default_pipeline_factory(repo: Repository, providers: Providers) -> Pipeline:
@@ -128,7 +132,31 @@ class RunController(QObject):
         if self._running:
             raise RunAlreadyActive("A campaign is already running; cancel it first.")
         token = CancelToken()
-        worker = PipelineWorker(self._pipeline_factory(self._repo, providers), config, token)
+        self._launch(PipelineWorker(self._pipeline_factory(self._repo, providers), config, token), token)
+
+    def resume(
+        self, job_id: str, providers: Providers, budget: float | None = None, raise_budget: bool = False
+    ) -> None:
+        """Resume the interrupted job ``job_id`` with ``providers`` on a new thread.
+
+        The worker reopens the job (with ``budget`` when ``raise_budget``) and runs
+        it; ``job_started`` follows as for a new run. A job held by another live
+        process ends with ``failed`` and a message saying so.
+
+        Raises:
+            RunAlreadyActive: a run is still going.
+        """
+        if self._running:
+            raise RunAlreadyActive("A campaign is already running; cancel it first.")
+        token = CancelToken()
+        pipeline = self._pipeline_factory(self._repo, providers)
+        worker = PipelineWorker(
+            pipeline, None, token, job_id=job_id, budget=budget, raise_budget=raise_budget
+        )
+        self._launch(worker, token)
+
+    def _launch(self, worker: PipelineWorker, token: CancelToken) -> None:
+        """Move ``worker`` to a new thread, wire it (see the class docstring) and start it."""
         thread = QThread()
         thread.setObjectName("pipeline-worker")
         worker.moveToThread(thread)
@@ -146,6 +174,9 @@ class RunController(QObject):
         self._threads.append((thread, worker, token))
         self._running = True
         self._job_id = None
+        # A CPU-bound run would otherwise hold the GIL for 5 ms slices while the GUI
+        # thread waits for it on every Python call Qt makes (painting, slots).
+        sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL))
         thread.start()
 
     def cancel(self) -> None:

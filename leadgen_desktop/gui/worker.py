@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.core.pipeline import JobBusy, JobNotFound, Pipeline
 from leadgen_desktop.domain import (
     CampaignConfig,
     CancelToken,
@@ -31,14 +31,20 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.1
 """Seconds between two progress signals (stage changes are always sent)."""
-FLUSH_INTERVAL = 0.1
-"""Seconds between two ``rows_ready`` batches."""
+FLUSH_INTERVAL = 0.25
+"""Seconds between two ``rows_ready`` batches (each one repaints the table: see benchmarks/gui_bench.py)."""
 FLUSH_ROWS = 200
 """A batch is sent at once when this many leads are waiting."""
 
 
 class PipelineWorker(QObject):
     """Runs :meth:`Pipeline.start` and :meth:`Pipeline.run` for one config.
+
+    With ``job_id`` (and ``config`` None) it resumes that existing job instead:
+    it checks no live process holds the job, reopens it (with ``budget`` when
+    ``raise_budget``), announces it, sends the leads already stored as a first
+    ``rows_ready`` batch and runs it. The reopen write happens here, on the
+    worker thread, like every other write of a run.
 
     Cancel by calling ``cancel_token.cancel()`` from any thread (never through
     a queued slot: :meth:`run` does not return to the event loop until the job
@@ -65,9 +71,12 @@ class PipelineWorker(QObject):
     def __init__(
         self,
         pipeline: Pipeline,
-        config: CampaignConfig,
+        config: CampaignConfig | None,
         cancel_token: CancelToken,
         *,
+        job_id: str | None = None,
+        budget: float | None = None,
+        raise_budget: bool = False,
         progress_interval: float = PROGRESS_INTERVAL,
         flush_interval: float = FLUSH_INTERVAL,
         flush_rows: int = FLUSH_ROWS,
@@ -81,6 +90,11 @@ class PipelineWorker(QObject):
         self._flush_interval = flush_interval
         self._flush_rows = flush_rows
         self._clock = clock
+        if config is None and job_id is None:
+            raise ValueError("PipelineWorker needs a config (new run) or a job_id (resume).")
+        self._resume_job_id = job_id
+        self._budget = budget
+        self._raise_budget = raise_budget
         self._job_id = ""
         self._last_lead_id = 0
         self._pending_leads = 0
@@ -101,12 +115,21 @@ class PipelineWorker(QObject):
         result: JobFinished | None = None
         error = ""
         try:
-            campaign_id, job_id = self.pipeline.start(self.config)
+            if self._resume_job_id is None:
+                assert self.config is not None
+                campaign_id, job_id = self.pipeline.start(self.config)
+            else:
+                campaign_id, job_id = self._reopen(self._resume_job_id)
             self._job_id = job_id
             self.job_started.emit(job_id, campaign_id)
+            if self._resume_job_id is not None:
+                self._send_stored_rows()
             result = self.pipeline.run(job_id, self.cancel_token, self.on_event)
             self._flush_rows_now()
             self._flush_progress()
+        except (JobBusy, JobNotFound) as exc:
+            log.warning("Cannot resume job %s: %s", self._resume_job_id, exc)
+            error = str(exc) if isinstance(exc, JobBusy) else f"There is no job {exc} in this database."
         except Exception as exc:
             log.exception("Pipeline worker failed")
             error = f"{type(exc).__name__}: {exc}"
@@ -117,12 +140,37 @@ class PipelineWorker(QObject):
         else:
             self.failed.emit(error or "The run ended without a result.")
 
+    def _reopen(self, job_id: str) -> tuple[str, str]:
+        """Check the job can be resumed here and put it back to ``processing``."""
+        repo = self.pipeline.repo
+        job = repo.get_job(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        holder = repo.lease_holder(job_id)
+        if holder is not None:
+            raise JobBusy(
+                f"This job is being run by another process ({holder}); "
+                "wait for it to finish or stop that process first."
+            )
+        repo.reopen_job(job_id, self._budget, raise_budget=self._raise_budget)
+        return job.campaign_id, job_id
+
+    def _send_stored_rows(self) -> None:
+        """Send the leads a resumed job had already stored (the table starts empty)."""
+        rows = self.pipeline.repo.leads_since(self._job_id, 0)
+        if rows:
+            self._last_lead_id = rows[-1].lead_id
+            self.rows_ready.emit(rows)
+
     # -- event handling (worker thread) ---------------------------------------
 
     def on_event(self, event: PipelineEvent) -> None:
         """Pipeline callback: coalesce progress, batch stored leads (thread-safe)."""
         with self._lock:
             self._handle(event)
+        # Let the GUI thread take the GIL now: a fast run is CPU-bound, and every
+        # Python call Qt makes while painting must otherwise wait for a switch.
+        time.sleep(0)
 
     def _handle(self, event: PipelineEvent) -> None:
         now = self._clock()

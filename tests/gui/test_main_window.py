@@ -170,7 +170,8 @@ def test_export_menu_reports_errors_without_a_dialog(
     assert not missing.exists()
     good = tmp_path / "leads"  # the .csv suffix is added
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(good), ""))
-    window.export_action.trigger()
+    with qtbot.waitSignal(window.export_job.finished, timeout=FINISH_TIMEOUT):
+        window.export_action.trigger()  # writes on a background thread
     assert window.statusBar().currentMessage() == f"Exported 3 leads to {good}.csv"
     assert (tmp_path / "leads.csv").exists()
 

@@ -94,7 +94,7 @@ def test_qtmodeltester_with_rows(qtmodeltester) -> None:  # type: ignore[no-unty
 def test_data_roles_and_alignment() -> None:
     model = LeadTableModel()
     model.append_rows(sample())
-    assert model.columnCount() == len(COLUMNS) == 10
+    assert model.columnCount() == len(COLUMNS) == 11
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     assert headers == [
         "Business",
@@ -107,6 +107,7 @@ def test_data_roles_and_alignment() -> None:
         "Rating",
         "Reviews",
         "Why no email",
+        "New?",
     ]
     first = model.index(0, COL_BUSINESS)
     assert first.data() == "beta Dental"

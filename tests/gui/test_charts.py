@@ -1,0 +1,97 @@
+"""Charts: bins, status counts, incremental updates from the lead model, painting in light and dark."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from leadgen_desktop.domain import EmailStatus
+from leadgen_desktop.gui.charts import (
+    STATUS_COLORS,
+    STATUS_ORDER,
+    LeadCharts,
+    LeadStats,
+    bin_label,
+    bin_of,
+)
+from leadgen_desktop.gui.results_model import LeadTableModel
+from leadgen_desktop.gui.theme import dark_palette
+from tests.gui.ux_support import lead
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"), [(0, 0), (9, 0), (10, 1), (55, 5), (99, 9), (100, 9), (-3, 0)]
+)
+def test_bins(score: int, expected: int) -> None:
+    assert bin_of(score) == expected
+
+
+def test_bin_labels() -> None:
+    assert bin_label(0) == "0–9"
+    assert bin_label(9) == "90–100"
+
+
+def test_status_colours_are_distinct_and_complete() -> None:
+    assert set(STATUS_ORDER) == set(EmailStatus)
+    assert len({STATUS_COLORS[s].name() for s in STATUS_ORDER}) == len(STATUS_ORDER)
+
+
+def test_stats_count() -> None:
+    stats = LeadStats()
+    stats.add([lead(1, confidence_score=95), lead(2, confidence_score=100, email_status="catchall")])
+    stats.add([lead(3, confidence_score=42, email_status="not_found", email=None)])
+    assert stats.total == 3
+    assert stats.bins[9] == 2
+    assert stats.bins[4] == 1
+    assert stats.statuses["valid"] == 1
+    assert stats.statuses["catchall"] == 1
+    assert stats.statuses["not_found"] == 1
+    stats.clear()
+    assert stats.total == 0
+    assert sum(stats.bins) == 0
+
+
+def test_charts_follow_the_model_incrementally(qtbot: QtBot) -> None:
+    model = LeadTableModel()
+    charts = LeadCharts(model)
+    qtbot.addWidget(charts)
+    model.append_rows([lead(1, confidence_score=80), lead(2, confidence_score=12, email_status="invalid")])
+    assert charts.histogram.counts[8] == 1
+    assert charts.histogram.counts[1] == 1
+    assert charts.status_bar.counts["valid"] == 1
+    assert charts.status_bar.counts["invalid"] == 1
+    model.append_rows([lead(3, confidence_score=85, email_status="disposable")])
+    assert charts.histogram.counts[8] == 2
+    assert dict(charts.status_bar.legend_entries())["disposable"] == 1
+    assert "disposable: 1" in charts.status_bar.toolTip()
+    assert "80–89: 2" in charts.histogram.accessibleDescription()
+    model.sort(0)  # a layout change: counts stay
+    assert charts.stats.total == 3
+    model.set_rows([lead(9, confidence_score=5, email_status="unverified")])  # reset: recount
+    assert charts.stats.total == 1
+    assert charts.histogram.counts[0] == 1
+    assert charts.status_bar.counts["unverified"] == 1
+    assert charts.status_bar.counts["valid"] == 0
+
+
+def test_charts_are_accessible_and_paint_in_dark_mode(qtbot: QtBot) -> None:
+    model = LeadTableModel()
+    model.append_rows(
+        [lead(i, confidence_score=i * 9, email_status=STATUS_ORDER[i % 7]) for i in range(1, 12)]
+    )
+    charts = LeadCharts(model)
+    qtbot.addWidget(charts)
+    charts.resize(640, 110)
+    charts.show()
+    assert charts.histogram.accessibleName() == "Confidence score histogram"
+    assert charts.status_bar.accessibleName() == "Email status breakdown"
+    assert not charts.grab().isNull()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    original = app.palette()
+    try:
+        app.setPalette(dark_palette())
+        assert not charts.grab().isNull()
+    finally:
+        app.setPalette(original)

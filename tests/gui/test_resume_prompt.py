@@ -1,0 +1,357 @@
+"""Never lose work: the start-up prompt, Resume / Discard, history resume, budget resume, banners.
+
+Also the live-mode bits that need a run: the estimate label and the "emails skipped" notice.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from pytestqt.qtbot import QtBot
+
+from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.db.database import open_database
+from leadgen_desktop.db.records import LeadRecord
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.tables import DiscoveryJob, utcnow
+from leadgen_desktop.domain import (
+    PROVIDERS,
+    CampaignConfig,
+    JobFinished,
+    JobStatus,
+    Metrics,
+    Providers,
+)
+from leadgen_desktop.gui.estimate_label import DEMO_ESTIMATE
+from leadgen_desktop.gui.main_window import MainWindow
+from leadgen_desktop.gui.results_model import COL_SEEN
+from leadgen_desktop.net.providers.demo import build_demo_providers
+from leadgen_desktop.net.providers.live import build_live_providers
+from leadgen_desktop.paths import log_dir
+from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis
+
+FINISH_TIMEOUT = 15_000
+CONFIG = CampaignConfig(business_type="dentist", location="Austin, TX", max_results=8, min_score=0)
+
+_OPEN: list[MainWindow] = []
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repository]:
+    repository = Repository(open_database(tmp_path / "t.db"))
+    yield repository
+    while _OPEN:
+        _OPEN.pop().close()
+    repository.db.close()
+
+
+def demo() -> Providers:
+    return build_demo_providers(latency=0.0)
+
+
+def live_factory(fake: FakeApis, *providers: str) -> Callable[[], Providers]:
+    keys = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": NEVERBOUNCE_KEY}
+
+    def factory() -> Providers:
+        chosen = {p: keys[p] for p in providers}
+        return build_live_providers(chosen, transports={p: fake.transport() for p in PROVIDERS})
+
+    return factory
+
+
+def make_window(qtbot: QtBot, repo: Repository, factory: Callable[[], Providers] = demo) -> MainWindow:
+    window = MainWindow(repo, providers_factory=factory)
+    qtbot.addWidget(window)
+    _OPEN.append(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def crashed_job(repo: Repository, owner: str | None = None) -> str:
+    """A job left ``processing`` by a process that died (no lease, or a dead owner's)."""
+    _campaign, job_id = Pipeline(repo, demo()).start(CONFIG)
+    if owner is not None:
+        DiscoveryJob.update(lease_owner=owner, lease_heartbeat=utcnow()).where(
+            DiscoveryJob.id == job_id
+        ).execute()
+    return job_id
+
+
+@pytest.mark.parametrize("owner", [None, f"{socket.gethostname()}:999999"])
+def test_a_crashed_job_is_listed_at_start_up_and_resume_completes_it(
+    qtbot: QtBot, repo: Repository, owner: str | None
+) -> None:
+    job_id = crashed_job(repo, owner)
+    window = make_window(qtbot, repo)
+    resumer = window.live.resumer
+    qtbot.waitUntil(lambda: resumer.dialog is not None and resumer.dialog.isVisible())
+    dialog = resumer.dialog
+    assert dialog is not None
+    assert not dialog.isModal()
+    assert dialog.job_ids == [job_id]
+    cells = [dialog.table.item(0, c).text() for c in range(dialog.table.columnCount())]
+    assert cells[:3] == ["dentist", "Austin, TX", "interrupted (the app quit or crashed)"]
+    assert cells[3] == "0"
+    with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
+        qtbot.mouseClick(dialog.resume_button, Qt.MouseButton.LeftButton)
+    result: JobFinished = blocker.args[0]
+    assert result.job_id == job_id
+    assert result.status is JobStatus.COMPLETED
+    job = repo.get_job(job_id)
+    assert job is not None
+    assert job.status is JobStatus.COMPLETED
+    assert window.model.rowCount() == repo.count_leads(job_id) > 0
+    assert repo.interrupted_job_ids(only_crashed=True) == []
+
+
+def test_discard_marks_a_crashed_job_cancelled(qtbot: QtBot, repo: Repository) -> None:
+    job_id = crashed_job(repo)
+    other = crashed_job(repo)
+    window = make_window(qtbot, repo)
+    resumer = window.live.resumer
+    qtbot.waitUntil(lambda: resumer.dialog is not None and resumer.dialog.isVisible())
+    dialog = resumer.dialog
+    assert dialog is not None
+    assert set(dialog.job_ids) == {job_id, other}
+    dialog.select_rows([0, 1])
+    assert not dialog.resume_button.isEnabled()  # one run at a time
+    assert dialog.discard_button.isEnabled()
+    qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
+    for jid in (job_id, other):
+        job = repo.get_job(jid)
+        assert job is not None
+        assert job.status is JobStatus.CANCELLED
+        assert job.stop_reason == "discarded"
+    assert dialog.job_ids == []
+    assert repo.interrupted_job_ids() == []
+
+
+def test_no_prompt_without_crashed_jobs_and_not_for_a_live_lease(qtbot: QtBot, repo: Repository) -> None:
+    crashed_job(repo, owner=f"{socket.gethostname()}:{os.getppid()}")  # a live process holds it
+    window = make_window(qtbot, repo)
+    with qtbot.assertNotEmitted(window.live.resumer.dialog_opened, wait=50):
+        pass
+    assert window.live.resumer.dialog is None
+
+
+def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Repository) -> None:
+    _campaign, job_id = Pipeline(repo, demo()).start(CONFIG)
+    repo.finish_job(job_id, JobStatus.CANCELLED, Metrics(), error="Cancelled by the user.")
+    window = make_window(qtbot, repo)
+    assert window.live.resumer.dialog is None  # cancelled is not crashed: no prompt
+    window.live.resume_jobs_action.trigger()
+    dialog = window.live.resumer.dialog
+    assert dialog is not None
+    assert dialog.job_ids == [job_id]
+    assert dialog.table.item(0, 2).text() == "cancelled"
+
+
+def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Repository) -> None:
+    campaign_id, job_id = Pipeline(repo, demo()).start(CONFIG)
+    repo.finish_job(job_id, JobStatus.CANCELLED, Metrics())
+    window = make_window(qtbot, repo)
+    button = window.live.history_resume_button
+    assert not button.isVisibleTo(window)
+    assert window.history.select_campaign(campaign_id)
+    assert button.isVisibleTo(window)
+    assert window.live.resume_selected_action.isEnabled()
+    with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].status is JobStatus.COMPLETED
+    assert not button.isVisibleTo(window)  # completed: nothing to resume
+
+
+def test_a_job_held_by_another_live_process_is_reported_in_the_banner(qtbot: QtBot, repo: Repository) -> None:
+    job_id = crashed_job(repo)
+    window = make_window(qtbot, repo)
+    qtbot.waitUntil(lambda: window.live.resumer.dialog is not None)
+    # Meanwhile another live process took the job.
+    DiscoveryJob.update(lease_owner=f"{socket.gethostname()}:{os.getppid()}", lease_heartbeat=utcnow()).where(
+        DiscoveryJob.id == job_id
+    ).execute()
+    with qtbot.waitSignal(window.controller.failed, timeout=FINISH_TIMEOUT) as blocker:
+        assert window.live.resumer.resume(job_id)
+    assert "another process" in blocker.args[0]
+    assert "another process" in window.info_label.text()
+    job = repo.get_job(job_id)
+    assert job is not None
+    assert job.status is JobStatus.PROCESSING  # untouched
+
+
+def test_a_live_job_without_keys_is_explained_in_the_banner(qtbot: QtBot, repo: Repository) -> None:
+    _campaign, job_id = repo.create_job(CONFIG)  # demo=False: a live job
+    window = make_window(qtbot, repo)  # demo mode
+    assert not window.live.resumer.resume(job_id)
+    assert "Google Places API key" in window.info_label.text()
+    assert not window.controller.is_running
+
+
+def _fill(qtbot: QtBot, window: MainWindow, budget: str = "") -> None:
+    qtbot.keyClicks(window.form.business_type, "dentist")
+    qtbot.keyClicks(window.form.location, "Austin, TX")
+    window.form.max_results.clear()
+    qtbot.keyClicks(window.form.max_results, "6")
+    window.form.min_score.clear()
+    qtbot.keyClicks(window.form.min_score, "0")
+    if budget:
+        qtbot.keyClicks(window.form.budget, budget)
+
+
+def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Repository) -> None:
+    fake = FakeApis()
+    window = make_window(qtbot, repo, live_factory(fake, *PROVIDERS))
+    _fill(qtbot, window, budget="0.05")
+    with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
+        window.start_run()
+    first: JobFinished = blocker.args[0]
+    assert first.stop_reason == "budget"
+    assert "Budget reached" in window.info_label.text()
+    bar = window.live.resumer.budget_bar
+    assert bar.isVisibleTo(window)
+    asked: list[float] = []
+
+    def ask(suggested: float) -> float:
+        asked.append(suggested)
+        return 5.0
+
+    window.live.resumer._ask_budget = ask
+    with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
+        qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    second: JobFinished = blocker.args[0]
+    assert asked
+    assert asked[0] > 0.05
+    assert second.job_id == first.job_id
+    assert second.status is JobStatus.COMPLETED
+    assert second.stop_reason is None
+    job = repo.get_job(first.job_id)
+    assert job is not None
+    assert job.config.budget == 5.0
+    assert not bar.isVisibleTo(window)
+
+
+def test_a_run_without_hunter_and_neverbounce_keys_says_emails_were_skipped(
+    qtbot: QtBot, repo: Repository
+) -> None:
+    fake = FakeApis()
+    window = make_window(qtbot, repo, live_factory(fake, "google_places"))
+    assert window.mode_label.text().startswith("Live — Google Places (no Hunter.io key")
+    _fill(qtbot, window)
+    with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT):
+        window.start_run()
+    assert window.info_banner.isVisible()
+    assert "Emails were not searched: no Hunter.io API key" in window.info_label.text()
+
+
+def test_estimate_label_shows_dollars_in_live_mode_and_zero_in_demo(qtbot: QtBot, repo: Repository) -> None:
+    fake = FakeApis()
+    window = make_window(qtbot, repo, live_factory(fake, *PROVIDERS))
+    label = window.form.estimate_label
+    _fill(qtbot, window)
+    qtbot.waitUntil(lambda: "At most $" in label.text())
+    assert "expected about $" in label.text()
+    assert sum(fake.calls.values()) == 0  # estimating calls nothing
+    demo_window = make_window(qtbot, repo)
+    qtbot.waitUntil(lambda: DEMO_ESTIMATE in demo_window.form.estimate_label.text())
+
+
+def _lead(lead_id: int, seen: bool) -> LeadRecord:
+    return LeadRecord(
+        lead_id=lead_id,
+        job_id="j",
+        campaign_id="c",
+        rank=lead_id,
+        business_name=f"Business {lead_id}",
+        address=None,
+        phone=None,
+        website=None,
+        email=None,
+        email_status="not_found",
+        confidence_score=50,
+        rating=None,
+        review_count=None,
+        place_id=f"p{lead_id}",
+        email_reason=None,
+        email_source=None,
+        business_status="OPERATIONAL",
+        maps_url=None,
+        cost=0.0,
+        error=None,
+        score_components="{}",
+        candidates="[]",
+        provenance="{}",
+        seen_before=seen,
+    )
+
+
+def test_only_new_businesses_filter_hides_leads_seen_before(qtbot: QtBot, repo: Repository) -> None:
+    window = make_window(qtbot, repo)
+    window.model.set_rows([_lead(1, False), _lead(2, True), _lead(3, False)])
+    assert window.model.index(1, COL_SEEN).data() == "Seen before"
+    assert window.model.index(0, COL_SEEN).data() == "New"
+    assert window.proxy.rowCount() == 3
+    window.only_new_check.setChecked(True)
+    assert window.proxy.rowCount() == 2
+    assert window.count_label.text() == "2 of 3 leads"
+    window.filter_edit.setText("Business 3")
+    assert window.proxy.rowCount() == 1
+    window.filter_edit.clear()
+    window.only_new_check.setChecked(False)
+    assert window.proxy.rowCount() == 3
+
+
+def test_help_opens_the_log_folder(qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[QUrl] = []
+
+    def open_url(url: QUrl) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
+    window = make_window(qtbot, repo)
+    window.live.open_logs_action.trigger()
+    assert [url.toLocalFile() for url in opened] == [str(log_dir())]
+    assert log_dir().is_dir()
+
+
+def test_run_controller_resume_of_an_unknown_job_fails_with_a_message(qtbot: QtBot, repo: Repository) -> None:
+    from leadgen_desktop.gui.run_controller import RunAlreadyActive, RunController
+
+    controller = RunController(repo)
+    try:
+        with qtbot.waitSignal(controller.failed, timeout=FINISH_TIMEOUT) as blocker:
+            controller.resume("no-such-job", demo())
+            with pytest.raises(RunAlreadyActive):
+                controller.resume("no-such-job", demo())
+        assert "no job" in blocker.args[0].lower()
+        assert not controller.is_running
+    finally:
+        controller.shutdown()
+
+
+def test_resume_sends_the_leads_already_stored_first(qtbot: QtBot, repo: Repository) -> None:
+    from leadgen_desktop.domain import CancelToken
+    from leadgen_desktop.gui.run_controller import RunController
+
+    pipeline = Pipeline(repo, demo())
+    _campaign, job_id = pipeline.start(CONFIG)
+    pipeline.run(job_id, CancelToken(), lambda _event: None)
+    repo.finish_job(job_id, JobStatus.CANCELLED, Metrics())  # as if cancelled at the very end
+    stored = repo.count_leads(job_id)
+    assert stored > 0
+    controller = RunController(repo)
+    batches: list[list[LeadRecord]] = []
+    controller.rows_ready.connect(batches.append)
+    try:
+        with qtbot.waitSignal(controller.finished, timeout=FINISH_TIMEOUT) as blocker:
+            controller.resume(job_id, demo())
+        assert blocker.args[0].status is JobStatus.COMPLETED
+        assert sum(len(batch) for batch in batches) == stored
+    finally:
+        controller.shutdown()
