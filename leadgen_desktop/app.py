@@ -7,6 +7,7 @@ Qt and the window are imported only after the arguments are parsed, so
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -81,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _start_logging(key_store)
     window = MainWindow(repo, key_store=key_store)
     window.show()
+    # Everything built so far lives as long as the app: keep it out of the garbage collector's
+    # full passes, which would otherwise walk it again and again during a run (tens of ms each).
+    gc.freeze()
     try:
         if args.smoke:
             app.processEvents()

@@ -10,13 +10,32 @@ through a queue; the pool itself never touches the database.
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
 Task = Callable[[], None]
+BACKGROUND_NICENESS = 10
+"""How much lower than the window's thread background threads run (Linux ``nice`` steps)."""
+
+
+def lower_thread_priority(steps: int = BACKGROUND_NICENESS) -> None:
+    """Make the calling thread yield the CPU to the interactive one (where the OS allows it).
+
+    On Linux a thread has its own nice value; elsewhere, or without permission, nothing changes.
+    """
+    setpriority = getattr(os, "setpriority", None)
+    if setpriority is None or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + steps, 19))
+    except OSError:
+        pass
 
 
 class WorkerPool:
@@ -71,6 +90,7 @@ class WorkerPool:
         return dropped
 
     def _loop(self) -> None:
+        lower_thread_priority()
         while True:
             task = self._tasks.get()
             if task is None:

@@ -25,6 +25,9 @@ from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.domain import EmailReason, EmailStatus
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 2
+"""Per row: ``new`` or ``seen``, a unit separator, then the casefolded filterable text."""
+FILTER_SEPARATOR = "\x1f"
 """Role returning a column's typed sort key (number, casefolded text or None)."""
 
 SortKey = int | float | str | None
@@ -166,6 +169,9 @@ class LeadTableModel(QAbstractTableModel):
             return self._rows[row].display[column]
         if role == SORT_ROLE:
             return self._rows[row].keys[column]
+        if role == FILTER_ROLE:
+            item = self._rows[row]
+            return ("seen" if item.record.seen_before else "new") + FILTER_SEPARATOR + item.haystack
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _NUMERIC_ALIGN if COLUMNS[column].numeric else None
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_SEEN and self._rows[row].record.seen_before:

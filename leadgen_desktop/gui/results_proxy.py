@@ -10,9 +10,9 @@ column stays -1, simply follows the source order and keeps filtering.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QObject, QRegularExpression, QSortFilterProxyModel, Qt
 
-from leadgen_desktop.gui.results_model import LeadTableModel
+from leadgen_desktop.gui.results_model import FILTER_ROLE, FILTER_SEPARATOR, LeadTableModel
 
 
 class LeadFilterProxy(QSortFilterProxyModel):
@@ -21,9 +21,12 @@ class LeadFilterProxy(QSortFilterProxyModel):
     :meth:`set_only_new` also hides businesses an earlier campaign already found
     (``LeadRecord.seen_before``).
 
-    The filter reads one precomputed casefolded string per row from the source
-    model (:meth:`LeadTableModel.filter_text`), so filtering is one substring
-    test per row.
+    The filtering itself runs in Qt's C++ code: the source model offers one
+    precomputed string per row under ``FILTER_ROLE`` (``new``/``seen``, a
+    separator, the casefolded text) and the proxy matches a regular expression
+    against it. With no filter the pattern is empty and Qt accepts every row
+    without calling back into Python, so a batch of new rows arriving during a
+    run costs the window nothing per existing row.
 
     Signals: only the standard QSortFilterProxyModel ones.
     """
@@ -34,6 +37,8 @@ class LeadFilterProxy(QSortFilterProxyModel):
         self._needle = ""
         self._only_new = False
         self.setSourceModel(source)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(0)
 
     @property
     def filter_string(self) -> str:
@@ -43,11 +48,9 @@ class LeadFilterProxy(QSortFilterProxyModel):
     def set_filter_string(self, text: str) -> None:
         """Show only rows whose filterable columns contain ``text`` (any case)."""
         needle = text.strip().casefold()
-        if needle == self._needle:
-            return
-        self.beginFilterChange()
-        self._needle = needle
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        if needle != self._needle:
+            self._needle = needle
+            self._apply()
 
     @property
     def only_new(self) -> bool:
@@ -56,19 +59,21 @@ class LeadFilterProxy(QSortFilterProxyModel):
 
     def set_only_new(self, only_new: bool) -> None:
         """Hide (True) or show (False) leads that an earlier campaign already found."""
-        if only_new == self._only_new:
-            return
-        self.beginFilterChange()
-        self._only_new = only_new
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        if only_new != self._only_new:
+            self._only_new = only_new
+            self._apply()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        """True when the row's text contains the filter (and it is new, with "only new")."""
-        if self._only_new and self._source.row_record(source_row).seen_before:
-            return False
-        if not self._needle:
-            return True
-        return self._needle in self._source.filter_text(source_row)
+    def _apply(self) -> None:
+        if not self._needle and not self._only_new:
+            pattern = ""  # Qt accepts every row without asking the model
+        else:
+            prefix = "^new" + FILTER_SEPARATOR if self._only_new else ""
+            pattern = prefix + ".*" + QRegularExpression.escape(self._needle)
+        options = (
+            QRegularExpression.PatternOption.CaseInsensitiveOption
+            | QRegularExpression.PatternOption.DotMatchesEverythingOption
+        )
+        self.setFilterRegularExpression(QRegularExpression(pattern, options))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort the source model (precomputed keys); the proxy follows its order."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal, Slot
 
 from leadgen_desktop.core.pipeline import JobBusy, JobNotFound, Pipeline
+from leadgen_desktop.core.worker_pool import lower_thread_priority
 from leadgen_desktop.domain import (
     CampaignConfig,
     CancelToken,
@@ -114,6 +115,7 @@ class PipelineWorker(QObject):
         """Create the job, announce it, run it to the end and report the outcome."""
         result: JobFinished | None = None
         error = ""
+        lower_thread_priority()  # the window's thread gets the CPU first
         try:
             if self._resume_job_id is None:
                 assert self.config is not None
