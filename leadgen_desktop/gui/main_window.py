@@ -13,13 +13,11 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QProgressBar,
-    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -31,10 +29,9 @@ from leadgen_desktop.db.records import JobRecord, LeadRecord
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import JobFinished, JobStatus, ProgressEvent, Providers
 from leadgen_desktop.gui.all_leads import AllLeadsView, results_tabs
-from leadgen_desktop.gui.campaign_form import CampaignForm
+from leadgen_desktop.gui.campaign_panel import CampaignPanel
 from leadgen_desktop.gui.charts import LeadCharts
 from leadgen_desktop.gui.export_job import ExportJob, ask_export_path
-from leadgen_desktop.gui.history_panel import HistoryPanel
 from leadgen_desktop.gui.lead_details import LeadDetailsPanel
 from leadgen_desktop.gui.live_features import LiveFeatures
 from leadgen_desktop.gui.message_banner import MessageBanner
@@ -144,34 +141,12 @@ class MainWindow(QMainWindow):
         )
 
         # Left column: form, buttons, history.
-        self.form = CampaignForm()
-        self.start_button = QPushButton("Start")
-        self.start_button.setObjectName("startButton")
-        self.start_button.setDefault(True)
-        self.start_button.setShortcut(QKeySequence("Ctrl+Return"))
-        self.start_button.setToolTip("Start the campaign (Ctrl+Return)")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("cancelButton")
-        self.cancel_button.setToolTip("Stop the running campaign; stored leads are kept")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.start_button)
-        form_box = QGroupBox("New campaign")
-        form_layout = QVBoxLayout(form_box)
-        form_layout.addWidget(self.form)
-        form_layout.addLayout(buttons)
-
-        self.history = HistoryPanel(self._repo)
-        history_box = QGroupBox("History")
-        history_layout = QVBoxLayout(history_box)
-        history_layout.addWidget(self.history)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(form_box)
-        left_layout.addWidget(history_box, 1)
+        left = CampaignPanel(self._repo)
+        self.campaign_panel = left
+        self.form = left.form
+        self.start_button = left.start_button
+        self.cancel_button = left.cancel_button
+        self.history = left.history
 
         # Right column: progress, banner, metrics, filter, table.
         self.stage_label = QLabel("Ready")
