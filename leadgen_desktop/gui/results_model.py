@@ -134,7 +134,7 @@ class LeadTableModel(QAbstractTableModel):
 
     ``append_rows`` adds a batch with one ``beginInsertRows``; ``set_rows``
     resets. Rows already present (same ``lead_id``) are skipped, so a batch
-    that overlaps a reload does no harm. Rows are kept in rank order (as
+    that overlaps a reload does no harm. Rows are kept best first (score, then rank, as
     stored and exported) or in the order of the sort column; a batch that
     arrives out of that order is merged in with one layout change.
 
@@ -245,7 +245,7 @@ class LeadTableModel(QAbstractTableModel):
             prepared.append(
                 _Row(
                     record=record,
-                    order=(record.rank, record.lead_id),
+                    order=(-record.confidence_score, record.rank, record.lead_id),  # as the CSV
                     display=display,
                     keys=tuple(column.key(record) for column in COLUMNS),
                     haystack="\n".join(display[i] for i in _FILTER_FIELDS).casefold(),

@@ -109,21 +109,23 @@ def test_data_roles_and_alignment() -> None:
         "Why no email",
         "New?",
     ]
-    first = model.index(0, COL_BUSINESS)
-    assert first.data() == "beta Dental"
-    assert first.data(SORT_ROLE) == "beta dental"
-    assert model.index(0, COL_RATING).data() == "4.5"
-    assert model.index(0, COL_RATING).data(SORT_ROLE) == 4.5
+    # unsorted, rows are best first like the CSV: Delta 100, Alpha 95, beta 80, gamma 60
+    assert column_values(model, COL_BUSINESS) == ["Delta Care", "Alpha Dental", "beta Dental", "gamma smiles"]
+    beta = model.index(2, COL_BUSINESS)
+    assert beta.data() == "beta Dental"
+    assert beta.data(SORT_ROLE) == "beta dental"
+    assert model.index(2, COL_RATING).data() == "4.5"
+    assert model.index(2, COL_RATING).data(SORT_ROLE) == 4.5
     assert model.index(1, COL_RATING).data() == ""
     assert model.index(1, COL_RATING).data(SORT_ROLE) is None
-    assert model.index(0, 5).data() == "valid"
+    assert model.index(2, 5).data() == "valid"
     assert model.index(1, 5).data() == "not found"
-    assert "no website" in model.index(2, COL_REASON).data()
+    assert "no website" in model.index(3, COL_REASON).data()  # gamma smiles
     align = model.index(0, COL_SCORE).data(Qt.ItemDataRole.TextAlignmentRole)
     assert Qt.AlignmentFlag(align) & Qt.AlignmentFlag.AlignRight
     assert model.index(0, COL_BUSINESS).data(Qt.ItemDataRole.TextAlignmentRole) is None
-    assert model.row_record(3).business_name == "Delta Care"
-    assert not model.flags(first) & Qt.ItemFlag.ItemIsEditable
+    assert model.row_record(0).business_name == "Delta Care"
+    assert not model.flags(beta) & Qt.ItemFlag.ItemIsEditable
 
 
 def test_append_rows_is_one_insert_per_batch_and_skips_duplicates(qtbot: QtBot) -> None:
@@ -160,13 +162,13 @@ def test_sort_numeric_columns_as_numbers_with_none_last(
     assert column_values(model, column) == expected
 
 
-def test_sort_text_casefolded_and_back_to_rank_order() -> None:
+def test_sort_text_casefolded_and_back_to_default_order() -> None:
     model = LeadTableModel()
     model.append_rows(sample())
     model.sort(COL_BUSINESS, Qt.SortOrder.AscendingOrder)
     assert column_values(model, COL_BUSINESS) == ["Alpha Dental", "beta Dental", "Delta Care", "gamma smiles"]
-    model.sort(-1)
-    assert [r.lead_id for r in model.records()] == [1, 2, 3, 4]
+    model.sort(-1)  # back to best first: score, then rank
+    assert [r.lead_id for r in model.records()] == [4, 2, 1, 3]
 
 
 def test_unsorted_rows_follow_rank_even_when_stored_out_of_order() -> None:
@@ -181,14 +183,14 @@ def test_sort_moves_persistent_indexes_and_new_batches_stay_sorted() -> None:
     model.append_rows(sample())
     layout_changes: list[int] = []
     model.layoutChanged.connect(lambda *args: layout_changes.append(1))
-    tracked = QPersistentModelIndex(model.index(3, COL_BUSINESS))  # Delta Care
-    model.sort(COL_SCORE, Qt.SortOrder.DescendingOrder)
+    tracked = QPersistentModelIndex(model.index(0, COL_BUSINESS))  # Delta Care, the best
+    model.sort(COL_SCORE, Qt.SortOrder.AscendingOrder)
     assert layout_changes == [1]
-    assert tracked.row() == 0
+    assert tracked.row() == 3
     assert tracked.data() == "Delta Care"
     model.append_rows([lead(5, "Epsilon", confidence_score=99)])
-    assert column_values(model, COL_SCORE) == ["100", "99", "95", "80", "60"]
-    assert tracked.row() == 0
+    assert column_values(model, COL_SCORE) == ["60", "80", "95", "99", "100"]
+    assert tracked.row() == 4
 
 
 def test_proxy_filters_case_insensitively_and_delegates_sort() -> None:
