@@ -19,10 +19,13 @@ from typing import Generic, TypeVar
 import httpx
 
 from leadgen_desktop.domain import ApiCall, Cancelled, CancelToken, NetworkUnavailable, ProviderError
-from leadgen_desktop.net.http import redact
+from leadgen_desktop.net.http import KeyCheck, redact
 from leadgen_desktop.net.rate_limit import Clock, RateLimiter, Wait, token_wait
 
 T = TypeVar("T")
+
+FREE_SKU = "free"
+"""SKU of account and key-check requests, which providers do not bill."""
 
 RETRY_PREFIX = "retry:"
 """Outcome prefix of an attempt that was followed by another attempt."""
@@ -220,3 +223,33 @@ class RetryPolicy:
         except (ValueError, TypeError, KeyError, AttributeError):
             decision = Failure("bad_response", f"{label} sent an answer this app cannot read")
         return decision, response.status_code, duration_ms
+
+
+def run_key_check(
+    policy: RetryPolicy,
+    *,
+    provider: str,
+    endpoint: str,
+    send: Callable[[], httpx.Response],
+    interpret: Callable[[httpx.Response], Success[KeyCheck] | Failure],
+    cancel: CancelToken | None,
+    limiter: RateLimiter | None,
+    label: str,
+    key: str,
+) -> KeyCheck:
+    """Run a free account request for a Settings "Test" button; failures become a KeyCheck too."""
+    try:
+        check, calls = policy.run(
+            provider=provider,
+            endpoint=endpoint,
+            sku=FREE_SKU,
+            send=send,
+            interpret=interpret,
+            cancel=cancel or CancelToken(),
+            limiter=limiter,
+            label=label,
+            secrets=(key,),
+        )
+    except ProviderError as exc:
+        return KeyCheck(False, exc.message, calls=exc.calls)
+    return KeyCheck(check.ok, check.message, check.remaining, calls)

@@ -21,7 +21,7 @@ from leadgen_desktop.domain import (
 )
 from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_email, opt_float, opt_int, opt_str
 from leadgen_desktop.net.rate_limit import RateLimiter
-from leadgen_desktop.net.retry import Decision, Failure, RetryPolicy, Success, status_failure
+from leadgen_desktop.net.retry import Decision, Failure, RetryPolicy, Success, run_key_check, status_failure
 
 PROVIDER = "hunter"
 LABEL = "Hunter.io"
@@ -30,7 +30,6 @@ ACCOUNT_PATH = "/v2/account"
 SEARCH_LIMIT = 10
 EMAILS_PER_CREDIT = 10
 SKU = "hunter_credit"
-FREE_SKU = "free"
 
 
 def credits_for(emails_returned: int) -> int:
@@ -194,21 +193,17 @@ class HunterEmailFinder:
                 text += f"; {remaining:g} credits left this period"
             return Success(KeyCheck(True, text + ".", remaining=remaining))
 
-        try:
-            check, calls = self._retry.run(
-                provider=PROVIDER,
-                endpoint=ACCOUNT_PATH,
-                sku=FREE_SKU,
-                send=send,
-                interpret=interpret,
-                cancel=cancel or CancelToken(),
-                limiter=self._limiter,
-                label=LABEL,
-                secrets=(self._key,),
-            )
-        except ProviderError as exc:
-            return KeyCheck(False, exc.message, calls=exc.calls)
-        return KeyCheck(check.ok, check.message, check.remaining, calls)
+        return run_key_check(
+            self._retry,
+            provider=PROVIDER,
+            endpoint=ACCOUNT_PATH,
+            send=send,
+            interpret=interpret,
+            cancel=cancel,
+            limiter=self._limiter,
+            label=LABEL,
+            key=self._key,
+        )
 
     def test_key(self, cancel: CancelToken | None = None) -> KeyCheck:
         """Alias of :meth:`account` for the Settings "Test" button."""

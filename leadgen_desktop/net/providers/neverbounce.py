@@ -28,6 +28,7 @@ from leadgen_desktop.net.retry import (
     Failure,
     RetryPolicy,
     Success,
+    run_key_check,
     status_failure,
     transport_failure,
 )
@@ -37,7 +38,6 @@ LABEL = "NeverBounce"
 CHECK_PATH = "/v4.2/single/check"
 ACCOUNT_PATH = "/v4.2/account/info"
 SKU = "neverbounce_credit"
-FREE_SKU = "free"
 
 RESULTS: Mapping[str, EmailStatus] = {
     "valid": EmailStatus.VALID,
@@ -185,18 +185,14 @@ class NeverBounceVerifier:
             text += f"; {remaining:g} credits left." if remaining is not None else "."
             return Success(KeyCheck(True, text, remaining=remaining))
 
-        try:
-            check, calls = self._retry.run(
-                provider=PROVIDER,
-                endpoint=ACCOUNT_PATH,
-                sku=FREE_SKU,
-                send=send,
-                interpret=interpret,
-                cancel=cancel or CancelToken(),
-                limiter=self._limiter,
-                label=LABEL,
-                secrets=(self._key,),
-            )
-        except ProviderError as exc:
-            return KeyCheck(False, exc.message, calls=exc.calls)
-        return KeyCheck(check.ok, check.message, check.remaining, calls)
+        return run_key_check(
+            self._retry,
+            provider=PROVIDER,
+            endpoint=ACCOUNT_PATH,
+            send=send,
+            interpret=interpret,
+            cancel=cancel,
+            limiter=self._limiter,
+            label=LABEL,
+            key=self._key,
+        )
