@@ -117,7 +117,9 @@ class KeyTester(QObject):
 
     @Slot(str, object)
     def _on_done(self, provider: str, result: object) -> None:
-        self._relays.pop(provider, None)
+        # The relay stays in _relays until the next check of this provider replaces it, so its
+        # last reference is never dropped by the pool thread (a QObject destroyed there could
+        # deadlock with the GUI thread over Qt's connection lock and the GIL).
         token = self._tokens.pop(provider, None)
         if token is None or token.cancelled:
             return

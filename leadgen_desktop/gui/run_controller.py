@@ -64,9 +64,12 @@ class RunController(QObject):
     """Starts, cancels and shuts down pipeline runs; re-emits the worker's signals.
 
     Wiring (Qt's worker-object pattern): ``thread.started -> worker.run``,
-    ``worker.finished/failed -> thread.quit``, ``thread.finished ->
-    worker.deleteLater``; the thread itself is released and ``deleteLater``-ed
-    in :meth:`_on_thread_finished` once it has stopped. Cancelling sets the
+    ``worker.finished/failed -> thread.quit``; once the thread has stopped,
+    :meth:`_on_thread_finished` drops the worker here, on the GUI thread (so its
+    C++ object is destroyed where the GIL is held), and ``deleteLater``-s the thread.
+    The worker is deliberately not ``deleteLater``-ed on its own thread: its
+    destructor would take Qt's connection lock and then wait for the GIL, while
+    the GUI thread may hold the GIL and wait for that lock (a deadlock seen in CI). Cancelling sets the
     run's :class:`CancelToken` directly (no queued slot). All connections to
     this object go to ``@Slot`` methods, so they are queued into the GUI thread.
 
@@ -168,7 +171,6 @@ class RunController(QObject):
         worker.failed.connect(self._on_failed)
         worker.finished.connect(thread.quit)
         worker.failed.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         self._worker, self._thread, self._token = worker, thread, token
         self._threads.append((thread, worker, token))
@@ -235,9 +237,8 @@ class RunController(QObject):
     def _release_finished_threads(self) -> None:
         """Drop (and ``deleteLater``) threads that have stopped, with their workers.
 
-        The worker's C++ object was already deleted on its own thread
-        (``thread.finished -> worker.deleteLater``); here only the Python
-        references go away.
+        Dropping the last Python reference to a worker destroys its C++ object
+        here, on the GUI thread, after its thread has finished.
         """
         still_running = [entry for entry in self._threads if not entry[0].isFinished()]
         for thread, _worker, _token in self._threads:

@@ -1,9 +1,10 @@
 """Run one worker QObject on its own QThread (Qt's worker-object pattern), start to join.
 
 Used by the CSV export and the All-leads loader: ``thread.started ->
-worker.run``, the worker's end signals -> ``thread.quit``, ``thread.finished
--> worker.deleteLater``. The Python references to both are kept until the
-thread has stopped, so neither is collected while it still runs.
+worker.run``, the worker's end signals -> ``thread.quit``. The Python
+references to both are kept until the thread has stopped, so neither is
+collected while it still runs; then the worker is released on the GUI thread
+(never ``deleteLater``-ed on its own: see :mod:`leadgen_desktop.gui.run_controller`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ class ThreadTask(QObject):
         self.thread.started.connect(worker.run)  # type: ignore[attr-defined]
         for signal in end_signals:
             signal.connect(self.thread.quit)
-        self.thread.finished.connect(worker.deleteLater)
         self.thread.finished.connect(self._on_thread_finished)
 
     def start(self) -> None:
