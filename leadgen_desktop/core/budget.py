@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from leadgen_desktop.domain import PriceTable, Providers
+
 EPSILON = 1e-9
 
 
@@ -53,3 +55,28 @@ class Budget:
     def add_spent(self, amount: float) -> None:
         """Count money spent outside a reservation (e.g. rebuilt on resume)."""
         self.spent += amount
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPrices:
+    """The most one discovery page, one email search and one verification can cost."""
+
+    page: float
+    search: float
+    check: float
+
+    @property
+    def lead(self) -> float:
+        """A lead's worst case: one search and one verification."""
+        return self.search + self.check
+
+    @classmethod
+    def of(cls, providers: Providers, prices: PriceTable, verify: bool) -> UnitPrices:
+        """Worst-case prices of these providers (a missing provider, or no verification, costs 0)."""
+        table = prices.prices
+        finder, verifier = providers.finder, providers.verifier
+        return cls(
+            page=float(table.get(providers.discovery.billing_sku, 0.0)),
+            search=float(table.get(finder.billing_sku, 0.0)) if finder else 0.0,
+            check=float(table.get(verifier.billing_sku, 0.0)) if verifier and verify else 0.0,
+        )

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from leadgen_desktop.core.budget import Budget
+from leadgen_desktop.core.budget import Budget, UnitPrices
 from leadgen_desktop.core.domains import is_shared_platform, registrable_domain
 from leadgen_desktop.core.email_choice import choose_email
 from leadgen_desktop.core.run_state import RunState
@@ -191,10 +191,8 @@ class EnrichScheduler:
 
     def remaining_worst_case(self) -> float:
         """What the leads stopped by the budget could cost at most."""
-        finder, verifier = self.providers.finder, self.providers.verifier
-        search = self._price(finder.billing_sku) if finder else 0.0
-        check = self._price(verifier.billing_sku) if verifier and self.verify else 0.0
-        return sum((search if w.waiting_for == "search" else 0.0) + check for w in self.blocked)
+        unit = UnitPrices.of(self.providers, self.prices, self.verify)
+        return sum((unit.search if w.waiting_for == "search" else 0.0) + unit.check for w in self.blocked)
 
     # -- searching -------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from leadgen_desktop.core.budget import UnitPrices
 from leadgen_desktop.core.domains import is_shared_platform, registrable_domain
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, PriceTable, Providers
@@ -58,21 +59,13 @@ def estimate_cost(
     leads = min(config.max_results, discovery.max_results_per_query)
     max_pages = math.ceil(discovery.max_results_per_query / PAGE_SIZE)
     worst_pages = max_pages  # closed, duplicate or low-scoring places can make every page necessary
-    page_price = prices.prices.get(discovery.billing_sku, 0.0)
-    search_price = prices.prices.get(providers.finder.billing_sku, 0.0) if providers.finder else 0.0
-    verify_price = (
-        prices.prices.get(providers.verifier.billing_sku, 0.0)
-        if providers.verifier and config.verify
-        else 0.0
-    )
-    worst = worst_pages * page_price + leads * (search_price + verify_price)
+    unit = UnitPrices.of(providers, prices, config.verify)
+    worst = worst_pages * unit.page + leads * unit.lead
 
     cached = _cached_domains(config, repo, cache_ttl) if repo is not None else 0
     expected_pages = min(worst_pages, max(1, math.ceil(leads / PAGE_SIZE)))
     searched = max(leads * WEBSITE_SHARE - cached, 0.0)
-    expected = (
-        expected_pages * page_price + searched * search_price + searched * EMAIL_FOUND_SHARE * verify_price
-    )
+    expected = expected_pages * unit.page + searched * unit.search + searched * EMAIL_FOUND_SHARE * unit.check
     return CostEstimate(worst, min(expected, worst), worst_pages, leads, cached)
 
 

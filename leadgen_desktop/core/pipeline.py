@@ -29,7 +29,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from leadgen_desktop.core.budget import Budget
+from leadgen_desktop.core.budget import Budget, UnitPrices
 from leadgen_desktop.core.dedupe import Deduper
 from leadgen_desktop.core.domains import registrable_domain
 from leadgen_desktop.core.enrich_scheduler import EnrichScheduler
@@ -418,8 +418,8 @@ class _Run:
             discovery = self.providers.discovery
             places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
             to_come = min(self.config.max_results - len(self.selected), places_left)
-            page_price = float(self.prices.prices.get(discovery.billing_sku, 0.0))
-            more += math.ceil(places_left / PAGE_SIZE) * page_price + to_come * self._lead_worst_case()
+            unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+            more += math.ceil(places_left / PAGE_SIZE) * unit.page + to_come * unit.lead
         limit = self.config.budget or 0.0
         enough = math.ceil((limit + more) * 100 - 1e-6) / 100
         self.state.notice(
@@ -429,14 +429,6 @@ class _Run:
         )
         output = self._store()
         return self._finish(JobStatus.COMPLETED, output=output, stop_reason="budget")
-
-    def _lead_worst_case(self) -> float:
-        """The most one lead's email search and verification can cost."""
-        finder, verifier = self.providers.finder, self.providers.verifier
-        prices = self.prices.prices
-        search = float(prices.get(finder.billing_sku, 0.0)) if finder else 0.0
-        check = float(prices.get(verifier.billing_sku, 0.0)) if verifier and self.config.verify else 0.0
-        return search + check
 
     def _settle_after_failure(self) -> None:
         """Record requests already sent before the job is marked failed (never raises)."""
