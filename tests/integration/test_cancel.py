@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_limit import RateLimiter
-from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis, cli_env, serve
+from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis, cli_env
 
 KEYS = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": NEVERBOUNCE_KEY}
 CANCEL_LIMIT = 1.0
@@ -143,12 +143,6 @@ def test_cancel_while_requests_hang(tmp_path: Path) -> None:
 @pytest.fixture
 def fake() -> FakeApis:
     return FakeApis(latencies={"hunter": 0.3, "neverbounce": 0.1})
-
-
-@pytest.fixture
-def base_url(fake: FakeApis) -> Iterator[str]:
-    with serve(fake) as url:
-        yield url
 
 
 def db_job(db: Path) -> tuple[str, str, int] | None:

@@ -19,12 +19,14 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.api_server import FakeApis, cli_env, serve
+from tests.fakes.cli_support import run_leadgen as leadgen
+from tests.fakes.cli_support import wait_for
 
 RUN_ARGS = (
     "--business-type",
@@ -57,17 +59,6 @@ _HOLD_EXPORT = textwrap.dedent(
 )
 
 
-def leadgen(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "leadgen_desktop.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def query(db: Path, sql: str) -> list[tuple[object, ...]]:
     """Read the live database without taking part in its writes (WAL, read-only)."""
     if not db.exists():
@@ -93,18 +84,6 @@ def job_row(db: Path) -> dict[str, object] | None:
     return dict(zip(keys, rows[0], strict=True))
 
 
-def wait_for(condition: Callable[[], object], timeout: float, proc: subprocess.Popen[str]) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        if proc.poll() is not None:
-            raise AssertionError(f"the run ended (exit {proc.returncode}) before the kill point")
-        time.sleep(0.005)
-    raise AssertionError("the kill point was not reached in time")
-
-
 @pytest.fixture(scope="module")
 def reference_csv(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The CSV of an uninterrupted run with the same inputs on a fresh fake and database."""
@@ -120,12 +99,6 @@ def reference_csv(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 @pytest.fixture
 def fake() -> FakeApis:
     return FakeApis(latencies=LATENCIES)
-
-
-@pytest.fixture
-def base_url(fake: FakeApis) -> Iterator[str]:
-    with serve(fake) as url:
-        yield url
 
 
 def kill_and_resume(
@@ -156,7 +129,7 @@ def kill_and_resume(
         text=True,
     )
     try:
-        wait_for(lambda: kill_point(db), 30, proc)
+        wait_for(lambda: kill_point(db), proc, 30, what="the kill point")
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:

@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,9 @@ import pytest
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.resume_queries import LEASE_STALE_AFTER
 from leadgen_desktop.db.tables import DiscoveryJob, utcnow
-from tests.fakes.api_server import FakeApis, cli_env, serve
+from tests.fakes.api_server import FakeApis, cli_env
+from tests.fakes.cli_support import run_leadgen as leadgen
+from tests.fakes.cli_support import wait_for
 
 RUN_ARGS = (
     "--business-type",
@@ -42,23 +44,6 @@ def fake() -> FakeApis:
     return FakeApis(latencies={"google_places": 0.05, "hunter": 0.1, "neverbounce": 0.1})
 
 
-@pytest.fixture
-def base_url(fake: FakeApis) -> Iterator[str]:
-    with serve(fake) as url:
-        yield url
-
-
-def leadgen(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "leadgen_desktop.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def job_state(db: Path) -> tuple[str, str, str | None, int] | None:
     """(job id, status, lease owner, stored leads) read without writing."""
     if not db.exists():
@@ -74,18 +59,6 @@ def job_state(db: Path) -> tuple[str, str, str | None, int] | None:
     finally:
         conn.close()
     return None if row is None else (row[0], row[1], row[2], row[3])
-
-
-def wait_for(condition: Callable[[], object], proc: subprocess.Popen[str], timeout: float = 30) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        if proc.poll() is not None:
-            raise AssertionError(f"process A ended (exit {proc.returncode}) too early")
-        time.sleep(0.005)
-    raise AssertionError("condition not reached in time")
 
 
 def start_a(base_url: str, tmp_path: Path) -> subprocess.Popen[str]:

@@ -14,15 +14,14 @@ import math
 import os
 import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from leadgen_desktop.domain import DEFAULT_PRICES
-from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis, cli_env, serve
+from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis, cli_env
+from tests.fakes.cli_support import run_leadgen as leadgen
 
 BINDING_HEADER = (
     "business_name,address,phone,website,email,email_status,confidence_score,rating,review_count,place_id"
@@ -52,23 +51,6 @@ RUN_ARGS = (
 @pytest.fixture
 def fake() -> FakeApis:
     return FakeApis()
-
-
-@pytest.fixture
-def base_url(fake: FakeApis) -> Iterator[str]:
-    with serve(fake) as url:
-        yield url
-
-
-def leadgen(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "leadgen_desktop.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
