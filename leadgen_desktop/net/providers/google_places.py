@@ -26,6 +26,7 @@ from leadgen_desktop.domain import (
     QuotaExhausted,
 )
 from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_float, opt_int, opt_str, opt_url
+from leadgen_desktop.net.providers.base import LiveProvider
 from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import (
     Decision,
@@ -221,7 +222,7 @@ def classify_error(response: httpx.Response) -> Failure:
     return Failure("bad_request", f"{LABEL} refused the request ({status or status_code}): {message}")
 
 
-class GooglePlacesDiscovery:
+class GooglePlacesDiscovery(LiveProvider):
     """``domain.Discovery`` over Google Places Text Search (New)."""
 
     provider = PROVIDER
@@ -236,10 +237,7 @@ class GooglePlacesDiscovery:
         retry: RetryPolicy | None = None,
         fields: tuple[str, ...] = SEARCH_FIELDS,
     ) -> None:
-        self._client = client
-        self._key = api_key
-        self._limiter = limiter if limiter is not None else RateLimiter.for_provider(PROVIDER)
-        self._retry = retry if retry is not None else RetryPolicy()
+        super().__init__(client, api_key, limiter=limiter, retry=retry)
         self._fields = fields
         self.billing_sku: str = sku_for_fields(fields)
         self._pages_by_token: dict[str, int] = {}

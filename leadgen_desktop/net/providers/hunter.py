@@ -20,8 +20,8 @@ from leadgen_desktop.domain import (
     QuotaExhausted,
 )
 from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_email, opt_float, opt_int, opt_str
-from leadgen_desktop.net.rate_limit import RateLimiter
-from leadgen_desktop.net.retry import Decision, Failure, RetryPolicy, Success, run_key_check, status_failure
+from leadgen_desktop.net.providers.base import LiveProvider
+from leadgen_desktop.net.retry import Decision, Failure, Success, run_key_check, status_failure
 
 PROVIDER = "hunter"
 LABEL = "Hunter.io"
@@ -94,24 +94,11 @@ def classify_error(response: httpx.Response) -> Failure:
     return Failure("bad_request", f"{LABEL} refused the request (HTTP {status}){suffix}")
 
 
-class HunterEmailFinder:
+class HunterEmailFinder(LiveProvider):
     """``domain.EmailFinder`` over Hunter.io Domain Search."""
 
     provider = PROVIDER
     billing_sku = SKU  # one search with limit=10 costs at most 1 credit
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        api_key: str,
-        *,
-        limiter: RateLimiter | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._client = client
-        self._key = api_key
-        self._limiter = limiter if limiter is not None else RateLimiter.for_provider(PROVIDER)
-        self._retry = retry if retry is not None else RetryPolicy()
 
     def find(self, domain: str, cancel: CancelToken) -> DomainSearch:
         """Search one registrable domain (first 10 emails, at most 1 credit)."""

@@ -22,11 +22,10 @@ from leadgen_desktop.domain import (
     Verification,
 )
 from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_float, opt_str
-from leadgen_desktop.net.rate_limit import RateLimiter
+from leadgen_desktop.net.providers.base import LiveProvider
 from leadgen_desktop.net.retry import (
     Decision,
     Failure,
-    RetryPolicy,
     Success,
     run_key_check,
     status_failure,
@@ -81,24 +80,11 @@ def _http_failure(response: httpx.Response) -> Failure:
     return status_failure(response, LABEL)
 
 
-class NeverBounceVerifier:
+class NeverBounceVerifier(LiveProvider):
     """``domain.EmailVerifier`` over NeverBounce single check."""
 
     provider = PROVIDER
     billing_sku = SKU
-
-    def __init__(
-        self,
-        client: httpx.Client,
-        api_key: str,
-        *,
-        limiter: RateLimiter | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._client = client
-        self._key = api_key
-        self._limiter = limiter if limiter is not None else RateLimiter.for_provider(PROVIDER)
-        self._retry = retry if retry is not None else RetryPolicy()
 
     def verify(self, email: str, cancel: CancelToken) -> Verification:
         """Verify one address (1 credit when NeverBounce answers; a timeout is ``unknown``)."""
