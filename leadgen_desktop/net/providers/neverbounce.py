@@ -80,6 +80,21 @@ def _http_failure(response: httpx.Response) -> Failure:
     return status_failure(response, LABEL)
 
 
+def _successful_body(response: httpx.Response) -> dict[str, object] | Failure:
+    """The JSON body of an answer whose ``status`` is ``success``, or the Failure it means.
+
+    NeverBounce reports API errors with HTTP 200, so the ``status`` field is read before anything else.
+    """
+    if response.status_code != 200:
+        return _http_failure(response)
+    try:
+        body = json_object(response)
+    except BadJson as exc:
+        return Failure("bad_response", f"{LABEL} sent an unreadable answer: {exc}")
+    failure = classify_status(body)
+    return body if failure is None else failure
+
+
 class NeverBounceVerifier(LiveProvider):
     """``domain.EmailVerifier`` over NeverBounce single check."""
 
@@ -96,15 +111,9 @@ class NeverBounceVerifier(LiveProvider):
             return self._client.get(CHECK_PATH, params={"key": self._key, "email": address})
 
         def interpret(response: httpx.Response) -> Decision[Verification]:
-            if response.status_code != 200:
-                return _http_failure(response)
-            try:
-                body = json_object(response)
-            except BadJson as exc:
-                return Failure("bad_response", f"{LABEL} sent an unreadable answer: {exc}")
-            failure = classify_status(body)
-            if failure is not None:
-                return failure
+            body = _successful_body(response)
+            if isinstance(body, Failure):
+                return body
             result = opt_str(body.get("result"))
             if result is None:
                 return Failure("bad_response", f"{LABEL} answered 'success' without a result")
@@ -152,15 +161,9 @@ class NeverBounceVerifier(LiveProvider):
             return self._client.get(ACCOUNT_PATH, params={"key": self._key})
 
         def interpret(response: httpx.Response) -> Decision[KeyCheck]:
-            if response.status_code != 200:
-                return _http_failure(response)
-            try:
-                body = json_object(response)
-            except BadJson as exc:
-                return Failure("bad_response", f"{LABEL} sent an unreadable answer: {exc}")
-            failure = classify_status(body)
-            if failure is not None:
-                return failure
+            body = _successful_body(response)
+            if isinstance(body, Failure):
+                return body
             info = body.get("credits_info")
             remaining: float | None = None
             if isinstance(info, dict):
