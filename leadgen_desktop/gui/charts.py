@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Slot
+from PySide6.QtCore import QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
@@ -214,7 +214,7 @@ class StatusBreakdown(QWidget):
 class LeadCharts(QWidget):
     """The two charts side by side, following a :class:`LeadTableModel`.
 
-    Inserted rows are counted as they arrive; a model reset recounts; layout
+    Added records are counted as they arrive; a model reset recounts; layout
     changes (sorting) change nothing. Painting is coalesced by Qt's
     ``update()``, so a burst of batches costs one repaint.
 
@@ -240,7 +240,7 @@ class LeadCharts(QWidget):
     def set_model(self, model: LeadTableModel) -> None:
         """Follow ``model`` (rows inserted, removed, reset)."""
         self._model = model
-        model.rowsInserted.connect(self._on_rows_inserted)
+        model.records_added.connect(self._on_records_added)
         model.rowsRemoved.connect(self.recount)
         model.modelReset.connect(self.recount)
         self.recount()
@@ -253,11 +253,9 @@ class LeadCharts(QWidget):
             self.stats.add(self._model.records())
         self._show()
 
-    @Slot(QModelIndex, int, int)
-    def _on_rows_inserted(self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int) -> None:
-        if self._model is None or parent.isValid():
-            return
-        self.stats.add(self._model.row_record(row) for row in range(first, last + 1))
+    @Slot(list)
+    def _on_records_added(self, records: list[LeadRecord]) -> None:
+        self.stats.add(records)
         self._show()
 
     def _show(self) -> None:

@@ -1,37 +1,41 @@
-"""Table model of stored leads: O(1) ``data()``, batch inserts and key-based sorting.
+"""Table model of one job's leads, stored in C++ items so painting never calls Python.
 
-Each row keeps its display strings and its sort keys, both computed once when
-the row arrives, so painting never formats and sorting never calls ``data()``.
-Sorting happens here (not in a proxy): ``sort()`` reorders rows with the
-precomputed keys inside ``layoutAboutToBeChanged``/``layoutChanged`` and moves
-persistent indexes (selection, current index) with them.
+Why ``QStandardItemModel`` and not a Python ``data()``: while a run is going,
+the worker and provider threads keep the GIL busy, and every call Qt makes
+into Python from the GUI thread must wait for it. Painting the table asks for
+about seven roles per visible cell; with a Python ``data()`` one repaint during
+a zero-latency run took 25–70 ms (benchmarks/gui_bench.py). Here each cell is a
+``QStandardItem`` holding its display text, alignment, tooltip and flags, so a
+repaint runs in C++ from start to end; the subclass overrides no method that
+painting calls (only :meth:`LeadTableModel.sort`).
+
+Python keeps, per row, the record and its sort keys, computed once on arrival,
+in the model's current row order. Sorting orders those rows in Python, writes
+each row's new position into ``POSITION_ROLE`` of its first cell and lets
+``QStandardItemModel.sort`` permute the items in C++ (one layout change; the
+selection and other persistent indexes follow).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.domain import EmailReason, EmailStatus
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+"""Role returning a column's typed sort key (number, casefolded text or None); used by All leads."""
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 2
-"""Per row: ``new`` or ``seen``, a unit separator, then the casefolded filterable text."""
+"""On a row's first cell: ``new`` or ``seen``, a unit separator, then the casefolded filterable text."""
 FILTER_SEPARATOR = "\x1f"
-"""Role returning a column's typed sort key (number, casefolded text or None)."""
+POSITION_ROLE = Qt.ItemDataRole.UserRole + 3
+"""On a row's first cell: its position in the order being applied (see :meth:`LeadTableModel.sort`)."""
 
 SortKey = int | float | str | None
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 _STATUS_TEXT: dict[str, str] = {
     EmailStatus.VALID: "valid",
@@ -118,109 +122,107 @@ _FILTER_FIELDS: tuple[int, ...] = (COL_BUSINESS, COL_ADDRESS, COL_PHONE, COL_WEB
 _NUMERIC_ALIGN = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Row:
-    """A lead with everything the view needs, computed once."""
+    """A lead with its sort keys (computed once), its first cell and its sort position."""
 
     record: LeadRecord
-    order: tuple[int, int]  # (rank, lead_id): the unsorted order, as stored and exported
-    display: tuple[str, ...]
+    order: tuple[int, int, int]  # (-score, rank, lead_id): best first, as stored and exported
     keys: tuple[SortKey, ...]
-    haystack: str  # casefolded text searched by the quick filter
+    first_cell: QStandardItem
+    position: float = 0.0
 
 
-class LeadTableModel(QAbstractTableModel):
-    """Leads of one job as a flat table.
+_TOOLTIP_COLUMNS = frozenset((COL_ADDRESS, COL_WEBSITE, COL_REASON))
+_SEEN_TOOLTIP = "An earlier campaign already found this business."
+_FILTER_ROLE = int(FILTER_ROLE)
+_POSITION_ROLE = int(POSITION_ROLE)
+_MIN_POSITION_GAP = 1e-6
+"""Below this spacing between two neighbours' positions, every row is renumbered."""
 
-    ``append_rows`` adds a batch with one ``beginInsertRows``; ``set_rows``
-    resets. Rows already present (same ``lead_id``) are skipped, so a batch
-    that overlaps a reload does no harm. Rows are kept best first (score, then rank, as
-    stored and exported) or in the order of the sort column; a batch that
-    arrives out of that order is merged in with one layout change.
 
-    Signals: only the standard QAbstractItemModel ones.
+def _prototype_cells() -> list[QStandardItem]:
+    """One empty cell per column with its flags and alignment set (cloning is one C++ call)."""
+    cells = []
+    for spec in COLUMNS:
+        cell = QStandardItem()
+        cell.setFlags(
+            Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        )
+        if spec.numeric:
+            cell.setTextAlignment(_NUMERIC_ALIGN)
+        cells.append(cell)
+    return cells
+
+
+class LeadTableModel(QStandardItemModel):
+    """Leads of one job as a flat table of C++ items.
+
+    ``append_rows`` adds a batch with one ``beginInsertRows`` (``insertRows``;
+    the new rows are filled while the model's signals are blocked, then one
+    ``dataChanged`` covers them); ``set_rows`` resets. Rows already present
+    (same ``lead_id``) are skipped, so a batch that overlaps a reload does no
+    harm. Rows are kept best first (score, then rank, as stored and exported)
+    or in the order of the sort column; a batch that arrives out of that order
+    is merged in with one layout change.
+
+    Listeners that need the records should use ``records_added`` rather than
+    ``rowsInserted``: the inserted rows are still empty when that one fires.
+
+    Signals:
+        records_added(list): the ``list[LeadRecord]`` an ``append_rows`` batch
+            added, once its rows are filled and in place (``set_rows`` emits
+            ``modelReset`` instead: read :meth:`records` then).
     """
 
+    records_added = Signal(list)
+
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[_Row] = []
+        super().__init__(0, len(COLUMNS), parent)
+        self._rows: list[_Row] = []  # in the model's row order
         self._ids: set[int] = set()
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
-
-    # -- data ------------------------------------------------------------------
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Number of leads (0 under any valid parent: this is a flat table)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Number of columns (0 under any valid parent)."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Display text, sort key, alignment or tooltip of one cell, in O(1)."""
-        if not index.isValid():
-            return None
-        row, column = index.row(), index.column()
-        if not (0 <= row < len(self._rows) and 0 <= column < len(COLUMNS)):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._rows[row].display[column]
-        if role == SORT_ROLE:
-            return self._rows[row].keys[column]
-        if role == FILTER_ROLE:
-            item = self._rows[row]
-            return ("seen" if item.record.seen_before else "new") + FILTER_SEPARATOR + item.haystack
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _NUMERIC_ALIGN if COLUMNS[column].numeric else None
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_SEEN and self._rows[row].record.seen_before:
-            return "An earlier campaign already found this business."
-        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_REASON, COL_ADDRESS, COL_WEBSITE):
-            text = self._rows[row].display[column]
-            return text or None
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles; numeric columns sort descending on their first click."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].header
-        if role == Qt.ItemDataRole.InitialSortOrderRole:
-            order = Qt.SortOrder.DescendingOrder if COLUMNS[section].numeric else Qt.SortOrder.AscendingOrder
-            return order.value
-        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section].numeric:
-            return _NUMERIC_ALIGN
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Cells are selectable and enabled, never editable."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        self._prototypes = _prototype_cells()
+        self._pending: list[list[QStandardItem]] = []  # cells built by _prepare, not in the model yet
+        self._positioned = 0  # rows at the head of _rows whose position is set
+        self.setSortRole(POSITION_ROLE)
+        for section, spec in enumerate(COLUMNS):
+            horizontal = Qt.Orientation.Horizontal
+            self.setHeaderData(section, horizontal, spec.header, Qt.ItemDataRole.DisplayRole)
+            # Numeric columns sort descending on their first click.
+            first = Qt.SortOrder.DescendingOrder if spec.numeric else Qt.SortOrder.AscendingOrder
+            self.setHeaderData(section, horizontal, first.value, Qt.ItemDataRole.InitialSortOrderRole)
+            if spec.numeric:
+                self.setHeaderData(section, horizontal, _NUMERIC_ALIGN, Qt.ItemDataRole.TextAlignmentRole)
 
     # -- rows ------------------------------------------------------------------
 
     def row_record(self, row: int) -> LeadRecord:
         """The lead shown in ``row`` (raises IndexError when out of range)."""
+        if row < 0:
+            raise IndexError(row)
         return self._rows[row].record
 
     def records(self) -> list[LeadRecord]:
         """All leads in the current (possibly sorted) order."""
         return [row.record for row in self._rows]
 
-    def filter_text(self, row: int) -> str:
-        """Casefolded text of the filterable columns of ``row`` (for the proxy)."""
-        return self._rows[row].haystack
+    def sort_key(self, row: int, column: int) -> SortKey:
+        """The typed key ``row`` sorts by in ``column`` (number, casefolded text or None)."""
+        return self._rows[row].keys[column]
 
     def set_rows(self, records: Iterable[LeadRecord]) -> None:
         """Replace every row (one model reset), keeping the current sort column."""
         self.beginResetModel()
-        self._rows, self._ids = [], set()
-        self._rows = self._sorted(self._prepare(records))
+        blocked = self.blockSignals(True)  # the reset stands for the removal and the inserts
+        try:
+            self.setRowCount(0)
+            self._rows, self._ids, self._positioned = [], set(), 0
+            self._fill(self._prepare(records))
+            self._apply_order(self._sorted(self._rows))
+        finally:
+            self.blockSignals(blocked)
         self.endResetModel()
 
     def append_rows(self, records: Sequence[LeadRecord]) -> int:
@@ -228,30 +230,57 @@ class LeadTableModel(QAbstractTableModel):
         new_rows = self._prepare(records)
         if not new_rows:
             return 0
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
-        self._rows.extend(new_rows)
-        self.endInsertRows()
-        self._relayout(self._sorted(self._rows))  # no signal when nothing moves
+        first = self.rowCount()
+        self.insertRows(first, len(new_rows))
+        blocked = self.blockSignals(True)
+        try:
+            self._fill(new_rows, first)
+        finally:
+            self.blockSignals(blocked)
+        self.dataChanged.emit(self.index(first, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
+        self._apply_order(self._sorted(self._rows))  # no signal when nothing moves
+        self.records_added.emit([row.record for row in new_rows])
         return len(new_rows)
 
     def _prepare(self, records: Iterable[LeadRecord]) -> list[_Row]:
+        """Cells and keys of the records not shown yet (the cells belong to no model yet)."""
         prepared: list[_Row] = []
         for record in records:
             if record.lead_id in self._ids:
                 continue
             self._ids.add(record.lead_id)
-            display = tuple(column.display(record) for column in COLUMNS)
-            prepared.append(
-                _Row(
-                    record=record,
-                    order=(-record.confidence_score, record.rank, record.lead_id),  # as the CSV
-                    display=display,
-                    keys=tuple(column.key(record) for column in COLUMNS),
-                    haystack="\n".join(display[i] for i in _FILTER_FIELDS).casefold(),
-                )
-            )
+            order = (-record.confidence_score, record.rank, record.lead_id)  # as the CSV
+            keys = tuple(column.key(record) for column in COLUMNS)
+            prepared.append(_Row(record, order, keys, self._make_cells(record)))
         return prepared
+
+    def _make_cells(self, record: LeadRecord) -> QStandardItem:
+        """Build a lead's cells; return the first one and keep the row's cells in ``_pending``."""
+        texts = [spec.display(record) for spec in COLUMNS]
+        cells = [prototype.clone() for prototype in self._prototypes]
+        for column, (cell, text) in enumerate(zip(cells, texts, strict=True)):
+            cell.setText(text)
+            if text and column in _TOOLTIP_COLUMNS:
+                cell.setToolTip(text)
+        if record.seen_before:
+            cells[COL_SEEN].setToolTip(_SEEN_TOOLTIP)
+        haystack = "\n".join(texts[i] for i in _FILTER_FIELDS).casefold()
+        cells[0].setData(
+            ("seen" if record.seen_before else "new") + FILTER_SEPARATOR + haystack, _FILTER_ROLE
+        )
+        self._pending.append(cells)
+        return cells[0]
+
+    def _fill(self, new_rows: list[_Row], first: int | None = None) -> None:
+        """Put the prepared cells at ``first`` (rows already inserted) or append them as rows."""
+        pending, self._pending = self._pending, []
+        for offset, cells in enumerate(pending):
+            if first is None:
+                self.appendRow(cells)
+            else:
+                for column, cell in enumerate(cells):
+                    self.setItem(first + offset, column, cell)
+        self._rows.extend(new_rows)
 
     # -- sorting -----------------------------------------------------------------
 
@@ -273,7 +302,7 @@ class LeadTableModel(QAbstractTableModel):
         """
         self._sort_column = column if 0 <= column < len(COLUMNS) else -1
         self._sort_order = Qt.SortOrder(order)
-        self._relayout(self._sorted(self._rows))
+        self._apply_order(self._sorted(self._rows), renumber=True)
 
     def _sorted(self, rows: list[_Row]) -> list[_Row]:
         column = self._sort_column
@@ -284,25 +313,59 @@ class LeadTableModel(QAbstractTableModel):
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
         # Ties keep rank order in both directions; rows without a value go last.
         if descending:
-            present.sort(key=lambda r: (r.keys[column], -r.order[0], -r.order[1]), reverse=True)
+            present.sort(key=lambda r: (r.keys[column], -r.order[0], -r.order[1], -r.order[2]), reverse=True)
         else:
             present.sort(key=lambda r: (r.keys[column], r.order))
         missing.sort(key=lambda r: r.order)
         return present + missing
 
-    def _relayout(self, new_rows: list[_Row]) -> None:
-        if [id(r) for r in new_rows] == [id(r) for r in self._rows]:
+    def _apply_order(self, new_rows: list[_Row], renumber: bool = False) -> None:
+        """Permute the items into ``new_rows``' order (one layout change; none when nothing moves).
+
+        Rows already in the model keep their relative order when a batch is
+        merged in, so only the new rows get a position: evenly spaced between
+        their neighbours'. A new sort column (``renumber``) renumbers every row.
+        """
+        if len(new_rows) == len(self._rows) and all(
+            new is old for new, old in zip(new_rows, self._rows, strict=True)
+        ):
             return
-        self.layoutAboutToBeChanged.emit()
-        new_position = {id(row): index for index, row in enumerate(new_rows)}
-        old_rows = self._rows
-        old_indexes = self.persistentIndexList()
-        new_indexes = [
-            self.index(new_position[id(old_rows[idx.row()])], idx.column())
-            if idx.isValid() and idx.row() < len(old_rows)
-            else QModelIndex()
-            for idx in old_indexes
-        ]
+        known = {id(row) for row in self._rows[: self._positioned]}
+        blocked = self.blockSignals(True)  # positions are bookkeeping, not visible data
+        try:
+            if renumber or not self._spread_positions(new_rows, known):
+                for index, row in enumerate(new_rows):
+                    row.position = float(index)
+                    row.first_cell.setData(row.position, _POSITION_ROLE)
+        finally:
+            self.blockSignals(blocked)
         self._rows = new_rows
-        self.changePersistentIndexList(old_indexes, new_indexes)
-        self.layoutChanged.emit()
+        self._positioned = len(new_rows)
+        super().sort(0, Qt.SortOrder.AscendingOrder)  # C++: moves items and persistent indexes
+
+    @staticmethod
+    def _spread_positions(rows: list[_Row], known: set[int]) -> bool:
+        """Give each run of new rows positions between its known neighbours; False if too dense."""
+        run: list[_Row] = []
+        before: float | None = None
+        for row in [*rows, None]:
+            if row is not None and id(row) not in known:
+                run.append(row)
+                continue
+            if run:
+                if row is None:
+                    low = -1.0 if before is None else before
+                    high = low + len(run) + 1
+                else:
+                    high = row.position
+                    low = high - len(run) - 1 if before is None else before
+                step = (high - low) / (len(run) + 1)
+                if step < _MIN_POSITION_GAP:
+                    return False
+                for offset, new in enumerate(run, start=1):
+                    new.position = low + step * offset
+                    new.first_cell.setData(new.position, _POSITION_ROLE)
+                run = []
+            if row is not None:
+                before = row.position
+        return True

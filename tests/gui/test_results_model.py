@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import sys
 from dataclasses import replace
+from types import FrameType
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.records import LeadRecord
@@ -16,7 +20,6 @@ from leadgen_desktop.gui.results_model import (
     COL_REVIEWS,
     COL_SCORE,
     COLUMNS,
-    SORT_ROLE,
     LeadTableModel,
 )
 from leadgen_desktop.gui.results_proxy import LeadFilterProxy
@@ -113,11 +116,11 @@ def test_data_roles_and_alignment() -> None:
     assert column_values(model, COL_BUSINESS) == ["Delta Care", "Alpha Dental", "beta Dental", "gamma smiles"]
     beta = model.index(2, COL_BUSINESS)
     assert beta.data() == "beta Dental"
-    assert beta.data(SORT_ROLE) == "beta dental"
+    assert model.sort_key(2, COL_BUSINESS) == "beta dental"
     assert model.index(2, COL_RATING).data() == "4.5"
-    assert model.index(2, COL_RATING).data(SORT_ROLE) == 4.5
+    assert model.sort_key(2, COL_RATING) == 4.5
     assert model.index(1, COL_RATING).data() == ""
-    assert model.index(1, COL_RATING).data(SORT_ROLE) is None
+    assert model.sort_key(1, COL_RATING) is None
     assert model.index(2, 5).data() == "valid"
     assert model.index(1, 5).data() == "not found"
     assert "no website" in model.index(3, COL_REASON).data()  # gamma smiles
@@ -212,3 +215,82 @@ def test_proxy_filters_case_insensitively_and_delegates_sort() -> None:
     assert not proxy.index(0, 0).parent().isValid()
     assert model.rowCount(model.index(0, 0)) == 0
     assert model.data(QModelIndex()) is None
+
+
+def test_painting_the_table_calls_no_python(qtbot: QtBot) -> None:
+    """Every cell is a C++ item: a repaint must not wait for the GIL a run's threads hold."""
+    model = LeadTableModel()
+    model.append_rows([lead(i, f"Business {i}", confidence_score=i % 101, rating=4.5) for i in range(1, 201)])
+    proxy = LeadFilterProxy(model)
+    proxy.set_filter_string("business")
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    QApplication.processEvents()  # the view lays its rows out on a posted event
+    view.viewport().repaint()  # the first paint also creates Qt's enum types lazily
+    calls: list[str] = []
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call":
+            calls.append(f"{frame.f_code.co_filename}:{frame.f_code.co_name}")
+
+    sys.setprofile(profile)
+    try:
+        view.viewport().repaint()
+        view.horizontalHeader().viewport().repaint()
+    finally:
+        sys.setprofile(None)
+    assert len(proxy.filterRegularExpression().pattern()) > 0
+    assert view.rowAt(0) == 0  # rows were painted
+    assert calls == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_many_batches_in_any_order_stay_best_first(seed: int) -> None:
+    """Batches merge in by position (and renumber when positions get too dense)."""
+    rng = random.Random(seed)
+    leads = [
+        lead(i, f"B{i}", confidence_score=rng.randrange(0, 101), rating=rng.choice([None, 3.0, 4.5]))
+        for i in range(1, 401)
+    ]
+    rng.shuffle(leads)
+    model = LeadTableModel()
+    model.append_rows(leads[:5])
+    tracked = QPersistentModelIndex(model.index(2, COL_BUSINESS))
+    tracked_name = tracked.data()
+    del leads[:5]
+    while leads:
+        batch = leads[: rng.randrange(1, 40)]
+        del leads[: len(batch)]
+        model.append_rows(batch)
+        expected = sorted(model.records(), key=lambda r: (-r.confidence_score, r.rank, r.lead_id))
+        assert model.records() == expected
+        assert column_values(model, COL_BUSINESS) == [r.business_name for r in expected]
+        assert tracked.data() == tracked_name  # the selection follows its row
+    model.sort(COL_RATING, Qt.SortOrder.DescendingOrder)
+    ratings = [model.sort_key(row, COL_RATING) for row in range(model.rowCount())]
+    present = [r for r in ratings if r is not None]
+    assert present == sorted(present, reverse=True)
+    assert ratings[len(present) :] == [None] * (len(ratings) - len(present))
+
+
+def test_dense_inserts_between_the_same_neighbours_renumber() -> None:
+    model = LeadTableModel()
+    model.append_rows(
+        [
+            lead(1, "top", confidence_score=100),
+            lead(2, "anchor", confidence_score=99, rank=0),
+            lead(3, "bottom", confidence_score=0),
+        ]
+    )
+    # Each new row sorts right after "anchor" (position 1.0) and before the previous new
+    # row, halving the gap every time: past ~50 halvings doubles run out of precision.
+    for step in range(1, 70):
+        model.append_rows([lead(100 + step, f"s{step}", confidence_score=99, rank=1000 - step)])
+    names = column_values(model, COL_BUSINESS)
+    assert names[:2] == ["top", "anchor"]
+    assert names[-1] == "bottom"
+    assert names[2:-1] == [f"s{step}" for step in range(69, 0, -1)]
