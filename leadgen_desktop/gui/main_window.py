@@ -39,6 +39,7 @@ from leadgen_desktop.gui.metrics_panel import MetricsPanel, format_cost
 from leadgen_desktop.gui.provider_mode import mode_text
 from leadgen_desktop.gui.results_model import COLUMNS, LeadTableModel
 from leadgen_desktop.gui.results_proxy import LeadFilterProxy
+from leadgen_desktop.gui.row_feeder import RowFeeder
 from leadgen_desktop.gui.run_controller import RunController
 from leadgen_desktop.gui.table_actions import LeadTableActions, configure_lead_table
 from leadgen_desktop.gui.welcome import WelcomePanel
@@ -182,6 +183,7 @@ class MainWindow(QMainWindow):
 
         self.model = LeadTableModel(self)
         self.proxy = LeadFilterProxy(self.model, self)
+        self.row_feeder = RowFeeder(self.model, self)  # run batches reach the table in timed slices
         self.table_view = QTableView()
         self.table_view.setObjectName("leadTable")
         self.table_view.setAccessibleName("Leads")
@@ -362,6 +364,7 @@ class MainWindow(QMainWindow):
         self._running_leads = 0
         self._displayed_job_id = job_id
         self._displayed_demo = bool(self._providers and self._providers.demo)
+        self.row_feeder.clear()
         self.model.set_rows([])
         self.history.refresh(select_campaign_id=campaign_id)
         self.metrics_panel.start_run(self._displayed_demo)
@@ -382,13 +385,14 @@ class MainWindow(QMainWindow):
         if not rows:
             return
         if rows[0].job_id == self._displayed_job_id:
-            self.model.append_rows(rows)
+            self.row_feeder.feed(rows)
         if rows[0].job_id == self._running_job_id:
             self._running_leads += len(rows)
             self.history.set_lead_count(rows[0].campaign_id, self._running_leads)
 
     @Slot(object)
     def _on_finished(self, result: JobFinished) -> None:
+        self.row_feeder.flush()  # the run's threads are done: the last rows go in at once
         self._running_job_id = None
         self._set_running(False)
         if self._displayed_job_id == result.job_id:
@@ -415,6 +419,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
+        self.row_feeder.flush()
         self._running_job_id = None
         self._set_running(False)
         self.metrics_panel.finish_run()
@@ -430,11 +435,13 @@ class MainWindow(QMainWindow):
         job = self._repo.latest_job_for_campaign(campaign_id)
         if job is None:
             self._displayed_job_id = None
+            self.row_feeder.clear()
             self.model.set_rows([])
             self.metrics_panel.clear()
             return
         self._displayed_job_id = job.job_id
         self._displayed_demo = job.config.demo
+        self.row_feeder.clear()
         self.model.set_rows(self._repo.leads_for_job(job.job_id))
         if job.job_id == self._running_job_id:
             self._show_running_metrics(job)
@@ -526,7 +533,8 @@ class MainWindow(QMainWindow):
         self.info_banner.clear()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Cancel a running campaign and wait for its thread before closing."""
+        """Remember the layout, cancel a running campaign and wait for its thread before closing."""
+        self.ux.save()
         if self.controller.is_running:
             self.statusBar().showMessage("Cancelling the running campaign…")
         self.controller.shutdown(SHUTDOWN_TIMEOUT_MS)

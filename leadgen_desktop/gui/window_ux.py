@@ -19,7 +19,7 @@ import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
@@ -78,7 +78,6 @@ class WindowUx(QObject):
         window.controller.job_started.connect(self._save_form)
         self._setup_welcome()
         self.restore()
-        window.installEventFilter(self)
 
     # -- state ---------------------------------------------------------------------------
 
@@ -105,13 +104,6 @@ class WindowUx(QObject):
     def _save_form(self) -> None:
         self.state.save_form(self.window.form)
         self.state.sync()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Save the state when the window closes."""
-        # getattr: Qt may deliver events while the wrapper is half torn down at shutdown
-        if watched is getattr(self, "window", None) and event.type() == QEvent.Type.Close:
-            self.save()
-        return False
 
     # -- cancel, about, details -----------------------------------------------------------
 

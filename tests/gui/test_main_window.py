@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import gc
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -270,6 +271,23 @@ def test_history_lists_runs_and_selecting_reloads_rows(qtbot: QtBot, repo: Repos
     window.history.list_widget.setCurrentRow(0)
     assert window.displayed_job_id == second.job_id
     assert window.model.rowCount() == 8
+
+
+def test_a_large_rows_batch_reaches_the_table_in_slices(qtbot: QtBot, repo: Repository) -> None:
+    """A resumed job sends every stored lead at once: the window must not build them all in one go."""
+    window = make_window(qtbot, repo)
+    fill_form(qtbot, window, max_results=5)
+    result = run_to_end(qtbot, window)
+    stored = repo.leads_for_job(result.job_id)
+    batch = [replace(stored[0], lead_id=1000 + i, rank=100 + i, place_id=f"extra{i}") for i in range(400)]
+    inserts: list[int] = []
+    window.model.rowsInserted.connect(lambda _parent, first, last: inserts.append(last - first + 1))
+    window.controller.rows_ready.emit(batch)
+    assert window.model.rowCount() == 5  # queued, not built yet
+    assert window.row_feeder.pending == 400
+    qtbot.waitUntil(lambda: window.model.rowCount() == 405, timeout=10_000)
+    assert len(inserts) > 1
+    assert inserts[0] < 400
 
 
 def test_invalid_form_disables_start(qtbot: QtBot, repo: Repository) -> None:
