@@ -9,7 +9,8 @@ It prints numbers next to the issue's targets; it asserts nothing.
 a) Stall probe: a 1 ms PreciseTimer in the real MainWindow records the gaps
    between its ticks while a 1,000-lead demo run at LEADGEN_DEMO_LATENCY=0
    goes through the run controller (the worst case: events as fast as the
-   worker makes them). Longest gap, p99 and p50 per run.
+   worker makes them), until the row feeder has put the last row in the
+   table. Longest gap, p99 and p50 per run.
 b) All leads: a temp database seeded with ``--leads`` synthetic leads (bulk
    insert, tests/fakes/seed_leads.py), then in a MainWindow: time from
    selecting the tab to rows painted, sort per column type (first sort

@@ -94,6 +94,20 @@ def test_qtmodeltester_with_rows(qtmodeltester) -> None:  # type: ignore[no-unty
     qtmodeltester.check(proxy, force_py=True)
 
 
+def test_qtmodeltester_watches_batches_sorts_and_resets(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    """The tester stays connected: every insert, layout change and reset must be consistent."""
+    model = LeadTableModel()
+    qtmodeltester.check(model, force_py=True)
+    rng = random.Random(7)
+    leads = [lead(i, f"B{i}", confidence_score=rng.randrange(0, 101)) for i in range(1, 401)]
+    for start in range(0, 400, 100):
+        model.append_rows(leads[start : start + 100])
+    model.sort(COL_SCORE, Qt.SortOrder.AscendingOrder)
+    model.sort(-1)
+    model.set_rows(leads[:10])
+    assert model.rowCount() == 10
+
+
 def test_data_roles_and_alignment() -> None:
     model = LeadTableModel()
     model.append_rows(sample())
