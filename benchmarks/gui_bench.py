@@ -50,6 +50,9 @@ from leadgen_desktop.gui.main_window import MainWindow  # noqa: E402
 from leadgen_desktop.net.providers.demo import build_demo_providers  # noqa: E402
 from tests.fakes.seed_leads import seed_database  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_env import isolate_user_dirs  # noqa: E402
+
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"
@@ -187,7 +190,7 @@ def all_leads_bench(folder: Path, leads: int) -> Path:
 
 
 def startup_bench(folder: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(folder / "xdg")}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # with the temporary XDG folders
     command = [sys.executable, "-m", "leadgen_desktop", "--smoke", "--db", str(folder / "startup.db")]
     subprocess.run(command, env=env, check=True, capture_output=True, cwd=ROOT)  # creates the database
     times = []
@@ -211,6 +214,7 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, Qt platform {app.platformName()}")
     with tempfile.TemporaryDirectory(prefix="leadgen-gui-bench-") as tmp:
         folder = Path(tmp)
+        isolate_user_dirs(folder)  # no remembered window size in, none saved out
         if not args.skip_stall:
             print("a) event-loop stall, 1,000-lead demo run at zero latency (1 ms probe)")
             results = [stall_probe(folder, run) for run in range(1, args.stall_runs + 1)]

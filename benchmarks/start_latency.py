@@ -26,10 +26,14 @@ from leadgen_desktop.domain import CampaignConfig
 from leadgen_desktop.gui.main_window import MainWindow
 from leadgen_desktop.net.providers.demo import build_demo_providers
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_env import isolate_user_dirs
+
 
 def main() -> None:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as folder:
+        isolate_user_dirs(Path(folder))  # no remembered window size in, none saved out
         repo = Repository(open_database(Path(folder) / "t.db"))
         window = MainWindow(repo, providers_factory=lambda: build_demo_providers(latency=0.05))
         window.show()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QProgressBar,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -154,6 +155,9 @@ class MainWindow(QMainWindow):
         self.stage_label.setObjectName("stageLabel")
         self.stage_label.setAccessibleName("Stage")
         self.stage_label.setStyleSheet("font-weight: 600;")
+        # A long stage message must never widen the window: the label takes the width the
+        # row gives it (text past the edge is cut off; the tooltip has all of it).
+        self.stage_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("progressBar")
         self.progress_bar.setAccessibleName("Progress")
@@ -333,7 +337,7 @@ class MainWindow(QMainWindow):
             return
         self._dismiss_banner()
         self.progress_bar.setValue(0)
-        self.stage_label.setText("Starting…")
+        self._set_stage("Starting…")
         self.statusBar().showMessage("Starting…")
         self.controller.start(config, self._providers)
         self._set_running(True)
@@ -343,7 +347,7 @@ class MainWindow(QMainWindow):
         if self.controller.is_running:
             return
         self._dismiss_banner()
-        self.stage_label.setText("Resuming…")
+        self._set_stage("Resuming…")
         self.statusBar().showMessage("Resuming…")
         self.controller.resume(job_id, providers, budget=budget, raise_budget=budget is not None)
         self._set_running(True)
@@ -355,7 +359,7 @@ class MainWindow(QMainWindow):
             return
         self.controller.cancel()
         self.cancel_button.setEnabled(False)
-        self.stage_label.setText("Cancelling…")
+        self._set_stage("Cancelling…")
         self.statusBar().showMessage("Cancelling…")
 
     @Slot(str, str)
@@ -376,7 +380,7 @@ class MainWindow(QMainWindow):
             return
         self.progress_bar.setValue(event.progress)
         if not self.controller.cancel_requested:
-            self.stage_label.setText(f"{event.stage.label} — {event.message}")
+            self._set_stage(f"{event.stage.label} — {event.message}")
         if self._displayed_job_id == event.job_id:
             self.metrics_panel.update_progress(event)
 
@@ -398,7 +402,7 @@ class MainWindow(QMainWindow):
         if self._displayed_job_id == result.job_id:
             self.metrics_panel.finish_run(result.metrics)
         title = _STATUS_TITLES.get(result.status, str(result.status))
-        self.stage_label.setText(title)
+        self._set_stage(title)
         if result.status is JobStatus.COMPLETED:
             self.progress_bar.setValue(100)
             leads = self._repo.count_leads(result.job_id)
@@ -423,7 +427,7 @@ class MainWindow(QMainWindow):
         self._running_job_id = None
         self._set_running(False)
         self.metrics_panel.finish_run()
-        self.stage_label.setText("Failed")
+        self._set_stage("Failed")
         self.statusBar().showMessage(f"Failed: {message}")
         self.show_banner(f"The run stopped unexpectedly: {message}", "error")
         self.history.refresh()
@@ -449,7 +453,7 @@ class MainWindow(QMainWindow):
         self.metrics_panel.show_job(job)
         if not self.controller.is_running:
             self.progress_bar.setValue(job.progress)
-            self.stage_label.setText(self._job_title(job))
+            self._set_stage(self._job_title(job))
         self.statusBar().showMessage(f"Showing {job.config.business_type} — {job.config.location}")
 
     def _show_running_metrics(self, job: JobRecord) -> None:
@@ -527,6 +531,10 @@ class MainWindow(QMainWindow):
             if valid
             else "Cannot start yet:\n" + "\n".join(error.message for error in problems)
         )
+
+    def _set_stage(self, text: str) -> None:
+        self.stage_label.setText(text)
+        self.stage_label.setToolTip(text)
 
     @Slot()
     def _dismiss_banner(self) -> None:
