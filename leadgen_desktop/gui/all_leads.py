@@ -28,8 +28,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QLayout,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -40,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.gui.all_leads_model import AllLeadsModel, LeadColumns
-from leadgen_desktop.gui.table_actions import configure_lead_table
+from leadgen_desktop.gui.table_actions import configure_lead_table, filter_field
 from leadgen_desktop.gui.thread_task import ThreadTask
 
 log = logging.getLogger(__name__)
@@ -129,11 +127,7 @@ class AllLeadsView(QWidget):
         self._cancel = threading.Event()
         self._loaded_once = False
 
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setObjectName("allLeadsFilter")
-        self.filter_edit.setPlaceholderText("Filter all leads…")
-        self.filter_edit.setAccessibleName("Filter all leads")
-        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit = filter_field("allLeadsFilter", "all leads")
         self.count_label = QLabel("Not loaded")
         self.count_label.setObjectName("allLeadsCount")
         self.reload_button = QPushButton("Reload")
@@ -244,17 +238,12 @@ class AllLeadsView(QWidget):
         self.ensure_loaded()
 
 
-def results_tabs(filter_row: QLayout, campaign_table: QWidget, all_leads: AllLeadsView) -> QTabWidget:
-    """Tabs "Campaign" (``filter_row`` above ``campaign_table``) and "All leads"."""
-    page = QWidget()
-    page_layout = QVBoxLayout(page)
-    page_layout.setContentsMargins(0, 4, 0, 0)
-    page_layout.addLayout(filter_row)
-    page_layout.addWidget(campaign_table, 1)
+def results_tabs(campaign_page: QWidget, all_leads: AllLeadsView) -> QTabWidget:
+    """Tabs "Campaign" (``campaign_page``: the displayed job's leads) and "All leads"."""
     tabs = QTabWidget()
     tabs.setObjectName("resultsTabs")
     tabs.setDocumentMode(True)
-    tabs.addTab(page, "Campaign")
+    tabs.addTab(campaign_page, "Campaign")
     tabs.addTab(all_leads, "All leads")
     tabs.setTabToolTip(1, "Every lead of every campaign")
     return tabs

@@ -11,16 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
-    QProgressBar,
-    QSizePolicy,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,19 +23,14 @@ from leadgen_desktop.db.records import JobRecord, LeadRecord
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import JobFinished, JobStatus, ProgressEvent, Providers
 from leadgen_desktop.gui.all_leads import AllLeadsView, results_tabs
+from leadgen_desktop.gui.campaign_leads import CampaignLeadsPage
 from leadgen_desktop.gui.campaign_panel import CampaignPanel
-from leadgen_desktop.gui.charts import LeadCharts
 from leadgen_desktop.gui.export_job import ExportJob, ask_export_path
-from leadgen_desktop.gui.lead_details import LeadDetailsPanel
 from leadgen_desktop.gui.live_features import LiveFeatures
-from leadgen_desktop.gui.message_banner import MessageBanner
-from leadgen_desktop.gui.metrics_panel import MetricsPanel, format_cost
+from leadgen_desktop.gui.metrics_panel import format_cost
 from leadgen_desktop.gui.provider_mode import mode_text
-from leadgen_desktop.gui.results_model import COLUMNS, LeadTableModel
-from leadgen_desktop.gui.results_proxy import LeadFilterProxy
-from leadgen_desktop.gui.row_feeder import RowFeeder
 from leadgen_desktop.gui.run_controller import RunController
-from leadgen_desktop.gui.table_actions import LeadTableActions, configure_lead_table
+from leadgen_desktop.gui.run_overview import RunOverview
 from leadgen_desktop.gui.welcome import WelcomePanel
 from leadgen_desktop.gui.window_ux import install_window_ux
 from leadgen_desktop.keychain import ApiKeyStore
@@ -53,7 +41,6 @@ log = logging.getLogger(__name__)
 
 DEMO_TEXT = "Demo mode — offline sample data, no API calls, $0.00"
 SHUTDOWN_TIMEOUT_MS = 10_000
-_COLUMN_WIDTHS = (180, 175, 110, 150, 175, 80, 55, 55, 65, 300)
 _STATUS_TITLES = {
     JobStatus.PENDING: "Pending",
     JobStatus.PROCESSING: "Processing",
@@ -150,74 +137,32 @@ class MainWindow(QMainWindow):
         self.cancel_button = left.cancel_button
         self.history = left.history
 
-        # Right column: progress, banner, metrics, filter, table.
-        self.stage_label = QLabel("Ready")
-        self.stage_label.setObjectName("stageLabel")
-        self.stage_label.setAccessibleName("Stage")
-        self.stage_label.setStyleSheet("font-weight: 600;")
-        # A long stage message must never widen the window: the label takes the width the
-        # row gives it (text past the edge is cut off; the tooltip has all of it).
-        self.stage_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("progressBar")
-        self.progress_bar.setAccessibleName("Progress")
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setValue(0)
+        # Right column: stage, progress, messages, counters, charts; then the result tabs.
+        overview = RunOverview()
+        self.run_overview = overview
+        self.stage_label, self.progress_bar = overview.stage_label, overview.progress_bar
+        self.info_banner, self.info_label = overview.info_banner, overview.info_label
+        self.metrics_panel, self.charts = overview.metrics_panel, overview.charts
 
-        self.info_banner = MessageBanner()  # the latest few messages, each closable
-        self.info_label = self.info_banner.label  # the newest message
-
-        self.metrics_panel = MetricsPanel()
-        self.charts = LeadCharts()
-
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setObjectName("filterEdit")
-        self.filter_edit.setPlaceholderText("Filter leads…")
-        self.filter_edit.setAccessibleName("Filter leads")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.count_label = QLabel("0 leads")
-        self.count_label.setObjectName("countLabel")
-        self.only_new_check = QCheckBox("Only new businesses")
-        self.only_new_check.setObjectName("onlyNewCheck")
-        self.only_new_check.setToolTip("Hide businesses an earlier campaign already found")
-        filter_row = QHBoxLayout()
-        filter_row.addWidget(self.filter_edit, 1)
-        filter_row.addWidget(self.only_new_check)
-        filter_row.addWidget(self.count_label)
-
-        self.model = LeadTableModel(self)
-        self.proxy = LeadFilterProxy(self.model, self)
-        self.row_feeder = RowFeeder(self.model, self)  # run batches reach the table in timed slices
-        self.table_view = QTableView()
-        self.table_view.setObjectName("leadTable")
-        self.table_view.setAccessibleName("Leads")
-        self.table_view.setModel(self.proxy)
-        configure_lead_table(self.table_view, _COLUMN_WIDTHS[: len(COLUMNS)])  # rows, widths, sorting
-        self.table_actions = LeadTableActions(self.table_view, self)  # context menu, Ctrl+C, open links
+        # The "Campaign" tab: filter row, lead table (model, proxy, row feeder), details.
+        page = CampaignLeadsPage(actions_parent=self)
+        self.campaign_page = page
+        self.filter_edit, self.only_new_check, self.count_label = (
+            page.filter_edit,
+            page.only_new_check,
+            page.count_label,
+        )
+        self.model, self.proxy, self.row_feeder = page.model, page.proxy, page.row_feeder
+        self.table_view, self.table_actions = page.table_view, page.table_actions
+        self.details_panel, self.results_splitter = page.details_panel, page.results_splitter
         self.charts.set_model(self.model)
-        self.details_panel = LeadDetailsPanel()
-        self.results_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.results_splitter.setObjectName("resultsSplitter")
-        self.results_splitter.addWidget(self.table_view)
-        self.results_splitter.addWidget(self.details_panel)
-        self.results_splitter.setStretchFactor(0, 1)
-        self.results_splitter.setSizes([700, 340])
-
-        progress_row = QHBoxLayout()
-        progress_row.addWidget(self.stage_label, 1)
-        progress_row.addWidget(self.progress_bar, 1)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(progress_row)
-        right_layout.addWidget(self.info_banner)
-        overview = QHBoxLayout()
-        overview.addWidget(self.metrics_panel, 3)
-        overview.addWidget(self.charts, 3)
-        right_layout.addLayout(overview)
+        right_layout.addWidget(overview)
         self.all_leads = AllLeadsView(self._repo)  # every campaign's leads; loads when first shown
-        self.results_tabs = results_tabs(filter_row, self.results_splitter, self.all_leads)
+        self.results_tabs = results_tabs(page, self.all_leads)
         right_layout.addWidget(self.results_tabs, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -261,7 +206,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.find_action = QAction("Filter leads", self)
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
-        self.find_action.triggered.connect(self._focus_filter)
+        self.find_action.triggered.connect(self.campaign_page.focus_filter)
         self.addAction(self.find_action)
 
     def _connect(self) -> None:
@@ -269,18 +214,12 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_run)
         self.form.validity_changed.connect(self._on_validity_changed)
         self.form.submitted.connect(self.start_run)
-        self.filter_edit.textChanged.connect(self._on_filter_changed)
-        self.only_new_check.toggled.connect(self._on_only_new_toggled)
         self.history.campaign_selected.connect(self._on_campaign_selected)
         self.controller.job_started.connect(self._on_job_started)
         self.controller.progress.connect(self._on_progress)
         self.controller.rows_ready.connect(self._on_rows_ready)
         self.controller.finished.connect(self._on_finished)
         self.controller.failed.connect(self._on_failed)
-        self.proxy.rowsInserted.connect(self._update_count)
-        self.proxy.rowsRemoved.connect(self._update_count)
-        self.proxy.modelReset.connect(self._update_count)
-        self.proxy.layoutChanged.connect(self._update_count)
 
     # -- public API --------------------------------------------------------------------
 
@@ -337,7 +276,7 @@ class MainWindow(QMainWindow):
             return
         self._dismiss_banner()
         self.progress_bar.setValue(0)
-        self._set_stage("Starting…")
+        self.run_overview.set_stage("Starting…")
         self.statusBar().showMessage("Starting…")
         self.controller.start(config, self._providers)
         self._set_running(True)
@@ -347,7 +286,7 @@ class MainWindow(QMainWindow):
         if self.controller.is_running:
             return
         self._dismiss_banner()
-        self._set_stage("Resuming…")
+        self.run_overview.set_stage("Resuming…")
         self.statusBar().showMessage("Resuming…")
         self.controller.resume(job_id, providers, budget=budget, raise_budget=budget is not None)
         self._set_running(True)
@@ -359,7 +298,7 @@ class MainWindow(QMainWindow):
             return
         self.controller.cancel()
         self.cancel_button.setEnabled(False)
-        self._set_stage("Cancelling…")
+        self.run_overview.set_stage("Cancelling…")
         self.statusBar().showMessage("Cancelling…")
 
     @Slot(str, str)
@@ -380,7 +319,7 @@ class MainWindow(QMainWindow):
             return
         self.progress_bar.setValue(event.progress)
         if not self.controller.cancel_requested:
-            self._set_stage(f"{event.stage.label} — {event.message}")
+            self.run_overview.set_stage(f"{event.stage.label} — {event.message}")
         if self._displayed_job_id == event.job_id:
             self.metrics_panel.update_progress(event)
 
@@ -402,7 +341,7 @@ class MainWindow(QMainWindow):
         if self._displayed_job_id == result.job_id:
             self.metrics_panel.finish_run(result.metrics)
         title = _STATUS_TITLES.get(result.status, str(result.status))
-        self._set_stage(title)
+        self.run_overview.set_stage(title)
         if result.status is JobStatus.COMPLETED:
             self.progress_bar.setValue(100)
             leads = self._repo.count_leads(result.job_id)
@@ -427,7 +366,7 @@ class MainWindow(QMainWindow):
         self._running_job_id = None
         self._set_running(False)
         self.metrics_panel.finish_run()
-        self._set_stage("Failed")
+        self.run_overview.set_stage("Failed")
         self.statusBar().showMessage(f"Failed: {message}")
         self.show_banner(f"The run stopped unexpectedly: {message}", "error")
         self.history.refresh()
@@ -453,7 +392,7 @@ class MainWindow(QMainWindow):
         self.metrics_panel.show_job(job)
         if not self.controller.is_running:
             self.progress_bar.setValue(job.progress)
-            self._set_stage(self._job_title(job))
+            self.run_overview.set_stage(self._job_title(job))
         self.statusBar().showMessage(f"Showing {job.config.business_type} — {job.config.location}")
 
     def _show_running_metrics(self, job: JobRecord) -> None:
@@ -471,27 +410,6 @@ class MainWindow(QMainWindow):
             return f"{title}: {job.error}"
         return title
 
-    @Slot(str)
-    def _on_filter_changed(self, text: str) -> None:
-        self.proxy.set_filter_string(text)
-        self._update_count()
-
-    @Slot(bool)
-    def _on_only_new_toggled(self, only_new: bool) -> None:
-        self.proxy.set_only_new(only_new)
-        self._update_count()
-
-    @Slot()
-    def _update_count(self) -> None:
-        total, shown = self.model.rowCount(), self.proxy.rowCount()
-        noun = "lead" if total == 1 else "leads"
-        self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
-
-    @Slot()
-    def _focus_filter(self) -> None:
-        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.filter_edit.selectAll()
-
     @Slot()
     def _on_export_triggered(self) -> None:
         if self.results_tabs.currentWidget() is self.all_leads:
@@ -506,14 +424,9 @@ class MainWindow(QMainWindow):
         name = "leads"
         if job is not None:
             name = f"{_slug(job.config.business_type)}-{_slug(job.config.location)}"
-        default = str(Path.home() / f"{name}.csv")
-        chosen, _filter = QFileDialog.getSaveFileName(self, "Export CSV", default, "CSV files (*.csv)")
-        if not chosen:
-            return
-        path = Path(chosen)
-        if path.suffix.lower() != ".csv":
-            path = path.with_name(path.name + ".csv")
-        self.export_job.export_job(self._displayed_job_id, path)  # progress and Cancel in the status bar
+        path = ask_export_path(self, name)
+        if path is not None:
+            self.export_job.export_job(self._displayed_job_id, path)  # progress and Cancel in the status bar
 
     # -- state, banners, close -----------------------------------------------------------------
 
@@ -531,10 +444,6 @@ class MainWindow(QMainWindow):
             if valid
             else "Cannot start yet:\n" + "\n".join(error.message for error in problems)
         )
-
-    def _set_stage(self, text: str) -> None:
-        self.stage_label.setText(text)
-        self.stage_label.setToolTip(text)
 
     @Slot()
     def _dismiss_banner(self) -> None:

@@ -12,12 +12,22 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPoint, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, QTableView
 
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.gui import lead_explain as explain
 
 ROW_HEIGHT = 24
+
+
+def filter_field(object_name: str, what: str) -> QLineEdit:
+    """A clearable quick-filter field for a lead table ("Filter ``what``…")."""
+    edit = QLineEdit()
+    edit.setObjectName(object_name)
+    edit.setPlaceholderText(f"Filter {what}…")
+    edit.setAccessibleName(f"Filter {what}")
+    edit.setClearButtonEnabled(True)
+    return edit
 
 
 def configure_lead_table(view: QTableView, widths: Sequence[int] = ()) -> None:
