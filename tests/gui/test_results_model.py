@@ -308,3 +308,22 @@ def test_dense_inserts_between_the_same_neighbours_renumber() -> None:
     assert names[:2] == ["top", "anchor"]
     assert names[-1] == "bottom"
     assert names[2:-1] == [f"s{step}" for step in range(69, 0, -1)]
+
+
+def test_rows_arriving_under_an_active_filter_are_filtered_by_their_text() -> None:
+    """Inserted rows are empty until filled; the proxy must still judge them by their text."""
+    model = LeadTableModel()
+    proxy = LeadFilterProxy(model)
+    proxy.set_filter_string("dental")
+    model.append_rows(sample())
+    assert sorted(proxy.index(r, COL_BUSINESS).data() for r in range(proxy.rowCount())) == [
+        "Alpha Dental",
+        "beta Dental",
+    ]
+    proxy.set_filter_string("")
+    proxy.set_only_new(True)
+    model.append_rows([lead(7, "Seen Dental", seen_before=True), lead(8, "New Dental")])
+    names = {proxy.index(r, COL_BUSINESS).data() for r in range(proxy.rowCount())}
+    assert "New Dental" in names
+    assert "Seen Dental" not in names
+    assert proxy.rowCount() == 5
