@@ -246,7 +246,7 @@ class _Run:
         while not done and len(self.selected) < wanted and len(found) < discovery.max_results_per_query:
             self.cancel.raise_if_cancelled()
             try:
-                page, ticket = self._fetch_page(token)
+                page, ticket, failure = self._fetch_page(token)
             except _BudgetStop:
                 break
             except ProviderError as exc:
@@ -270,6 +270,8 @@ class _Run:
             fraction = min(len(self.selected) / wanted, 1.0)
             progress = (Stage.DISCOVERING, Stage.DISCOVERING.progress_at(fraction), self.state.snapshot())
             self.repo.save_discovery_page(self.job_id, fresh, page.calls, self.prices, token, done, progress)
+            if failure is not None:  # storing failed while the page loaded: the page is kept, now fail
+                raise failure
             self._start_enrichment(ranked)
             self._emit_progress(
                 Stage.DISCOVERING,
@@ -283,8 +285,14 @@ class _Run:
             self.discovery_done = True
             self.repo.mark_discovery_done(self.job_id)
 
-    def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, int | None]:
-        """Fetch one page on a helper thread while this thread keeps storing enriched leads."""
+    def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, int | None, Exception | None]:
+        """Fetch one page on a helper thread while this thread keeps storing enriched leads.
+
+        Returns the page, its budget ticket and a failure that happened meanwhile: when
+        enrichment fails while the page request is out (the network went away, a key was
+        rejected), the page is waited for (bounded) so that it and what it cost are stored
+        before the job fails, and a resume does not pay for it again. A cancel does not wait.
+        """
         discovery = self.providers.discovery
         ticket = self.budget.reserve(float(self.prices.prices.get(discovery.billing_sku, 0.0)))
         if ticket is None:
@@ -302,15 +310,26 @@ class _Run:
 
         threading.Thread(target=fetch, name="leadgen-discovery", daemon=True).start()
         registrable_domain("https://example.com")  # load the suffix list while the page loads
-        while not done.is_set():
-            self.scheduler.pump(0.005)  # raises Cancelled at once when cancelled
+        failure: Exception | None = None
+        try:
+            while not done.is_set():
+                self.scheduler.pump(0.005)  # raises Cancelled at once when cancelled
+        except Cancelled:
+            raise
+        except Exception as exc:
+            if not done.wait(SETTLE_TIMEOUT):
+                raise
+            failure = exc
         outcome = box[0]
         if isinstance(outcome, ProviderError):
             self.budget.settle(ticket, 0.0)
+            if failure is not None:
+                self._log_calls_quietly(outcome)
+                raise failure
             raise outcome
         if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome, ticket
+            raise failure or outcome
+        return outcome, ticket, failure
 
     def _select(self, businesses: list[Business]) -> list[tuple[int, Business]]:
         """Take qualified businesses in discovery order, up to max_results; return (rank, business)."""

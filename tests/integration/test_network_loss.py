@@ -7,6 +7,7 @@ same as an uninterrupted run's.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -102,3 +103,51 @@ def test_network_loss_fails_resumably_and_resume_pays_only_for_the_rest(tmp_path
     assert resumed.metrics.api_calls["google_places"] == reference_fake.calls["google_places"] + sum(
         n for path, n in network.refused.items() if path.startswith("/v1/")
     )
+
+
+class PageInFlightWhenEnrichmentFails(Network):
+    """Page 2 of the search is slow, and the network goes away while it loads.
+
+    The page request got through before the loss (the server answers it); every
+    request after it is refused. Domain searches take 50 ms, so page 1's are
+    still queued when the network goes: enrichment fails while the page is out.
+    """
+
+    def __init__(self, fake: FakeApis) -> None:
+        super().__init__(fake)
+        self.page_requests = 0
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/places:searchText" and b"pageToken" in request.content:
+            self.page_requests += 1
+            if self.page_requests == 1:
+                self.down.set()
+                time.sleep(0.5)  # enrichment meets the dead network and fails meanwhile
+                return self.inner.handle_request(request)
+        if request.url.path == "/v2/domain-search" and not self.down.is_set():
+            time.sleep(0.05)
+        return super().handle(request)
+
+
+def test_a_page_still_loading_when_enrichment_fails_is_stored_and_never_paid_again(tmp_path: Path) -> None:
+    fake = FakeApis()
+    network = PageInFlightWhenEnrichmentFails(fake)
+    repo = Repository(open_database(tmp_path / "t.db"))
+    pipeline = Pipeline(repo, providers(network))
+    _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
+
+    failed = pipeline.run(job_id, CancelToken(), lambda _e: None)
+
+    assert failed.status is JobStatus.FAILED
+    assert failed.error is not None
+    assert "network was unreachable" in failed.error
+    checkpoint = repo.discovery_checkpoint(job_id)
+    assert checkpoint.pages == 2  # the page that arrived after the failure is kept
+    assert failed.metrics.api_calls["google_places"] == 2
+    assert len(checkpoint.businesses) == failed.metrics.businesses_found > 0
+
+    network.down.clear()
+    repo.reopen_job(job_id, None, raise_budget=False)
+    resumed = Pipeline(repo, providers(network)).run(job_id, CancelToken(), lambda _e: None)
+    assert resumed.status is JobStatus.COMPLETED, resumed.error
+    assert network.page_requests == 1  # page 2 was not bought twice
