@@ -75,7 +75,8 @@ class MainWindow(QMainWindow):
     (:class:`LiveFeatures`: Settings, resume, log folder), ``charts``,
     ``details_panel``, ``table_actions``, ``results_splitter``, ``main_splitter``,
     ``welcome_panel``, ``ux`` (:class:`WindowUx`: shortcuts, Help → About,
-    remembered state, welcome); :meth:`export_csv`
+    remembered state, welcome), ``run_overview`` and ``campaign_page`` (the
+    widgets most of the above belong to), ``row_feeder``; :meth:`export_csv`
     writes the displayed job to a file, :meth:`resume_job` resumes a job.
 
     The table shows one job at a time (``displayed_job_id``): the running one
