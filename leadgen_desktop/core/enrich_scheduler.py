@@ -25,6 +25,7 @@ import datetime as dt
 import math
 import queue
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -105,6 +106,7 @@ class EnrichScheduler:
         }
         self._results: queue.SimpleQueue[tuple[str, str, int | None, object]] = queue.SimpleQueue()
         self._in_flight = 0
+        self._out: Counter[str] = Counter()  # started and not yet handled, per kind
         self._domains: dict[str, DomainSearch | ProviderError] = {}
         self._domain_waiters: dict[str, list[_Work]] = {}
         self._verdicts: dict[str, Verification | ProviderError] = {}
@@ -165,8 +167,30 @@ class EnrichScheduler:
     def close(self) -> None:
         """Stop: queued requests are dropped, waiting ones give up, threads exit."""
         self._stop.cancel()
-        for pool in self._pools.values():
-            self._in_flight -= pool.close()
+        for kind, pool in self._pools.items():
+            dropped = pool.close()
+            self._in_flight -= dropped
+            self._out[kind] -= dropped
+
+    def settle_on_cancel(self) -> dict[str, int]:
+        """After a cancel: stop, store the answers already back, return the requests still out.
+
+        Nothing is waited for (a cancel must be quick). Answers already received are
+        handled like any other (calls logged, paid answers cached, finished leads
+        stored), so what is missing from the bill is only the requests still out:
+        their number per kind (``search``, ``verify``) is returned for the caller to report.
+        """
+        self.close()
+        while True:
+            try:
+                message = self._results.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                self._handle(message)
+            except (ProviderError, Cancelled, TypeError):
+                continue
+        return {kind: count for kind, count in self._out.items() if count > 0}
 
     def settle_in_flight(self, timeout: float) -> None:
         """After a failure: stop, then record what the requests already sent cost (bounded wait).
@@ -316,6 +340,7 @@ class EnrichScheduler:
             self.budget.settle(ticket, 0.0)
             return
         self._in_flight += 1
+        self._out[kind] += 1
         stop, results = self._stop, self._results
 
         def task() -> None:
@@ -331,6 +356,7 @@ class EnrichScheduler:
     def _handle(self, message: tuple[str, str, int | None, object]) -> None:
         kind, subject, ticket, outcome = message
         self._in_flight -= 1
+        self._out[kind] -= 1
         if isinstance(outcome, Cancelled):
             raise Cancelled
         if isinstance(outcome, ProviderError):

@@ -161,6 +161,7 @@ class _Run:
         self.finished_leads = len(self.stored)
         self.seen_elsewhere: set[str] = set()
         self.discovery_done = False
+        self._page_out = False  # a discovery page request is out
         self.scheduler = EnrichScheduler(
             repo=self.repo,
             job_id=job_id,
@@ -187,6 +188,7 @@ class _Run:
                 return self._budget_finish()
             return self._finish(JobStatus.COMPLETED, output=self._store())
         except Cancelled:
+            self._report_requests_out_on_cancel()
             return self._finish(JobStatus.CANCELLED, error="Cancelled by the user.")
         except NetworkUnavailable as exc:
             self._settle_after_failure()
@@ -308,6 +310,7 @@ class _Run:
             finally:
                 done.set()
 
+        self._page_out = True  # until its answer is handled (a cancel reports it as still out)
         threading.Thread(target=fetch, name="leadgen-discovery", daemon=True).start()
         registrable_domain("https://example.com")  # load the suffix list while the page loads
         failure: Exception | None = None
@@ -320,6 +323,7 @@ class _Run:
             if not done.wait(SETTLE_TIMEOUT):
                 raise
             failure = exc
+        self._page_out = False
         outcome = box[0]
         if isinstance(outcome, ProviderError):
             self.budget.settle(ticket, 0.0)
@@ -455,6 +459,32 @@ class _Run:
             self.scheduler.settle_in_flight(SETTLE_TIMEOUT)
         except Exception:
             log.warning("Could not settle requests in flight for job %s", self.job_id, exc_info=True)
+
+    def _report_requests_out_on_cancel(self) -> None:
+        """Store the answers already back; say what the requests still out may cost (never raises)."""
+        try:
+            out = self.scheduler.settle_on_cancel()
+        except Exception:
+            log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
+            return
+        unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+        counts = {"page": int(self._page_out), "search": out.get("search", 0), "verify": out.get("verify", 0)}
+        worst = counts["page"] * unit.page + counts["search"] * unit.search + counts["verify"] * unit.check
+        if worst <= 0:
+            return
+        parts = [
+            f"{n} {one if n == 1 else many}"
+            for n, one, many in (
+                (counts["page"], "search page", "search pages"),
+                (counts["search"], "email search", "email searches"),
+                (counts["verify"], "verification", "verifications"),
+            )
+            if n
+        ]
+        self.state.notice(
+            f"Cancelled with {', '.join(parts)} still waiting for an answer: if the providers "
+            f"answer them they may bill up to ${worst:.4f} more than this total."
+        )
 
     def _log_calls_quietly(self, exc: ProviderError) -> None:
         """Count and record the calls of a failed request without masking the failure."""

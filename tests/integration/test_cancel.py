@@ -10,6 +10,7 @@ As a command: SIGINT (Ctrl-C) to ``leadgen run`` exits 130 within about a second
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -24,7 +25,7 @@ import pytest
 from leadgen_desktop.core.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus
+from leadgen_desktop.domain import DEFAULT_PRICES, CampaignConfig, CancelToken, JobFinished, JobStatus
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_limit import RateLimiter
 from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis, cli_env
@@ -134,6 +135,16 @@ def test_cancel_while_requests_hang(tmp_path: Path) -> None:
     wait_until(lambda: fake.in_flight >= 3)
     took = run.cancel_and_time()
     assert_cancelled(run, took)
+    # The searches still out are not in the bill (nobody knows yet whether they will be
+    # billed), so the run says how many there are and what they may cost at most.
+    assert run.finished is not None
+    [notice] = [n for n in run.finished.notices if "still waiting for an answer" in n]
+    pattern = r"Cancelled with (\d+) email searche?s? still waiting .* up to \$(\d+\.\d{4}) more"
+    match = re.search(pattern, notice)
+    assert match is not None, notice
+    out, worst = int(match[1]), float(match[2])
+    assert fake.in_flight <= out <= 12  # at most one per search thread; a just-started one may not be sent
+    assert worst == round(out * DEFAULT_PRICES["hunter_credit"], 4)
     print(f"cancel with hanging requests: {took * 1000:.1f} ms")
 
 

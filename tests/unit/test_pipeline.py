@@ -134,7 +134,9 @@ def test_cancel_between_items_marks_job_cancelled(repo: Repository) -> None:
 
     finished = pipeline.run(job_id, token, on_event)
     assert finished.status is JobStatus.CANCELLED
-    assert repo.count_leads(job_id) == 5
+    # Answers already back when the cancel came are stored too (paid for: never thrown away);
+    # nothing new is requested, so a few at most, and every stored lead was announced.
+    assert 5 <= repo.count_leads(job_id) == stored < 30
     job = repo.get_job(job_id)
     assert job is not None
     assert job.status is JobStatus.CANCELLED
