@@ -70,6 +70,25 @@ class UnitPrices:
         """A lead's worst case: one search and one verification."""
         return self.search + self.check
 
+    def requests_out_notice(self, pages: int, searches: int, checks: int) -> str | None:
+        """What a cancelled run says of requests still out (None when they can cost nothing)."""
+        worst = pages * self.page + searches * self.search + checks * self.check
+        if worst <= 0:
+            return None
+        parts = [
+            f"{n} {one if n == 1 else many}"
+            for n, one, many in (
+                (pages, "search page", "search pages"),
+                (searches, "email search", "email searches"),
+                (checks, "verification", "verifications"),
+            )
+            if n
+        ]
+        return (
+            f"Cancelled with {', '.join(parts)} still waiting for an answer: if the providers "
+            f"answer them they may bill up to ${worst:.4f} more than this total."
+        )
+
     @classmethod
     def of(cls, providers: Providers, prices: PriceTable, verify: bool) -> UnitPrices:
         """Worst-case prices of these providers (a missing provider, or no verification, costs 0)."""

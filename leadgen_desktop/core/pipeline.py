@@ -468,23 +468,9 @@ class _Run:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
         unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
-        counts = {"page": int(self._page_out), "search": out.get("search", 0), "verify": out.get("verify", 0)}
-        worst = counts["page"] * unit.page + counts["search"] * unit.search + counts["verify"] * unit.check
-        if worst <= 0:
-            return
-        parts = [
-            f"{n} {one if n == 1 else many}"
-            for n, one, many in (
-                (counts["page"], "search page", "search pages"),
-                (counts["search"], "email search", "email searches"),
-                (counts["verify"], "verification", "verifications"),
-            )
-            if n
-        ]
-        self.state.notice(
-            f"Cancelled with {', '.join(parts)} still waiting for an answer: if the providers "
-            f"answer them they may bill up to ${worst:.4f} more than this total."
-        )
+        notice = unit.requests_out_notice(int(self._page_out), out.get("search", 0), out.get("verify", 0))
+        if notice:
+            self.state.notice(notice)
 
     def _log_calls_quietly(self, exc: ProviderError) -> None:
         """Count and record the calls of a failed request without masking the failure."""

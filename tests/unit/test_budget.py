@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadgen_desktop.core.budget import EPSILON, Budget
+from leadgen_desktop.core.budget import EPSILON, Budget, UnitPrices
 from leadgen_desktop.core.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
@@ -263,3 +263,17 @@ def test_a_run_finished_after_a_budget_stop_no_longer_says_the_budget_was_reache
     job = repo.get_job(job_id)
     assert job is not None
     assert not [n for n in job.notices if "Budget reached" in n]
+
+
+def test_requests_out_notice_counts_and_prices_what_a_cancel_left_unanswered() -> None:
+    unit = UnitPrices(page=0.035, search=0.0245, check=0.008)
+    notice = unit.requests_out_notice(1, 2, 1)
+    assert notice == (
+        "Cancelled with 1 search page, 2 email searches, 1 verification still waiting for an answer: "
+        "if the providers answer them they may bill up to $0.0920 more than this total."
+    )
+    assert unit.requests_out_notice(0, 1, 3) is not None
+    assert "1 email search," in (unit.requests_out_notice(0, 1, 3) or "")
+    assert "3 verifications" in (unit.requests_out_notice(0, 1, 3) or "")
+    assert unit.requests_out_notice(0, 0, 0) is None
+    assert UnitPrices(0.0, 0.0, 0.0).requests_out_notice(1, 5, 5) is None  # demo: nothing to bill
