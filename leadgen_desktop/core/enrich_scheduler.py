@@ -172,46 +172,33 @@ class EnrichScheduler:
             self._in_flight -= dropped
             self._out[kind] -= dropped
 
-    def settle_on_cancel(self) -> dict[str, int]:
-        """After a cancel: stop, store the answers already back, return the requests still out.
+    def settle_in_flight(self, timeout: float) -> dict[str, int]:
+        """Stop, record what the requests already sent cost; return those still out, per kind.
 
-        Nothing is waited for (a cancel must be quick). Answers already received are
-        handled like any other (calls logged, paid answers cached, finished leads
-        stored), so what is missing from the bill is only the requests still out:
-        their number per kind (``search``, ``verify``) is returned for the caller to report.
+        Answers are handled like any other (calls logged, paid answers cached, finished
+        leads stored), so the bill stays complete when a run ends early; errors in them
+        no longer matter. ``timeout`` bounds the wait for answers not back yet: after a
+        failure the longest read timeout, after a cancel 0 (only what is already back).
+        The result (``search``/``verify`` -> count) is what is still missing from the bill.
         """
         self.close()
-        while True:
+        deadline = time.monotonic() + timeout
+        while self._in_flight > 0:
             try:
                 message = self._results.get_nowait()
             except queue.Empty:
-                break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    message = self._results.get(timeout=min(remaining, 0.1))
+                except queue.Empty:
+                    continue
             try:
                 self._handle(message)
             except (ProviderError, Cancelled, TypeError):
                 continue
         return {kind: count for kind, count in self._out.items() if count > 0}
-
-    def settle_in_flight(self, timeout: float) -> None:
-        """After a failure: stop, then record what the requests already sent cost (bounded wait).
-
-        Their calls go to the API-call log and paid answers to the cache, so the bill stays
-        complete even when the run ends early. Errors in these answers no longer matter.
-        """
-        self.close()
-        deadline = time.monotonic() + timeout
-        while self._in_flight > 0:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            try:
-                message = self._results.get(timeout=min(remaining, 0.1))
-            except queue.Empty:
-                continue
-            try:
-                self._handle(message)
-            except (ProviderError, Cancelled, TypeError):
-                continue
 
     def remaining_worst_case(self) -> float:
         """What the leads stopped by the budget could cost at most."""

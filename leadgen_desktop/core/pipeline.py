@@ -463,7 +463,7 @@ class _Run:
     def _report_requests_out_on_cancel(self) -> None:
         """Store the answers already back; say what the requests still out may cost (never raises)."""
         try:
-            out = self.scheduler.settle_on_cancel()
+            out = self.scheduler.settle_in_flight(0.0)  # what is already back; no waiting
         except Exception:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
