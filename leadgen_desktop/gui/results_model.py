@@ -191,7 +191,6 @@ class LeadTableModel(QStandardItemModel):
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._prototypes = _prototype_cells()
-        self._pending: list[list[QStandardItem]] = []  # cells built by _prepare, not in the model yet
         self._positioned = 0  # rows at the head of _rows whose position is set
         self.setSortRole(POSITION_ROLE)
         for section, spec in enumerate(COLUMNS):
@@ -226,7 +225,7 @@ class LeadTableModel(QStandardItemModel):
         try:
             self.setRowCount(0)
             self._rows, self._ids, self._positioned = [], set(), 0
-            self._fill(self._prepare(records))
+            self._fill(self._prepare(records), self.rowCount())
             self._apply_order(self._sorted(self._rows))
         finally:
             self.blockSignals(blocked)
@@ -234,35 +233,36 @@ class LeadTableModel(QStandardItemModel):
 
     def append_rows(self, records: Sequence[LeadRecord]) -> int:
         """Add a batch with one ``beginInsertRows``; return how many rows were new."""
-        new_rows = self._prepare(records)
-        if not new_rows:
+        prepared = self._prepare(records)
+        if not prepared:
             return 0
         first = self.rowCount()
-        self.insertRows(first, len(new_rows))
+        self.insertRows(first, len(prepared))
         blocked = self.blockSignals(True)
         try:
-            self._fill(new_rows, first)
+            self._fill(prepared, first)
         finally:
             self.blockSignals(blocked)
         self.dataChanged.emit(self.index(first, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
         self._apply_order(self._sorted(self._rows))  # no signal when nothing moves
-        self.records_added.emit([row.record for row in new_rows])
-        return len(new_rows)
+        self.records_added.emit([row.record for row, _cells in prepared])
+        return len(prepared)
 
-    def _prepare(self, records: Iterable[LeadRecord]) -> list[_Row]:
-        """Cells and keys of the records not shown yet (the cells belong to no model yet)."""
-        prepared: list[_Row] = []
+    def _prepare(self, records: Iterable[LeadRecord]) -> list[tuple[_Row, list[QStandardItem]]]:
+        """Keys and cells (not in the model yet) of the records not shown yet."""
+        prepared: list[tuple[_Row, list[QStandardItem]]] = []
         for record in records:
             if record.lead_id in self._ids:
                 continue
             self._ids.add(record.lead_id)
+            cells = self._make_cells(record)
             order = (-record.confidence_score, record.rank, record.lead_id)  # as the CSV
             keys = tuple(column.key(record) for column in COLUMNS)
-            prepared.append(_Row(record, order, keys, self._make_cells(record)))
+            prepared.append((_Row(record, order, keys, cells[0]), cells))
         return prepared
 
-    def _make_cells(self, record: LeadRecord) -> QStandardItem:
-        """Build a lead's cells; return the first one and keep the row's cells in ``_pending``."""
+    def _make_cells(self, record: LeadRecord) -> list[QStandardItem]:
+        """A lead's cells: text, tooltips, flags and alignment, and the filter text on the first."""
         texts = [spec.display(record) for spec in COLUMNS]
         cells = [prototype.clone() for prototype in self._prototypes]
         for column, (cell, text) in enumerate(zip(cells, texts, strict=True)):
@@ -275,19 +275,17 @@ class LeadTableModel(QStandardItemModel):
         cells[0].setData(
             ("seen" if record.seen_before else "new") + FILTER_SEPARATOR + haystack, _FILTER_ROLE
         )
-        self._pending.append(cells)
-        return cells[0]
+        return cells
 
-    def _fill(self, new_rows: list[_Row], first: int | None = None) -> None:
-        """Put the prepared cells at ``first`` (rows already inserted) or append them as rows."""
-        pending, self._pending = self._pending, []
-        for offset, cells in enumerate(pending):
-            if first is None:
+    def _fill(self, prepared: list[tuple[_Row, list[QStandardItem]]], first: int) -> None:
+        """Put the cells into the model from row ``first``: into rows already inserted, or appended."""
+        for model_row, (row, cells) in enumerate(prepared, start=first):
+            if model_row >= self.rowCount():
                 self.appendRow(cells)
             else:
                 for column, cell in enumerate(cells):
-                    self.setItem(first + offset, column, cell)
-        self._rows.extend(new_rows)
+                    self.setItem(model_row, column, cell)
+            self._rows.append(row)
 
     # -- sorting -----------------------------------------------------------------
 
