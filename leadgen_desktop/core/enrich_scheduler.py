@@ -178,7 +178,8 @@ class EnrichScheduler:
         Answers are handled like any other (calls logged, paid answers cached, finished
         leads stored), so the bill stays complete when a run ends early; errors in them
         no longer matter. ``timeout`` bounds the wait for answers not back yet: after a
-        failure the longest read timeout, after a cancel 0 (only what is already back).
+        failure the longest read timeout, after a cancel 0 (only what is already back);
+        a cancel during the wait ends it.
         The result (``search``/``verify`` -> count) is what is still missing from the bill.
         """
         self.close()
@@ -188,7 +189,7 @@ class EnrichScheduler:
                 message = self._results.get_nowait()
             except queue.Empty:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or self.cancel.cancelled:  # a cancel ends the wait at once
                     break
                 try:
                     message = self._results.get(timeout=min(remaining, 0.1))

@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import math
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -320,8 +321,10 @@ class _Run:
         except Cancelled:
             raise
         except Exception as exc:
-            if not done.wait(SETTLE_TIMEOUT):
-                raise
+            deadline = time.monotonic() + SETTLE_TIMEOUT
+            while not done.wait(0.05):  # bounded, and a cancel ends the wait
+                if self.cancel.cancelled or time.monotonic() > deadline:
+                    raise
             failure = exc
         self._page_out = False
         outcome = box[0]

@@ -16,7 +16,7 @@ import httpx
 from leadgen_desktop.core.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, Providers
+from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus, Providers
 from leadgen_desktop.net.http import build_client
 from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
@@ -113,16 +113,17 @@ class PageInFlightWhenEnrichmentFails(Network):
     still queued when the network goes: enrichment fails while the page is out.
     """
 
-    def __init__(self, fake: FakeApis) -> None:
+    def __init__(self, fake: FakeApis, page_seconds: float = 0.5) -> None:
         super().__init__(fake)
         self.page_requests = 0
+        self.page_seconds = page_seconds
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/places:searchText" and b"pageToken" in request.content:
             self.page_requests += 1
             if self.page_requests == 1:
                 self.down.set()
-                time.sleep(0.5)  # enrichment meets the dead network and fails meanwhile
+                time.sleep(self.page_seconds)  # enrichment meets the dead network and fails meanwhile
                 return self.inner.handle_request(request)
         if request.url.path == "/v2/domain-search" and not self.down.is_set():
             time.sleep(0.05)
@@ -151,3 +152,68 @@ def test_a_page_still_loading_when_enrichment_fails_is_stored_and_never_paid_aga
     resumed = Pipeline(repo, providers(network)).run(job_id, CancelToken(), lambda _e: None)
     assert resumed.status is JobStatus.COMPLETED, resumed.error
     assert network.page_requests == 1  # page 2 was not bought twice
+
+
+class SlowSearchesThenRejectedKey(Network):
+    """Domain searches take 3 s; page 2 of the search is refused for a bad key meanwhile."""
+
+    def __init__(self, fake: FakeApis) -> None:
+        super().__init__(fake)
+        self.fake = fake
+        self.key_rejected = threading.Event()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/places:searchText" and b"pageToken" in request.content:
+            self.fake.google_error = "API_KEY_INVALID"
+            response = super().handle(request)
+            self.key_rejected.set()
+            return response
+        if request.url.path == "/v2/domain-search":
+            time.sleep(3.0)
+        return super().handle(request)
+
+
+def test_a_cancel_ends_the_wait_for_requests_still_out_after_a_failure(tmp_path: Path) -> None:
+    network = SlowSearchesThenRejectedKey(FakeApis())
+    repo = Repository(open_database(tmp_path / "t.db"))
+    pipeline = Pipeline(repo, providers(network))
+    _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
+    token = CancelToken()
+    result: list[JobFinished] = []
+    thread = threading.Thread(target=lambda: result.append(pipeline.run(job_id, token, lambda _e: None)))
+    thread.start()
+    assert network.key_rejected.wait(10)
+    time.sleep(0.2)  # the run has failed and waits for the domain searches still out (3 s)
+    started = time.monotonic()
+    token.cancel()
+    thread.join(10)
+    took = time.monotonic() - started
+    assert took < 1.0, f"the failed run kept waiting {took:.2f}s after the cancel"
+    [finished] = result
+    assert finished.status is JobStatus.FAILED  # it had failed before the cancel: that is what it says
+    assert finished.error is not None
+    assert "Google" in finished.error
+
+
+def test_a_cancel_ends_the_wait_for_a_page_still_loading_after_a_failure(tmp_path: Path) -> None:
+    network = PageInFlightWhenEnrichmentFails(FakeApis(), page_seconds=3.0)
+    repo = Repository(open_database(tmp_path / "t.db"))
+    pipeline = Pipeline(repo, providers(network))
+    _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
+    token = CancelToken()
+    result: list[JobFinished] = []
+    thread = threading.Thread(target=lambda: result.append(pipeline.run(job_id, token, lambda _e: None)))
+    thread.start()
+    wait_for = time.monotonic() + 10
+    while not network.refused and time.monotonic() < wait_for:  # enrichment has met the dead network
+        time.sleep(0.01)
+    time.sleep(0.3)  # the run has failed and waits for page 2 (3 s)
+    started = time.monotonic()
+    token.cancel()
+    thread.join(10)
+    took = time.monotonic() - started
+    assert took < 1.0, f"the failed run kept waiting {took:.2f}s after the cancel"
+    [finished] = result
+    assert finished.status is JobStatus.FAILED
+    assert finished.error is not None
+    assert "network was unreachable" in finished.error
