@@ -209,7 +209,6 @@ def test_a_cancel_ends_the_wait_for_requests_still_out_after_a_failure(tmp_path:
 
 def test_a_cancel_ends_the_wait_for_a_page_still_loading_after_a_failure(tmp_path: Path) -> None:
     network = PageInFlightWhenEnrichmentFails(FakeApis(), page_seconds=3.0)
-    finished = cancel_after_failure(
-        tmp_path, network, lambda: network.refused
-    )  # enrichment met the dead network
+    enrichment_met_the_dead_network = lambda: network.refused  # noqa: E731
+    finished = cancel_after_failure(tmp_path, network, enrichment_met_the_dead_network)
     assert "network was unreachable" in (finished.error or "")
