@@ -36,6 +36,12 @@ import httpx
 GOOGLE_KEY = "fake-google-key-123"
 HUNTER_KEY = "fake-hunter-key-456"
 NEVERBOUNCE_KEY = "secret_fake-nb-key-789"
+FAKE_KEYS: Mapping[str, str] = {
+    "google_places": GOOGLE_KEY,
+    "hunter": HUNTER_KEY,
+    "neverbounce": NEVERBOUNCE_KEY,
+}
+"""The fake's keys per provider, as ``build_live_providers`` takes them."""
 
 ROUTES = {
     "/v1/places:searchText": "google_places",

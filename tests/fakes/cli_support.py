@@ -8,6 +8,20 @@ import time
 from collections.abc import Callable
 
 
+def campaign_args(max_results: int) -> tuple[str, ...]:
+    """``leadgen run`` flags of the integration tests' campaign: dentists in Austin, TX, any score."""
+    return (
+        "--business-type",
+        "dentist",
+        "--location",
+        "Austin, TX",
+        "--max-results",
+        str(max_results),
+        "--min-score",
+        "0",
+    )
+
+
 def run_leadgen(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run ``leadgen ARGS`` to completion with exactly ``env`` (see ``cli_env``)."""
     return subprocess.run(

@@ -28,20 +28,11 @@ from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import DEFAULT_PRICES, CampaignConfig, CancelToken, JobFinished, JobStatus
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_limit import RateLimiter
-from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis, cli_env
+from tests.fakes.api_server import FAKE_KEYS, FakeApis, cli_env
+from tests.fakes.cli_support import campaign_args
 
-KEYS = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": NEVERBOUNCE_KEY}
 CANCEL_LIMIT = 1.0
-RUN_ARGS = (
-    "--business-type",
-    "dentist",
-    "--location",
-    "Austin, TX",
-    "--max-results",
-    "25",
-    "--min-score",
-    "0",
-)
+RUN_ARGS = campaign_args(25)
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
@@ -71,7 +62,7 @@ class Running:
     def __init__(self, tmp_path: Path, fake: FakeApis) -> None:
         self.repo = Repository(open_database(tmp_path / "t.db"))
         transport = fake.transport()
-        providers = build_live_providers(KEYS, transports=dict.fromkeys(KEYS, transport))
+        providers = build_live_providers(FAKE_KEYS, transports=dict.fromkeys(FAKE_KEYS, transport))
         for provider in (providers.discovery, providers.finder, providers.verifier):
             provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[union-attr]
         self.pipeline = Pipeline(self.repo, providers)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from leadgen_desktop.cli import main
+from tests.fakes.cli_support import campaign_args
 
 EXPECTED_METRICS = {
     "businesses_found",
@@ -48,14 +49,7 @@ def test_demo_run_json_and_csv_end_to_end(tmp_path: Path) -> None:
     result = leadgen(
         "run",
         "--demo",
-        "--business-type",
-        "dentist",
-        "--location",
-        "Austin, TX",
-        "--max-results",
-        "25",
-        "--min-score",
-        "0",
+        *campaign_args(25),
         "--output",
         str(out),
         "--json",

@@ -25,19 +25,10 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.api_server import FakeApis, cli_env, serve
+from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
-from tests.fakes.cli_support import wait_for
 
-RUN_ARGS = (
-    "--business-type",
-    "dentist",
-    "--location",
-    "Austin, TX",
-    "--max-results",
-    "40",
-    "--min-score",
-    "0",
-)
+RUN_ARGS = campaign_args(40)
 WORKERS = 24  # the enrichment pool: 2 x the default concurrency of 12
 LATENCIES = {"google_places": 0.3, "hunter": 0.05, "neverbounce": 0.05}
 

@@ -24,19 +24,10 @@ from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.resume_queries import LEASE_STALE_AFTER
 from leadgen_desktop.db.tables import DiscoveryJob, utcnow
 from tests.fakes.api_server import FakeApis, cli_env
+from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
-from tests.fakes.cli_support import wait_for
 
-RUN_ARGS = (
-    "--business-type",
-    "dentist",
-    "--location",
-    "Austin, TX",
-    "--max-results",
-    "25",
-    "--min-score",
-    "0",
-)
+RUN_ARGS = campaign_args(25)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 
 from leadgen_desktop.domain import DEFAULT_PRICES
 from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis, cli_env
+from tests.fakes.cli_support import campaign_args
 from tests.fakes.cli_support import run_leadgen as leadgen
 
 BINDING_HEADER = (
@@ -36,16 +37,7 @@ SKUS_OF = {
     "hunter": ("hunter_credit",),
     "neverbounce": ("neverbounce_credit",),
 }
-RUN_ARGS = (
-    "--business-type",
-    "dentist",
-    "--location",
-    "Austin, TX",
-    "--max-results",
-    "40",
-    "--min-score",
-    "0",
-)
+RUN_ARGS = campaign_args(40)
 
 
 @pytest.fixture

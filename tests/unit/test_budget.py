@@ -28,9 +28,8 @@ from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus, Providers
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_limit import RateLimiter
-from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis
+from tests.fakes.api_server import FAKE_KEYS, FakeApis
 
-KEYS = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": NEVERBOUNCE_KEY}
 LEADS = 25
 
 # -- Budget itself ------------------------------------------------------------------------------
@@ -110,7 +109,7 @@ def test_spent_never_exceeds_the_limit(calls: list[tuple[float, float]], limit: 
 
 def live_providers(fake: FakeApis) -> Providers:
     transport = fake.transport()
-    providers = build_live_providers(KEYS, transports=dict.fromkeys(KEYS, transport))
+    providers = build_live_providers(FAKE_KEYS, transports=dict.fromkeys(FAKE_KEYS, transport))
     for provider in (providers.discovery, providers.finder, providers.verifier):
         provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[union-attr]
     return providers

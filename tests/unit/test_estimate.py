@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,16 @@ from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, PriceTable, Providers
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_limit import RateLimiter
-from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis, cli_env, serve
+from tests.fakes.api_server import (
+    FAKE_KEYS,
+    GOOGLE_KEY,
+    FakeApis,
+    cli_env,
+    serve,
+)
 
-KEYS = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": NEVERBOUNCE_KEY}
 
-
-def live_providers(fake: FakeApis, keys: dict[str, str] = KEYS) -> Providers:
+def live_providers(fake: FakeApis, keys: Mapping[str, str] = FAKE_KEYS) -> Providers:
     transport = fake.transport()
     providers = build_live_providers(keys, transports=dict.fromkeys(keys, transport))
     for provider in (providers.discovery, providers.finder, providers.verifier):
@@ -44,12 +49,12 @@ def spend(db: Path, job_id: str) -> float:
 @pytest.mark.parametrize(
     ("max_results", "min_score", "verify", "keys"),
     [
-        (5, 0, True, KEYS),
-        (25, 0, True, KEYS),
-        (40, 0, False, KEYS),
-        (60, 0, True, KEYS),
-        (60, 70, True, KEYS),  # few qualify: every page is needed
-        (1000, 0, True, KEYS),
+        (5, 0, True, FAKE_KEYS),
+        (25, 0, True, FAKE_KEYS),
+        (40, 0, False, FAKE_KEYS),
+        (60, 0, True, FAKE_KEYS),
+        (60, 70, True, FAKE_KEYS),  # few qualify: every page is needed
+        (1000, 0, True, FAKE_KEYS),
         (30, 0, True, {"google_places": GOOGLE_KEY}),
     ],
 )

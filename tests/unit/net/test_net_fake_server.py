@@ -16,9 +16,8 @@ from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
 from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import RetryPolicy
 from tests.fakes import FakeApis, FakeTime, serve
-from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY
+from tests.fakes.api_server import FAKE_KEYS, GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY
 
-KEYS = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": NEVERBOUNCE_KEY}
 MASK = {"x-goog-api-key": GOOGLE_KEY, "x-goog-fieldmask": "places.id,nextPageToken"}
 
 
@@ -128,7 +127,7 @@ def test_server_serves_all_three_apis_on_one_port(monkeypatch: pytest.MonkeyPatc
         assert base_url.startswith("http://127.0.0.1:")
         for name in ("GOOGLE_PLACES", "HUNTER", "NEVERBOUNCE"):
             monkeypatch.setenv(f"LEADGEN_{name}_URL", base_url)
-        providers = build_live_providers(KEYS)
+        providers = build_live_providers(FAKE_KEYS)
         cancel = CancelToken()
         token, pages = None, 0
         while True:

@@ -11,14 +11,12 @@ from leadgen_desktop.net.providers.hunter import HunterEmailFinder
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
 from tests.fakes import FakeApis
-from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY
-
-KEYS = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": NEVERBOUNCE_KEY}
+from tests.fakes.api_server import FAKE_KEYS
 
 
 def test_all_three(fake: FakeApis) -> None:
     transport = fake.transport()
-    providers = build_live_providers(KEYS, transports=dict.fromkeys(KEYS, transport))
+    providers = build_live_providers(FAKE_KEYS, transports=dict.fromkeys(FAKE_KEYS, transport))
     assert isinstance(providers.discovery, GooglePlacesDiscovery)
     assert isinstance(providers.finder, HunterEmailFinder)
     assert isinstance(providers.verifier, NeverBounceVerifier)
@@ -57,6 +55,6 @@ def test_base_urls_from_env(monkeypatch: pytest.MonkeyPatch, fake: FakeApis) -> 
             seen.append(f"{request.url.host}:{request.url.port}")
             return transport.handle_request(request)
 
-    providers = build_live_providers(KEYS, transports={"google_places": Spy()})
+    providers = build_live_providers(FAKE_KEYS, transports={"google_places": Spy()})
     providers.discovery.search(CampaignConfig("dentist", "Austin"), None, CancelToken())
     assert seen == ["127.0.0.1:1"]
