@@ -26,10 +26,9 @@ from leadgen_desktop.core.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import DEFAULT_PRICES, CampaignConfig, CancelToken, JobFinished, JobStatus
-from leadgen_desktop.net.providers.live import build_live_providers
-from leadgen_desktop.net.rate_limit import RateLimiter
-from tests.fakes.api_server import FAKE_KEYS, FakeApis, cli_env
+from tests.fakes.api_server import FakeApis, cli_env
 from tests.fakes.cli_support import campaign_args
+from tests.fakes.live_support import live_providers
 
 CANCEL_LIMIT = 1.0
 RUN_ARGS = campaign_args(25)
@@ -61,11 +60,7 @@ class Running:
 
     def __init__(self, tmp_path: Path, fake: FakeApis) -> None:
         self.repo = Repository(open_database(tmp_path / "t.db"))
-        transport = fake.transport()
-        providers = build_live_providers(FAKE_KEYS, transports=dict.fromkeys(FAKE_KEYS, transport))
-        for provider in (providers.discovery, providers.finder, providers.verifier):
-            provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[union-attr]
-        self.pipeline = Pipeline(self.repo, providers)
+        self.pipeline = Pipeline(self.repo, live_providers(fake))
         _, self.job_id = self.pipeline.start(
             CampaignConfig("dentist", "Austin, TX", max_results=25, min_score=0)
         )

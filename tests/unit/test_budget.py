@@ -11,7 +11,6 @@ import csv
 import io
 import math
 import re
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -25,10 +24,9 @@ from leadgen_desktop.core.budget import EPSILON, Budget, UnitPrices
 from leadgen_desktop.core.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus, Providers
-from leadgen_desktop.net.providers.live import build_live_providers
-from leadgen_desktop.net.rate_limit import RateLimiter
-from tests.fakes.api_server import FAKE_KEYS, FakeApis
+from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus
+from tests.fakes.api_server import FakeApis
+from tests.fakes.live_support import live_providers, logged_spend
 
 LEADS = 25
 
@@ -107,29 +105,12 @@ def test_spent_never_exceeds_the_limit(calls: list[tuple[float, float]], limit: 
 # -- the pipeline under a budget ------------------------------------------------------------------
 
 
-def live_providers(fake: FakeApis) -> Providers:
-    transport = fake.transport()
-    providers = build_live_providers(FAKE_KEYS, transports=dict.fromkeys(FAKE_KEYS, transport))
-    for provider in (providers.discovery, providers.finder, providers.verifier):
-        provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[union-attr]
-    return providers
-
-
 @dataclass
 class Outcome:
     finished: JobFinished
     csv: bytes
     spent: float
     fake: FakeApis
-
-
-def call_log_total(db: Path, job_id: str) -> float:
-    with sqlite3.connect(db) as conn:
-        (total,) = conn.execute(
-            "SELECT COALESCE(SUM(cost), 0) FROM api_calls WHERE job_id = ?", (job_id,)
-        ).fetchone()
-    conn.close()
-    return float(total)
 
 
 def run_job(root: Path, fake: FakeApis, budget: float | None) -> tuple[Repository, Pipeline, str, Outcome]:
@@ -142,13 +123,13 @@ def run_job(root: Path, fake: FakeApis, budget: float | None) -> tuple[Repositor
     _, job_id = pipeline.start(config)
     finished = pipeline.run(job_id, CancelToken(), lambda _e: None)
     data = out.read_bytes() if out.exists() else b""
-    return repo, pipeline, job_id, Outcome(finished, data, call_log_total(root / "t.db", job_id), fake)
+    return repo, pipeline, job_id, Outcome(finished, data, logged_spend(root / "t.db", job_id), fake)
 
 
 def resume_job(repo: Repository, fake: FakeApis, job_id: str, budget: float | None, root: Path) -> Outcome:
     repo.reopen_job(job_id, budget, raise_budget=True)
     finished = Pipeline(repo, live_providers(fake)).run(job_id, CancelToken(), lambda _e: None)
-    return Outcome(finished, (root / "leads.csv").read_bytes(), call_log_total(root / "t.db", job_id), fake)
+    return Outcome(finished, (root / "leads.csv").read_bytes(), logged_spend(root / "t.db", job_id), fake)
 
 
 @cache

@@ -7,7 +7,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,7 @@ from leadgen_desktop.core.estimate import estimate_cost
 from leadgen_desktop.core.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, PriceTable, Providers
-from leadgen_desktop.net.providers.live import build_live_providers
-from leadgen_desktop.net.rate_limit import RateLimiter
+from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, PriceTable
 from tests.fakes.api_server import (
     FAKE_KEYS,
     GOOGLE_KEY,
@@ -26,24 +23,7 @@ from tests.fakes.api_server import (
     cli_env,
     serve,
 )
-
-
-def live_providers(fake: FakeApis, keys: Mapping[str, str] = FAKE_KEYS) -> Providers:
-    transport = fake.transport()
-    providers = build_live_providers(keys, transports=dict.fromkeys(keys, transport))
-    for provider in (providers.discovery, providers.finder, providers.verifier):
-        if provider is not None:
-            provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[attr-defined]
-    return providers
-
-
-def spend(db: Path, job_id: str) -> float:
-    with sqlite3.connect(db) as conn:
-        (total,) = conn.execute(
-            "SELECT COALESCE(SUM(cost), 0) FROM api_calls WHERE job_id = ?", (job_id,)
-        ).fetchone()
-    conn.close()
-    return float(total)
+from tests.fakes.live_support import live_providers, logged_spend
 
 
 @pytest.mark.parametrize(
@@ -73,7 +53,7 @@ def test_worst_case_bounds_the_real_spend(
     _, job_id = pipeline.start(config)
     finished = pipeline.run(job_id, CancelToken(), lambda _e: None)
     assert finished.status is JobStatus.COMPLETED, finished.error
-    real = spend(tmp_path / "t.db", job_id)
+    real = logged_spend(tmp_path / "t.db", job_id)
     assert real > 0
     assert real <= estimate.worst_case + 1e-9, (real, estimate)
     assert 0 <= estimate.expected <= estimate.worst_case
@@ -108,7 +88,7 @@ def test_cached_domains_lower_the_expected_cost(tmp_path: Path) -> None:
     requests = dict(fake.calls)
     _, second = pipeline.start(config)
     assert pipeline.run(second, CancelToken(), lambda _e: None).status is JobStatus.COMPLETED
-    assert spend(tmp_path / "t.db", second) <= again.worst_case + 1e-9
+    assert logged_spend(tmp_path / "t.db", second) <= again.worst_case + 1e-9
     assert fake.calls["hunter"] == requests["hunter"]  # every domain came from the cache
 
 

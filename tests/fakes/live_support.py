@@ -1,0 +1,32 @@
+"""Helpers for tests that run the pipeline in-process with the live providers against the fakes."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+from leadgen_desktop.domain import Providers
+from leadgen_desktop.net.providers.live import build_live_providers
+from leadgen_desktop.net.rate_limit import RateLimiter
+from tests.fakes.api_server import FAKE_KEYS, FakeApis
+
+
+def live_providers(fake: FakeApis, keys: Mapping[str, str] = FAKE_KEYS) -> Providers:
+    """The three live providers over ``fake``'s transport, their rate limits lifted (tests run fast)."""
+    transport = fake.transport()
+    providers = build_live_providers(keys, transports=dict.fromkeys(keys, transport))
+    for provider in (providers.discovery, providers.finder, providers.verifier):
+        if provider is not None:
+            provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[attr-defined]
+    return providers
+
+
+def logged_spend(db: Path, job_id: str) -> float:
+    """The sum of ``api_calls.cost`` of ``job_id``: the bill as the database has it."""
+    with sqlite3.connect(db) as conn:
+        (total,) = conn.execute(
+            "SELECT COALESCE(SUM(cost), 0) FROM api_calls WHERE job_id = ?", (job_id,)
+        ).fetchone()
+    conn.close()
+    return float(total)
