@@ -35,8 +35,8 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -52,6 +52,7 @@ from tests.fakes.api_server import (
     _Handler,
     hunter_error,
     neverbounce_status,
+    serve,
 )
 
 LATENCIES: Mapping[str, float] = {"google_places": 0.4, "hunter": 0.6, "neverbounce": 0.8}
@@ -203,19 +204,9 @@ class _SimHandler(_Handler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real APIs (every answer has a content-length)
 
 
-@contextmanager
-def serve_sim(sim: SimApis, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve ``sim`` on a loopback port in a background thread; yield its base URL."""
-    handler = type("SimHandler", (_SimHandler,), {"fake": sim})
-    server = _SimServer((host, port), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def serve_sim(sim: SimApis, host: str = "127.0.0.1", port: int = 0) -> AbstractContextManager[str]:
+    """Serve ``sim`` on a loopback port in a background thread (keep-alive, long backlog); yield its URL."""
+    return serve(sim, host, port, handler=_SimHandler, server_class=_SimServer)
 
 
 def main() -> None:

@@ -550,10 +550,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(fake: FakeApis, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve ``fake`` on a loopback port in a background thread; yield its base URL."""
-    handler = type("FakeApiHandler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer((host, port), handler)
+def serve(
+    fake: FakeApis,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    handler: type[_Handler] | None = None,
+    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+) -> Iterator[str]:
+    """Serve ``fake`` on a loopback port in a background thread; yield its base URL.
+
+    ``handler`` (a subclass of this module's request handler) and ``server_class``
+    let a variant change the HTTP details, e.g. keep-alive and a longer backlog.
+    """
+    handler_class = type("FakeApiHandler", (handler or _Handler,), {"fake": fake})
+    server = server_class((host, port), handler_class)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
