@@ -16,7 +16,6 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import (
     CampaignConfig,
@@ -27,7 +26,6 @@ from leadgen_desktop.domain import (
     Metrics,
     PipelineEvent,
     ProgressEvent,
-    Providers,
     Stage,
 )
 from leadgen_desktop.gui.main_window import DEMO_TEXT, MainWindow
@@ -35,33 +33,15 @@ from leadgen_desktop.gui.results_model import COL_REVIEWS, COL_SCORE
 from leadgen_desktop.gui.run_controller import RunController
 from leadgen_desktop.gui.worker import PipelineWorker
 from leadgen_desktop.net.providers.demo import build_demo_providers
+from tests.gui.ux_support import make_window, repo_with_cleanup
 
 FINISH_TIMEOUT = 15_000
-
-
-_OPEN_WINDOWS: list[MainWindow] = []
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[Repository]:
     """A fresh database; at teardown the test's windows are closed (joining their threads) first."""
-    repository = Repository(open_database(tmp_path / "t.db"))
-    yield repository
-    while _OPEN_WINDOWS:
-        _OPEN_WINDOWS.pop().close()
-    repository.db.close()
-
-
-def make_window(qtbot: QtBot, repo: Repository, latency: float = 0.0) -> MainWindow:
-    def factory() -> Providers:
-        return build_demo_providers(latency=latency)
-
-    window = MainWindow(repo, providers_factory=factory)
-    qtbot.addWidget(window)
-    _OPEN_WINDOWS.append(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    yield from repo_with_cleanup(tmp_path)
 
 
 def fill_form(qtbot: QtBot, window: MainWindow, max_results: int = 25) -> None:
