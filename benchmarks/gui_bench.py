@@ -47,8 +47,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from leadgen_desktop.db.database import open_database  # noqa: E402
 from leadgen_desktop.db.repository import Repository  # noqa: E402
 from leadgen_desktop.domain import CampaignConfig  # noqa: E402
-from leadgen_desktop.gui.all_leads_model import COL_BUSINESS, COL_RATING, COL_SCORE  # noqa: E402
-from leadgen_desktop.gui.main_window import MainWindow  # noqa: E402
+from leadgen_desktop.gui.shell.main_window import MainWindow  # noqa: E402
+from leadgen_desktop.gui.tables.all_leads_model import COL_BUSINESS, COL_RATING, COL_SCORE  # noqa: E402
 from leadgen_desktop.net.providers.demo import build_demo_providers  # noqa: E402
 from tests.fakes.seed_leads import seed_database  # noqa: E402
 

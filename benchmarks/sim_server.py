@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: tests.fakes
 
-from leadgen_desktop.core.domains import registrable_domain
+from leadgen_desktop.core.emails.domains import registrable_domain
 from tests.fakes.api_server import (
     GOOGLE_ERRORS,
     ROUTES,

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig
-from leadgen_desktop.gui.main_window import MainWindow
+from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.net.providers.demo import build_demo_providers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

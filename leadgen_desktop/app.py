@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             QMessageBox.critical(None, "leadgen-desktop: database problem", str(exc))
         return 2
 
-    from leadgen_desktop.gui.main_window import MainWindow
+    from leadgen_desktop.gui.shell.main_window import MainWindow
     from leadgen_desktop.keychain import ApiKeyStore
 
     key_store = ApiKeyStore()

@@ -18,9 +18,9 @@ from types import FrameType
 from typing import NoReturn, TextIO
 
 from leadgen_desktop import __version__
-from leadgen_desktop.core.estimate import estimate_cost
+from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv
-from leadgen_desktop.core.pipeline import JobBusy, Pipeline
+from leadgen_desktop.core.run.pipeline import JobBusy, Pipeline
 from leadgen_desktop.db.database import StorageError
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import (

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import QApplication
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, Providers
-from leadgen_desktop.gui.main_window import MainWindow
-from leadgen_desktop.gui.theme import dark_palette
+from leadgen_desktop.gui.shell.main_window import MainWindow
+from leadgen_desktop.gui.shell.theme import dark_palette
 from leadgen_desktop.net.providers.demo import build_demo_providers
 
 ROOT = Path(__file__).resolve().parent.parent

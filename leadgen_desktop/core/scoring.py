@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from leadgen_desktop.core.domains import is_shared_platform, registrable_domain
+from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
 from leadgen_desktop.domain import Business, BusinessStatus, ScoreComponent
 
 __all__ = [

@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop import __version__
-from leadgen_desktop.gui.about_dialog import AboutDialog, about_text
+from leadgen_desktop.gui.shell.about_dialog import AboutDialog, about_text
 from leadgen_desktop.paths import data_dir, log_dir
 
 

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.gui.all_leads import AllLeadsView
-from leadgen_desktop.gui.all_leads_model import (
+from leadgen_desktop.gui.tables.all_leads import AllLeadsView
+from leadgen_desktop.gui.tables.all_leads_model import (
     COL_BUSINESS,
     COL_CAMPAIGN,
     COL_RATING,
@@ -20,7 +20,7 @@ from leadgen_desktop.gui.all_leads_model import (
     COL_SCORE,
     AllLeadsModel,
 )
-from leadgen_desktop.gui.results_model import SORT_ROLE
+from leadgen_desktop.gui.tables.results_model import SORT_ROLE
 from tests.fakes.seed_leads import seed_database, synthetic_rows
 
 DESC = Qt.SortOrder.DescendingOrder

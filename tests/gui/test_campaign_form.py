@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.domain import CampaignConfig
-from leadgen_desktop.gui.campaign_form import CampaignForm
+from leadgen_desktop.gui.run.campaign_form import CampaignForm
 
 
 def make_form(qtbot: QtBot) -> CampaignForm:

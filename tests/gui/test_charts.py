@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.domain import EmailStatus
-from leadgen_desktop.gui.charts import (
+from leadgen_desktop.gui.details.charts import (
     STATUS_COLORS,
     STATUS_ORDER,
     LeadCharts,
@@ -15,8 +15,8 @@ from leadgen_desktop.gui.charts import (
     bin_label,
     bin_of,
 )
-from leadgen_desktop.gui.results_model import LeadTableModel
-from leadgen_desktop.gui.theme import dark_palette
+from leadgen_desktop.gui.shell.theme import dark_palette
+from leadgen_desktop.gui.tables.results_model import LeadTableModel
 from tests.gui.ux_support import lead
 
 

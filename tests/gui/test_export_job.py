@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.gui.export_job import ExportJob
+from leadgen_desktop.gui.tables.export_job import ExportJob
 from tests.fakes.seed_leads import seed_database
 
 

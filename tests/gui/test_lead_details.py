@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.domain import EmailReason
-from leadgen_desktop.gui import lead_explain
-from leadgen_desktop.gui.lead_details import EMPTY_TEXT, LeadDetailsPanel
-from leadgen_desktop.gui.theme import dark_palette
+from leadgen_desktop.gui.details import lead_explain
+from leadgen_desktop.gui.details.lead_details import EMPTY_TEXT, LeadDetailsPanel
+from leadgen_desktop.gui.shell.theme import dark_palette
 from tests.gui.ux_support import BASE, lead, no_email
 
 

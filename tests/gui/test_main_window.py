@@ -28,10 +28,10 @@ from leadgen_desktop.domain import (
     ProgressEvent,
     Stage,
 )
-from leadgen_desktop.gui.main_window import DEMO_TEXT, MainWindow
-from leadgen_desktop.gui.results_model import COL_REVIEWS, COL_SCORE
-from leadgen_desktop.gui.run_controller import RunController
-from leadgen_desktop.gui.worker import PipelineWorker
+from leadgen_desktop.gui.run.run_controller import RunController
+from leadgen_desktop.gui.run.worker import PipelineWorker
+from leadgen_desktop.gui.shell.main_window import DEMO_TEXT, MainWindow
+from leadgen_desktop.gui.tables.results_model import COL_REVIEWS, COL_SCORE
 from leadgen_desktop.net.providers.demo import build_demo_providers
 from tests.gui.ux_support import make_window, repo_with_cleanup
 

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QToolButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.gui.message_banner import MAX_MESSAGES, MessageBanner
-from leadgen_desktop.gui.theme import dark_palette
+from leadgen_desktop.gui.shell.message_banner import MAX_MESSAGES, MessageBanner
+from leadgen_desktop.gui.shell.theme import dark_palette
 
 
 @pytest.fixture

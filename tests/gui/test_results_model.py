@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.gui.results_model import (
+from leadgen_desktop.gui.tables.results_model import (
     COL_BUSINESS,
     COL_RATING,
     COL_REASON,
@@ -22,7 +22,7 @@ from leadgen_desktop.gui.results_model import (
     COLUMNS,
     LeadTableModel,
 )
-from leadgen_desktop.gui.results_proxy import LeadFilterProxy
+from leadgen_desktop.gui.tables.results_proxy import LeadFilterProxy
 
 _BASE = LeadRecord(
     lead_id=0,

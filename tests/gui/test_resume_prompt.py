@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.db.repository import Repository
@@ -28,9 +28,9 @@ from leadgen_desktop.domain import (
     Metrics,
     Providers,
 )
-from leadgen_desktop.gui.estimate_label import DEMO_ESTIMATE
-from leadgen_desktop.gui.main_window import MainWindow
-from leadgen_desktop.gui.results_model import COL_SEEN
+from leadgen_desktop.gui.run.estimate_label import DEMO_ESTIMATE
+from leadgen_desktop.gui.shell.main_window import MainWindow
+from leadgen_desktop.gui.tables.results_model import COL_SEEN
 from leadgen_desktop.net.providers.demo import build_demo_providers
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.paths import log_dir
@@ -321,7 +321,7 @@ def test_help_opens_the_log_folder(qtbot: QtBot, repo: Repository, monkeypatch: 
 
 
 def test_run_controller_resume_of_an_unknown_job_fails_with_a_message(qtbot: QtBot, repo: Repository) -> None:
-    from leadgen_desktop.gui.run_controller import RunAlreadyActive, RunController
+    from leadgen_desktop.gui.run.run_controller import RunAlreadyActive, RunController
 
     controller = RunController(repo)
     try:
@@ -337,7 +337,7 @@ def test_run_controller_resume_of_an_unknown_job_fails_with_a_message(qtbot: QtB
 
 def test_resume_sends_the_leads_already_stored_first(qtbot: QtBot, repo: Repository) -> None:
     from leadgen_desktop.domain import CancelToken
-    from leadgen_desktop.gui.run_controller import RunController
+    from leadgen_desktop.gui.run.run_controller import RunController
 
     pipeline = Pipeline(repo, demo())
     _campaign, job_id = pipeline.start(CONFIG)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.gui.results_model import LeadTableModel
-from leadgen_desktop.gui.row_feeder import FIRST_SLICE_ROWS, RowFeeder
+from leadgen_desktop.gui.tables.results_model import LeadTableModel
+from leadgen_desktop.gui.tables.row_feeder import FIRST_SLICE_ROWS, RowFeeder
 from tests.gui.ux_support import lead
 
 

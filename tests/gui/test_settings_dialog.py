@@ -19,9 +19,9 @@ from pytestqt.qtbot import QtBot
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, CancelToken, Providers
-from leadgen_desktop.gui.key_check import check_key
-from leadgen_desktop.gui.main_window import MainWindow
-from leadgen_desktop.gui.settings_dialog import SettingsDialog
+from leadgen_desktop.gui.settings.key_check import check_key
+from leadgen_desktop.gui.settings.settings_dialog import SettingsDialog
+from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.keychain import SERVICE, ApiKeyStore
 from leadgen_desktop.logging_setup import LOG_FILENAME, configure_logging
 from leadgen_desktop.net.http import KeyCheck
@@ -219,7 +219,7 @@ def test_prices_rate_and_cache_lifetime_are_saved_to_settings_json(qtbot: QtBot,
 
 
 def _populate_caches(repo: Repository) -> None:
-    from leadgen_desktop.core.pipeline import Pipeline
+    from leadgen_desktop.core.run.pipeline import Pipeline
 
     pipeline = Pipeline(repo, build_demo_providers(latency=0.0))
     config = CampaignConfig(business_type="dentist", location="Austin, TX", max_results=5, min_score=0)

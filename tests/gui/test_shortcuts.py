@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.gui.main_window import MainWindow
-from leadgen_desktop.gui.window_ux import CANCEL_TITLE
+from leadgen_desktop.gui.shell.main_window import MainWindow
+from leadgen_desktop.gui.shell.window_ux import CANCEL_TITLE
 from tests.gui.ux_support import fill_form, make_window, repo_with_cleanup
 
 CTRL = Qt.KeyboardModifier.ControlModifier

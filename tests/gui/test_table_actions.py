@@ -8,9 +8,9 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.gui.results_model import COL_EMAIL, COLUMNS, LeadTableModel
-from leadgen_desktop.gui.results_proxy import LeadFilterProxy
-from leadgen_desktop.gui.table_actions import LeadTableActions, configure_lead_table, record_at
+from leadgen_desktop.gui.tables.results_model import COL_EMAIL, COLUMNS, LeadTableModel
+from leadgen_desktop.gui.tables.results_proxy import LeadFilterProxy
+from leadgen_desktop.gui.tables.table_actions import LeadTableActions, configure_lead_table, record_at
 from tests.gui.ux_support import lead, no_email
 
 

@@ -9,8 +9,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.gui.welcome import WELCOME_TEXT
-from leadgen_desktop.gui.window_state import WindowStateStore
+from leadgen_desktop.gui.shell.welcome import WELCOME_TEXT
+from leadgen_desktop.gui.shell.window_state import WindowStateStore
 from tests.gui.ux_support import make_window, repo_with_cleanup
 
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.gui.results_model import COL_EMAIL, COL_SCORE
-from leadgen_desktop.gui.window_state import STATE_FILENAME, WindowStateStore, open_state, state_path
+from leadgen_desktop.gui.shell.window_state import STATE_FILENAME, WindowStateStore, open_state, state_path
+from leadgen_desktop.gui.tables.results_model import COL_EMAIL, COL_SCORE
 from leadgen_desktop.keychain import ApiKeyStore
 from tests.conftest import MemoryKeyring
 from tests.gui.ux_support import make_window, repo_with_cleanup

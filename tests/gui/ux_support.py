@@ -13,7 +13,7 @@ from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import Providers
-from leadgen_desktop.gui.main_window import MainWindow
+from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.net.providers.demo import build_demo_providers
 
 COMPONENTS = [

@@ -37,7 +37,7 @@ LATENCIES = {"google_places": 0.3, "hunter": 0.05, "neverbounce": 0.05}
 _HOLD_EXPORT = textwrap.dedent(
     """
     import os, sys, time
-    import leadgen_desktop.core.pipeline as pipeline
+    import leadgen_desktop.core.run.pipeline as pipeline
     from leadgen_desktop import cli
     real = pipeline.export_job_csv
     def held(*args, **kwargs):

@@ -243,7 +243,7 @@ def test_no_request_is_sent_after_a_run_has_failed(tmp_path: Path) -> None:
     NeverBounce rejects its key early; domain searches queued behind it must be dropped, not
     sent (paid, and recorded nowhere) after ``Pipeline.run`` returned ``failed``.
     """
-    from leadgen_desktop.core.pipeline import Pipeline
+    from leadgen_desktop.core.run.pipeline import Pipeline
     from leadgen_desktop.db.database import open_database
     from leadgen_desktop.db.repository import Repository
     from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadgen_desktop.core.budget import EPSILON, Budget, UnitPrices
-from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.core.billing.budget import EPSILON, Budget, UnitPrices
+from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus

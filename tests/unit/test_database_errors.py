@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from leadgen_desktop.cli import main
-from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.database import SCHEMA_VERSION, StorageError, describe_sqlite_error, open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, LeadStored, PipelineEvent

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from leadgen_desktop.core.dedupe import Deduper, dedupe_businesses, normalize_address, normalize_name
+from leadgen_desktop.core.discovery.dedupe import (
+    Deduper,
+    dedupe_businesses,
+    normalize_address,
+    normalize_name,
+)
 from leadgen_desktop.domain import Business
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from leadgen_desktop.core.dedupe import Deduper
-from leadgen_desktop.core.domains import is_shared_platform, registrable_domain
-from leadgen_desktop.core.email_choice import choose_email
+from leadgen_desktop.core.discovery.dedupe import Deduper
+from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
+from leadgen_desktop.core.emails.email_choice import choose_email
 from leadgen_desktop.core.scoring import select_leads
 from leadgen_desktop.domain import (
     Business,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from leadgen_desktop.core import domains
-from leadgen_desktop.core.domains import (
+from leadgen_desktop.core.emails import domains
+from leadgen_desktop.core.emails.domains import (
     SHARED_PLATFORMS,
     email_domain_matches,
     is_shared_platform,

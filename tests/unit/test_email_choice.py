@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from leadgen_desktop.core.email_choice import PREFERRED_LOCAL_PARTS, choose_email, is_decision_maker
+from leadgen_desktop.core.emails.email_choice import PREFERRED_LOCAL_PARTS, choose_email, is_decision_maker
 from leadgen_desktop.domain import EmailCandidate
 
 DOMAIN = "acme-dental.com"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from leadgen_desktop.core.estimate import estimate_cost
-from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.core.billing.estimate import estimate_cost
+from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, PriceTable

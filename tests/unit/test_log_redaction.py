@@ -62,7 +62,7 @@ def test_key_in_the_arguments(log_file: Path) -> None:
 
 
 def test_key_in_an_exception_traceback(log_file: Path) -> None:
-    log = logging.getLogger("leadgen_desktop.core.pipeline")
+    log = logging.getLogger("leadgen_desktop.core.run.pipeline")
     try:
         try:
             raise ConnectionError(f"connection refused while requesting https://x/?key={NEVERBOUNCE}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leadgen_desktop.core.pipeline import Pipeline
+from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import (

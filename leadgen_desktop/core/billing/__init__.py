@@ -1,0 +1,1 @@
+"""What a run may spend and costs: the budget and the estimate."""

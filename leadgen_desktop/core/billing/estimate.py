@@ -1,0 +1,79 @@
+"""What a run can cost before it starts: a worst case and an expected figure.
+
+Worst case: every discovery page a query can have (one text search returns
+at most ``max_results_per_query`` places, ``PAGE_SIZE`` per page), one paid
+email search and one paid verification per lead, no cache hits.
+
+Expected: the pages needed for ``max_results`` at the observed qualification
+rate, the share of leads that usually has a company website and an email, and
+the domains and addresses already in the cache (free) from earlier campaigns
+for the same business type and location.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from leadgen_desktop.core.billing.budget import UnitPrices
+from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.domain import CampaignConfig, PriceTable, Providers
+
+PAGE_SIZE = 20
+WEBSITE_SHARE = 0.8
+"""Typical share of local businesses with a website on their own domain."""
+EMAIL_FOUND_SHARE = 0.7
+"""Typical share of searched domains for which an email is found."""
+
+
+@dataclass(frozen=True, slots=True)
+class CostEstimate:
+    """The upper bound and the expected cost of a run, in USD."""
+
+    worst_case: float
+    expected: float
+    pages: int
+    leads: int
+    cached_domains: int
+
+    def describe(self) -> str:
+        """One sentence for the form and ``leadgen run --estimate``."""
+        cached = f"; {self.cached_domains} domain(s) already cached" if self.cached_domains else ""
+        return (
+            f"At most ${self.worst_case:.4f} (expected about ${self.expected:.4f}) for up to "
+            f"{self.leads} leads and {self.pages} discovery page(s){cached}."
+        )
+
+
+def estimate_cost(
+    config: CampaignConfig,
+    providers: Providers,
+    prices: PriceTable,
+    repo: Repository | None = None,
+    cache_ttl: dt.timedelta = dt.timedelta(days=30),
+) -> CostEstimate:
+    """Estimate ``config``'s cost with these providers and prices (calls nothing paid)."""
+    discovery = providers.discovery
+    leads = min(config.max_results, discovery.max_results_per_query)
+    max_pages = math.ceil(discovery.max_results_per_query / PAGE_SIZE)
+    worst_pages = max_pages  # closed, duplicate or low-scoring places can make every page necessary
+    unit = UnitPrices.of(providers, prices, config.verify)
+    worst = worst_pages * unit.page + leads * unit.lead
+
+    cached = _cached_domains(config, repo, cache_ttl) if repo is not None else 0
+    expected_pages = min(worst_pages, max(1, math.ceil(leads / PAGE_SIZE)))
+    searched = max(leads * WEBSITE_SHARE - cached, 0.0)
+    expected = expected_pages * unit.page + searched * unit.search + searched * EMAIL_FOUND_SHARE * unit.check
+    return CostEstimate(worst, min(expected, worst), worst_pages, leads, cached)
+
+
+def _cached_domains(config: CampaignConfig, repo: Repository, ttl: dt.timedelta) -> int:
+    """Fresh cached domains of earlier campaigns with the same business type and location."""
+    domains: set[str] = set()
+    for website in repo.websites_of_similar_campaigns(config.business_type, config.location):
+        domain = registrable_domain(website)
+        if domain and not is_shared_platform(domain):
+            domains.add(domain)
+    return sum(1 for d in domains if repo.cached_domain(d, ttl) is not None)

@@ -1,0 +1,1 @@
+"""Discovery logic: deduplicating the businesses a search returns."""

@@ -1,0 +1,1 @@
+"""Email logic: registrable domains, shared platforms and the rule that picks a lead's email."""

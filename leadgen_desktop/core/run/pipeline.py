@@ -1,0 +1,513 @@
+"""The campaign pipeline: discover → score → enrich (find + verify) → store.
+
+``Pipeline.run`` drives one job to a final state on the calling thread (the
+only thread that writes to the database). It is resumable from any point:
+
+* discovery stores each page's businesses, its API calls and the next page
+  token in one transaction, so a resumed job re-reads them instead of paying
+  again;
+* qualified businesses (score ≥ the minimum) are taken in discovery order up
+  to ``max_results`` and enriched while later pages are still being fetched;
+  a business is never enriched and then dropped, so no paid lookup is wasted;
+* every paid lookup lands in the shared cache with its calls the moment it
+  answers, and every lead is stored the moment it is final, with the job's
+  stage, progress and metrics in the same transaction;
+* a job holds a lease (owner + heartbeat) so two processes never run it at once.
+
+It reports plain immutable events through a callback, honours a cancel token
+(also inside provider waits), keeps spend under the budget by reserving each
+call's worst-case price first, and never lets an exception escape: every
+failure ends as a ``failed`` (or ``cancelled``) job with a readable message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from leadgen_desktop.core.billing.budget import Budget, UnitPrices
+from leadgen_desktop.core.discovery.dedupe import Deduper
+from leadgen_desktop.core.emails.domains import registrable_domain
+from leadgen_desktop.core.export import ExportError, export_job_csv
+from leadgen_desktop.core.run.enrich_scheduler import EnrichScheduler
+from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.core.scoring import score_business
+from leadgen_desktop.db.database import StorageError
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.resume_queries import process_owner
+from leadgen_desktop.domain import (
+    ApiCall,
+    Business,
+    BusinessStatus,
+    CampaignConfig,
+    Cancelled,
+    CancelToken,
+    DiscoveryPage,
+    EventCallback,
+    JobFinished,
+    JobStatus,
+    Lead,
+    LeadStored,
+    NetworkUnavailable,
+    PriceTable,
+    ProgressEvent,
+    ProviderAuthError,
+    ProviderError,
+    Providers,
+    Stage,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE_TTL = dt.timedelta(days=30)
+PAGE_SIZE = 20
+"""Places per discovery page."""
+BUDGET_NOTICE = "Budget reached:"
+SETTLE_TIMEOUT = 20.0
+"""After a failure, how long to wait for requests already sent (the longest read timeout)."""
+
+
+class JobNotFound(LookupError):
+    """The job id does not exist in this database."""
+
+
+class JobBusy(RuntimeError):
+    """Another live process holds the job's lease."""
+
+
+class _BudgetStop(Exception):
+    """Discovery could not afford its next page."""
+
+
+class Pipeline:
+    """Runs campaigns with the given providers against one repository."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        providers: Providers,
+        prices: PriceTable | None = None,
+        *,
+        cache_ttl: dt.timedelta = DEFAULT_CACHE_TTL,
+        concurrency: int = 12,
+        owner: str | None = None,
+    ) -> None:
+        self.repo = repo
+        self.providers = providers
+        self.prices = prices or PriceTable()
+        self.cache_ttl = cache_ttl
+        self.concurrency = concurrency
+        self.owner = owner or process_owner()
+
+    def start(self, config: CampaignConfig) -> tuple[str, str]:
+        """Create the campaign and its ``processing`` job; return (campaign_id, job_id)."""
+        return self.repo.create_job(replace(config, demo=config.demo or self.providers.demo))
+
+    def run(self, job_id: str, cancel: CancelToken, on_event: EventCallback) -> JobFinished:
+        """Run (or resume) job ``job_id`` to a final state; the last event is a :class:`JobFinished`.
+
+        Raises:
+            JobNotFound: no such job.
+            JobBusy: another live process is running it.
+        """
+        job = self.repo.get_job(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        if not self.repo.acquire_lease(job_id, self.owner):
+            raise JobBusy(
+                f"Job {job_id} is being run by another process ({self.repo.lease_holder(job_id)}); "
+                "wait for it to finish or stop that process first."
+            )
+        try:
+            finished = _Run(self, job_id, job.campaign_id, job.config, cancel, on_event).execute()
+        finally:
+            try:
+                self.repo.release_lease(job_id, self.owner)
+            except StorageError:
+                log.warning("Could not release the lease of job %s", job_id)
+        on_event(finished)
+        return finished
+
+
+class _Run:
+    """State and steps of one execution of a job."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        job_id: str,
+        campaign_id: str,
+        config: CampaignConfig,
+        cancel: CancelToken,
+        on_event: EventCallback,
+    ) -> None:
+        self.pipeline = pipeline
+        self.repo = pipeline.repo
+        self.providers = pipeline.providers
+        self.prices = pipeline.prices
+        self.job_id, self.campaign_id, self.config = job_id, campaign_id, config
+        self.cancel, self.on_event = cancel, on_event
+        self.state = RunState.rebuild(self.prices, self.repo, job_id)
+        self.budget = Budget(config.budget)
+        self.budget.add_spent(self.state.snapshot().total_cost)
+        self.stage = Stage.DISCOVERING
+        self.progress = 0
+        self.selected: list[Business] = []
+        self.stored = self.repo.stored_place_ids(job_id)
+        self.finished_leads = len(self.stored)
+        self.seen_elsewhere: set[str] = set()
+        self.discovery_done = False
+        self._page_out = False  # a discovery page request is out
+        self.scheduler = EnrichScheduler(
+            repo=self.repo,
+            job_id=job_id,
+            providers=self.providers,
+            prices=self.prices,
+            verify=config.verify,
+            state=self.state,
+            budget=self.budget,
+            cancel=cancel,
+            on_final=self._store_lead,
+            cache_ttl=pipeline.cache_ttl,
+            concurrency=pipeline.concurrency,
+            heartbeat=self._heartbeat,
+        )
+
+    # -- orchestration -------------------------------------------------------------
+
+    def execute(self) -> JobFinished:
+        try:
+            self._discover()
+            self._score()
+            self._enrich()
+            if self.budget.exhausted:
+                return self._budget_finish()
+            return self._finish(JobStatus.COMPLETED, output=self._store())
+        except Cancelled:
+            self._report_requests_out_on_cancel()
+            return self._finish(JobStatus.CANCELLED, error="Cancelled by the user.")
+        except NetworkUnavailable as exc:
+            self._settle_after_failure()
+            self._log_calls_quietly(exc)
+            return self._finish(
+                JobStatus.FAILED,
+                error=f"The network was unreachable ({exc.message}). Everything paid for is kept; "
+                f"resume with: leadgen resume {self.job_id}",
+            )
+        except ProviderAuthError as exc:
+            self._settle_after_failure()
+            self._log_calls_quietly(exc)
+            return self._finish(JobStatus.FAILED, error=exc.message)
+        except ProviderError as exc:
+            self._settle_after_failure()
+            self._log_calls_quietly(exc)
+            return self._finish(JobStatus.FAILED, error=str(exc))
+        except (StorageError, ExportError) as exc:
+            return self._finish(JobStatus.FAILED, error=str(exc))
+        except Exception as exc:
+            log.exception("Unexpected error in job %s", self.job_id)
+            return self._finish(JobStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
+        finally:
+            self.scheduler.close()
+
+    def _emit_progress(
+        self, stage: Stage, fraction: float, message: str, done: int = 0, total: int = 0
+    ) -> None:
+        self.stage = stage
+        self.progress = max(self.progress, stage.progress_at(fraction))
+        self.on_event(
+            ProgressEvent(self.job_id, stage, self.progress, message, self.state.snapshot(), done, total)
+        )
+
+    def _heartbeat(self) -> None:
+        self.repo.heartbeat(self.job_id, self.pipeline.owner)
+
+    # -- discovery (with overlapping enrichment) --------------------------------------
+
+    def _discover(self) -> None:
+        discovery = self.providers.discovery
+        wanted = self.config.max_results
+        checkpoint = self.repo.discovery_checkpoint(self.job_id)
+        deduper = Deduper()
+        found: list[Business] = []
+        for business in checkpoint.businesses:
+            deduper.add(business)
+            found.append(business)
+        self.state.businesses_found = len(found)
+        self._start_enrichment(self._select(found))
+        token, pages, done = checkpoint.next_page_token, checkpoint.pages, checkpoint.done
+        if pages and not token:
+            done = True
+        self._emit_progress(
+            Stage.DISCOVERING, len(self.selected) / wanted, f"Searching for {self.config.text_query}"
+        )
+        while not done and len(self.selected) < wanted and len(found) < discovery.max_results_per_query:
+            self.cancel.raise_if_cancelled()
+            try:
+                page, ticket, failure = self._fetch_page(token)
+            except _BudgetStop:
+                break
+            except ProviderError as exc:
+                if isinstance(exc, ProviderAuthError | NetworkUnavailable) or not found:
+                    raise
+                self._log_calls_quietly(exc)
+                self.state.notice(f"Discovery stopped early after {pages} page(s): {exc.message}")
+                break
+            pages += 1
+            self.budget.settle(ticket, self.state.add_calls(page.calls))
+            fresh = [
+                b
+                for b in page.businesses
+                if b.business_status is not BusinessStatus.CLOSED_PERMANENTLY and deduper.add(b)
+            ]
+            found.extend(fresh)
+            self.state.businesses_found = len(found)
+            token = page.next_page_token
+            ranked = self._select(fresh)
+            done = not token or len(self.selected) >= wanted or len(found) >= discovery.max_results_per_query
+            fraction = min(len(self.selected) / wanted, 1.0)
+            progress = (Stage.DISCOVERING, Stage.DISCOVERING.progress_at(fraction), self.state.snapshot())
+            self.repo.save_discovery_page(self.job_id, fresh, page.calls, self.prices, token, done, progress)
+            if failure is not None:  # storing failed while the page loaded: the page is kept, now fail
+                raise failure
+            self._start_enrichment(ranked)
+            self._emit_progress(
+                Stage.DISCOVERING,
+                fraction,
+                f"Found {len(found)} businesses ({pages} page(s))",
+                len(self.selected),
+                wanted,
+            )
+            self.scheduler.pump(0)
+        if not self.budget.exhausted:
+            self.discovery_done = True
+            self.repo.mark_discovery_done(self.job_id)
+
+    def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, int | None, Exception | None]:
+        """Fetch one page on a helper thread while this thread keeps storing enriched leads.
+
+        Returns the page, its budget ticket and a failure that happened meanwhile: when
+        enrichment fails while the page request is out (the network went away, a key was
+        rejected), the page is waited for (bounded) so that it and what it cost are stored
+        before the job fails, and a resume does not pay for it again. A cancel does not wait.
+        """
+        discovery = self.providers.discovery
+        ticket = self.budget.reserve(float(self.prices.prices.get(discovery.billing_sku, 0.0)))
+        if ticket is None:
+            raise _BudgetStop
+        box: list[DiscoveryPage | BaseException] = []
+        done = threading.Event()
+
+        def fetch() -> None:
+            try:
+                box.append(discovery.search(self.config, token, self.cancel))
+            except BaseException as exc:  # noqa: BLE001 - handed back to the pipeline thread
+                box.append(exc)
+            finally:
+                done.set()
+
+        self._page_out = True  # until its answer is handled (a cancel reports it as still out)
+        threading.Thread(target=fetch, name="leadgen-discovery", daemon=True).start()
+        registrable_domain("https://example.com")  # load the suffix list while the page loads
+        failure: Exception | None = None
+        try:
+            while not done.is_set():
+                self.scheduler.pump(0.005)  # raises Cancelled at once when cancelled
+        except Cancelled:
+            raise
+        except Exception as exc:
+            deadline = time.monotonic() + SETTLE_TIMEOUT
+            while not done.wait(0.05):  # bounded, and a cancel ends the wait
+                if self.cancel.cancelled or time.monotonic() > deadline:
+                    raise
+            failure = exc
+        self._page_out = False
+        outcome = box[0]
+        if isinstance(outcome, ProviderError):
+            self.budget.settle(ticket, 0.0)
+            if failure is not None:
+                self._log_calls_quietly(outcome)
+                raise failure
+            raise outcome
+        if isinstance(outcome, BaseException):
+            raise failure or outcome
+        return outcome, ticket, failure
+
+    def _select(self, businesses: list[Business]) -> list[tuple[int, Business]]:
+        """Take qualified businesses in discovery order, up to max_results; return (rank, business)."""
+        new: list[tuple[int, Business]] = []
+        for business in businesses:
+            if len(self.selected) >= self.config.max_results:
+                break
+            if score_business(business)[0] >= self.config.min_score:
+                self.selected.append(business)
+                new.append((len(self.selected), business))
+        self.state.qualified_leads = len(self.selected)
+        return new
+
+    def _start_enrichment(self, ranked: list[tuple[int, Business]]) -> None:
+        """Hand newly selected businesses that have no stored lead yet to the scheduler."""
+        self.seen_elsewhere |= self.repo.place_ids_seen_elsewhere(
+            self.job_id, [b.place_id for _, b in ranked]
+        )
+        for rank, business in ranked:
+            if business.place_id in self.stored:
+                continue
+            score, components = score_business(business)
+            provider = business.source or self.providers.discovery.provider
+            self.scheduler.add(
+                Lead(
+                    business=business,
+                    score=score,
+                    components=components,
+                    rank=rank,
+                    provenance={"discovery": {"provider": provider}},
+                )
+            )
+
+    # -- the other stages --------------------------------------------------------------
+
+    def _score(self) -> None:
+        self.cancel.raise_if_cancelled()
+        selected = len(self.selected)
+        self.state.qualified_leads = selected
+        self._emit_progress(Stage.SCORING, 0.0, f"{selected} qualified leads", selected, selected)
+        if selected < self.config.max_results and not self.budget.exhausted:
+            limit = self.providers.discovery.max_results_per_query
+            self.state.notice(
+                f"Only {selected} of {self.state.businesses_found} businesses reached the minimum score "
+                f"{self.config.min_score} (asked for {self.config.max_results}; one search returns "
+                f"at most {limit} places)."
+            )
+        self.repo.update_progress(
+            self.job_id, Stage.SCORING, Stage.SCORING.progress_at(1.0), self.state.snapshot()
+        )
+        self._emit_progress(Stage.SCORING, 1.0, f"{selected} qualified leads", selected, selected)
+
+    def _enrich(self) -> None:
+        total = len(self.selected)
+        self._emit_progress(
+            Stage.ENRICHING, self.finished_leads / max(total, 1), "Finding emails", self.finished_leads, total
+        )
+        self.scheduler.drain()
+
+    def _store_lead(self, lead: Lead, log_calls: tuple[ApiCall, ...]) -> None:
+        total = max(len(self.selected), 1)
+        self.state.add_calls(log_calls)
+        self.state.add_lead(lead)
+        self.finished_leads += 1
+        fraction = self.finished_leads / total
+        stage = Stage.ENRICHING if self.stage is not Stage.DISCOVERING else Stage.DISCOVERING
+        progress = (
+            self.progress if stage is Stage.DISCOVERING else max(self.progress, stage.progress_at(fraction))
+        )
+        lead_id = self.repo.store_lead(
+            self.job_id,
+            lead,
+            log_calls,
+            self.prices,
+            (stage, progress, self.state.snapshot()),
+            seen_before=lead.business.place_id in self.seen_elsewhere,
+        )
+        self.stored.add(lead.business.place_id)
+        self.on_event(LeadStored(self.job_id, lead_id, lead))
+        if stage is Stage.ENRICHING:
+            self._emit_progress(
+                Stage.ENRICHING,
+                fraction,
+                f"Enriched {self.finished_leads}/{total}",
+                self.finished_leads,
+                total,
+            )
+
+    def _store(self) -> str | None:
+        self.cancel.raise_if_cancelled()
+        self._emit_progress(Stage.STORING, 0.0, "Storing results")
+        output = self.config.output
+        if output:
+            export_job_csv(self.repo, self.job_id, Path(output))
+        self._emit_progress(Stage.STORING, 1.0, "Done")
+        return output
+
+    # -- endings -----------------------------------------------------------------------
+
+    def _budget_finish(self) -> JobFinished:
+        blocked = len(self.scheduler.blocked)
+        more = self.scheduler.remaining_worst_case()
+        to_come = 0
+        if not self.discovery_done:
+            discovery = self.providers.discovery
+            places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
+            to_come = min(self.config.max_results - len(self.selected), places_left)
+            unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+            more += math.ceil(places_left / PAGE_SIZE) * unit.page + to_come * unit.lead
+        limit = self.config.budget or 0.0
+        enough = math.ceil((limit + more) * 100 - 1e-6) / 100
+        self.state.notice(
+            f"{BUDGET_NOTICE} ${self.budget.spent:.4f} spent of ${limit:.2f}. At most ${more:.4f} more "
+            f"would finish the run ({blocked + to_come} lead(s) left). Resume with a higher budget: "
+            f"leadgen resume {self.job_id} --budget {enough:.2f}"
+        )
+        output = self._store()
+        return self._finish(JobStatus.COMPLETED, output=output, stop_reason="budget")
+
+    def _settle_after_failure(self) -> None:
+        """Record requests already sent before the job is marked failed (never raises)."""
+        try:
+            self.scheduler.settle_in_flight(SETTLE_TIMEOUT)
+        except Exception:
+            log.warning("Could not settle requests in flight for job %s", self.job_id, exc_info=True)
+
+    def _report_requests_out_on_cancel(self) -> None:
+        """Store the answers already back; say what the requests still out may cost (never raises)."""
+        try:
+            out = self.scheduler.settle_in_flight(0.0)  # what is already back; no waiting
+        except Exception:
+            log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
+            return
+        unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+        notice = unit.requests_out_notice(int(self._page_out), out.get("search", 0), out.get("verify", 0))
+        if notice:
+            self.state.notice(notice)
+
+    def _log_calls_quietly(self, exc: ProviderError) -> None:
+        """Count and record the calls of a failed request without masking the failure."""
+        if not exc.calls:
+            return
+        self.state.add_calls(exc.calls)
+        try:
+            self.repo.record_calls(self.job_id, exc.calls, self.prices)
+        except StorageError:
+            log.warning("Could not log %d failed call(s) for job %s", len(exc.calls), self.job_id)
+
+    def _finish(
+        self,
+        status: JobStatus,
+        *,
+        error: str | None = None,
+        output: str | None = None,
+        stop_reason: str | None = None,
+    ) -> JobFinished:
+        metrics = self.state.snapshot()
+        notices = tuple(self.state.notices)
+        try:
+            self.repo.finish_job(
+                self.job_id, status, metrics, error=error, notices=notices, stop_reason=stop_reason
+            )
+        except StorageError as exc:
+            status, error = JobStatus.FAILED, str(exc)
+        return JobFinished(
+            job_id=self.job_id,
+            campaign_id=self.campaign_id,
+            status=status,
+            metrics=metrics,
+            stop_reason=stop_reason,
+            error=error,
+            notices=notices,
+            output=output,
+        )

@@ -1,0 +1,110 @@
+"""Plain, immutable vocabulary of leadgen-desktop and the provider protocols.
+
+Everything here is pure data: no I/O, no Qt, no database. Every other layer
+(db, net, core, gui, cli) speaks in these types, so they are the project's
+shared contract. The package is split by subject; import from the package:
+
+* ``enums``: job status, stages, email status and reasons, provider names;
+* ``config``: the campaign a user asks for and its validation;
+* ``leads``: businesses, email candidates, score components, leads;
+* ``billing``: API calls, prices, metrics;
+* ``events``: what the pipeline reports;
+* ``cancel``: the cancel token;
+* ``providers``: provider results, errors and protocols.
+"""
+
+from __future__ import annotations
+
+from leadgen_desktop.domain.billing import (
+    DEFAULT_PRICES,
+    ApiCall,
+    Metrics,
+    PriceTable,
+)
+from leadgen_desktop.domain.cancel import (
+    Cancelled,
+    CancelToken,
+)
+from leadgen_desktop.domain.config import (
+    MAX_RESULTS_RANGE,
+    MIN_SCORE_RANGE,
+    TEXT_FIELD_MAX,
+    CampaignConfig,
+    FieldError,
+)
+from leadgen_desktop.domain.enums import (
+    DEMO_PROVIDER_PREFIX,
+    PROVIDERS,
+    BusinessStatus,
+    EmailReason,
+    EmailStatus,
+    JobStatus,
+    Stage,
+)
+from leadgen_desktop.domain.events import (
+    EventCallback,
+    JobFinished,
+    LeadStored,
+    PipelineEvent,
+    ProgressEvent,
+)
+from leadgen_desktop.domain.leads import (
+    Business,
+    EmailCandidate,
+    Lead,
+    ScoreComponent,
+)
+from leadgen_desktop.domain.providers import (
+    Discovery,
+    DiscoveryPage,
+    DomainSearch,
+    EmailFinder,
+    EmailVerifier,
+    NetworkUnavailable,
+    ProviderAuthError,
+    ProviderError,
+    Providers,
+    QuotaExhausted,
+    Verification,
+)
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "DEMO_PROVIDER_PREFIX",
+    "MAX_RESULTS_RANGE",
+    "MIN_SCORE_RANGE",
+    "PROVIDERS",
+    "TEXT_FIELD_MAX",
+    "ApiCall",
+    "Business",
+    "BusinessStatus",
+    "CampaignConfig",
+    "CancelToken",
+    "Cancelled",
+    "Discovery",
+    "DiscoveryPage",
+    "DomainSearch",
+    "EmailCandidate",
+    "EmailFinder",
+    "EmailReason",
+    "EmailStatus",
+    "EmailVerifier",
+    "EventCallback",
+    "FieldError",
+    "JobFinished",
+    "JobStatus",
+    "Lead",
+    "LeadStored",
+    "Metrics",
+    "NetworkUnavailable",
+    "PipelineEvent",
+    "PriceTable",
+    "ProgressEvent",
+    "ProviderAuthError",
+    "ProviderError",
+    "Providers",
+    "QuotaExhausted",
+    "ScoreComponent",
+    "Stage",
+    "Verification",
+]

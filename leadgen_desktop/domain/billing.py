@@ -1,0 +1,117 @@
+"""API calls, prices and the run's metrics: everything the bill is made of."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from leadgen_desktop.domain.enums import PROVIDERS
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One HTTP request attempt that reached (or tried to reach) a provider.
+
+    ``units`` is what the provider bills for it (requests or credits) under
+    ``sku``; the price table turns that into dollars.
+    """
+
+    provider: str
+    endpoint: str
+    http_status: int | None
+    outcome: str
+    sku: str
+    units: float
+    duration_ms: float
+    cached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTable:
+    """USD per billed unit, keyed by SKU. Editable in Settings."""
+
+    prices: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_PRICES),
+    )
+
+    def cost_of(self, call: ApiCall) -> float:
+        """What ``call`` costs in USD (cache hits and free SKUs cost 0)."""
+        if call.cached:
+            return 0.0
+        return self.prices.get(call.sku, 0.0) * call.units
+
+
+DEFAULT_PRICES: Mapping[str, float] = {
+    "places_text_search_essentials": 0.0,
+    "places_text_search_pro": 0.032,
+    "places_text_search_enterprise": 0.035,
+    "places_details_essentials": 0.005,
+    "places_details_pro": 0.017,
+    "places_details_enterprise": 0.020,
+    "hunter_credit": 0.0245,
+    "neverbounce_credit": 0.008,
+    "free": 0.0,
+}
+
+
+def _zero_by_provider() -> dict[str, float]:
+    return dict.fromkeys(PROVIDERS, 0.0)
+
+
+def _zero_calls() -> dict[str, int]:
+    return dict.fromkeys(PROVIDERS, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """Run counters (keys of the JSON summary's ``metrics`` object)."""
+
+    businesses_found: int = 0
+    qualified_leads: int = 0
+    leads_enriched: int = 0
+    emails_found: int = 0
+    emails_verified: int = 0
+    avg_confidence: float = 0.0
+    total_cost: float = 0.0
+    api_calls: Mapping[str, int] = field(default_factory=_zero_calls)
+    cost_by_provider: Mapping[str, float] = field(default_factory=_zero_by_provider)
+
+    def to_dict(self) -> dict[str, object]:
+        """The binding JSON shape."""
+        return {
+            "businesses_found": self.businesses_found,
+            "qualified_leads": self.qualified_leads,
+            "leads_enriched": self.leads_enriched,
+            "emails_found": self.emails_found,
+            "emails_verified": self.emails_verified,
+            "avg_confidence": self.avg_confidence,
+            "total_cost": self.total_cost,
+            "api_calls": {p: int(self.api_calls.get(p, 0)) for p in PROVIDERS},
+            "cost_by_provider": {p: float(self.cost_by_provider.get(p, 0.0)) for p in PROVIDERS},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Metrics:
+        """Inverse of :meth:`to_dict`, tolerant of missing keys."""
+
+        def num(key: str) -> float:
+            value = data.get(key, 0)
+            return float(value) if isinstance(value, int | float) else 0.0
+
+        calls = data.get("api_calls")
+        costs = data.get("cost_by_provider")
+        return cls(
+            businesses_found=int(num("businesses_found")),
+            qualified_leads=int(num("qualified_leads")),
+            leads_enriched=int(num("leads_enriched")),
+            emails_found=int(num("emails_found")),
+            emails_verified=int(num("emails_verified")),
+            avg_confidence=num("avg_confidence"),
+            total_cost=num("total_cost"),
+            api_calls={p: int(calls.get(p, 0)) for p in PROVIDERS}
+            if isinstance(calls, Mapping)
+            else _zero_calls(),
+            cost_by_provider={p: float(costs.get(p, 0.0)) for p in PROVIDERS}
+            if isinstance(costs, Mapping)
+            else _zero_by_provider(),
+        )

@@ -1,0 +1,50 @@
+"""Immutable events the pipeline reports through its callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from leadgen_desktop.domain.billing import Metrics
+from leadgen_desktop.domain.enums import JobStatus, Stage
+from leadgen_desktop.domain.leads import Lead
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """A snapshot of a running job, delivered to the caller's callback."""
+
+    job_id: str
+    stage: Stage
+    progress: int
+    message: str
+    metrics: Metrics
+    done: int = 0
+    total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LeadStored:
+    """Emitted once a lead is final and committed to the database."""
+
+    job_id: str
+    lead_id: int
+    lead: Lead
+
+
+@dataclass(frozen=True, slots=True)
+class JobFinished:
+    """Emitted once, last: the job's final status and summary."""
+
+    job_id: str
+    campaign_id: str
+    status: JobStatus
+    metrics: Metrics
+    stop_reason: str | None = None
+    error: str | None = None
+    notices: tuple[str, ...] = ()
+    output: str | None = None
+
+
+PipelineEvent = ProgressEvent | LeadStored | JobFinished
+EventCallback = Callable[[PipelineEvent], None]

@@ -1,0 +1,1 @@
+"""The details panel of a lead, its explanations and the charts."""

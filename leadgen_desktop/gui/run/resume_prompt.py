@@ -1,0 +1,369 @@
+"""Never lose work: list interrupted jobs and resume or discard them.
+
+:class:`ResumeDialog` (non-modal) lists jobs with what they have stored and
+spent so far; :class:`JobResumer` does the work for the window: it picks the
+providers a job needs (its demo flag decides, see :mod:`provider_mode`),
+resumes it through the run controller, offers "Resume with higher budget…"
+after a run stopped on its budget, and discards jobs.
+
+Database writes: reopening a job happens on the worker thread (the
+:class:`PipelineWorker` reopens it before running). Discarding is one short
+update done here on the GUI thread, and only while no campaign runs (the
+Discard button is disabled during a run); WAL mode and the busy timeout make
+it safe next to the GUI's reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leadgen_desktop.db.records import JobRecord
+from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.domain import JobFinished, JobStatus
+from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
+from leadgen_desktop.gui.shell.provider_mode import providers_for_job
+from leadgen_desktop.keychain import ApiKeyStore
+
+if TYPE_CHECKING:
+    from leadgen_desktop.gui.shell.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+_SUGGESTED_BUDGET = re.compile(r"--budget (\d+(?:\.\d+)?)")
+_HEADERS = ("Business type", "Location", "State", "Leads so far", "Cost so far", "When")
+
+
+def job_state_text(job: JobRecord) -> str:
+    """Why the job stopped, in a few words."""
+    if job.status is JobStatus.PROCESSING:
+        return "interrupted (the app quit or crashed)"
+    if job.stop_reason == "budget":
+        return "stopped by its budget"
+    if job.status is JobStatus.FAILED:
+        return f"failed: {job.error}" if job.error else "failed"
+    return "cancelled"
+
+
+def is_resumable(job: JobRecord, holder: str | None) -> bool:
+    """Cancelled, failed, budget-stopped or crashed (no live lease), and not discarded."""
+    if job.stop_reason == "discarded":
+        return False
+    if job.status is JobStatus.PROCESSING:
+        return holder is None
+    return job.status in (JobStatus.CANCELLED, JobStatus.FAILED) or job.stop_reason == "budget"
+
+
+class ResumeDialog(QDialog):
+    """Interrupted jobs with Resume (one) and Discard (the selected ones).
+
+    Attributes tests use: ``table`` (one row per job, in ``job_ids`` order),
+    ``resume_button``, ``discard_button``, ``empty_label``.
+
+    Signals:
+        resume_requested(str job_id): the user chose Resume.
+        discard_requested(list job_ids): the user chose Discard.
+    """
+
+    resume_requested = Signal(str)
+    discard_requested = Signal(list)
+
+    def __init__(self, repo: Repository, job_ids: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resumeDialog")
+        self.setWindowTitle("Resume interrupted campaigns")
+        self.setModal(False)
+        self._repo = repo
+        self.job_ids: list[str] = []
+        intro = QLabel(
+            "These campaigns stopped before they were done. Everything they found and paid for "
+            "is stored: resume one to continue where it stopped, or discard it to keep its "
+            "leads as they are."
+        )
+        intro.setWordWrap(True)
+        self.table = QTableWidget(0, len(_HEADERS))
+        self.table.setObjectName("resumeTable")
+        self.table.setHorizontalHeaderLabels(_HEADERS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.empty_label = QLabel("Nothing to resume: every campaign finished.")
+        self.resume_button = QPushButton("&Resume")
+        self.resume_button.setObjectName("resumeJobButton")
+        self.resume_button.setToolTip("Continue the selected campaign where it stopped")
+        self.discard_button = QPushButton("&Discard")
+        self.discard_button.setObjectName("discardJobButton")
+        self.discard_button.setToolTip("Mark the selected campaigns as cancelled for good (leads are kept)")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.resume_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.discard_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(buttons)
+        self.resume_button.clicked.connect(self._on_resume)
+        self.discard_button.clicked.connect(self._on_discard)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.doubleClicked.connect(self._on_resume)
+        self._run_active = False
+        self.set_jobs(job_ids)
+        self.resize(760, 320)
+
+    def set_jobs(self, job_ids: Sequence[str]) -> None:
+        """List these jobs (unknown ids are skipped); the first one is selected."""
+        jobs = [job for job in (self._repo.get_job(job_id) for job_id in job_ids) if job is not None]
+        self.job_ids = [job.job_id for job in jobs]
+        self.table.setRowCount(len(jobs))
+        for row, job in enumerate(jobs):
+            when = job.started_at or job.created_at
+            cells = (
+                job.config.business_type,
+                job.config.location,
+                job_state_text(job),
+                f"{self._repo.count_leads(job.job_id):,}",
+                "$0.00 (demo)" if job.config.demo else f"${job.metrics.total_cost:.4f}",
+                f"{when:%Y-%m-%d %H:%M} UTC",
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, job.job_id)
+                item.setToolTip(text)
+                self.table.setItem(row, column, item)
+        self.empty_label.setVisible(not jobs)
+        if jobs:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def selected_job_ids(self) -> list[str]:
+        """The selected jobs, in list order."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.job_ids[row] for row in rows if row < len(self.job_ids)]
+
+    def select_rows(self, rows: Sequence[int]) -> None:
+        """Select exactly these rows."""
+        self.table.clearSelection()
+        mode = self.table.selectionMode()
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        for row in rows:
+            self.table.selectRow(row)
+        self.table.setSelectionMode(mode)
+
+    def set_run_active(self, active: bool) -> None:
+        """Disable Resume and Discard while a campaign runs."""
+        self._run_active = active
+        self._update_buttons()
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        selected = self.selected_job_ids()
+        hint = "Wait for the running campaign to finish first." if self._run_active else ""
+        self.resume_button.setEnabled(len(selected) == 1 and not self._run_active)
+        self.discard_button.setEnabled(bool(selected) and not self._run_active)
+        self.resume_button.setToolTip(hint or "Continue the selected campaign where it stopped")
+
+    @Slot()
+    def _on_resume(self) -> None:
+        selected = self.selected_job_ids()
+        if len(selected) == 1 and not self._run_active:
+            self.resume_requested.emit(selected[0])
+
+    @Slot()
+    def _on_discard(self) -> None:
+        selected = self.selected_job_ids()
+        if selected and not self._run_active:
+            self.discard_requested.emit(selected)
+
+
+class JobResumer(QObject):
+    """Resume and discard jobs for the main window; shows the start-up prompt.
+
+    Attributes tests use: ``dialog`` (the open :class:`ResumeDialog`, or None)
+    and ``budget_bar`` (:class:`BudgetStopBar`, placed under the info banner).
+
+    Signals:
+        dialog_opened(object): a :class:`ResumeDialog` was shown.
+    """
+
+    dialog_opened = Signal(object)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        repo: Repository,
+        key_store: ApiKeyStore,
+        ask_budget: Callable[[float], float | None] | None = None,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._repo = repo
+        self._keys = key_store
+        self._ask_budget = ask_budget or self._ask_budget_dialog
+        self.dialog: ResumeDialog | None = None
+        self.budget_bar = BudgetStopBar(window)
+        self.budget_bar.resume_clicked.connect(self.resume_with_budget)
+        banner_parent = window.info_banner.parentWidget()
+        banner_layout = banner_parent.layout() if banner_parent is not None else None
+        if isinstance(banner_layout, QVBoxLayout):
+            banner_layout.insertWidget(banner_layout.indexOf(window.info_banner) + 1, self.budget_bar)
+        controller = window.controller
+        controller.job_started.connect(self._on_run_state)
+        controller.finished.connect(self._on_finished)
+        controller.failed.connect(self._on_run_state)
+
+    # -- entry points ------------------------------------------------------------------
+
+    def schedule_startup_prompt(self) -> None:
+        """After the window shows: list jobs a crash or a quit left unfinished."""
+        QTimer.singleShot(0, self, self.prompt_at_startup)
+
+    @Slot()
+    def prompt_at_startup(self) -> None:
+        """Open the dialog when crashed jobs exist (nothing otherwise)."""
+        if not self._window.isVisible():
+            return
+        try:
+            crashed = self._repo.interrupted_job_ids(only_crashed=True)
+        except Exception:
+            log.warning("Could not look for interrupted jobs", exc_info=True)
+            return
+        if crashed:
+            self.open_dialog(crashed)
+
+    def open_dialog(self, job_ids: Sequence[str] | None = None) -> ResumeDialog:
+        """Show the dialog for ``job_ids`` (default: every resumable job)."""
+        ids = list(job_ids) if job_ids is not None else self._repo.interrupted_job_ids()
+        ids = [job_id for job_id in ids if job_id != self._window.controller.job_id or not self._running()]
+        if self.dialog is None:
+            self.dialog = ResumeDialog(self._repo, ids, self._window)
+            self.dialog.resume_requested.connect(self._on_resume_requested)
+            self.dialog.discard_requested.connect(self.discard)
+            self.dialog.finished.connect(self._on_dialog_closed)
+        else:
+            self.dialog.set_jobs(ids)
+        self.dialog.set_run_active(self._running())
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog_opened.emit(self.dialog)
+        return self.dialog
+
+    def can_resume(self, job_id: str | None) -> bool:
+        """True when ``job_id`` exists, is resumable, and no run is going."""
+        if job_id is None or self._running():
+            return False
+        job = self._repo.get_job(job_id)
+        return job is not None and is_resumable(job, self._repo.lease_holder(job_id))
+
+    def resume(self, job_id: str, budget: float | None = None) -> bool:
+        """Resume ``job_id`` (optionally with a new budget); explain in the banner when it cannot."""
+        if self._running():
+            self._window.show_banner("A campaign is running: resume this one once it has finished.", "info")
+            return False
+        job = self._repo.get_job(job_id)
+        if job is None:
+            self._window.show_banner("That campaign is no longer in the database.", "error")
+            return False
+        providers = providers_for_job(job.config.demo, self._window.providers, self._keys.all_keys)
+        if isinstance(providers, str):
+            self._window.show_banner(providers, "error")
+            return False
+        self._window.resume_job(job_id, providers, budget)
+        return True
+
+    def discard(self, job_ids: Sequence[str]) -> int:
+        """Mark jobs as cancelled for good (GUI thread; never during a run); return how many."""
+        if self._running():
+            return 0
+        done = 0
+        for job_id in job_ids:
+            try:
+                self._repo.discard_job(job_id)
+                done += 1
+            except Exception as exc:  # noqa: BLE001 - report storage problems in the banner
+                self._window.show_banner(f"Could not discard the campaign: {exc}", "error")
+                break
+        self._window.history.refresh()
+        if self.dialog is not None:
+            remaining = [job_id for job_id in self.dialog.job_ids if job_id not in set(job_ids)]
+            self.dialog.set_jobs(remaining)
+        self._window.statusBar().showMessage(f"Discarded {done} interrupted campaign(s); leads are kept.")
+        return done
+
+    # -- slots ------------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_resume_requested(self, job_id: str) -> None:
+        if self.resume(job_id) and self.dialog is not None:
+            self.dialog.set_jobs([j for j in self.dialog.job_ids if j != job_id])
+            if not self.dialog.job_ids:
+                self.dialog.close()
+
+    @Slot()
+    def _on_dialog_closed(self) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def _on_run_state(self, *_args: object) -> None:
+        self.budget_bar.hide()
+        if self.dialog is not None:
+            self.dialog.set_run_active(self._running())
+
+    def _on_finished(self, result: JobFinished) -> None:
+        self._on_run_state()
+        if result.stop_reason == "budget":
+            self.budget_bar.show_for(result.job_id)
+
+    @Slot(str)
+    def resume_with_budget(self, job_id: str) -> bool:
+        """Ask for a higher budget, then resume ``job_id`` with it."""
+        job = self._repo.get_job(job_id)
+        if job is None:
+            return False
+        suggested = 0.0
+        for notice in job.notices:
+            match = _SUGGESTED_BUDGET.search(notice)
+            if match:
+                suggested = float(match.group(1))
+        current = job.config.budget or 0.0
+        budget = self._ask_budget(max(suggested, round(current * 2, 2), 0.01))
+        if budget is None:
+            return False
+        return self.resume(job_id, budget)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _running(self) -> bool:
+        return self._window.controller.is_running
+
+    def _ask_budget_dialog(self, suggested: float) -> float | None:
+        value, ok = QInputDialog.getDouble(
+            self._window,
+            "Resume with a higher budget",
+            "New budget for this campaign (USD):",
+            suggested,
+            0.01,
+            1_000_000.0,
+            2,
+        )
+        return float(value) if ok else None

@@ -1,0 +1,57 @@
+"""Above the results: the stage and progress of the run, messages, the counters and the charts."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
+
+from leadgen_desktop.gui.details.charts import LeadCharts
+from leadgen_desktop.gui.run.metrics_panel import MetricsPanel
+from leadgen_desktop.gui.shell.message_banner import MessageBanner
+
+
+class RunOverview(QWidget):
+    """Stage text and progress bar, the message banner, the metrics panel and the charts.
+
+    Public attributes: ``stage_label``, ``progress_bar``, ``info_banner``
+    (:class:`MessageBanner`), ``info_label`` (its newest message),
+    ``metrics_panel``, ``charts`` (:class:`LeadCharts`, which the window points
+    at the lead table's model).
+
+    Signals: none of its own.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stage_label = QLabel("Ready")
+        self.stage_label.setObjectName("stageLabel")
+        self.stage_label.setAccessibleName("Stage")
+        self.stage_label.setStyleSheet("font-weight: 600;")
+        # A long stage message must never widen the window: the label takes the width the
+        # row gives it (text past the edge is cut off; the tooltip has all of it).
+        self.stage_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("progressBar")
+        self.progress_bar.setAccessibleName("Progress")
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        self.info_banner = MessageBanner()  # the latest few messages, each closable
+        self.info_label = self.info_banner.label  # the newest message
+        self.metrics_panel = MetricsPanel()
+        self.charts = LeadCharts()
+
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.stage_label, 1)
+        progress_row.addWidget(self.progress_bar, 1)
+        counters = QHBoxLayout()
+        counters.addWidget(self.metrics_panel, 3)
+        counters.addWidget(self.charts, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(progress_row)
+        layout.addWidget(self.info_banner)
+        layout.addLayout(counters)
+
+    def set_stage(self, text: str) -> None:
+        """Show ``text`` as the stage (and as its tooltip, in case it is cut off)."""
+        self.stage_label.setText(text)
+        self.stage_label.setToolTip(text)

@@ -1,0 +1,1 @@
+"""Settings and API keys: the dialog, the keys tab and the key checks."""
