@@ -4,10 +4,10 @@ Everything here is pure data: no I/O, no Qt, no database. Every other layer
 (db, net, core, gui, cli) speaks in these types, so they are the project's
 shared contract. The package is split by subject; import from the package:
 
-* ``enums``: job status, stages, email status and reasons, provider names;
+* ``enums``: job status, stop reasons, stages, email status and reasons, provider names;
 * ``config``: the campaign a user asks for and its validation;
 * ``leads``: businesses, email candidates, score components, leads;
-* ``billing``: API calls, prices, metrics;
+* ``billing``: API calls, prices, metrics, the budget stop;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
 * ``providers``: provider results, errors and protocols.
@@ -18,6 +18,7 @@ from __future__ import annotations
 from leadgen_desktop.domain.billing import (
     DEFAULT_PRICES,
     ApiCall,
+    BudgetStop,
     Metrics,
     PriceTable,
 )
@@ -40,6 +41,7 @@ from leadgen_desktop.domain.enums import (
     EmailStatus,
     JobStatus,
     Stage,
+    StopReason,
 )
 from leadgen_desktop.domain.events import (
     EventCallback,
@@ -76,6 +78,7 @@ __all__ = [
     "PROVIDERS",
     "TEXT_FIELD_MAX",
     "ApiCall",
+    "BudgetStop",
     "Business",
     "BusinessStatus",
     "CampaignConfig",
@@ -106,5 +109,6 @@ __all__ = [
     "QuotaExhausted",
     "ScoreComponent",
     "Stage",
+    "StopReason",
     "Verification",
 ]

@@ -244,15 +244,14 @@ def test_no_request_is_sent_after_a_run_has_failed(tmp_path: Path) -> None:
     sent (paid, and recorded nowhere) after ``Pipeline.run`` returned ``failed``.
     """
     from leadgen_desktop.core.run.pipeline import Pipeline
-    from leadgen_desktop.db.database import open_database
-    from leadgen_desktop.db.repository import Repository
+    from leadgen_desktop.db.store import Store
     from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus
     from leadgen_desktop.net.providers.live import build_live_providers
 
     fake = FakeApis(latencies={"hunter": 0.1})
     keys = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": "bad-neverbounce-key-000111"}
     providers = build_live_providers(keys, transports=dict.fromkeys(keys, fake.transport()))
-    repo = Repository(open_database(tmp_path / "t.db"))
+    repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers)
     _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=40, min_score=0))
     finished = pipeline.run(job_id, CancelToken(), lambda _e: None)

@@ -27,8 +27,15 @@ import pytest
 
 from leadgen_desktop.cli import main
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import SCHEMA_VERSION, StorageError, describe_sqlite_error, open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.database import (
+    SCHEMA_VERSION,
+    Database,
+    StorageError,
+    describe_sqlite_error,
+    open_database,
+)
+from leadgen_desktop.db.lead_queries import LeadQueries
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, LeadStored, PipelineEvent
 from leadgen_desktop.net.providers.demo import build_demo_providers
 
@@ -139,15 +146,15 @@ def test_sqlite_messages_become_sentences(error: str, expected: str) -> None:
     assert "/data/leads.db" in text
 
 
-def _fill_the_disk_after(repo: Repository, leads: int) -> None:
+def _fill_the_disk(database: Database) -> None:
     """From now on the database cannot grow: a real SQLITE_FULL on the next page it needs."""
-    (pages,) = repo.db.execute_sql("PRAGMA page_count").fetchone()
-    repo.db.execute_sql(f"PRAGMA max_page_count = {pages}")
+    (pages,) = database.connection.execute_sql("PRAGMA page_count").fetchone()
+    database.connection.execute_sql(f"PRAGMA max_page_count = {pages}")
 
 
 def test_disk_full_mid_run_fails_the_job_and_keeps_earlier_leads(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
-    repo = Repository(open_database(db))
+    repo = Store.open(db)
     pipeline = Pipeline(repo, build_demo_providers(latency=0.0))
     _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=200, min_score=0))
     stored: list[str] = []
@@ -156,7 +163,7 @@ def test_disk_full_mid_run_fails_the_job_and_keeps_earlier_leads(tmp_path: Path)
         if isinstance(event, LeadStored):
             stored.append(event.lead.business.place_id)
             if len(stored) == 5:
-                _fill_the_disk_after(repo, 5)
+                _fill_the_disk(repo.db)
 
     finished = pipeline.run(job_id, CancelToken(), on_event)
     assert finished.status is JobStatus.FAILED
@@ -180,16 +187,16 @@ def test_disk_full_mid_run_fails_the_job_and_keeps_earlier_leads(tmp_path: Path)
 
 def test_disk_full_mid_run_from_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     db = tmp_path / "t.db"
-    real_store = Repository.store_lead
+    real_add = LeadQueries.add
     count = {"n": 0}
 
-    def store_lead(self: Repository, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def add(self: LeadQueries, *args, **kwargs):  # type: ignore[no-untyped-def]
         count["n"] += 1
         if count["n"] == 6:
-            _fill_the_disk_after(self, 5)
-        return real_store(self, *args, **kwargs)
+            _fill_the_disk(self._db)
+        return real_add(self, *args, **kwargs)
 
-    monkeypatch.setattr(Repository, "store_lead", store_lead)
+    monkeypatch.setattr(LeadQueries, "add", add)
     code = main([*DEMO_RUN, "--max-results", "200", "--db", str(db), "--json"])
     captured = capsys.readouterr()
     assert code == 1, captured.err
