@@ -22,6 +22,7 @@ from leadgen_desktop.db.errors import (
     StorageError,
     describe_sqlite_error,
     first_database_error,
+    storage_error,
     storage_errors,
 )
 from leadgen_desktop.db.opening import BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION, prepare_file
@@ -155,9 +156,9 @@ class Transaction:
             if isinstance(exc, StorageError):
                 raise exc from error
             cause = first_database_error(exc, error)
-            raise StorageError(describe_sqlite_error(self._database.path, cause)) from cause
+            raise storage_error(self._database.path, cause) from cause
         if isinstance(exc, DRIVER_ERRORS):
-            raise StorageError(describe_sqlite_error(self._database.path, exc)) from exc
+            raise storage_error(self._database.path, exc) from exc
 
 
 def insert_in_batches(

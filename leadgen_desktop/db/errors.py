@@ -20,7 +20,22 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (pw.PeeweeException, sqlite3.Error)
 
 
 class StorageError(Exception):
-    """The database cannot be used; the message says why and what to do."""
+    """The database cannot be used; the message says why and what to do.
+
+    ``damaged`` is True when the file itself is broken (not a database, or a
+    corrupt page): trying again will not help, unlike a full disk or a lock.
+    """
+
+    def __init__(self, message: str, *, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged
+
+
+def storage_error(path: Path | str, exc: BaseException) -> StorageError:
+    """The :class:`StorageError` for a database failure on ``path``."""
+    text = str(exc).lower()
+    damaged = any(word in text for word in ("not a database", "encrypted", "malformed", "corrupt"))
+    return StorageError(describe_sqlite_error(path, exc), damaged=damaged)
 
 
 def describe_sqlite_error(path: Path | str, exc: BaseException) -> str:
@@ -33,8 +48,8 @@ def describe_sqlite_error(path: Path | str, exc: BaseException) -> str:
         )
     if "malformed" in text or "corrupt" in text:
         return (
-            f"The database {path} is damaged (SQLite: {exc}). Nothing was changed: restore it from a "
-            "backup, or choose another file with --db or LEADGEN_DB."
+            f"The database {path} is damaged (SQLite: {exc}). Restore it from a backup, "
+            "or choose another file with --db or LEADGEN_DB."
         )
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return f"Cannot write to the database {path}: the file or its folder is read-only. Check permissions."
@@ -51,7 +66,7 @@ def storage_errors(path: Path | str) -> Iterator[None]:
     try:
         yield
     except DRIVER_ERRORS as exc:
-        raise StorageError(describe_sqlite_error(path, exc)) from exc
+        raise storage_error(path, exc) from exc
 
 
 def first_database_error(failure: BaseException | None, error: BaseException) -> BaseException:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 import peewee as pw
 
@@ -16,7 +16,7 @@ from leadgen_desktop.db import codec
 from leadgen_desktop.db.database import Database
 from leadgen_desktop.db.records import JobRecord
 from leadgen_desktop.db.tables import DiscoveryJob, utcnow
-from leadgen_desktop.domain import BudgetStop, CampaignConfig, JobStatus, Metrics, Stage, StopReason
+from leadgen_desktop.domain import CampaignConfig, JobFinished, JobStatus, Metrics, Stage, StopReason
 
 Progress = tuple[Stage, int, Metrics]
 """A job's stage, progress (0-100) and metrics, written with the results that moved them."""
@@ -78,34 +78,24 @@ class JobQueries:
                 }
             ).where(jobs.id == job_id).execute()
 
-    def finish(
-        self,
-        job_id: str,
-        status: JobStatus,
-        metrics: Metrics,
-        *,
-        error: str | None = None,
-        stop_reason: StopReason | None = None,
-        budget_stop: BudgetStop | None = None,
-        notices: Sequence[str] = (),
-    ) -> None:
-        """Mark the job final with its metrics, error, stop reason (and budget stop) and notices."""
+    def finish(self, ending: JobFinished) -> None:
+        """Store how the job ended: status, metrics, error, stop reason (and budget stop), notices."""
         jobs = self._jobs
         now = utcnow()
         fields: dict[pw.Field, object] = {
-            jobs.status: status.value,
-            jobs.metrics: codec.dumps(metrics.to_dict()),
-            jobs.error: error,
-            jobs.stop_reason: None if stop_reason is None else stop_reason.value,
-            jobs.budget_stop: codec.budget_stop_to_json(budget_stop),
-            jobs.notices: codec.dumps(list(notices)),
+            jobs.status: ending.status.value,
+            jobs.metrics: codec.dumps(ending.metrics.to_dict()),
+            jobs.error: ending.error,
+            jobs.stop_reason: None if ending.stop_reason is None else ending.stop_reason.value,
+            jobs.budget_stop: codec.budget_stop_to_json(ending.budget_stop),
+            jobs.notices: codec.dumps(list(ending.notices)),
             jobs.completed_at: now,
             jobs.updated_at: now,
         }
-        if status is JobStatus.COMPLETED:
+        if ending.status is JobStatus.COMPLETED:
             fields[jobs.progress] = 100
         with self._db.transaction():
-            jobs.update(fields).where(jobs.id == job_id).execute()
+            jobs.update(fields).where(jobs.id == ending.job_id).execute()
 
     def reopen(self, job_id: str, budget: float | None = None) -> None:
         """Put a job back to ``processing``, forgetting how it ended; ``budget`` replaces its budget."""

@@ -48,7 +48,7 @@ class FileState:
     application_id: int
     version: int
     size: int
-    shape: SchemaShape
+    shape: SchemaShape  # empty for our own files: only a stranger needs judging
 
     @property
     def ours(self) -> bool:
@@ -93,7 +93,9 @@ def read_state(connection: sqlite3.Connection, path: Path) -> FileState:
     def pragma(name: str) -> int:
         return int(connection.execute(f"PRAGMA {name}").fetchone()[0])
 
-    return FileState(pragma("application_id"), pragma("user_version"), size, shape(connection))
+    application_id = pragma("application_id")
+    described = () if application_id == APPLICATION_ID else shape(connection)  # only strangers are judged
+    return FileState(application_id, pragma("user_version"), size, described)
 
 
 def check_file(path: Path, state: FileState) -> None:

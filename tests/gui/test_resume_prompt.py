@@ -141,8 +141,10 @@ def test_no_prompt_without_crashed_jobs_and_not_for_a_live_lease(qtbot: QtBot, r
 
 
 def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Store) -> None:
-    _campaign, job_id = Pipeline(repo, demo()).start(CONFIG)
-    repo.jobs.finish(job_id, JobStatus.CANCELLED, Metrics(), error="Cancelled by the user.")
+    campaign_id, job_id = Pipeline(repo, demo()).start(CONFIG)
+    repo.jobs.finish(
+        JobFinished(job_id, campaign_id, JobStatus.CANCELLED, Metrics(), error="Cancelled by the user.")
+    )
     window = make_window(qtbot, repo)
     assert window.live.resumer.dialog is None  # cancelled is not crashed: no prompt
     window.live.resume_jobs_action.trigger()
@@ -154,7 +156,7 @@ def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Store) -> None:
 
 def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Store) -> None:
     campaign_id, job_id = Pipeline(repo, demo()).start(CONFIG)
-    repo.jobs.finish(job_id, JobStatus.CANCELLED, Metrics())
+    repo.jobs.finish(JobFinished(job_id, campaign_id, JobStatus.CANCELLED, Metrics()))
     window = make_window(qtbot, repo)
     button = window.live.history_resume_button
     assert not button.isVisibleTo(window)
@@ -343,9 +345,11 @@ def test_resume_sends_the_leads_already_stored_first(qtbot: QtBot, repo: Store) 
     from leadgen_desktop.gui.run.run_controller import RunController
 
     pipeline = Pipeline(repo, demo())
-    _campaign, job_id = pipeline.start(CONFIG)
+    campaign_id, job_id = pipeline.start(CONFIG)
     pipeline.run(job_id, CancelToken(), lambda _event: None)
-    repo.jobs.finish(job_id, JobStatus.CANCELLED, Metrics())  # as if cancelled at the very end
+    repo.jobs.finish(
+        JobFinished(job_id, campaign_id, JobStatus.CANCELLED, Metrics())
+    )  # cancelled at the very end
     stored = repo.leads.count(job_id)
     assert stored > 0
     controller = RunController(repo)

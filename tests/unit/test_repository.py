@@ -14,6 +14,7 @@ from leadgen_desktop.domain import (
     Business,
     CampaignConfig,
     EmailStatus,
+    JobFinished,
     JobStatus,
     Lead,
     Metrics,
@@ -104,7 +105,7 @@ def test_list_campaigns_newest_first_with_counts(tmp_path: Path) -> None:
     second, job2 = repo.jobs.create(CampaignConfig("plumber", "Leeds"))
     repo.leads.add(job1, a_lead("a"))
     repo.leads.add(job1, a_lead("b", 2))
-    repo.jobs.finish(job1, JobStatus.COMPLETED, Metrics(total_cost=0.5))
+    repo.jobs.finish(JobFinished(job1, first, JobStatus.COMPLETED, Metrics(total_cost=0.5)))
     summaries = repo.campaigns.summaries()
     assert [s.campaign_id for s in summaries] == [second, first]
     by_id = {s.campaign_id: s for s in summaries}
@@ -127,9 +128,10 @@ def test_list_campaigns_newest_first_with_counts(tmp_path: Path) -> None:
 
 def test_finish_job_records_final_state(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    _, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
+    campaign_id, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
+    error = "Google Places rejected the key"
     repo.jobs.finish(
-        job_id, JobStatus.FAILED, Metrics(), error="Google Places rejected the key", notices=["n"]
+        JobFinished(job_id, campaign_id, JobStatus.FAILED, Metrics(), error=error, notices=("n",))
     )
     job = repo.jobs.get(job_id)
     assert job is not None

@@ -12,8 +12,8 @@ only thread that writes to the database). It is resumable from any point:
 * every paid lookup lands in the shared cache with its calls the moment it
   answers, and every lead is stored the moment it is final, with the job's
   stage, progress and metrics in the same transaction;
-* a job holds a lease (owner + heartbeat, through :class:`~leadgen_desktop.core.jobs.Jobs`)
-  so two processes never run it at once.
+* a job holds a lease (:class:`~leadgen_desktop.core.jobs.Jobs`) so two
+  processes never run it at once.
 
 It reports plain immutable events through a callback, honours a cancel token
 (also inside provider waits), keeps spend under the budget by reserving each
@@ -99,10 +99,7 @@ class Pipeline:
         self.concurrency = concurrency
 
     def start(self, config: CampaignConfig) -> tuple[str, str]:
-        """Create the job this pipeline will run (see :meth:`Jobs.start`); return (campaign_id, job_id).
-
-        A campaign run with demo providers is a demo campaign, whatever ``config`` says.
-        """
+        """Create the job to run (:meth:`Jobs.start`; with demo providers, a demo campaign); return ids."""
         return self.jobs.start(replace(config, demo=config.demo or self.providers.demo))
 
     def run(self, job_id: str, cancel: CancelToken, on_event: EventCallback) -> JobFinished:
@@ -178,24 +175,12 @@ class _Run:
         except Cancelled:
             self._report_requests_out_on_cancel()
             return self._finish(JobStatus.CANCELLED, error="Cancelled by the user.")
-        except NetworkUnavailable as exc:
+        except ProviderError as exc:  # also NetworkUnavailable and ProviderAuthError
             self._settle_after_failure()
             self._log_calls_quietly(exc)
-            return self._finish(
-                JobStatus.FAILED,
-                error=f"The network was unreachable ({exc.message}). Everything paid for is kept; "
-                f"resume with: leadgen resume {self.job_id}",
-            )
-        except ProviderAuthError as exc:
-            self._settle_after_failure()
-            self._log_calls_quietly(exc)
-            return self._finish(JobStatus.FAILED, error=exc.message)
-        except ProviderError as exc:
-            self._settle_after_failure()
-            self._log_calls_quietly(exc)
-            return self._finish(JobStatus.FAILED, error=str(exc))
+            return self._finish(JobStatus.FAILED, error=self._failure_text(exc))
         except StorageError as exc:
-            return self._finish(JobStatus.FAILED, error=f"{exc} Resume with: leadgen resume {self.job_id}")
+            return self._finish(JobStatus.FAILED, error=self._failure_text(exc))
         except ExportError as exc:
             return self._finish(JobStatus.FAILED, error=str(exc))
         except Exception as exc:
@@ -435,12 +420,7 @@ class _Run:
             to_come = min(self.config.max_results - len(self.selected), places_left)
             unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
             more += math.ceil(places_left / PAGE_SIZE) * unit.page + to_come * unit.lead
-        stop = BudgetStop(
-            spent=self.budget.spent,
-            limit=self.config.budget or 0.0,
-            remaining=more,
-            leads_left=blocked + to_come,
-        )
+        stop = BudgetStop(self.budget.spent, self.config.budget or 0.0, more, leads_left=blocked + to_come)
         output = self._store()
         return self._finish(
             JobStatus.COMPLETED, output=output, stop_reason=StopReason.BUDGET, budget_stop=stop
@@ -465,6 +445,17 @@ class _Run:
         if notice:
             self.state.notice(notice)
 
+    def _failure_text(self, exc: ProviderError | StorageError) -> str:
+        """What to tell the user when the run failed, and how to go on when resuming helps."""
+        if isinstance(exc, NetworkUnavailable):
+            return (
+                f"The network was unreachable ({exc.message}). Everything paid for is kept; "
+                f"resume with: leadgen resume {self.job_id}"
+            )
+        if isinstance(exc, StorageError):
+            return str(exc) if exc.damaged else f"{exc} Resume with: leadgen resume {self.job_id}"
+        return exc.message if isinstance(exc, ProviderAuthError) else str(exc)
+
     def _log_calls_quietly(self, exc: ProviderError) -> None:
         """Count and record the calls of a failed request without masking the failure."""
         if not exc.calls:
@@ -484,30 +475,24 @@ class _Run:
         stop_reason: StopReason | None = None,
         budget_stop: BudgetStop | None = None,
     ) -> JobFinished:
-        metrics = self.state.snapshot()
         notices = tuple(self.state.notices)
+        finished = JobFinished(
+            self.job_id,
+            self.campaign_id,
+            status,
+            self.state.snapshot(),
+            stop_reason,
+            error,
+            notices,
+            output,
+            budget_stop,
+        )
         try:
-            self.store.jobs.finish(
-                self.job_id,
-                status,
-                metrics,
-                error=error,
-                notices=notices,
-                stop_reason=stop_reason,
-                budget_stop=budget_stop,
-            )
+            self.store.jobs.finish(finished)
         except StorageError as exc:  # the job stays resumable: its lease is not live once released
             log.warning("Could not store the end of job %s: %s", self.job_id, exc)
-            status, error = JobStatus.FAILED, f"{exc} Resume with: leadgen resume {self.job_id}"
-            stop_reason = budget_stop = None
-        return JobFinished(
-            job_id=self.job_id,
-            campaign_id=self.campaign_id,
-            status=status,
-            metrics=metrics,
-            stop_reason=stop_reason,
-            error=error,
-            notices=notices,
-            output=output,
-            budget_stop=budget_stop,
-        )
+            failure = self._failure_text(exc)
+            return replace(
+                finished, status=JobStatus.FAILED, error=failure, stop_reason=None, budget_stop=None
+            )
+        return finished
