@@ -8,13 +8,13 @@ they cost, so a resumed job charges its leads exactly once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from leadgen_desktop.db import codec
 from leadgen_desktop.db.call_log import CallLog
 from leadgen_desktop.db.database import Database, insert_in_batches
 from leadgen_desktop.db.records import CachedLookup, CacheStats
-from leadgen_desktop.db.tables import utcnow
+from leadgen_desktop.db.tables import PaidCacheTable, utcnow
 from leadgen_desktop.domain import ApiCall, Business, DomainSearch, PriceTable, Verification
 
 
@@ -79,33 +79,30 @@ class LookupCache:
         self, job_id: str, provider: str, search: DomainSearch, calls: Sequence[ApiCall], prices: PriceTable
     ) -> None:
         """Cache a paid email-finder result together with its calls (one transaction)."""
-        table = self._tables.domain_cache
-        with self._db.transaction():
-            cost = self._calls.add(job_id, calls, prices)
-            table.insert(
-                domain=search.domain,
-                provider=provider,
-                data=codec.search_to_json(search),
-                fetched_at=utcnow(),
-                job_id=job_id,
-                cost=cost,
-            ).on_conflict_replace().execute()
+        entry = {"domain": search.domain, "data": codec.search_to_json(search)}
+        self._save_paid(self._tables.domain_cache, entry, job_id, provider, calls, prices)
 
     def save_verification(
         self, job_id: str, provider: str, verdict: Verification, calls: Sequence[ApiCall], prices: PriceTable
     ) -> None:
         """Cache a paid verdict together with its calls (one transaction)."""
-        table = self._tables.email_cache
+        entry = {"email": verdict.email.casefold(), "data": codec.verification_to_json(verdict)}
+        self._save_paid(self._tables.email_cache, entry, job_id, provider, calls, prices)
+
+    def _save_paid(
+        self,
+        table: type[PaidCacheTable],
+        entry: Mapping[str, str],
+        job_id: str,
+        provider: str,
+        calls: Sequence[ApiCall],
+        prices: PriceTable,
+    ) -> None:
+        """Log the calls of a paid lookup and cache its answer with who paid and what it cost."""
         with self._db.transaction():
             cost = self._calls.add(job_id, calls, prices)
-            table.insert(
-                email=verdict.email.casefold(),
-                provider=provider,
-                data=codec.verification_to_json(verdict),
-                fetched_at=utcnow(),
-                job_id=job_id,
-                cost=cost,
-            ).on_conflict_replace().execute()
+            row = {**entry, "provider": provider, "fetched_at": utcnow(), "job_id": job_id, "cost": cost}
+            table.insert(row).on_conflict_replace().execute()
 
     def clear(self) -> None:
         """Forget every cached lookup (the next runs pay again)."""

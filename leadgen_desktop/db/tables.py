@@ -13,6 +13,7 @@ Only the store's query objects use these classes.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import TypeVar, cast
 
@@ -143,13 +144,15 @@ class JobPlace(BaseTable):
         table_name = "job_places"
 
 
-class _CacheTable(BaseTable):
+class CacheTable(BaseTable):
+    """Columns every cache has: who answered, the answer (JSON) and when it was fetched."""
+
     provider = pw.TextField()
     data = pw.TextField()
     fetched_at = pw.DateTimeField()
 
 
-class PlaceCache(_CacheTable):
+class PlaceCache(CacheTable):
     """place id → place data, shared across campaigns."""
 
     place_id = pw.TextField(primary_key=True)
@@ -158,12 +161,14 @@ class PlaceCache(_CacheTable):
         table_name = "place_cache"
 
 
-class _PaidCacheTable(_CacheTable):
+class PaidCacheTable(CacheTable):
+    """A cache of paid lookups: also which job paid for each entry and what it cost."""
+
     job_id = pw.TextField(null=True)  # the job that paid for the entry (plain text: jobs may be deleted)
     cost = pw.FloatField(default=0.0)
 
 
-class DomainCache(_PaidCacheTable):
+class DomainCache(PaidCacheTable):
     """registrable domain → email-finder result, shared across campaigns."""
 
     domain = pw.TextField(primary_key=True)
@@ -172,7 +177,7 @@ class DomainCache(_PaidCacheTable):
         table_name = "domain_cache"
 
 
-class EmailCache(_PaidCacheTable):
+class EmailCache(PaidCacheTable):
     """email address → verification result, shared across campaigns."""
 
     email = pw.TextField(primary_key=True)
@@ -185,9 +190,14 @@ _Table = TypeVar("_Table", bound=BaseTable)
 
 
 def _bound(template: type[_Table], database: pw.Database) -> type[_Table]:
-    """A subclass of ``template`` bound to ``database`` alone (same table, same columns)."""
+    """A subclass of ``template`` bound to ``database`` alone (same table, same columns).
+
+    Its fields are shallow copies handed to the subclass (peewee would deep-copy the
+    inherited ones: ten times slower, and every open of a database pays for it).
+    """
     meta = type("Meta", (), {"database": database, "table_name": template._meta.table_name})
-    attributes = {"Meta": meta, "__module__": template.__module__, "__doc__": template.__doc__}
+    attributes: dict[str, object] = {name: copy.copy(field) for name, field in template._meta.fields.items()}
+    attributes.update(Meta=meta, __module__=template.__module__, __doc__=template.__doc__)
     return cast(type[_Table], type(template.__name__, (template,), attributes))
 
 
