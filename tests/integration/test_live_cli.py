@@ -274,6 +274,9 @@ def test_a_budget_stop_is_worded_by_the_cli_and_its_suggestion_finishes_the_run(
     budget stop, and a suggested budget that covers what was spent and finishes the run."""
     db = tmp_path / "t.db"
     env = cli_env(base_url, tmp_path)
+    settings = tmp_path / "xdg-config" / "leadgen-desktop" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"neverbounce_rate": 100}', encoding="utf-8")  # the fake has no rate limit to honour
     first = leadgen("run", *campaign_args(8), "--budget", "0.1", "--db", str(db), "--json", env=env)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
