@@ -378,11 +378,13 @@ def test_requests_in_flight_at_a_checkpoint_are_handed_out_again() -> None:
         (lambda d: d["tiles"][1].update(key="9.9"), "no parent"),
         (lambda d: d["groups"][0].update(method="cheap"), "cheap"),
         (lambda d: d.update(area=[1, 2]), "four numbers"),
+        (lambda d: d.update(groups=[]), r"purchase group g\d+ that is missing"),
     ],
 )
 def test_a_damaged_checkpoint_is_refused_with_a_reason(damage: object, message: str) -> None:
     planner = split_city({0: ids("a", 10)})
-    planner.next_purchase()
+    planner.mark_known(ids("root", 60))
+    assert isinstance(planner.next_purchase(), PagePurchase)
     data = json.loads(json.dumps(planner.to_dict()))
     damage(data)  # type: ignore[operator]
     with pytest.raises(ValueError, match=f"damaged.*{message}"):

@@ -347,6 +347,9 @@ class TilePlanner(TileMap):
                 if group.key in planner._groups or not leaves_agree:
                     raise ValueError(f"purchase group {group.key} does not match its tiles")
                 planner._add_group(group)
+            for tile in planner._tiles.values():
+                if tile.group is not None and tile.group not in planner._groups:
+                    raise ValueError(f"tile {tile.key} names a purchase group {tile.group} that is missing")
             planner._active = [k for k in planner._active if planner._outstanding(planner._groups[k])]
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"the saved tiling plan is damaged: {exc}") from exc
