@@ -190,18 +190,25 @@ def test_a_budget_stop_in_the_middle_of_the_tiles_resumes_with_a_higher_budget(b
     assert_bill_matches(world, stopped, rest)
 
 
-def test_a_saturated_minimum_tile_is_reported() -> None:
-    rng = random.Random(3)
-    crowd = [
+def scattered(
+    prefix: str, count: int, south: float, west: float, size_deg: float, seed: int
+) -> list[CityPlace]:
+    """``count`` places spread evenly over a square of ``size_deg`` from (south, west), wrapped to ±180."""
+    rng = random.Random(seed)
+    return [
         CityPlace(
-            f"ChIJ-MALL-{i:03d}",
-            f"Shop {i}",
-            30.0 + rng.uniform(0, 4e-4),
-            -97.0 + rng.uniform(0, 4e-4),
+            f"ChIJ-{prefix}-{i:03d}",
+            f"{prefix.title()} {i}",
+            south + rng.uniform(0, size_deg),
+            (west + rng.uniform(0, size_deg) + 180) % 360 - 180,
             rng.random(),
         )
-        for i in range(90)
+        for i in range(count)
     ]
+
+
+def test_a_saturated_minimum_tile_is_reported() -> None:
+    crowd = scattered("MALL", 90, 30.0, -97.0, 4e-4, seed=3)  # 90 places within 45 m
     city = FakeCity(crowd, {"Mall": ("Mall", (29.99, -97.01, 30.01, -96.99))})
     world = World(city, "Mall")
     planner = world.planner()
@@ -213,17 +220,7 @@ def test_a_saturated_minimum_tile_is_reported() -> None:
 
 
 def test_a_city_across_the_antimeridian() -> None:
-    rng = random.Random(4)
-    places = [
-        CityPlace(
-            f"ChIJ-FIJI-{i:03d}",
-            f"Bure {i}",
-            rng.uniform(-17.2, -17.0),
-            (179.9 + rng.uniform(0, 0.2) + 180) % 360 - 180,
-            rng.random(),
-        )
-        for i in range(250)
-    ]
+    places = scattered("FIJI", 250, -17.2, 179.9, 0.2, seed=4)
     city = FakeCity(places, {"Taveuni": ("Taveuni", (-17.2, 179.9, -17.0, -179.9))})
     world = World(city, "Taveuni")
     assert world.area.crosses_antimeridian
