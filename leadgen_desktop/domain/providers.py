@@ -157,10 +157,26 @@ class AreaDiscovery(Protocol):
     """
 
     provider: str
-    locate_sku: str
-    map_sku: str
-    buy_sku: str
-    details_sku: str
+
+    @property
+    def locate_sku(self) -> str:
+        """SKU of one location lookup."""
+        ...
+
+    @property
+    def map_sku(self) -> str:
+        """SKU of one IDs-only page (free)."""
+        ...
+
+    @property
+    def buy_sku(self) -> str:
+        """SKU of one contact-field page."""
+        ...
+
+    @property
+    def details_sku(self) -> str:
+        """SKU of one Place Details request."""
+        ...
 
     def locate(self, location: str, cancel: CancelToken) -> LocationLookup:
         """One text search for the location text itself (its ``located`` is None when nothing is found)."""
@@ -207,9 +223,15 @@ class EmailVerifier(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Providers:
-    """The providers a run uses. A missing finder/verifier means no key."""
+    """The providers a run uses. A missing finder/verifier means no key.
+
+    ``area`` is the discovery provider's area protocol (the same object as
+    ``discovery`` for the live and demo providers); None when discovery can only
+    search page by page.
+    """
 
     discovery: Discovery
     finder: EmailFinder | None = None
     verifier: EmailVerifier | None = None
     demo: bool = False
+    area: AreaDiscovery | None = None

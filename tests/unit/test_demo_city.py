@@ -6,7 +6,7 @@ import pytest
 
 from leadgen_desktop.core.discovery.purchases import PurchasePrices
 from leadgen_desktop.core.discovery.tiling import TilePlanner
-from leadgen_desktop.domain import Area, AreaDiscovery, Cancelled, CancelToken, ProviderError
+from leadgen_desktop.domain import Area, Cancelled, CancelToken, ProviderError
 from leadgen_desktop.net.providers.demo import DemoDiscovery, build_demo_providers
 from leadgen_desktop.net.providers.demo_city import CLOSED_SHARE, TownQuery, places_in, town_places
 from tests.fakes.tiling_driver import drive
@@ -27,7 +27,9 @@ def austin(demo: DemoDiscovery) -> Area:
 
 
 def test_the_demo_speaks_the_area_protocol_for_free() -> None:
-    area: AreaDiscovery = build_demo_providers(latency=0).discovery  # type: ignore[assignment]
+    providers = build_demo_providers(latency=0)
+    area = providers.area
+    assert area is providers.discovery
     assert {area.locate_sku, area.map_sku, area.buy_sku, area.details_sku} == {"free"}
 
 

@@ -320,9 +320,11 @@ def build_demo_providers(latency: float | None = None) -> Providers:
     """
     seconds = _latency_from_env() if latency is None else max(latency, 0.0)
     data = load_demo_data()
+    discovery = DemoDiscovery(seconds, data)
     return Providers(
-        discovery=DemoDiscovery(seconds, data),
+        discovery=discovery,
         finder=DemoEmailFinder(seconds, data),
         verifier=DemoEmailVerifier(seconds, data),
         demo=True,
+        area=discovery,
     )

@@ -64,4 +64,4 @@ def build_live_providers(
         if neverbounce_key
         else None
     )
-    return Providers(discovery=discovery, finder=finder, verifier=verifier, demo=False)
+    return Providers(discovery=discovery, finder=finder, verifier=verifier, demo=False, area=discovery)

@@ -67,6 +67,7 @@ def with_handler(
 def test_live_providers_implement_both_protocols(fake: FakeApis) -> None:
     providers = build_live_providers(FAKE_KEYS, transports={"google_places": fake.transport()})
     assert isinstance(providers.discovery, GooglePlacesAreaDiscovery)
+    assert providers.area is providers.discovery
     area: AreaDiscovery = providers.discovery
     pages: Discovery = providers.discovery
     assert (area.locate_sku, area.map_sku, area.buy_sku, area.details_sku) == (
