@@ -141,8 +141,10 @@ def reference_shape(version: int) -> SchemaShape:
 
 
 def shape(connection: sqlite3.Connection) -> SchemaShape:
-    """Every schema object of a file by structure, not by text: each table with its columns,
-    foreign keys and indexes, and the names of views and triggers."""
+    """Every schema object of a file, by structure rather than by SQL text.
+
+    Each table with its columns, foreign keys and indexes; views and triggers by name.
+    """
     objects = connection.execute(
         "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') "
         "AND name NOT LIKE 'sqlite_%' ORDER BY type, name"
@@ -204,9 +206,8 @@ def _migrate(path: Path) -> None:
         with storage_errors(path):
             connection.execute("BEGIN IMMEDIATE")
             try:
-                state = read_state(
-                    connection, path
-                )  # again, under the write lock: another process may have won
+                # Judge again under the write lock: another process may have initialised it meanwhile.
+                state = read_state(connection, path)
                 check_file(path, state)
                 if not state.ours:
                     connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,13 @@ from leadgen_desktop.db.store import Store
 from leadgen_desktop.db.tables import utcnow
 from leadgen_desktop.domain import (
     PROVIDERS,
+    BudgetStop,
     CampaignConfig,
     JobFinished,
     JobStatus,
     Metrics,
     Providers,
+    StopReason,
 )
 from leadgen_desktop.gui.run.estimate_label import DEMO_ESTIMATE
 from leadgen_desktop.gui.shell.main_window import MainWindow
@@ -230,7 +233,9 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Stor
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
         qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     second: JobFinished = blocker.args[0]
-    assert asked == [stop.needed]  # the stored budget stop, never a number read back out of a notice
+    assert asked == [
+        max(stop.needed, 0.1)
+    ]  # the stored budget stop (or twice the old budget), never a notice
     assert stop.needed > 0.05
     assert second.job_id == first.job_id
     assert second.status is JobStatus.COMPLETED
@@ -239,6 +244,33 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Stor
     assert job is not None
     assert job.config.budget == 5.0
     assert not bar.isVisibleTo(window)
+
+
+def test_a_budget_stopped_job_listed_after_a_restart_asks_for_the_stored_budget(
+    qtbot: QtBot, repo: Store
+) -> None:
+    campaign_id, job_id = Pipeline(repo, demo()).start(replace(CONFIG, budget=0.05))
+    stop = BudgetStop(spent=0.049, limit=0.05, remaining=0.31, leads_left=6)
+    ending = JobFinished(
+        job_id, campaign_id, JobStatus.COMPLETED, Metrics(), StopReason.BUDGET, budget_stop=stop
+    )
+    repo.jobs.finish(ending)
+    window = make_window(qtbot, repo)  # a window opened later: only the database knows how the job stopped
+    window.live.resume_jobs_action.trigger()
+    dialog = window.live.resumer.dialog
+    assert dialog is not None
+    assert dialog.job_ids == [job_id]
+    assert dialog.table.item(0, 2).text() == "stopped by its budget: $0.36 would finish it"
+    asked: list[float] = []
+
+    def ask(suggested: float) -> None:
+        asked.append(suggested)
+        return None  # the user cancels the budget dialog
+
+    window.live.resumer._ask_budget = ask
+    qtbot.mouseClick(dialog.resume_button, Qt.MouseButton.LeftButton)
+    assert asked == [stop.needed]  # resuming with the same budget would stop at once
+    assert not window.controller.is_running
 
 
 def test_a_run_without_hunter_and_neverbounce_keys_says_emails_were_skipped(

@@ -11,8 +11,7 @@ BUDGET_ACTION_TEXT = "Resume with higher budget…"
 
 
 class BudgetStopBar(QFrame):
-    """A bar saying the run stopped on its budget and what would finish it, with
-    "Resume with higher budget…".
+    """A bar saying the run stopped on its budget, what would finish it, and "Resume with higher budget…".
 
     Signals:
         resume_clicked(str job_id): the user wants to resume with a higher budget.

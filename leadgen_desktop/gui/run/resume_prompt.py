@@ -56,7 +56,8 @@ def job_state_text(job: JobRecord) -> str:
     if job.status is JobStatus.PROCESSING:
         return "interrupted (the app quit or crashed)"
     if job.stop_reason is StopReason.BUDGET:
-        return "stopped by its budget"
+        needed = f": ${job.budget_stop.needed:.2f} would finish it" if job.budget_stop is not None else ""
+        return f"stopped by its budget{needed}"
     if job.status is JobStatus.FAILED:
         return f"failed: {job.error}" if job.error else "failed"
     return "cancelled"
@@ -264,7 +265,10 @@ class JobResumer(QObject):
         return job_id is not None and not self._running() and self._jobs.can_resume(job_id)
 
     def resume(self, job_id: str, budget: float | None = None) -> bool:
-        """Resume ``job_id`` (optionally with a new budget); explain in the banner when it cannot."""
+        """Resume ``job_id`` (optionally with a new budget); explain in the banner when it cannot.
+
+        A job stopped by its budget asks for a higher one first (the same budget would stop it again).
+        """
         if self._running():
             self._window.show_banner("A campaign is running: resume this one once it has finished.", "info")
             return False
@@ -272,6 +276,8 @@ class JobResumer(QObject):
         if job is None:
             self._window.show_banner("That campaign is no longer in the database.", "error")
             return False
+        if budget is None and job.stop_reason is StopReason.BUDGET:
+            return self.resume_with_budget(job_id)
         providers = providers_for_job(job.config.demo, self._window.providers, self._keys.all_keys)
         if isinstance(providers, str):
             self._window.show_banner(providers, "error")
