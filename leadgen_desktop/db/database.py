@@ -59,6 +59,11 @@ def open_database(path: Path | str) -> Database:
     target = Path(path).expanduser()
     if target.is_dir():
         raise StorageError(f"Database path {target} is a folder; give a file path such as {target}/leads.db.")
+    if target.exists() and not target.is_file():  # a FIFO would even block the open
+        raise StorageError(
+            f"Database path {target} is not a regular file (a device or a pipe?); it was left untouched. "
+            "Choose another path with --db or LEADGEN_DB."
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

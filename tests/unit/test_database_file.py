@@ -8,6 +8,7 @@ schema is exactly ours is adopted and stamped.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,3 +228,18 @@ def test_a_huge_discovery_page_is_stored_in_statements_sqlite_accepts(tmp_path: 
     checkpoint = store.checkpoints.load(job_id)
     assert [b.place_id for b in checkpoint.businesses] == [b.place_id for b in page]
     assert store.lookups.stats().places == count
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_path_that_is_not_a_regular_file_is_refused_at_once(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if kind == "fifo":
+        path = tmp_path / "pipe.db"
+        os.mkfifo(path)  # opening it for reading would wait for a writer forever
+    else:
+        path = Path(os.devnull)
+    assert main(["campaigns", "--db", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a regular file" in err
+    assert err.count("\n") == 1
