@@ -1,4 +1,8 @@
-"""Test-wide set-up: offscreen Qt, isolated paths and an in-memory keychain."""
+"""Test-wide set-up: offscreen Qt, isolated paths, an in-memory keychain, and both database engines.
+
+``db_url`` is parametrized over SQLite and PostgreSQL (``tests/fakes/backends.py``):
+a test that takes it (or ``store``) runs against both.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import pytest
+
+from leadgen_desktop.db.store import Store
+from tests.fakes.backends import BACKENDS, database_for
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LEADGEN_DEMO_LATENCY", "0")
@@ -58,3 +65,18 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Me
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file path, then a PostgreSQL URL (skipped when there is no server)."""
+    with database_for(request.param, tmp_path) as where:
+        yield where
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A store over a fresh database of each engine."""
+    opened = Store.open(db_url)
+    yield opened
+    opened.db.close()

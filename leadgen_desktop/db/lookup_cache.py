@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from leadgen_desktop.db import codec
 from leadgen_desktop.db.call_log import CallLog
-from leadgen_desktop.db.database import Database, insert_in_batches
+from leadgen_desktop.db.database import Database, insert_in_batches, upsert
 from leadgen_desktop.db.records import CachedLookup, CacheStats
 from leadgen_desktop.db.tables import PaidCacheTable, utcnow
 from leadgen_desktop.domain import ApiCall, Business, DomainSearch, PriceTable, Verification
@@ -102,7 +102,7 @@ class LookupCache:
         with self._db.transaction():
             cost = self._calls.add(job_id, calls, prices)
             row = {**entry, "provider": provider, "fetched_at": utcnow(), "job_id": job_id, "cost": cost}
-            table.insert(row).on_conflict_replace().execute()
+            upsert(table, table.insert(row), row).execute()
 
     def clear(self) -> None:
         """Forget every cached lookup (the next runs pay again)."""

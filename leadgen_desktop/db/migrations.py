@@ -7,9 +7,14 @@ version inside it, so several processes opening a new database at once apply
 each step exactly once.
 
 To change the schema: add ``V<n>`` below with plain ``CREATE``/``ALTER``
-statements separated by ``;`` (keep them portable: team mode translates them
-for PostgreSQL), append it to :data:`MIGRATIONS`, and change ``tables.py`` to
-match. Old steps are never edited.
+statements separated by ``;``, append it to :data:`MIGRATIONS`, and change
+``tables.py`` to match. Old steps are never edited. The same steps build a
+PostgreSQL team database (:mod:`~leadgen_desktop.db.postgres` translates the
+types: ``INTEGER NOT NULL PRIMARY KEY`` becomes ``BIGSERIAL PRIMARY KEY``,
+``INTEGER`` ``BIGINT``, ``REAL`` ``DOUBLE PRECISION``, ``DATETIME``
+``TIMESTAMP``), so use only those types plus ``TEXT`` and ``VARCHAR(n)``, keep
+yes/no columns ``INTEGER`` (0/1, ``FlagField``), name every index uniquely
+across tables (PostgreSQL's rule), and write conflicts as ``ON CONFLICT``.
 """
 
 from __future__ import annotations
@@ -70,7 +75,14 @@ V3 = """
 ALTER TABLE "discovery_jobs" ADD COLUMN "budget_stop" TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
+V4 = """
+ALTER TABLE "campaigns" ADD COLUMN "created_by" TEXT;
+ALTER TABLE "discovery_jobs" ADD COLUMN "queued" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "discovery_jobs" ADD COLUMN "lease_expires_at" DATETIME;
+CREATE INDEX "discovery_jobs_status_queued" ON "discovery_jobs" ("status", "queued");
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 
 
 def statements(script: str) -> list[str]:

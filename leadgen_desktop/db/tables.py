@@ -1,4 +1,4 @@
-"""peewee table declarations (schema version 3; the DDL itself is frozen in migrations.py).
+"""peewee table declarations (schema version 4; the DDL itself is frozen in migrations.py).
 
 The classes here are templates bound to no database: using one directly
 fails. :class:`TableSet` makes a subclass of each, bound to one open database
@@ -25,6 +25,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+class FlagField(pw.IntegerField):
+    """A yes/no column stored as 0/1: ``INTEGER`` on SQLite and ``BIGINT`` on PostgreSQL alike."""
+
+    def db_value(self, value: object) -> int | None:
+        """0 or 1 (None stays None)."""
+        return None if value is None else int(bool(value))
+
+    def python_value(self, value: object) -> bool | None:
+        """True or False (None stays None)."""
+        return None if value is None else bool(value)
+
+
 class BaseTable(pw.Model):
     """Common base of the templates (no database: :class:`TableSet` binds copies)."""
 
@@ -39,8 +51,9 @@ class Campaign(BaseTable):
     business_type = pw.TextField()
     location = pw.TextField()
     keywords = pw.TextField(default="")
-    demo = pw.BooleanField(default=False)
+    demo = FlagField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.TextField(null=True)  # who ran it: the OS user name, or the name set in Settings
 
     class Meta:
         table_name = "campaigns"
@@ -68,7 +81,9 @@ class DiscoveryJob(BaseTable):
     lease_heartbeat = pw.DateTimeField(null=True)
     discovery_token = pw.TextField(null=True)
     discovery_pages = pw.IntegerField(default=0)
-    discovery_done = pw.BooleanField(default=False)
+    discovery_done = FlagField(default=False)
+    queued = FlagField(default=False)  # stored with --queue: any worker may run it (and take it over)
+    lease_expires_at = pw.DateTimeField(null=True)  # the holder's heartbeat + its lease time
 
     class Meta:
         table_name = "discovery_jobs"
@@ -105,7 +120,7 @@ class LeadRow(BaseTable):
     cost = pw.FloatField(default=0.0)
     error = pw.TextField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
-    seen_before = pw.BooleanField(default=False)
+    seen_before = FlagField(default=False)
 
     class Meta:
         table_name = "leads"
@@ -124,7 +139,7 @@ class ApiCallRow(BaseTable):
     units = pw.FloatField(default=0.0)
     cost = pw.FloatField(default=0.0)
     duration_ms = pw.FloatField(default=0.0)
-    cached = pw.BooleanField(default=False)
+    cached = FlagField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
 
     class Meta:
