@@ -33,6 +33,7 @@ class AppSettings:
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     cache_ttl_days: int = 30
     neverbounce_rate: float = 5.0
+    user_name: str = ""  # how this user is shown to the team ("" = the OS user name)
 
     @property
     def price_table(self) -> PriceTable:
@@ -58,6 +59,7 @@ class AppSettings:
             "prices": dict(self.prices),
             "cache_ttl_days": self.cache_ttl_days,
             "neverbounce_rate": self.neverbounce_rate,
+            "user_name": self.user_name,
         }
 
     @classmethod
@@ -78,6 +80,9 @@ class AppSettings:
         rate = data.get("neverbounce_rate")
         if isinstance(rate, int | float) and 0 < rate <= 100:
             settings = replace(settings, neverbounce_rate=float(rate))
+        name = data.get("user_name")
+        if isinstance(name, str) and len(name.strip()) <= 64:
+            settings = replace(settings, user_name=name.strip())
         return settings
 
 

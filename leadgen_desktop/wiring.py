@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from leadgen_desktop.core.run.pipeline import Pipeline
+from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.store import Store
+from leadgen_desktop.db.target import is_postgres_url, parse_postgres_url
 from leadgen_desktop.domain import Providers
-from leadgen_desktop.paths import default_db_path
+from leadgen_desktop.keychain import database_password
+from leadgen_desktop.paths import DB_ENV, default_db_path
 from leadgen_desktop.settings import AppSettings
 
 DEMO_ENV = "LEADGEN_DEMO"
@@ -20,13 +23,30 @@ def demo_requested(flag: bool = False) -> bool:
     return flag or os.environ.get(DEMO_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def database_location(db: str | os.PathLike[str] | None = None) -> str | os.PathLike[str] | None:
+    """What ``--db`` or ``LEADGEN_DB`` names (a path or a ``postgresql://`` URL), or None for the default."""
+    if db:
+        return db
+    return os.environ.get(DB_ENV, "").strip() or None
+
+
 def open_store(db: str | os.PathLike[str] | None = None) -> Store:
     """Open (creating or migrating) the database (``--db``, ``LEADGEN_DB`` or the default) as a store.
+
+    A ``postgresql://`` URL opens the team database; its password comes from
+    the URL, the keychain (``leadgen db-password set``), ``PGPASSFILE`` or
+    ``PGPASSWORD``, and is never shown.
 
     Raises:
         StorageError: the database cannot be used; the message says why.
     """
-    path: Path = default_db_path(db)
+    where = database_location(db)
+    if where is not None and is_postgres_url(where):
+        target = parse_postgres_url(str(where))
+        if not target.password:
+            target = target.with_password(database_password(target.key))
+        return Store(open_database(target))
+    path: Path = default_db_path(where)
     return Store.open(path)
 
 
@@ -45,6 +65,8 @@ def build_providers(
 
 
 def build_pipeline(store: Store, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
-    """A pipeline with the user's prices and cache lifetime."""
+    """A pipeline with the user's prices, cache lifetime and the name the team sees."""
     chosen = settings or AppSettings()
-    return Pipeline(store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)
+    return Pipeline(
+        store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl, user=chosen.user_name or None
+    )

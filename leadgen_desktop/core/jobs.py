@@ -112,6 +112,8 @@ def process_owner() -> str:
 
 _RUNNING_HERE: set[tuple[str, str]] = set()
 """(database path, job id) of the jobs this process is running right now."""
+_TAKEN_HERE: set[tuple[str, str]] = set()
+"""(database path, job id) of the jobs a worker of this process claimed and has not started yet."""
 _RUNNING_LOCK = threading.Lock()
 
 
@@ -134,7 +136,10 @@ class Jobs:
         self.lease = lease or lease_time()
         self._stale_after = stale_after
         self._clock = clock or store.db.now
-        self._taken: set[str] = set()  # claimed by take_next, not yet handed to claim()
+
+    def now(self) -> dt.datetime:
+        """The time leases are judged by (the database's clock, or the clock given)."""
+        return self._clock()
 
     # -- creating and reading ------------------------------------------------------------
 
@@ -255,8 +260,8 @@ class Jobs:
             raise JobNotFound(job_id)
         key = (self.store.path, job_id)
         with _RUNNING_LOCK:
-            if job_id in self._taken:
-                self._taken.discard(job_id)
+            if key in _TAKEN_HERE:
+                _TAKEN_HERE.discard(key)
                 return job
             if key in _RUNNING_HERE:
                 raise JobBusy(job_id, self.owner)
@@ -281,7 +286,7 @@ class Jobs:
             if job_id is None:
                 return None
             _RUNNING_HERE.add((self.store.path, job_id))
-            self._taken.add(job_id)
+            _TAKEN_HERE.add((self.store.path, job_id))
         job = self.get(job_id)
         if job is None:  # deleted meanwhile: nothing to run
             self.release(job_id)
@@ -301,7 +306,7 @@ class Jobs:
         finally:
             with _RUNNING_LOCK:
                 _RUNNING_HERE.discard((self.store.path, job_id))
-                self._taken.discard(job_id)
+                _TAKEN_HERE.discard((self.store.path, job_id))
 
     def hand_back(self, job_id: str) -> bool:
         """Put a queued job this process stopped back to ``pending`` for the next worker.

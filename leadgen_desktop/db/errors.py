@@ -85,6 +85,17 @@ def _unreachable(text: str) -> bool:
     ) and not any(word in text for word in ("password", "does not exist", "ssl", "pg_hba"))
 
 
+LOST_CONNECTION_TEXT = "The connection to {where} was lost"
+UNREACHABLE_TEXT = "Cannot reach the PostgreSQL server of {where}"
+
+
+def is_disconnection_text(message: str) -> bool:
+    """True when ``message`` (a failed job's error) says the team database was lost or unreachable."""
+    return any(
+        message.startswith(text.split("{where}")[0]) for text in (LOST_CONNECTION_TEXT, UNREACHABLE_TEXT)
+    )
+
+
 def describe_postgres_error(where: str, exc: BaseException) -> str:
     """Turn a PostgreSQL failure on the database ``where`` (a URL without password) into a sentence.
 
@@ -119,13 +130,10 @@ def describe_postgres_error(where: str, exc: BaseException) -> str:
             "Ask its admin to allow it in pg_hba.conf."
         )
     if _unreachable(text):
-        return (
-            f"Cannot reach the PostgreSQL server of {where}: {first}. "
-            "Check the host and port, and that it runs."
-        )
+        return UNREACHABLE_TEXT.format(where=where) + f": {first}. Check the host and port, and that it runs."
     if connection_lost(exc):
         return (
-            f"The connection to {where} was lost ({first}). Nothing stored was lost; "
+            LOST_CONNECTION_TEXT.format(where=where) + f" ({first}). Nothing stored was lost; "
             "it reconnects by itself when the server is back."
         )
     if "could not extend file" in text or "no space left" in text or "disk full" in text:

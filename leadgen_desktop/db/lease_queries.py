@@ -84,10 +84,8 @@ class LeaseQueries:
             rows: list[tuple[str, str | None, dt.datetime | None, dt.datetime | None]]
             rows = list(self._db.locked(query, skip_locked=True).tuples())  # type: ignore[arg-type]
             for job_id, holder, heartbeat, expires_at in rows:
-                if holder not in (None, owner) and not can_take(
-                    job_id, Lease(str(holder), heartbeat, expires_at)
-                ):
-                    continue
+                if holder is not None and not can_take(job_id, Lease(str(holder), heartbeat, expires_at)):
+                    continue  # held by a live worker (this process's own runs included)
                 jobs.update(
                     {
                         jobs.status: JobStatus.PROCESSING.value,

@@ -80,6 +80,9 @@ ALTER TABLE "campaigns" ADD COLUMN "created_by" TEXT;
 ALTER TABLE "discovery_jobs" ADD COLUMN "queued" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "discovery_jobs" ADD COLUMN "lease_expires_at" DATETIME;
 CREATE INDEX "discovery_jobs_status_queued" ON "discovery_jobs" ("status", "queued");
+CREATE TABLE "workers" ("owner" TEXT NOT NULL PRIMARY KEY, "user_name" TEXT, "started_at" DATETIME NOT NULL,
+  "heartbeat" DATETIME NOT NULL, "expires_at" DATETIME NOT NULL, "max_jobs" INTEGER NOT NULL,
+  "key_groups" TEXT NOT NULL);
 """
 
 MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from leadgen_desktop.domain import (
     BudgetStop,
@@ -62,6 +63,7 @@ class WorkerRecord:
     expires_at: dt.datetime
     max_jobs: int
     jobs: tuple[str, ...] = ()
+    key_groups: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

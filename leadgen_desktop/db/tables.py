@@ -201,6 +201,21 @@ class EmailCache(PaidCacheTable):
         table_name = "email_cache"
 
 
+class WorkerRow(BaseTable):
+    """A ``leadgen worker`` alive in a team database (registered, renewed with its leases)."""
+
+    owner = pw.TextField(primary_key=True)  # host:pid, as in its leases
+    user_name = pw.TextField(null=True)
+    started_at = pw.DateTimeField()
+    heartbeat = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    max_jobs = pw.IntegerField()
+    key_groups = pw.TextField()  # JSON {provider: fingerprint of the key}, never a key
+
+    class Meta:
+        table_name = "workers"
+
+
 _Table = TypeVar("_Table", bound=BaseTable)
 
 
@@ -228,3 +243,4 @@ class TableSet:
         self.place_cache = _bound(PlaceCache, database)
         self.domain_cache = _bound(DomainCache, database)
         self.email_cache = _bound(EmailCache, database)
+        self.workers = _bound(WorkerRow, database)

@@ -90,9 +90,10 @@ class Pipeline:
         cache_ttl: dt.timedelta = DEFAULT_CACHE_TTL,
         concurrency: int = 12,
         owner: str | None = None,
+        user: str | None = None,
     ) -> None:
         self.store = store
-        self.jobs = Jobs(store, owner=owner)
+        self.jobs = Jobs(store, owner=owner, user=user)
         self.providers = providers
         self.prices = prices or PriceTable()
         self.cache_ttl = cache_ttl

@@ -24,12 +24,15 @@ def build_live_providers(
     *,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     rates: Mapping[str, float] | None = None,
+    limiters: Mapping[str, RateLimiter] | None = None,
 ) -> Providers:
     """Build Google Places discovery (page by page and by area) plus Hunter/NeverBounce when keyed.
 
     ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
     a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
     network per provider (tests); ``rates`` overrides requests per second per provider.
+    ``limiters`` hands in the rate limiters themselves (a worker shares them
+    between its jobs and splits them with the team's workers on the same key).
     Base URLs come from the LEADGEN_*_URL variables.
     Raises ValueError without a Google key (callers check first).
     """
@@ -40,7 +43,8 @@ def build_live_providers(
     rates = rates or {}
 
     def limiter(provider: str) -> RateLimiter:
-        return RateLimiter.for_provider(provider, rate=rates.get(provider))
+        given = (limiters or {}).get(provider)
+        return given if given is not None else RateLimiter.for_provider(provider, rate=rates.get(provider))
 
     def client(provider: str) -> httpx.Client:
         return build_client(provider, transport=transports.get(provider))
