@@ -36,6 +36,7 @@ class FakePage:
     headers: tuple[tuple[str, str], ...] = ()
     behaviour: Behaviour = Behaviour.NORMAL
     size: int = 0
+    delay: float = 0.0  # seconds the proxy waits before answering (a site's latency)
 
 
 def html(text: str) -> FakePage:
@@ -77,6 +78,7 @@ class FakeWeb:
 
     pages: dict[str, dict[str, FakePage]] = field(default_factory=dict)
     stall_tls: set[str] = field(default_factory=set)
+    time_out: set[tuple[str, str]] = field(default_factory=set)
     log: list[LoggedRequest] = field(default_factory=list)
     connects: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     max_in_flight: dict[str, int] = field(default_factory=dict)
@@ -121,12 +123,18 @@ class FakeWeb:
             return [entry.path for entry in self.log if entry.host == host]
 
     def mock_transport(self) -> httpx.MockTransport:
-        """The sites as an ``httpx.MockTransport`` (normal pages only; logged like the proxy does)."""
+        """The sites as an ``httpx.MockTransport`` (logged like the proxy does).
+
+        Pages that misbehave in time are not simulated here; (host, path) pairs in
+        ``time_out`` raise the timeout such a page ends in.
+        """
 
         def handle(request: httpx.Request) -> httpx.Response:
             path = request.url.raw_path.decode("ascii")
             entry = self.begin(request.url.host, path, request.url.scheme, dict(request.headers))
             try:
+                if (request.url.host, path) in self.time_out:
+                    raise httpx.ReadTimeout("the page did not answer (test)", request=request)
                 page = self.page(request.url.host, path) or FakePage(b"not found", status=404)
                 headers = dict(page.headers)
                 if page.content_type:

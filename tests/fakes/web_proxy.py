@@ -51,6 +51,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
             self.web.end(entry)
 
     def _answer(self, page: FakePage) -> None:
+        if page.delay:
+            self.web.release.wait(page.delay)
         if page.behaviour is Behaviour.HOLD:
             self._hold(lambda: None)
             self.close_connection = True

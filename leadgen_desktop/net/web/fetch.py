@@ -109,6 +109,8 @@ class PageFetcher:
             return PageFetch(url, failure=SiteOutcome.INVALID_URL, detail=str(exc))
         requests = 0
         for _hop in range(self.limits.max_redirects + 1):
+            if current.userinfo:  # credentials written into a URL are never sent
+                current = current.copy_with(userinfo=b"")
             problem = url_problem(current, site_domain)
             if problem is not None:
                 return PageFetch(str(current), requests=requests, failure=problem[0], detail=problem[1])

@@ -143,7 +143,7 @@ class WebsiteCrawler:
         extra = 0
         while extra < self.limits.extra_pages and queue:
             link = queue.pop(0)
-            if page_key(link.url) in state.visited or httpx.URL(link.url).host in state.slow_hosts:
+            if page_key(link.url) in state.visited or _host(link.url) in state.slow_hosts:
                 continue
             page = self._fetch(state, link.url, cancel)
             if page.failure is SiteOutcome.ROBOTS_DISALLOWED:
@@ -162,7 +162,7 @@ class WebsiteCrawler:
         state.requests += page.requests
         state.visited.add(page_key(page.url))
         if page.failure is SiteOutcome.TIMEOUT:
-            state.slow_hosts.add(httpx.URL(page.url).host)
+            state.slow_hosts.add(_host(page.url))
         return page
 
     def _read(self, state: _Crawl, page: PageFetch) -> list[RankedLink]:
@@ -218,6 +218,14 @@ def _merge_links(queue: list[RankedLink], new: list[RankedLink], visited: set[st
     seen = {page_key(link.url) for link in queue} | visited
     merged = queue + [link for link in new if page_key(link.url) not in seen]
     return sorted(merged, key=lambda link: -link.score)[:MAX_CANDIDATE_LINKS]
+
+
+def _host(url: str) -> str:
+    """The host of ``url`` ("" when it does not parse)."""
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return ""
 
 
 def _start_url(website: str) -> httpx.URL | None:

@@ -96,10 +96,6 @@ class WebTransport(httpx.BaseTransport):
         self._via_proxy: dict[str, _PoolTransport] = {}
         self._lock = threading.Lock()
 
-    def routes_through_proxy(self, url: httpx.URL) -> bool:
-        """True when ``url`` goes through a proxy (then only literal addresses are checked)."""
-        return self._proxies.proxy_for(url) is not None
-
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` on its route."""
         proxy = self._proxies.proxy_for(request.url)

@@ -67,6 +67,15 @@ def test_requests_name_the_app_and_carry_no_cookies_or_keys(
         assert "hunter-secret-key" not in repr(entry.headers)
 
 
+def test_credentials_written_into_a_url_are_never_sent(web: FakeWeb) -> None:
+    web.add("shop.com", "/", redirect("https://admin:secret@www.shop.com/home"))
+    web.add("www.shop.com", "/home", html("<p>home</p>"))
+    page = fetch(fetcher_for(web.mock_transport()), "https://user:password@shop.com/")
+    assert page.failure is None
+    assert all("authorization" not in entry.headers for entry in web.log)
+    assert "secret" not in page.url
+
+
 def test_redirects_stay_on_the_site(web: FakeWeb) -> None:
     web.add("shop.com", "/", redirect("https://www.shop.com/home"))
     web.add("www.shop.com", "/home", html("<p>home</p>"))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
 import pytest
 
 from leadgen_desktop.domain import CancelToken, SiteOutcome
 from leadgen_desktop.net.web import WebsiteCrawler
-from leadgen_desktop.net.web.transport import build_web_client
 from tests.fakes.fake_web import FakePage, FakeWeb, html
 
 HOME = "<a href='/contact'>Contact</a><a href='/private/team'>Team</a><a href='/about.php'>About</a>"
@@ -86,17 +84,11 @@ def test_robots_txt_is_read_once_per_host(web: FakeWeb, make_crawler: Callable[.
     assert (first.requests, second.requests) == (4, 2)
 
 
-def test_a_robots_txt_that_never_answers_stops_the_site(web: FakeWeb) -> None:
+def test_a_robots_txt_that_never_answers_stops_the_site(
+    web: FakeWeb, make_crawler: Callable[..., WebsiteCrawler]
+) -> None:
     web.add("shop.com", "/", html("<p>info@shop.com</p>"))
-    pages = web.mock_transport()
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/robots.txt":
-            web.begin("shop.com", "/robots.txt", "https", {})
-            raise httpx.ReadTimeout("no answer", request=request)
-        return pages.handle_request(request)
-
-    with WebsiteCrawler(build_web_client(httpx.MockTransport(handle))) as crawler:
-        result = crawler.crawl("https://shop.com/", CancelToken())
+    web.time_out.add(("shop.com", "/robots.txt"))
+    result = make_crawler(transport=web.mock_transport()).crawl("https://shop.com/", CancelToken())
     assert result.outcome is SiteOutcome.TIMEOUT
     assert web.paths("shop.com") == ["/robots.txt"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from leadgen_desktop.domain import CancelToken, EmailMethod, FoundAddress, SiteOutcome
+from leadgen_desktop.domain import CancelToken, EmailMethod, FoundAddress, SiteOutcome, SiteResult
 from leadgen_desktop.net.web import WebsiteCrawler
 from leadgen_desktop.net.web.host_gate import HostGate
 from leadgen_desktop.net.web.transport import build_web_client
@@ -17,9 +17,8 @@ from tests.fakes.fake_web import Behaviour, FakePage, FakeWeb, html, redirect
 MakeCrawler = Callable[..., WebsiteCrawler]
 
 
-def crawl(web: FakeWeb, make_crawler: MakeCrawler, website: str) -> tuple[WebsiteCrawler, object]:
-    crawler = make_crawler(transport=web.mock_transport())
-    return crawler, crawler.crawl(website, CancelToken())
+def crawl(web: FakeWeb, make_crawler: MakeCrawler, website: str) -> SiteResult:
+    return make_crawler(transport=web.mock_transport()).crawl(website, CancelToken())
 
 
 def test_contact_pages_are_read_best_first_and_at_most_four(web: FakeWeb, make_crawler: MakeCrawler) -> None:
@@ -47,8 +46,8 @@ def test_a_later_page_can_lead_to_the_contact_page(web: FakeWeb, make_crawler: M
     web.add("shop.com", "/", html("<a href='/about'>About</a>"))
     web.add("shop.com", "/about", html("<a href='/contact'>Contact us</a>"))
     web.add("shop.com", "/contact", html("<a href='mailto:hello@shop.com'>Mail</a>"))
-    _, result = crawl(web, make_crawler, "https://shop.com/")
-    assert result.emails == ("hello@shop.com",)  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://shop.com/")
+    assert result.emails == ("hello@shop.com",)
 
 
 def test_addresses_of_other_domains_never_count(web: FakeWeb, make_crawler: MakeCrawler) -> None:
@@ -62,9 +61,9 @@ def test_addresses_of_other_domains_never_count(web: FakeWeb, make_crawler: Make
             " | Hosted by jo.host@gmail.com</footer>"
         ),
     )
-    _, result = crawl(web, make_crawler, "https://bakery.com/")
-    assert result.emails == ("orders@bakery.com",)  # type: ignore[attr-defined]
-    assert "ignored 3" in result.detail  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://bakery.com/")
+    assert result.emails == ("orders@bakery.com",)
+    assert "ignored 3" in result.detail
 
 
 def test_free_mail_on_the_business_pages_counts(web: FakeWeb, make_crawler: MakeCrawler) -> None:
@@ -73,8 +72,8 @@ def test_free_mail_on_the_business_pages_counts(web: FakeWeb, make_crawler: Make
         "/",
         html("<p>Catering: joespizza.austin@gmail.com</p><p>info@mail.joes-pizza.com</p>"),
     )
-    _, result = crawl(web, make_crawler, "https://joes-pizza.com/")
-    assert result.emails == ("joespizza.austin@gmail.com", "info@mail.joes-pizza.com")  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://joes-pizza.com/")
+    assert result.emails == ("joespizza.austin@gmail.com", "info@mail.joes-pizza.com")
 
 
 def test_pdf_and_image_links_are_never_requested(web: FakeWeb, make_crawler: MakeCrawler) -> None:
@@ -87,8 +86,8 @@ def test_pdf_and_image_links_are_never_requested(web: FakeWeb, make_crawler: Mak
         ),
     )
     web.add("law.com", "/kontakt", html("<p>office@law.com</p>"))
-    _, result = crawl(web, make_crawler, "https://law.com/")
-    assert result.emails == ("office@law.com",)  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://law.com/")
+    assert result.emails == ("office@law.com",)
     assert web.paths("law.com") == ["/robots.txt", "/", "/kontakt"]
 
 
@@ -97,22 +96,22 @@ def test_a_pdf_served_as_a_page_is_not_read(web: FakeWeb, make_crawler: MakeCraw
     web.add(
         "law.com", "/contact?format=print", FakePage(b"%PDF info@law.com", content_type="application/pdf")
     )
-    _, result = crawl(web, make_crawler, "https://law.com/")
-    assert result.outcome is SiteOutcome.NONE_FOUND  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://law.com/")
+    assert result.outcome is SiteOutcome.NONE_FOUND
 
 
 def test_a_missing_listed_page_falls_back_to_the_root(web: FakeWeb, make_crawler: MakeCrawler) -> None:
     web.add("shop.com", "/", html("<p>info@shop.com</p>"))
-    _, result = crawl(web, make_crawler, "https://shop.com/old-page")
-    assert result.emails == ("info@shop.com",)  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://shop.com/old-page")
+    assert result.emails == ("info@shop.com",)
     assert web.paths("shop.com") == ["/robots.txt", "/old-page", "/"]
 
 
 def test_a_site_redirecting_to_another_domain_is_left(web: FakeWeb, make_crawler: MakeCrawler) -> None:
     web.add("old-name.com", "/", redirect("https://new-owner.com/"))
     web.add("new-owner.com", "/", html("<p>info@new-owner.com</p>"))
-    _, result = crawl(web, make_crawler, "https://old-name.com/")
-    assert result.outcome is SiteOutcome.REDIRECTED_OFF_SITE  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://old-name.com/")
+    assert result.outcome is SiteOutcome.REDIRECTED_OFF_SITE
     assert web.paths("new-owner.com") == []
 
 
@@ -132,43 +131,32 @@ def test_a_site_redirecting_to_another_domain_is_left(web: FakeWeb, make_crawler
 def test_unusable_websites_send_nothing(
     web: FakeWeb, make_crawler: MakeCrawler, website: str, outcome: SiteOutcome
 ) -> None:
-    _, result = crawl(web, make_crawler, website)
-    assert (result.outcome, result.requests) == (outcome, 0)  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, website)
+    assert (result.outcome, result.requests) == (outcome, 0)
     assert web.log == []
 
 
 def test_a_page_cut_at_the_cap_without_an_address_says_so(web: FakeWeb, make_crawler: MakeCrawler) -> None:
     web.add("huge-page.com", "/", FakePage(behaviour=Behaviour.HUGE, size=2_000_000))
-    _, result = crawl(web, make_crawler, "https://huge-page.com/")
-    assert result.outcome is SiteOutcome.TOO_LARGE  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://huge-page.com/")
+    assert result.outcome is SiteOutcome.TOO_LARGE
 
 
-def test_a_host_that_timed_out_is_not_asked_again(web: FakeWeb) -> None:
-    web.add(
-        "slow.com", "/", html("<a href='/contact'>Contact</a><a href='/about'>About</a><p>info@slow.com</p>")
-    )
+def test_a_host_that_timed_out_is_not_asked_again(web: FakeWeb, make_crawler: MakeCrawler) -> None:
+    home = "<a href='/contact'>Contact</a><a href='/about'>About</a><p>info@slow.com</p>"
+    web.add("slow.com", "/", html(home))
     web.add("slow.com", "/about", html("<p>about@slow.com</p>"))
-    pages = web.mock_transport()
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/contact":
-            web.begin("slow.com", "/contact", "https", {})
-            raise httpx.ReadTimeout("no answer", request=request)
-        return pages.handle_request(request)
-
-    with WebsiteCrawler(build_web_client(httpx.MockTransport(handle))) as crawler:
-        result = crawler.crawl("https://slow.com/", CancelToken())
+    web.time_out.add(("slow.com", "/contact"))
+    result = crawl(web, make_crawler, "https://slow.com/")
     assert result.emails == ("info@slow.com",)
     assert web.paths("slow.com") == ["/robots.txt", "/", "/contact"]
     assert "contact (timeout)" in result.detail
 
 
 def test_site_results_survive_json(web: FakeWeb, make_crawler: MakeCrawler) -> None:
-    from leadgen_desktop.domain import SiteResult
-
     web.add("shop.com", "/", html("<a href='mailto:a@shop.com'>a</a>"))
-    _, result = crawl(web, make_crawler, "https://shop.com/")
-    assert SiteResult.from_dict(result.to_dict()) == result  # type: ignore[attr-defined]
+    result = crawl(web, make_crawler, "https://shop.com/")
+    assert SiteResult.from_dict(result.to_dict()) == result
 
 
 def test_one_request_at_a_time_per_host_across_threads(web: FakeWeb) -> None:
