@@ -10,6 +10,7 @@ shared contract. The package is split by subject; import from the package:
 * ``billing``: API calls, prices, metrics;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
+* ``geo``: areas and tiles on the globe;
 * ``providers``: provider results, errors and protocols;
 * ``web_domains``: registrable domains, email/domain matching, free-mail providers;
 * ``website``: what a website crawl found (addresses, outcome);
@@ -51,6 +52,7 @@ from leadgen_desktop.domain.events import (
     PipelineEvent,
     ProgressEvent,
 )
+from leadgen_desktop.domain.geo import Area, AreaError, haversine_m
 from leadgen_desktop.domain.leads import (
     Business,
     EmailCandidate,
@@ -59,11 +61,17 @@ from leadgen_desktop.domain.leads import (
 )
 from leadgen_desktop.domain.mail_server import MailServerCheck, MailServerStatus
 from leadgen_desktop.domain.providers import (
+    RESULTS_PER_PAGE,
+    RESULTS_PER_QUERY,
+    AreaDiscovery,
     Discovery,
     DiscoveryPage,
     DomainSearch,
     EmailFinder,
     EmailVerifier,
+    IdsPage,
+    LocatedArea,
+    LocationLookup,
     NetworkUnavailable,
     ProviderAuthError,
     ProviderError,
@@ -88,8 +96,13 @@ __all__ = [
     "MAX_RESULTS_RANGE",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
+    "RESULTS_PER_PAGE",
+    "RESULTS_PER_QUERY",
     "TEXT_FIELD_MAX",
     "ApiCall",
+    "Area",
+    "AreaDiscovery",
+    "AreaError",
     "Business",
     "BusinessStatus",
     "CampaignConfig",
@@ -107,10 +120,13 @@ __all__ = [
     "EventCallback",
     "FieldError",
     "FoundAddress",
+    "IdsPage",
     "JobFinished",
     "JobStatus",
     "Lead",
     "LeadStored",
+    "LocatedArea",
+    "LocationLookup",
     "MailServerCheck",
     "MailServerStatus",
     "Metrics",
@@ -130,6 +146,7 @@ __all__ = [
     "ascii_domain_name",
     "email_domain_matches",
     "email_registrable_domain",
+    "haversine_m",
     "is_free_mail",
     "registrable_domain",
 ]
