@@ -58,7 +58,8 @@ def main() -> None:
             started = time.perf_counter()
             results = list(pool.map(lambda url: crawler.crawl(url, CancelToken()), urls))
             elapsed = time.perf_counter() - started
-    found = sum(1 for url, result in zip(urls, results, strict=True) if result.emails == (f"office@{url[8:-1]}",))
+    pairs = zip(urls, results, strict=True)
+    found = sum(1 for url, result in pairs if result.emails == (f"office@{url[8:-1]}",))
     requests = sum(result.requests for result in results)
     print(
         f"{args.sites} sites, latency {args.latency:g} s, {args.workers} workers: {elapsed:.2f} s wall, "
