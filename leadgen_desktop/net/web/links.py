@@ -1,6 +1,6 @@
 """Which links of a business site lead to its contact details: contact, about, team, Impressum, legal.
 
-Each same-site link gets a score from the words in its path and its text
+Each link on the page's own host gets a score from the words in its path and its text
 (English and German); links without such a word, to files (PDF, images,
 documents) or to other domains are never followed. Ties keep page order.
 """
@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from leadgen_desktop.domain import registrable_domain
 from leadgen_desktop.net.web.html_page import Anchor
 
 PAGE_WORDS: dict[str, int] = {
@@ -116,12 +115,17 @@ def page_key(url: str) -> str:
     return f"{host}{path}?{parts.query}" if parts.query else f"{host}{path}"
 
 
-def rank_links(links: list[Anchor] | tuple[Anchor, ...], site_domain: str) -> list[RankedLink]:
-    """The page's contact-like, same-site links, best first (one per page)."""
+def rank_links(links: list[Anchor] | tuple[Anchor, ...], host: str) -> list[RankedLink]:
+    """The page's contact-like links on ``host`` (with or without ``www.``), best first, one per page.
+
+    Links are kept to the page's own host, not its whole registrable domain: on
+    a shared platform (``joe.wixsite.com``) another subdomain is another business.
+    """
+    site_host = _bare(host)
     ranked: dict[str, tuple[int, int, str]] = {}
     for order, anchor in enumerate(links):
         url = anchor.href.split("#", 1)[0]
-        score = _score(url, anchor.text, site_domain)
+        score = _score(url, anchor.text, site_host)
         if score <= 0:
             continue
         key = page_key(url)
@@ -131,12 +135,16 @@ def rank_links(links: list[Anchor] | tuple[Anchor, ...], site_domain: str) -> li
     return [RankedLink(url, score) for score, _, url in best]
 
 
-def _score(url: str, text: str, site_domain: str) -> int:
+def _bare(host: str) -> str:
+    return host.lower().rstrip(".").removeprefix("www.")
+
+
+def _score(url: str, text: str, site_host: str) -> int:
     try:
         parts = urlsplit(url)
     except ValueError:
         return 0
-    if parts.scheme not in ("http", "https") or registrable_domain(parts.hostname or "") != site_domain:
+    if parts.scheme not in ("http", "https") or _bare(parts.hostname or "") != site_host:
         return 0
     path = unquote(parts.path).lower()
     if any(path.endswith(suffix) for suffix in SKIPPED_SUFFIXES):

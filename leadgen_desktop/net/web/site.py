@@ -2,9 +2,10 @@
 
 :class:`WebsiteCrawler` is the engine's public face. ``crawl(website, cancel)``
 reads the page the listing links to (or the site root when that page is
-refused or missing), then at most ``extra_pages`` more same-site pages whose
-links look like contact / about / team / Impressum / legal pages (best first,
-``links.rank_links``), and returns a :class:`~leadgen_desktop.domain.SiteResult`.
+refused or missing), then at most ``extra_pages`` more pages on the same host
+(``www.`` or not) whose links look like contact / about / team / Impressum /
+legal pages (best first, ``links.rank_links``), and returns a
+:class:`~leadgen_desktop.domain.SiteResult`.
 
 An address counts when it is on the site's registrable domain, or is a
 free-mail address (``domain.is_free_mail``) shown on the business's own pages
@@ -175,7 +176,7 @@ class WebsiteCrawler:
                 state.rejected.add(candidate.email)
             elif candidate.email not in state.addresses:
                 state.addresses[candidate.email] = FoundAddress(candidate.email, page.url, candidate.method)
-        return rank_links(content.anchors, state.site)[:MAX_CANDIDATE_LINKS]
+        return rank_links(content.anchors, _host(page.url))[:MAX_CANDIDATE_LINKS]
 
     def _result(self, state: _Crawl, failure: SiteOutcome | None, detail: str) -> SiteResult:
         addresses = tuple(state.addresses.values())

@@ -200,3 +200,12 @@ def test_one_request_at_a_time_per_host_across_threads(web: FakeWeb) -> None:
     crawler.close()
     assert in_flight[1] == 1
     assert len(results) == 2
+
+
+def test_links_stay_on_the_business_host(web: FakeWeb, make_crawler: MakeCrawler) -> None:
+    """On a shared platform another subdomain is another business: its pages are not read."""
+    web.add("joes.wixsite.com", "/", html("<a href='https://anna.wixsite.com/contact'>Contact</a>"))
+    web.add("anna.wixsite.com", "/contact", html("<p>anna.bakes@gmail.com</p>"))
+    result = crawl(web, make_crawler, "https://joes.wixsite.com/")
+    assert result.outcome is SiteOutcome.NONE_FOUND
+    assert web.paths("anna.wixsite.com") == []
