@@ -4,10 +4,10 @@ Everything here is pure data: no I/O, no Qt, no database. Every other layer
 (db, net, core, gui, cli) speaks in these types, so they are the project's
 shared contract. The package is split by subject; import from the package:
 
-* ``enums``: job status, stages, email status and reasons, provider names;
+* ``enums``: job status, stop reasons, stages, email status and reasons, provider names;
 * ``config``: the campaign a user asks for and its validation;
 * ``leads``: businesses, email candidates, score components, leads;
-* ``billing``: API calls, prices, metrics;
+* ``billing``: API calls, prices, metrics, the budget stop;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
 * ``geo``: areas and tiles on the globe;
@@ -22,6 +22,7 @@ from __future__ import annotations
 from leadgen_desktop.domain.billing import (
     DEFAULT_PRICES,
     ApiCall,
+    BudgetStop,
     Metrics,
     PriceTable,
 )
@@ -44,6 +45,7 @@ from leadgen_desktop.domain.enums import (
     EmailStatus,
     JobStatus,
     Stage,
+    StopReason,
 )
 from leadgen_desktop.domain.events import (
     EventCallback,
@@ -103,6 +105,7 @@ __all__ = [
     "Area",
     "AreaDiscovery",
     "AreaError",
+    "BudgetStop",
     "Business",
     "BusinessStatus",
     "CampaignConfig",
@@ -142,6 +145,7 @@ __all__ = [
     "SiteOutcome",
     "SiteResult",
     "Stage",
+    "StopReason",
     "Verification",
     "ascii_domain_name",
     "email_domain_matches",
