@@ -120,7 +120,7 @@ run_pg "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -q -c \
 
 export LEADGEN_TEST_PG_URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
 export LEADGEN_TEST_PG_BIN="$BIN"
-echo "with_postgres: PostgreSQL $("$BIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$PORT" >&2
+echo "with_postgres: PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 set +e
 "$@"
 status=$?
