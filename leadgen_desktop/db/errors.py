@@ -141,6 +141,11 @@ def describe_postgres_error(where: str, exc: BaseException) -> str:
             f"The disk of the PostgreSQL server of {where} is full; ask its admin to free space. "
             "Nothing stored was lost."
         )
+    if "permission denied" in text:
+        return (
+            f"The database user of {where} may not do this ({first}). Ask the database's admin, e.g. "
+            "GRANT ALL ON SCHEMA public TO that user (README, Team mode)."
+        )
     if "deadlock" in text or "could not serialize" in text or "lock timeout" in text:
         return f"The database {where} is busy (another program holds a lock). Try again in a moment."
     return f"Database error on {where}: {first}"

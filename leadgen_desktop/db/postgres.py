@@ -85,7 +85,13 @@ def _sql(connection: pw.PostgresqlDatabase, sql: str, params: Sequence[object] =
 
 def _version(connection: pw.PostgresqlDatabase) -> int | None:
     """Our schema version, or None when the database has no ``leadgen_schema`` table."""
-    exists = _sql(connection, "SELECT to_regclass('leadgen_schema') IS NOT NULL").fetchone()[0]
+    # A scan of pg_tables, not to_regclass(): that one reads the relation cache, which may still
+    # hold "no such table" after waiting for another process's migration to commit.
+    exists = _sql(
+        connection,
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = 'leadgen_schema')",
+    ).fetchone()[0]
     if not exists:
         return None
     row = _sql(connection, "SELECT application, version FROM leadgen_schema").fetchone()

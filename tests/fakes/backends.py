@@ -37,6 +37,8 @@ def require_pg() -> str:
     """The server URL, or skip the test (loudly) when there is none."""
     url = pg_server_url()
     if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{PG_URL_ENV} is not set: CI runs the PostgreSQL half, always (see .ci/run)")
         pytest.skip(f"PostgreSQL half skipped: {PG_URL_ENV} is not set (run the suite via make test)")
     return url
 
@@ -46,6 +48,20 @@ def url_for(server: str, dbname: str) -> str:
     head, _, tail = server.rpartition("/")
     query = tail.partition("?")[2]
     return f"{head}/{dbname}" + (f"?{query}" if query else "")
+
+
+def pg_bin(tool: str) -> str:
+    """The path of a PostgreSQL client tool (``pg_dump``) of the test server's version."""
+    import glob
+    import shutil
+
+    folder = os.environ.get("LEADGEN_TEST_PG_BIN")
+    candidates = [os.path.join(folder, tool)] if folder else []
+    candidates += sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"), reverse=True)
+    found = next((c for c in candidates if os.access(c, os.X_OK)), None) or shutil.which(tool)
+    if found is None:
+        pytest.skip(f"{tool} is not installed")
+    return found
 
 
 def _admin(server: str) -> Any:

@@ -35,7 +35,9 @@ class FakeClock:
 def queue(store: Store, count: int = 1, demo: bool = True) -> list[str]:
     jobs = Jobs(store, user="alice")
     return [
-        jobs.start(CampaignConfig("dentist", f"Town {i}", max_results=5, min_score=0, demo=demo), queued=True)[1]
+        jobs.start(
+            CampaignConfig("dentist", f"Town {i}", max_results=5, min_score=0, demo=demo), queued=True
+        )[1]
         for i in range(count)
     ]
 
