@@ -79,7 +79,8 @@ def test_translation_of_the_frozen_steps() -> None:
         'CREATE TABLE "x" ("id" INTEGER NOT NULL PRIMARY KEY, "n" INTEGER NOT NULL, "c" REAL, "t" DATETIME)'
     )
     assert statement == (
-        'CREATE TABLE "x" ("id" BIGSERIAL PRIMARY KEY, "n" BIGINT NOT NULL, "c" DOUBLE PRECISION, "t" TIMESTAMP)'
+        'CREATE TABLE "x" ("id" BIGSERIAL PRIMARY KEY, "n" BIGINT NOT NULL, '
+        '"c" DOUBLE PRECISION, "t" TIMESTAMP)'
     )
 
 
@@ -174,7 +175,7 @@ def test_the_password_comes_from_the_keychain_or_pgpassfile(
     url = with_user(pg_url, PW_USER)  # no password in the URL
     target = parse_postgres_url(url)
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
-    with pytest.raises(StorageError, match="asks for a password|refused the password"):
+    with pytest.raises(StorageError, match=r"asks for a password|refused the password"):
         open_store(url)
     set_database_password(target.key, PW_PASSWORD)
     assert database_password(target.key) == PW_PASSWORD
