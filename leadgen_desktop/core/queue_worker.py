@@ -50,6 +50,8 @@ POLL_SECONDS = 2.0
 """Longest wait between looks at the queue (a notification or a job ending wakes sooner)."""
 STOP_SECONDS = 4.5
 """After a stop request, how long the runs get to store their answers and hand their jobs back."""
+GIVE_UP_SECONDS = 60.0
+"""With ``once``: how long an unreachable database is waited for before the worker gives up."""
 HAND_BACK_TRIES = 8
 """Attempts to hand a job back when the database was unreachable (1, 2, 4 ... s apart, capped)."""
 
@@ -119,18 +121,31 @@ class QueueWorker:
     # -- the loop --------------------------------------------------------------------------
 
     def run(self) -> int:
-        """Work until stopped (or the queue is empty with ``once``); return the exit code (0)."""
+        """Work until stopped (or the queue is empty with ``once``); return the exit code.
+
+        0, or 1 when with ``once`` the database stayed unreachable for :data:`GIVE_UP_SECONDS`.
+        """
         wakeups = JobWakeups(self.store.db, self._wake)
         heartbeat = threading.Thread(target=self._beat, name="leadgen-heartbeat", daemon=True)
         self._register()
         wakeups.start()
         heartbeat.start()
+        code = 0
         try:
+            unreachable_since: float | None = None
             while not self._stop_requested:
                 claimed = self._fill()
+                if claimed is None:  # the database did not answer: not "empty", try again
+                    unreachable_since = unreachable_since or time.monotonic()
+                    if self.once and time.monotonic() - unreachable_since > GIVE_UP_SECONDS:
+                        self._report(f"the database did not answer for {GIVE_UP_SECONDS:.0f} s; giving up")
+                        code = 1
+                        break
+                else:
+                    unreachable_since = None
                 with self._lock:
                     idle = not self._running
-                if self.once and idle and not claimed:
+                if self.once and idle and claimed is False:
                     break
                 self._wait(self._poll)
         finally:
@@ -142,11 +157,11 @@ class QueueWorker:
             self.store.db.close()
             self._wake_r.close()
             self._wake_w.close()
-        return 0
+        return code
 
-    def _fill(self) -> bool:
-        """Claim jobs until ``max_jobs`` run; True when one was claimed."""
-        claimed = False
+    def _fill(self) -> bool | None:
+        """Claim jobs until ``max_jobs`` run: True when one was claimed, None when the database failed."""
+        claimed: bool | None = False
         while not self._stop_requested:
             with self._lock:
                 if len(self._running) >= self.max_jobs:
@@ -155,7 +170,7 @@ class QueueWorker:
                 job = self.jobs.take_next(demo_only=self.demo_only)
             except StorageError as exc:
                 self._report(f"cannot claim jobs: {exc}")
-                break
+                return None
             if job is None:
                 break
             claimed = True

@@ -29,6 +29,7 @@ import peewee as pw
 from leadgen_desktop.db.errors import (
     DRIVER_ERRORS,
     StorageError,
+    connection_lost,
     describe_sqlite_error,
     first_database_error,
     storage_error,
@@ -135,15 +136,17 @@ class Database:
             self.revive()
             yield
 
-    def revive(self) -> None:
+    def revive(self, *, force: bool = False) -> None:
         """Drop this thread's connection to a team database when it was lost, so the next query reconnects.
 
-        A no-op on SQLite, inside a transaction, or when the connection is fine.
+        A no-op on SQLite, inside a transaction, or when the connection is fine (unless ``force``).
         """
-        if not self.is_postgres or self.connection.is_closed() or self.connection.in_transaction():
+        if not self.is_postgres or self.connection.is_closed():
+            return
+        if self.connection.in_transaction() and not force:
             return
         raw = self.connection.connection()  # type: ignore[no-untyped-call]
-        if not (getattr(raw, "closed", False) or getattr(raw, "broken", False)):
+        if not (force or getattr(raw, "closed", False) or getattr(raw, "broken", False)):
             return
         try:
             self.connection.close()
@@ -230,7 +233,14 @@ class Transaction:
         with storage_errors(database.path):
             database.revive()
             atomic = connection.atomic() if database.is_postgres else connection.atomic("IMMEDIATE")
-            atomic.__enter__()
+            try:
+                atomic.__enter__()
+            except DRIVER_ERRORS as exc:
+                if not (database.is_postgres and connection_lost(exc)):
+                    raise
+                database.revive(force=True)  # the server dropped us while idle: nothing was done, again
+                atomic = connection.atomic()
+                atomic.__enter__()
         self._atomic = atomic
 
     def __exit__(
