@@ -15,12 +15,19 @@ JOB_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def summary_text(summary: CampaignSummary) -> str:
-    """One line: ``dentist — Austin, TX · completed · 25 leads · $0.00 · demo``."""
+    """One line: ``dentist — Austin, TX · completed · 25 leads · $0.00 · demo · by ana · worker h:12``.
+
+    Who ran it and the worker holding its job show only when known (a team database).
+    """
     leads = "1 lead" if summary.leads == 1 else f"{summary.leads:,} leads"
     cost = "$0.00" if summary.total_cost == 0 else f"${summary.total_cost:.4f}"
     parts = [f"{summary.business_type} — {summary.location}", summary.status, leads, cost]
     if summary.demo:
         parts.append("demo")
+    if summary.created_by:
+        parts.append(f"by {summary.created_by}")
+    if summary.lease_owner and summary.status == "processing":
+        parts.append(f"worker {summary.lease_owner}")
     return " · ".join(parts)
 
 
@@ -51,6 +58,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.list_widget)
         self.list_widget.currentItemChanged.connect(self._on_current_changed)
         self._summaries: list[CampaignSummary] = []
+        self.offline = False  # set by the team monitor while the team database cannot be reached
 
     @property
     def summaries(self) -> list[CampaignSummary]:
@@ -72,9 +80,21 @@ class HistoryPanel(QWidget):
         return None if item is None else str(item.data(CAMPAIGN_ROLE))
 
     def refresh(self, select_campaign_id: str | None = None) -> None:
-        """Re-read campaigns; select ``select_campaign_id`` (or keep the selection) quietly."""
+        """Re-read campaigns; select ``select_campaign_id`` (or keep the selection) quietly.
+
+        While the team database is unreachable (:attr:`offline`) nothing is read: the
+        window's thread never waits on a dead connection; the list keeps what it shows.
+        """
+        if self.offline:
+            return
+        self.show_summaries(self._repo.campaigns.summaries(), select_campaign_id)
+
+    def show_summaries(self, summaries: list[CampaignSummary], select_campaign_id: str | None = None) -> None:
+        """Show ``summaries`` (read elsewhere, e.g. by the team monitor's thread), keeping the selection."""
         keep = select_campaign_id or self.current_campaign_id()
-        self._summaries = self._repo.campaigns.summaries()
+        if summaries == self._summaries and keep == self.current_campaign_id():
+            return
+        self._summaries = list(summaries)
         self.list_widget.blockSignals(True)
         try:
             self.list_widget.clear()

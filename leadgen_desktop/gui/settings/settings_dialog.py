@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leadgen_desktop.core.jobs import default_user
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import DEFAULT_PRICES
 from leadgen_desktop.gui.run.run_controller import RunController
@@ -199,6 +201,15 @@ class SettingsDialog(QDialog):
         self.clear_cache_button.setObjectName("clearCacheButton")
         self.clear_cache_button.clicked.connect(self.clear_cache)
         form.addRow(self.clear_cache_button)
+        self.user_edit = QLineEdit(settings.user_name)
+        self.user_edit.setObjectName("teamUserName")
+        self.user_edit.setMaxLength(64)
+        self.user_edit.setPlaceholderText(default_user())
+        self.user_edit.setAccessibleName("Your name in the team")
+        self.user_edit.setToolTip(
+            "Shown next to the campaigns you run in a team database (empty: your OS user name)"
+        )
+        form.addRow("Your &name (team)", self.user_edit)
         return page
 
     # -- actions ---------------------------------------------------------------------------
@@ -207,7 +218,10 @@ class SettingsDialog(QDialog):
         """The settings as edited (not yet saved)."""
         prices = {sku: round(spin.value(), PRICE_DECIMALS) for sku, spin in self.price_spins.items()}
         return AppSettings(
-            prices=prices, cache_ttl_days=self.ttl_spin.value(), neverbounce_rate=self.rate_spin.value()
+            prices=prices,
+            cache_ttl_days=self.ttl_spin.value(),
+            neverbounce_rate=self.rate_spin.value(),
+            user_name=self.user_edit.text().strip(),
         )
 
     @Slot()
@@ -231,11 +245,12 @@ class SettingsDialog(QDialog):
         except Exception as exc:  # noqa: BLE001 - a busy or broken database must not break the dialog
             self.cache_label.setText(f"Cannot read the cache: {exc}")
             return
+        cached = f"{stats.places:,} places, {stats.domains:,} domains, {stats.emails:,} emails cached"
+        if self._repo.db.is_postgres:  # a team database: shared by everyone, no file here
+            self.cache_label.setText(f"{cached} in the team database (shared with everyone on it)")
+            return
         size = human_size(database_size(Path(str(self._repo.path))))
-        self.cache_label.setText(
-            f"{stats.places:,} places, {stats.domains:,} domains, {stats.emails:,} emails cached; "
-            f"database file {size} on disk"
-        )
+        self.cache_label.setText(f"{cached}; database file {size} on disk")
 
     @Slot()
     def clear_cache(self) -> bool:

@@ -28,6 +28,7 @@ from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.run.run_overview import RunOverview
 from leadgen_desktop.gui.shell.live_features import LiveFeatures
 from leadgen_desktop.gui.shell.provider_mode import mode_text
+from leadgen_desktop.gui.shell.team_mode import TeamMode
 from leadgen_desktop.gui.shell.welcome import WelcomePanel
 from leadgen_desktop.gui.shell.window_ux import install_window_ux
 from leadgen_desktop.gui.tables.all_leads import AllLeadsView, results_tabs
@@ -118,6 +119,8 @@ class MainWindow(QMainWindow):
         # keys, Help menu, tab order, remembered state, welcome, lead details
         self.ux = install_window_ux(self, self._repo.path)
         self.export_job = ExportJob(self._repo, self.statusBar(), self.show_banner, self)  # background CSV
+        queue_button = self.campaign_panel.queue_button  # team database: live jobs, Queue, workers, banner
+        self.team = TeamMode(self, repo, queue_button) if repo.db.is_postgres else None
 
     # -- construction ----------------------------------------------------------------
 
@@ -453,6 +456,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout, cancel a running campaign and wait for its thread before closing."""
         self.ux.save()
+        if self.team is not None:
+            self.team.close()
         if self.controller.is_running:
             self.statusBar().showMessage("Cancelling the running campaign…")
         self.controller.shutdown(SHUTDOWN_TIMEOUT_MS)
