@@ -134,6 +134,7 @@ class QueueWorker:
         try:
             unreachable_since: float | None = None
             while not self._stop_requested:
+                self._refresh_team()
                 claimed = self._fill()
                 if claimed is None:  # the database did not answer: not "empty", try again
                     unreachable_since = unreachable_since or time.monotonic()
@@ -285,10 +286,17 @@ class QueueWorker:
         try:
             now = self.jobs.now()
             self.store.workers.renew(self.jobs.owner, now, now + self.jobs.lease)
-            if self._on_team is not None:
-                self._on_team(self.store.workers.alive(now))
         except StorageError as exc:
             log.warning("Worker heartbeat failed: %s", exc)
+
+    def _refresh_team(self) -> None:
+        """Tell ``on_team`` who is alive (workers sharing a key split its rate); on every look at the queue."""
+        if self._on_team is None:
+            return
+        try:
+            self._on_team(self.store.workers.alive(self.jobs.now()))
+        except StorageError as exc:
+            log.warning("Could not read the team's workers: %s", exc)
 
     def _register(self) -> None:
         try:
@@ -296,8 +304,6 @@ class QueueWorker:
             self.store.workers.register(
                 self.jobs.owner, self.jobs.user, self.max_jobs, self._key_groups, now, now + self.jobs.lease
             )
-            if self._on_team is not None:
-                self._on_team(self.store.workers.alive(now))
         except StorageError as exc:
             self._report(f"cannot register this worker: {exc}")
 
