@@ -290,7 +290,7 @@ class QueueWorker:
             log.warning("Worker heartbeat failed: %s", exc)
 
     def _refresh_team(self) -> None:
-        """Tell ``on_team`` who is alive (workers sharing a key split its rate); on every look at the queue."""
+        """Tell ``on_team`` who is alive (workers sharing a key split its rate), at each look at the queue."""
         if self._on_team is None:
             return
         try:
