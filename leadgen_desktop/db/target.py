@@ -23,8 +23,15 @@ from leadgen_desktop.db.errors import StorageError
 SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_SECONDS = 5
 """How long connecting may take before a server is called unreachable."""
-KEEPALIVE = {"keepalives": "1", "keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3"}
-"""TCP keepalives: a connection to a server that vanished fails in about 11 s instead of hanging."""
+KEEPALIVE = {
+    "keepalives": "1",
+    "keepalives_idle": "5",
+    "keepalives_interval": "2",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "10000",
+}
+"""TCP keepalives and a send timeout: a connection to a server that vanished fails in about 10 s
+instead of hanging until the operating system gives up (minutes)."""
 _ALLOWED_PARAMETERS = frozenset(
     {
         "sslmode",
@@ -42,6 +49,7 @@ _ALLOWED_PARAMETERS = frozenset(
         "keepalives_idle",
         "keepalives_interval",
         "keepalives_count",
+        "tcp_user_timeout",
         "service",
         "channel_binding",
         "gssencmode",
