@@ -39,7 +39,7 @@ from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
 from leadgen_desktop.paths import log_dir
 from leadgen_desktop.settings import load_settings
-from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
+from leadgen_desktop.wiring import build_pipeline, build_providers, close_stores, demo_requested, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -158,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("leadgen: cancelled", file=sys.stderr)
         return EXIT_CANCELLED
+    finally:
+        close_stores()
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -16,6 +16,8 @@ from leadgen_desktop.paths import DB_ENV, default_db_path
 from leadgen_desktop.settings import AppSettings
 
 DEMO_ENV = "LEADGEN_DEMO"
+_OPENED: list[Store] = []
+"""Stores :func:`open_store` made and :func:`close_stores` has not closed yet."""
 
 
 def demo_requested(flag: bool = False) -> bool:
@@ -45,9 +47,18 @@ def open_store(db: str | os.PathLike[str] | None = None) -> Store:
         target = parse_postgres_url(str(where))
         if not target.password:
             target = target.with_password(database_password(target.key))
-        return Store(open_database(target))
-    path: Path = default_db_path(where)
-    return Store.open(path)
+        store = Store(open_database(target))
+    else:
+        path: Path = default_db_path(where)
+        store = Store.open(path)
+    _OPENED.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Close the calling thread's connection of every store :func:`open_store` made (a command's end)."""
+    while _OPENED:
+        _OPENED.pop().db.close()
 
 
 def build_providers(
