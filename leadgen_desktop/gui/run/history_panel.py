@@ -14,19 +14,20 @@ CAMPAIGN_ROLE = Qt.ItemDataRole.UserRole + 1
 JOB_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def summary_text(summary: CampaignSummary) -> str:
-    """One line: ``dentist — Austin, TX · completed · 25 leads · $0.00 · demo · by ana · worker h:12``.
+def summary_text(summary: CampaignSummary, team: bool = False) -> str:
+    """One line: ``dentist — Austin, TX · completed · 25 leads · $0.00 · demo``.
 
-    Who ran it and the worker holding its job show only when known (a team database).
+    On a team database (``team``) also who ran it and the worker holding its job:
+    ``… · by ana · worker host:12``.
     """
     leads = "1 lead" if summary.leads == 1 else f"{summary.leads:,} leads"
     cost = "$0.00" if summary.total_cost == 0 else f"${summary.total_cost:.4f}"
     parts = [f"{summary.business_type} — {summary.location}", summary.status, leads, cost]
     if summary.demo:
         parts.append("demo")
-    if summary.created_by:
+    if team and summary.created_by:
         parts.append(f"by {summary.created_by}")
-    if summary.lease_owner and summary.status == "processing":
+    if team and summary.lease_owner and summary.status == "processing":
         parts.append(f"worker {summary.lease_owner}")
     return " · ".join(parts)
 
@@ -46,6 +47,7 @@ class HistoryPanel(QWidget):
     def __init__(self, repo: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repo = repo
+        self._team = repo.db.is_postgres  # who ran what, and which worker holds it
         self.list_widget = QListWidget()
         self.list_widget.setObjectName("historyList")
         self.list_widget.setAccessibleName("Campaign history")
@@ -99,7 +101,7 @@ class HistoryPanel(QWidget):
         try:
             self.list_widget.clear()
             for summary in self._summaries:
-                item = QListWidgetItem(summary_text(summary))
+                item = QListWidgetItem(summary_text(summary, self._team))
                 item.setData(CAMPAIGN_ROLE, summary.campaign_id)
                 item.setData(JOB_ROLE, summary.job_id)
                 item.setToolTip(f"{item.text()}\nCreated {summary.created_at:%Y-%m-%d %H:%M} UTC")
@@ -119,7 +121,7 @@ class HistoryPanel(QWidget):
                 self._summaries[row] = updated
                 item = self.list_widget.item(row)
                 if item is not None:
-                    item.setText(summary_text(updated))
+                    item.setText(summary_text(updated, self._team))
                 return
 
     def select_campaign(self, campaign_id: str) -> bool:
