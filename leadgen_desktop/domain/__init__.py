@@ -10,7 +10,8 @@ shared contract. The package is split by subject; import from the package:
 * ``billing``: API calls, prices, metrics;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
-* ``providers``: provider results, errors and protocols.
+* ``providers``: provider results, errors and protocols;
+* ``urls``: the one rule for web links (http(s) only).
 """
 
 from __future__ import annotations
@@ -67,14 +68,22 @@ from leadgen_desktop.domain.providers import (
     QuotaExhausted,
     Verification,
 )
+from leadgen_desktop.domain.urls import (
+    MAX_URL_LENGTH,
+    WEB_SCHEMES,
+    is_web_url,
+    web_url,
+)
 
 __all__ = [
     "DEFAULT_PRICES",
     "DEMO_PROVIDER_PREFIX",
     "MAX_RESULTS_RANGE",
+    "MAX_URL_LENGTH",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
     "TEXT_FIELD_MAX",
+    "WEB_SCHEMES",
     "ApiCall",
     "Business",
     "BusinessStatus",
@@ -107,4 +116,6 @@ __all__ = [
     "ScoreComponent",
     "Stage",
     "Verification",
+    "is_web_url",
+    "web_url",
 ]

@@ -9,6 +9,7 @@ field mask. The page's SKU is derived from the most expensive field in the mask
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 
@@ -25,7 +26,8 @@ from leadgen_desktop.domain import (
     ProviderError,
     QuotaExhausted,
 )
-from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_float, opt_int, opt_str, opt_url
+from leadgen_desktop.net.bounded import RequestLimits
+from leadgen_desktop.net.http import BadJson, KeyCheck, float_in, int_in, json_object, opt_str, opt_url
 from leadgen_desktop.net.providers.base import LiveProvider
 from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import (
@@ -37,11 +39,19 @@ from leadgen_desktop.net.retry import (
     status_failure,
 )
 
+log = logging.getLogger(__name__)
+
 PROVIDER = "google_places"
 LABEL = "Google Places"
 SEARCH_PATH = "/v1/places:searchText"
 PAGE_SIZE = 20
 MAX_RESULTS = 60
+MAX_PLACES_PER_PAGE = PAGE_SIZE
+"""Places read from one answer: the API sends at most 20; more is a lie and is cut (with a warning)."""
+MAX_REVIEW_COUNT = 10_000_000
+"""Most reviews a place is believed to have (the busiest have under a million); above is dropped."""
+MAX_TYPES = 50
+MAX_TYPE_LENGTH = 100
 
 
 class Tier(enum.IntEnum):
@@ -126,18 +136,12 @@ def sku_for_fields(fields: Iterable[str]) -> str:
     return TIER_SKUS[max(tiers, default=Tier.ESSENTIALS)]
 
 
-def _in_range(value: float | None, low: float, high: float) -> float | None:
-    return value if value is not None and low <= value <= high else None
-
-
-def _count(value: int | None) -> int | None:
-    return value if value is not None and value >= 0 else None
-
-
 def parse_place(place: object) -> Business | None:
     """Map one ``places[]`` item to a Business; None when it lacks an id or a name.
 
-    Absent fields and fields of the wrong type become None.
+    Absent fields, fields of the wrong type and numbers out of range become None (a
+    rating outside 0-5, a review count that is negative, fractional or above
+    :data:`MAX_REVIEW_COUNT`, coordinates off the globe); links other than http(s) too.
     """
     if not isinstance(place, dict):
         return None
@@ -160,15 +164,23 @@ def parse_place(place: object) -> Business | None:
         address=opt_str(place.get("formattedAddress")),
         phone=opt_str(place.get("nationalPhoneNumber")) or opt_str(place.get("internationalPhoneNumber")),
         website=opt_url(place.get("websiteUri")),
-        rating=_in_range(opt_float(place.get("rating")), 0.0, 5.0),
-        review_count=_count(opt_int(place.get("userRatingCount"))),
+        rating=float_in(place.get("rating"), 0.0, 5.0),
+        review_count=int_in(place.get("userRatingCount"), 0, MAX_REVIEW_COUNT),
         business_status=status,
-        types=tuple(t for t in types if isinstance(t, str)) if isinstance(types, list) else (),
-        latitude=_in_range(opt_float(location.get("latitude")), -90.0, 90.0),
-        longitude=_in_range(opt_float(location.get("longitude")), -180.0, 180.0),
+        types=_types(types),
+        latitude=float_in(location.get("latitude"), -90.0, 90.0),
+        longitude=float_in(location.get("longitude"), -180.0, 180.0),
         maps_url=opt_url(place.get("googleMapsUri")),
         source=PROVIDER,
     )
+
+
+def _types(value: object) -> tuple[str, ...]:
+    """The place's type tags: clean strings only, at most :data:`MAX_TYPES` of them."""
+    if not isinstance(value, list):
+        return ()
+    cleaned = (opt_str(item, MAX_TYPE_LENGTH) for item in value[:MAX_TYPES])
+    return tuple(item for item in cleaned if item)
 
 
 def classify_error(response: httpx.Response) -> Failure:
@@ -226,6 +238,7 @@ class GooglePlacesDiscovery(LiveProvider):
     """``domain.Discovery`` over Google Places Text Search (New)."""
 
     provider = PROVIDER
+    label = LABEL
     max_results_per_query = MAX_RESULTS
 
     def __init__(
@@ -235,9 +248,10 @@ class GooglePlacesDiscovery(LiveProvider):
         *,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        limits: RequestLimits | None = None,
         fields: tuple[str, ...] = SEARCH_FIELDS,
     ) -> None:
-        super().__init__(client, api_key, limiter=limiter, retry=retry)
+        super().__init__(client, api_key, limiter=limiter, retry=retry, limits=limits)
         self._fields = fields
         self.billing_sku: str = sku_for_fields(fields)
         self._pages_by_token: dict[str, int] = {}
@@ -283,7 +297,7 @@ class GooglePlacesDiscovery(LiveProvider):
         headers = {"X-Goog-Api-Key": self._key, "X-Goog-FieldMask": ",".join(fields)}
 
         def send() -> httpx.Response:
-            return self._client.post(SEARCH_PATH, json=body, headers=headers)
+            return self._send("POST", SEARCH_PATH, json=body, headers=headers)
 
         def interpret(response: httpx.Response) -> Decision[DiscoveryPage]:
             if response.status_code != 200:
@@ -312,6 +326,15 @@ class GooglePlacesDiscovery(LiveProvider):
             places = []  # no results: Google answers an empty object
         if not isinstance(places, list):
             raise BadJson(f"'places' was {type(places).__name__}, not a list")
+        if len(places) > MAX_PLACES_PER_PAGE:
+            log.warning(
+                "%s sent %d places in one page; kept the first %d (the API sends at most %d)",
+                LABEL,
+                len(places),
+                MAX_PLACES_PER_PAGE,
+                PAGE_SIZE,
+            )
+            places = places[:MAX_PLACES_PER_PAGE]
         seen: set[str] = set()
         businesses: list[Business] = []
         for item in places:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import httpx
 
 from leadgen_desktop.domain import Providers
+from leadgen_desktop.net.bounded import RequestLimits
 from leadgen_desktop.net.http import build_client
 from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
@@ -24,14 +25,19 @@ def build_live_providers(
     *,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     rates: Mapping[str, float] | None = None,
+    limits: RequestLimits | None = None,
 ) -> Providers:
     """Build Google Places discovery plus Hunter/NeverBounce when their keys are present.
 
     ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
     a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
-    network per provider (tests); ``rates`` overrides requests per second per provider.
+    network per provider (tests); ``rates`` overrides requests per second per provider;
+    ``limits`` replaces every request's deadline and body cap (tests).
     Base URLs come from the LEADGEN_*_URL variables.
-    Raises ValueError without a Google key (callers check first).
+
+    Raises:
+        ValueError: there is no Google key (callers check first).
+        ConfigError: a LEADGEN_*_URL variable or a key cannot be used (the message says which).
     """
     google_key = _key(keys, "google_places")
     if google_key is None:
@@ -46,20 +52,18 @@ def build_live_providers(
         return build_client(provider, transport=transports.get(provider))
 
     discovery = GooglePlacesDiscovery(
-        client("google_places"),
-        google_key,
-        limiter=limiter("google_places"),
+        client("google_places"), google_key, limiter=limiter("google_places"), limits=limits
     )
     hunter_key = _key(keys, "hunter")
     finder = (
-        HunterEmailFinder(client("hunter"), hunter_key, limiter=limiter("hunter")) if hunter_key else None
+        HunterEmailFinder(client("hunter"), hunter_key, limiter=limiter("hunter"), limits=limits)
+        if hunter_key
+        else None
     )
     neverbounce_key = _key(keys, "neverbounce")
     verifier = (
         NeverBounceVerifier(
-            client("neverbounce"),
-            neverbounce_key,
-            limiter=limiter("neverbounce"),
+            client("neverbounce"), neverbounce_key, limiter=limiter("neverbounce"), limits=limits
         )
         if neverbounce_key
         else None
