@@ -26,7 +26,7 @@ from typing import NoReturn, TextIO
 
 from leadgen_desktop import __version__
 from leadgen_desktop.core.billing.estimate import estimate_cost
-from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv
+from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
 from leadgen_desktop.core.run.pipeline import JobBusy, Pipeline
 from leadgen_desktop.db.database import StorageError
 from leadgen_desktop.db.repository import Repository
@@ -401,6 +401,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(
             f"no campaign {args.campaign_id!r} in {repo.path}; list them with 'leadgen campaigns'."
         )
+    notice = unfinished_job_notice(repo, job.job_id)
+    if notice:
+        print(f"leadgen: note: {notice}", file=sys.stderr)
     count = export_job_csv(repo, job.job_id, args.output)
     print(f"Wrote {count} leads to {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -1,4 +1,7 @@
-"""Background CSV export: progress, Cancel (no temp file, previous file kept), all-leads row count."""
+"""Background CSV export: progress, Cancel (no temp file, previous file kept), all-leads row count.
+
+Exporting a job that is still running writes what is stored and says so.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.resume_queries import process_owner
+from leadgen_desktop.domain import CampaignConfig
 from leadgen_desktop.gui.tables.export_job import ExportJob
 from tests.fakes.seed_leads import seed_database
 
@@ -104,3 +109,28 @@ def test_bad_folder_fails_at_once_without_a_thread(
     assert messages
     assert messages[0][1] == "error"
     assert messages[0][0].startswith("Export failed")
+
+
+def test_exporting_a_running_job_writes_what_is_stored_and_says_so(
+    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path
+) -> None:
+    told: list[tuple[str, str]] = []
+    job = ExportJob(repo, window.statusBar(), lambda text, kind: told.append((text, kind)))
+    _campaign_id, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    assert repo.acquire_lease(job_id, process_owner())  # this process is running it
+    target = tmp_path / "partial.csv"
+    with qtbot.waitSignal(job.finished, timeout=20_000) as blocker:
+        assert job.export_job(job_id, target)
+    assert blocker.args[0] == 0
+    assert len(read_rows(target)) == 1  # the header: what is stored so far
+    assert told == [
+        (
+            f"Job {job_id} is still running: the CSV holds the 0 leads stored so far; "
+            "export again when the run has finished.",
+            "info",
+        )
+    ]
+    told.clear()
+    with qtbot.waitSignal(job.finished, timeout=20_000):
+        assert job.export_job("job0001", tmp_path / "done.csv")  # a completed job: not a word
+    assert told == []
