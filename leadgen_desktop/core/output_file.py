@@ -57,6 +57,11 @@ def resolve_target(path: Path) -> Path:
         ExportError: the target exists and is not a regular file (or links to one that
             is not), it is a broken link, or its folder does not exist or is not writable.
     """
+    return _resolve(path)[0]
+
+
+def _resolve(path: Path) -> tuple[Path, os.stat_result | None]:
+    """:func:`resolve_target`, with the real file's status (None when it does not exist yet)."""
     target = path.expanduser()
     if target.is_symlink():
         try:
@@ -83,7 +88,7 @@ def resolve_target(path: Path) -> Path:
         raise ExportError(f"The folder {folder} is not writable.")
     if info is not None and not os.access(real, os.W_OK):
         raise ExportError(f"{real} exists and is not writable.")
-    return real
+    return real, info
 
 
 def output_problem(path: Path) -> str | None:
@@ -136,14 +141,8 @@ def atomic_output(path: Path, encoding: str = "utf-8", newline: str | None = Non
         ExportError: the target may not be written (nothing was changed), or writing failed
             (the temporary file is removed; a previous file is untouched).
     """
-    real = resolve_target(path)
+    real, previous = _resolve(path)
     remove_stale_temporaries(real)
-    try:
-        previous = os.stat(real)
-    except FileNotFoundError:
-        previous = None
-    except OSError as exc:
-        raise ExportError(f"Cannot use {real}: {exc.strerror or exc}.") from None
     temporary = _create_temporary(real)
     try:
         if previous is not None:

@@ -45,6 +45,7 @@ DEFAULT_MAX_BODY = 5 * 1024 * 1024
 ACCEPTED_ENCODINGS = "gzip, deflate"
 """What we ask for: the encodings :func:`send_bounded` decodes itself, with a cap."""
 
+_INFLATE_STEP = 256 * 1024  # bytes inflated at a time: the body plus this is all the memory used
 _ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
@@ -334,7 +335,7 @@ def _inflate(decoder: Any, chunk: bytes, body: bytearray, cap: int, status: int)
     """Decode ``chunk`` into ``body`` without ever producing more than the cap allows."""
     data = chunk
     while data:
-        room = cap - len(body) + 1  # one byte more than allowed proves the answer is too big
+        room = min(cap - len(body) + 1, _INFLATE_STEP)  # one byte past the cap proves it too big
         try:
             body += decoder.decompress(data, room)
         except zlib.error:

@@ -20,8 +20,8 @@ client with a deadline under ``DRIP_FOR`` always hits it.
 from __future__ import annotations
 
 import functools
-import gzip
 import threading
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from urllib.parse import parse_qsl, urlsplit
@@ -37,8 +37,16 @@ _CHUNK = 64 * 1024
 
 @functools.cache
 def gzip_bomb() -> bytes:
-    """About 50 KB of gzip that inflates to a 50 MB JSON list."""
-    return gzip.compress(b"[" + b" " * (BLOAT_BYTES - 2) + b"]", compresslevel=6)
+    """About 50 KB of gzip that inflates to a 50 MB JSON list (built without holding the 50 MB)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [packer.compress(b"[")]
+    spaces = b" " * _CHUNK
+    left = BLOAT_BYTES - 2
+    while left:
+        parts.append(packer.compress(spaces[: min(left, _CHUNK)]))
+        left -= min(left, _CHUNK)
+    parts += [packer.compress(b"]"), packer.flush()]
+    return b"".join(parts)
 
 
 class HostileHandler(_Handler):
@@ -46,6 +54,7 @@ class HostileHandler(_Handler):
 
     modes: Mapping[str, str] = {}
     stop: threading.Event = threading.Event()
+    drip_for: float = DRIP_FOR
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
@@ -64,19 +73,24 @@ class HostileHandler(_Handler):
     do_GET = _serve
     do_POST = _serve
 
-    def finish(self) -> None:
+    def handle(self) -> None:
         """Hang-ups are how these answers end: no traceback for them."""
+        with suppress(OSError):
+            super().handle()
+
+    def finish(self) -> None:
+        """See :meth:`handle`."""
         with suppress(OSError):
             super().finish()
 
     def _drip(self, data: bytes, end: bytes) -> None:
-        """Send ``data`` every DRIP_INTERVAL until the client hangs up; ``end`` after DRIP_FOR seconds' worth.
+        """Send ``data`` every DRIP_INTERVAL until the client hangs up; ``end`` after ``drip_for`` seconds.
 
         Ending at all is only for a client without a deadline: it then gets a whole (useless)
         answer and its test fails on it instead of hanging.
         """
         self.wfile.flush()
-        for _ in range(int(DRIP_FOR / DRIP_INTERVAL)):
+        for _ in range(int(self.drip_for / DRIP_INTERVAL)):
             if self.stop.wait(DRIP_INTERVAL):
                 return
             self.wfile.write(data)
@@ -131,13 +145,16 @@ class HostileHandler(_Handler):
 
 
 @contextmanager
-def serve_hostile(fake: FakeApis, modes: Mapping[str, str]) -> Iterator[str]:
-    """Serve ``fake`` on loopback with ``modes`` ({path: mode}); yield the base URL."""
+def serve_hostile(fake: FakeApis, modes: Mapping[str, str], drip_for: float = DRIP_FOR) -> Iterator[str]:
+    """Serve ``fake`` on loopback with ``modes`` ({path: mode}); yield the base URL.
+
+    ``drip_for``: seconds' worth of drops before a dripping answer ends after all.
+    """
     unknown = set(modes.values()) - set(MODES)
     if unknown:
         raise ValueError(f"unknown modes {sorted(unknown)}; expected {MODES}")
     stop = threading.Event()
-    handler = type("Hostile", (HostileHandler,), {"modes": dict(modes), "stop": stop})
+    handler = type("Hostile", (HostileHandler,), {"modes": dict(modes), "stop": stop, "drip_for": drip_for})
     with serve(fake, handler=handler) as url:
         try:
             yield url
