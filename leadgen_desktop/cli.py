@@ -243,6 +243,9 @@ def _cmd_resume(args: argparse.Namespace) -> int:
     return _report(finished, args.json)
 
 
+SIGNAL_CHECK_INTERVAL = 0.2
+"""Longest the main thread waits without letting a signal handler run (see _run_with_ctrl_c)."""
+
 CANCELLING_LINE = "leadgen: cancelling… (press Ctrl-C again to stop at once)"
 """Said on stderr at the first Ctrl-C (tests wait for it before sending the second)."""
 
@@ -250,8 +253,10 @@ CANCELLING_LINE = "leadgen: cancelling… (press Ctrl-C again to stop at once)"
 def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json: bool) -> JobFinished:
     """Run the job on a worker thread; the first SIGINT cancels it, a second one exits 130 at once.
 
-    The main thread only waits on an event (interruptible on POSIX), so its handler runs
-    at once even while the run is blocked in C code (a socket, SQLite's busy wait).
+    The main thread only waits, so its handler runs at once even while the run is blocked
+    in C code (a socket, SQLite's busy wait). The run thread blocks SIGINT (and every thread
+    it starts inherits that), so the kernel delivers the signal to the main thread, whose
+    wait it interrupts; the bounded wait is the safety net where that cannot be arranged.
     """
     progress = _Progress(sys.stderr, quiet=False)
     token = CancelToken()
@@ -259,6 +264,8 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
     done = threading.Event()
 
     def work() -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             outcome.append(pipeline.run(job_id, token, progress))
         except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
@@ -275,7 +282,8 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         threading.Thread(target=work, name="leadgen-run", daemon=True).start()
-        done.wait()
+        while not done.wait(SIGNAL_CHECK_INTERVAL):
+            pass
     finally:
         signal.signal(signal.SIGINT, previous)
         progress.close()
