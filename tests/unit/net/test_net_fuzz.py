@@ -124,7 +124,7 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 @given(
     st.one_of(
         JSON,
-        st.fixed_dictionaries({"places": st.lists(PLACE, max_size=30)}, optional={"nextPageToken": JSON}),
+        st.fixed_dictionaries({"places": st.lists(PLACE, max_size=25)}, optional={"nextPageToken": JSON}),
     )
 )
 def test_google_places_never_crashes_and_returns_clean_businesses(body: Any) -> None:
