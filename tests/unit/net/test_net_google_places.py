@@ -23,14 +23,9 @@ from leadgen_desktop.domain import (
 )
 from leadgen_desktop.net.bounded import RequestLimits
 from leadgen_desktop.net.http import build_client
-from leadgen_desktop.net.providers.google_places import (
-    FIELD_TIERS,
-    MAX_REVIEW_COUNT,
-    SEARCH_FIELDS,
-    GooglePlacesDiscovery,
-    parse_place,
-    sku_for_fields,
-)
+from leadgen_desktop.net.providers.google_places import MAX_REVIEW_COUNT, GooglePlacesDiscovery, parse_place
+from leadgen_desktop.net.providers.places_fields import FIELD_TIERS, SEARCH_FIELDS
+from leadgen_desktop.net.providers.places_fields import text_search_sku as sku_for_fields
 from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import RetryPolicy
 from tests.fakes import FakeApis, FakeTime
