@@ -1,10 +1,11 @@
 """A provider that drips, bloats or lies costs one item, never the run.
 
 The pipeline runs in-process with the live providers against a loopback server
-where one provider misbehaves (tests.fakes.hostile); the per-request deadline is
-shortened through ``build_live_providers(limits=...)`` so the run takes a second,
-not minutes. The run must complete with every lead stored, and each refused
-answer is in the call log with its precise outcome. A Google that lies (counts of
+where one provider misbehaves (tests.fakes.hostile); the dripping provider's deadline
+is shortened through ``build_live_providers(limits=...)`` so the run takes a second,
+not minutes (its answers never end, so the verdict does not depend on the machine).
+The run must complete with every lead stored, and each refused answer is in the
+call log with its precise outcome. A Google that lies (counts of
 10**30, links to ``javascript:``, 500 places in a page) is read into clean leads.
 """
 
@@ -30,15 +31,22 @@ LEADS = 6
 
 
 def run_against(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modes: dict[str, str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    modes: dict[str, str],
+    limits: dict[str, RequestLimits] | None = None,
 ) -> tuple[JobFinished, list[tuple[str, str, int | None]], FakeApis]:
-    """Run one campaign with ``modes`` hostile; return the outcome and the (provider, outcome, status) log."""
+    """Run one campaign with ``modes`` hostile; return the outcome and the (provider, outcome, status) log.
+
+    ``limits`` shortens a provider's deadline; only a dripping one gets that, the others
+    keep the real 30 s, so a slow machine cannot turn an honest answer into a deadline.
+    """
     fake = FakeApis()
     db = tmp_path / "t.db"
     with serve_hostile(fake, modes) as url:
         for name in ("GOOGLE_PLACES", "HUNTER", "NEVERBOUNCE"):
             monkeypatch.setenv(f"LEADGEN_{name}_URL", url)
-        providers = build_live_providers(FAKE_KEYS, limits=RequestLimits(deadline=0.3))
+        providers = build_live_providers(FAKE_KEYS, limits=limits)
         for provider in (providers.discovery, providers.finder, providers.verifier):
             provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[union-attr]
         repo = Repository(open_database(db))
@@ -55,7 +63,9 @@ def run_against(
 def test_a_dripping_hunter_costs_its_searches_not_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    finished, log, fake = run_against(tmp_path, monkeypatch, {"/v2/domain-search": "drip_body"})
+    finished, log, fake = run_against(
+        tmp_path, monkeypatch, {"/v2/domain-search": "drip_body"}, {"hunter": RequestLimits(deadline=0.3)}
+    )
     assert finished.status is JobStatus.COMPLETED, finished.error
     hunter = [(outcome, status) for provider, outcome, status in log if provider == "hunter"]
     assert hunter, "no domain search was sent"

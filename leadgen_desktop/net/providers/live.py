@@ -25,14 +25,14 @@ def build_live_providers(
     *,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     rates: Mapping[str, float] | None = None,
-    limits: RequestLimits | None = None,
+    limits: Mapping[str, RequestLimits] | None = None,
 ) -> Providers:
     """Build Google Places discovery (page by page and by area) plus Hunter/NeverBounce when keyed.
 
     ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
     a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
     network per provider (tests); ``rates`` overrides requests per second per provider;
-    ``limits`` replaces every request's deadline and body cap (tests).
+    ``limits`` replaces the requests' deadline and body cap per provider (tests).
     Base URLs come from the LEADGEN_*_URL variables.
 
     Raises:
@@ -44,6 +44,7 @@ def build_live_providers(
         raise ValueError("a Google Places API key is required for live discovery")
     transports = transports or {}
     rates = rates or {}
+    limits = limits or {}
 
     def limiter(provider: str) -> RateLimiter:
         return RateLimiter.for_provider(provider, rate=rates.get(provider))
@@ -52,18 +53,26 @@ def build_live_providers(
         return build_client(provider, transport=transports.get(provider))
 
     discovery = GooglePlacesAreaDiscovery(
-        client("google_places"), google_key, limiter=limiter("google_places"), limits=limits
+        client("google_places"),
+        google_key,
+        limiter=limiter("google_places"),
+        limits=limits.get("google_places"),
     )
     hunter_key = _key(keys, "hunter")
     finder = (
-        HunterEmailFinder(client("hunter"), hunter_key, limiter=limiter("hunter"), limits=limits)
+        HunterEmailFinder(
+            client("hunter"), hunter_key, limiter=limiter("hunter"), limits=limits.get("hunter")
+        )
         if hunter_key
         else None
     )
     neverbounce_key = _key(keys, "neverbounce")
     verifier = (
         NeverBounceVerifier(
-            client("neverbounce"), neverbounce_key, limiter=limiter("neverbounce"), limits=limits
+            client("neverbounce"),
+            neverbounce_key,
+            limiter=limiter("neverbounce"),
+            limits=limits.get("neverbounce"),
         )
         if neverbounce_key
         else None
