@@ -66,7 +66,8 @@ def test_a_dripping_body_ends_with_a_deadline_error_and_is_not_retried() -> None
         hunter(url).find("example-dental.com", CancelToken())
     assert "within 0.3 s (deadline)" in caught.value.message
     [call] = caught.value.calls  # one attempt: a dripping provider drips again
-    assert (call.outcome, call.http_status, call.units) == ("deadline", 200, 0)
+    assert (call.outcome, call.units) == ("deadline", 0)
+    assert call.http_status in (200, None)  # 200 unless the machine was too busy to see the headers in time
     assert fake.calls["hunter"] == 1
 
 
