@@ -16,9 +16,10 @@ import csv
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.output_file import ExportError, atomic_output, output_problem
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import JobStatus
 
 __all__ = [
@@ -116,26 +117,24 @@ def write_csv(
     return count
 
 
-def export_job_csv(
-    repo: Repository, job_id: str, path: Path, on_row: Callable[[int], None] | None = None
-) -> int:
+def export_job_csv(store: Store, job_id: str, path: Path, on_row: Callable[[int], None] | None = None) -> int:
     """Stream the leads of ``job_id`` from the database into a CSV file."""
-    return write_csv(repo.iter_leads(job_id), path, on_row)
+    return write_csv(store.leads.stream(job_id), path, on_row)
 
 
-def unfinished_job_notice(repo: Repository, job_id: str) -> str | None:
+def unfinished_job_notice(jobs: Jobs, job_id: str) -> str | None:
     """What to tell before exporting a job that has not finished (None when it has).
 
     The export still writes every lead stored so far; the notice says that it is partial.
     """
-    job = repo.get_job(job_id)
+    job = jobs.get(job_id)
     if job is None or job.status not in (JobStatus.PROCESSING, JobStatus.PENDING):
         return None
-    stored = repo.count_leads(job_id)
+    stored = jobs.store.leads.count(job_id)
     leads = f"{stored} lead{'' if stored == 1 else 's'}"
     if job.status is JobStatus.PENDING:
         return f"Job {job_id} has not started yet: the CSV holds the {leads} stored so far."
-    if repo.lease_holder(job_id):
+    if jobs.holder(job_id):
         return (
             f"Job {job_id} is still running: the CSV holds the {leads} stored so far; "
             "export again when the run has finished."

@@ -12,19 +12,18 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.shell.main_window import MainWindow
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "w.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "w.db")
     yield repository
     repository.db.close()
 
 
-def open_window(qtbot: QtBot, repo: Repository) -> MainWindow:
+def open_window(qtbot: QtBot, repo: Store) -> MainWindow:
     window = MainWindow(repo)  # the real providers factory: keys from the environment
     qtbot.addWidget(window)
     window.show()
@@ -40,7 +39,7 @@ def open_window(qtbot: QtBot, repo: Repository) -> MainWindow:
     ],
 )
 def test_a_bad_environment_is_a_message_not_a_crash(
-    qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
+    qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
 ) -> None:
     monkeypatch.setenv("LEADGEN_GOOGLE_PLACES_KEY", "g-key")
     monkeypatch.setenv("LEADGEN_HUNTER_KEY", "h-key")

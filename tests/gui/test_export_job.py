@@ -14,17 +14,16 @@ import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.db.resume_queries import process_owner
+from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig
 from leadgen_desktop.gui.tables.export_job import ExportJob
 from tests.fakes.seed_leads import seed_database
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "export.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "export.db")
     seed_database(repository, leads=3000, campaigns=3)
     yield repository
     repository.db.close()
@@ -43,7 +42,7 @@ def read_rows(path: Path) -> list[list[str]]:
 
 
 def test_export_all_leads_writes_every_row_with_progress(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
 ) -> None:
     job = ExportJob(repo, window.statusBar())
     seen: list[int] = []
@@ -63,7 +62,7 @@ def test_export_all_leads_writes_every_row_with_progress(
 
 
 def test_export_one_job_streams_its_leads(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
 ) -> None:
     job = ExportJob(repo, window.statusBar())
     target = tmp_path / "job.csv"
@@ -73,12 +72,12 @@ def test_export_one_job_streams_its_leads(
 
 
 def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "leads.csv"
     target.write_text("previous export\n", encoding="utf-8")
     gate = threading.Event()
-    real_iter = repo.iter_all_leads
+    real_iter = repo.all_leads.iter_all_leads
 
     def slow_rows() -> Iterator[object]:
         for index, lead in enumerate(real_iter()):
@@ -86,7 +85,7 @@ def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
                 gate.wait(10)  # hold the export until Cancel was pressed
             yield lead
 
-    monkeypatch.setattr(repo, "iter_all_leads", slow_rows)
+    monkeypatch.setattr(repo.all_leads, "iter_all_leads", slow_rows)
     job = ExportJob(repo, window.statusBar())
     with qtbot.waitSignal(job.cancelled, timeout=20_000), qtbot.assertNotEmitted(job.finished):
         job.export_all(target)
@@ -99,9 +98,7 @@ def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
     assert not job.running
 
 
-def test_bad_folder_fails_at_once_without_a_thread(
-    repo: Repository, window: QMainWindow, tmp_path: Path
-) -> None:
+def test_bad_folder_fails_at_once_without_a_thread(repo: Store, window: QMainWindow, tmp_path: Path) -> None:
     messages: list[tuple[str, str]] = []
     job = ExportJob(repo, window.statusBar(), lambda text, kind: messages.append((text, kind)))
     assert not job.export_all(tmp_path / "missing" / "x.csv")
@@ -112,15 +109,19 @@ def test_bad_folder_fails_at_once_without_a_thread(
 
 
 def test_exporting_a_running_job_writes_what_is_stored_and_says_so(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
 ) -> None:
     told: list[tuple[str, str]] = []
     job = ExportJob(repo, window.statusBar(), lambda text, kind: told.append((text, kind)))
-    _campaign_id, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
-    assert repo.acquire_lease(job_id, process_owner())  # this process is running it
+    jobs = Jobs(repo)
+    _campaign_id, job_id = jobs.start(CampaignConfig("dentist", "Austin, TX"))
+    jobs.claim(job_id)  # this process is running it
     target = tmp_path / "partial.csv"
-    with qtbot.waitSignal(job.finished, timeout=20_000) as blocker:
-        assert job.export_job(job_id, target)
+    try:
+        with qtbot.waitSignal(job.finished, timeout=20_000) as blocker:
+            assert job.export_job(job_id, target)
+    finally:
+        jobs.release(job_id)
     assert blocker.args[0] == 0
     assert len(read_rows(target)) == 1  # the header: what is stored so far
     assert told == [

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from leadgen_desktop.cli import main
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.db.resume_queries import process_owner
+from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig
 
 DEMO_RUN = ["run", "--demo", "--business-type", "dentist", "--location", "Austin, TX", "--max-results", "3"]
@@ -72,7 +71,9 @@ def test_export_refuses_a_socket_without_touching_it(
     db = str(tmp_path / "t.db")
     assert main([*DEMO_RUN, "--db", db, "--json"]) == 0
     capsys.readouterr()
-    [campaign] = Repository(open_database(Path(db))).list_campaigns()
+    store = Store.open(db)
+    [campaign] = store.campaigns.summaries()
+    store.db.close()
     path = tmp_path / "s.csv"
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(path))
@@ -86,14 +87,19 @@ def test_exporting_an_unfinished_job_says_so_and_writes_what_is_stored(
     running: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "t.db"
-    repo = Repository(open_database(db))
-    campaign_id, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    store = Store.open(db)
+    jobs = Jobs(store)
+    campaign_id, job_id = jobs.start(CampaignConfig("dentist", "Austin, TX"))
     if running:
-        assert repo.acquire_lease(job_id, process_owner())
+        jobs.claim(job_id)  # this process runs it
     out = tmp_path / "partial.csv"
-    assert main(["export", campaign_id, "--output", str(out), "--db", str(db)]) == 0
+    try:
+        assert main(["export", campaign_id, "--output", str(out), "--db", str(db)]) == 0
+    finally:
+        if running:
+            jobs.release(job_id)
     err = capsys.readouterr().err
     said = "is still running" if running else "was interrupted"
     assert f"leadgen: note: Job {job_id} {said}: the CSV holds the 0 leads stored so far" in err
     assert rows(out) == [rows(out)[0]]  # the header and what is stored: nothing yet
-    repo.db.close()
+    store.db.close()

@@ -18,8 +18,7 @@ import httpx
 import pytest
 
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus
 from leadgen_desktop.net.bounded import RequestLimits
 from leadgen_desktop.net.providers.live import build_live_providers
@@ -49,11 +48,11 @@ def run_against(
         providers = build_live_providers(FAKE_KEYS, limits=limits)
         for provider in (providers.discovery, providers.finder, providers.verifier):
             provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[union-attr]
-        repo = Repository(open_database(db))
-        pipeline = Pipeline(repo, providers)
+        store = Store.open(db)
+        pipeline = Pipeline(store, providers)
         _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=LEADS, min_score=0))
         finished = pipeline.run(job_id, CancelToken(), lambda _event: None)
-        assert repo.count_leads(job_id) == LEADS
+        assert store.leads.count(job_id) == LEADS
     with sqlite3.connect(db) as conn:
         log = conn.execute("SELECT provider, outcome, http_status FROM api_calls ORDER BY id").fetchall()
     conn.close()
@@ -111,12 +110,12 @@ def test_lying_numbers_and_links_are_dropped_and_the_job_completes(tmp_path: Pat
     providers = build_live_providers(
         {"google_places": FAKE_KEYS["google_places"], "hunter": FAKE_KEYS["hunter"]}, transports=transports
     )
-    repo = Repository(open_database(tmp_path / "t.db"))
-    pipeline = Pipeline(repo, providers)
+    store = Store.open(tmp_path / "t.db")
+    pipeline = Pipeline(store, providers)
     _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=50, min_score=0))
     finished = pipeline.run(job_id, CancelToken(), lambda _event: None)
     assert finished.status is JobStatus.COMPLETED, finished.error
-    leads = {lead.place_id: lead for lead in repo.iter_leads(job_id)}
+    leads = {lead.place_id: lead for lead in store.leads.stream(job_id)}
     assert len(leads) == 20  # one page holds 20 places at most; the other 486 were lies
     for lead in leads.values():
         assert lead.review_count is None
