@@ -125,7 +125,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        code = worker.run()
+        code = worker.run(wake_on_signals=True)  # a signal landing on a job's thread still wakes the loop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

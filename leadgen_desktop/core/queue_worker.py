@@ -29,6 +29,7 @@ import contextlib
 import datetime as dt
 import logging
 import select
+import signal
 import socket
 import threading
 import time
@@ -120,11 +121,18 @@ class QueueWorker:
 
     # -- the loop --------------------------------------------------------------------------
 
-    def run(self) -> int:
+    def run(self, *, wake_on_signals: bool = False) -> int:
         """Work until stopped (or the queue is empty with ``once``); return the exit code.
 
         0, or 1 when with ``once`` the database stayed unreachable for :data:`GIVE_UP_SECONDS`.
+        ``wake_on_signals`` (main thread only) makes every signal wake the loop at once
+        (:func:`signal.set_wakeup_fd`), even one the kernel delivered to another thread.
         """
+        previous_fd = (
+            signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
+            if wake_on_signals
+            else None
+        )
         wakeups = JobWakeups(self.store.db, self._wake)
         heartbeat = threading.Thread(target=self._beat, name="leadgen-heartbeat", daemon=True)
         self._register()
@@ -156,6 +164,8 @@ class QueueWorker:
             heartbeat.join(2.0)
             self._unregister()
             self.store.db.close()
+            if previous_fd is not None:
+                signal.set_wakeup_fd(previous_fd)
             self._wake_r.close()
             self._wake_w.close()
         return code
