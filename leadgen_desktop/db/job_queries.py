@@ -27,6 +27,22 @@ def new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def reopened(jobs: type[DiscoveryJob], status: JobStatus) -> dict[pw.Field, object]:
+    """The columns of a job put back to ``status``, forgetting how it ended (every reopen uses it)."""
+    return {
+        jobs.status: status.value,
+        jobs.error: None,
+        jobs.stop_reason: None,
+        jobs.budget_stop: None,
+        jobs.completed_at: None,
+    }
+
+
+def freed_lease(jobs: type[DiscoveryJob]) -> dict[pw.Field, object]:
+    """The lease columns of a job nobody holds."""
+    return {jobs.lease_owner: None, jobs.lease_heartbeat: None, jobs.lease_expires_at: None}
+
+
 class JobQueries:
     """Reads and writes ``discovery_jobs`` rows (and the campaign a new job belongs to)."""
 
@@ -116,33 +132,22 @@ class JobQueries:
             )
             if budget is not None:
                 config["budget"] = budget
-            jobs.update(
-                {
-                    jobs.status: JobStatus.PROCESSING.value,
-                    jobs.error: None,
-                    jobs.stop_reason: None,
-                    jobs.budget_stop: None,
-                    jobs.completed_at: None,
-                    jobs.config: codec.dumps(config),
-                    jobs.updated_at: utcnow(),
-                }
-            ).where(jobs.id == job_id).execute()
+            fields = reopened(jobs, JobStatus.PROCESSING)
+            fields.update({jobs.config: codec.dumps(config), jobs.updated_at: utcnow()})
+            jobs.update(fields).where(jobs.id == job_id).execute()
 
     def discard(self, job_id: str) -> None:
         """Mark a job as cancelled for good (its results stay) and free its lease."""
         jobs = self._jobs
         with self._db.transaction():
-            jobs.update(
-                {
-                    jobs.status: JobStatus.CANCELLED.value,
-                    jobs.stop_reason: StopReason.DISCARDED.value,
-                    jobs.budget_stop: None,
-                    jobs.lease_owner: None,
-                    jobs.lease_heartbeat: None,
-                    jobs.lease_expires_at: None,
-                    jobs.completed_at: utcnow(),
-                }
-            ).where(jobs.id == job_id).execute()
+            fields: dict[pw.Field, object] = {
+                jobs.status: JobStatus.CANCELLED.value,
+                jobs.stop_reason: StopReason.DISCARDED.value,
+                jobs.budget_stop: None,
+                jobs.completed_at: utcnow(),
+                **freed_lease(jobs),
+            }
+            jobs.update(fields).where(jobs.id == job_id).execute()
 
     # -- reads -------------------------------------------------------------------------
 

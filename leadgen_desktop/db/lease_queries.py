@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from leadgen_desktop.db.database import Database
+from leadgen_desktop.db.job_queries import freed_lease, reopened
 from leadgen_desktop.db.records import Lease
 from leadgen_desktop.domain import JobStatus
 
@@ -86,20 +87,17 @@ class LeaseQueries:
             for job_id, holder, heartbeat, expires_at in rows:
                 if holder is not None and not can_take(job_id, Lease(str(holder), heartbeat, expires_at)):
                     continue  # held by a live worker (this process's own runs included)
-                jobs.update(
+                fields = reopened(jobs, JobStatus.PROCESSING)
+                fields.update(
                     {
-                        jobs.status: JobStatus.PROCESSING.value,
-                        jobs.error: None,
-                        jobs.stop_reason: None,
-                        jobs.budget_stop: None,
-                        jobs.completed_at: None,
                         jobs.started_at: now,
                         jobs.updated_at: now,
                         jobs.lease_owner: owner,
                         jobs.lease_heartbeat: now,
                         jobs.lease_expires_at: until,
                     }
-                ).where(jobs.id == job_id).execute()
+                )
+                jobs.update(fields).where(jobs.id == job_id).execute()
                 return str(job_id)
         return None
 
@@ -118,9 +116,7 @@ class LeaseQueries:
         """Give ``owner``'s lease up (the job ended or was handed back)."""
         jobs = self._jobs
         with self._db.transaction():
-            jobs.update(
-                {jobs.lease_owner: None, jobs.lease_heartbeat: None, jobs.lease_expires_at: None}
-            ).where((jobs.id == job_id) & (jobs.lease_owner == owner)).execute()
+            jobs.update(freed_lease(jobs)).where((jobs.id == job_id) & (jobs.lease_owner == owner)).execute()
 
     def hand_back(self, job_id: str, owner: str) -> bool:
         """Put a queued job ``owner`` stopped (or could not finish) back to ``pending``, lease released.
@@ -129,20 +125,10 @@ class LeaseQueries:
         checkpoints stay, so the next worker resumes it. Wakes the workers.
         """
         jobs = self._jobs
+        fields = {**reopened(jobs, JobStatus.PENDING), **freed_lease(jobs)}
         with self._db.transaction():
             changed = (
-                jobs.update(
-                    {
-                        jobs.status: JobStatus.PENDING.value,
-                        jobs.error: None,
-                        jobs.stop_reason: None,
-                        jobs.budget_stop: None,
-                        jobs.completed_at: None,
-                        jobs.lease_owner: None,
-                        jobs.lease_heartbeat: None,
-                        jobs.lease_expires_at: None,
-                    }
-                )
+                jobs.update(fields)
                 .where(
                     (jobs.id == job_id)
                     & (jobs.queued == 1)
