@@ -205,3 +205,33 @@ def test_a_worker_without_a_google_key_claims_only_demo_campaigns(store: Store, 
     assert (taken is None) is demo_only
     if taken is not None:
         assert taken.job_id == live
+
+
+def test_a_worker_that_lost_its_lease_stops_that_run_and_does_not_hand_it_back(store: Store) -> None:
+    """Cut off past its lease, worker A finds at its next heartbeat that B took the job over."""
+    (job_id,) = queue(store)
+    clock = FakeClock()
+    short = dt.timedelta(seconds=0.3)  # A's heartbeat thread beats every 0.1 s of real time
+    a = Jobs(store, owner=WORKER_A, lease=short, clock=clock)
+    b = Jobs(store, owner=WORKER_B, lease=LEASE, clock=clock)
+    taken_over = threading.Event()
+
+    def run_job(job: JobRecord, cancel: CancelToken) -> JobFinished:
+        clock.now += short * 2  # A's lease has ended by the fake clock: B may take the job
+        taken = b.take_next()
+        assert taken is not None
+        taken_over.set()
+        assert cancel.wait(30), "A's heartbeat never noticed the lost lease"
+        return JobFinished(job.job_id, job.campaign_id, JobStatus.CANCELLED, Metrics())
+
+    worker = QueueWorker(a, run_job, once=True, poll_seconds=0.05)
+    assert worker.run() == 0
+    assert taken_over.is_set()
+    lease = store.leases.get(job_id)
+    assert lease is not None
+    assert lease.owner == WORKER_B  # A handed nothing back: the job is B's
+    job = store.jobs.get(job_id)
+    assert job is not None
+    assert job.status is JobStatus.PROCESSING
+    assert worker.completed == []
+    b.release(job_id)
