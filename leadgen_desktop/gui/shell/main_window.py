@@ -379,6 +379,9 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_campaign_selected(self, campaign_id: str) -> None:
+        if self.history.offline:  # the team database is unreachable: never wait on it here
+            self.statusBar().showMessage("The team database is unreachable; reconnecting…")
+            return
         job = self._repo.jobs.latest_for_campaign(campaign_id)
         if job is None:
             self._displayed_job_id = None
