@@ -272,6 +272,9 @@ def insert_in_batches(
     """
     if not rows:
         return
+    if on_conflict == "replace":  # one row per key: PostgreSQL refuses to update a row twice in a statement
+        key = cast(pw.Field, table._meta.primary_key).name
+        rows = list({row[key]: row for row in rows}.values())
     per_statement = max(1, MAX_VARIABLES // max(1, len(rows[0])))
     for start in range(0, len(rows), per_statement):
         query = table.insert_many(rows[start : start + per_statement])

@@ -175,3 +175,14 @@ def test_missing_parent_that_cannot_be_created(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match="Cannot create the folder"):
         open_database(blocker / "sub" / "t.db")
+
+
+def test_a_page_naming_a_place_twice_is_cached_once_with_the_last_data(repo: Store) -> None:
+    """PostgreSQL refuses an upsert that touches one row twice; the last copy wins on both engines."""
+    first = Business(place_id="dup", name="Old name")
+    second = Business(place_id="dup", name="New name")
+    repo.lookups.remember_places([first, Business(place_id="other", name="Other"), second])
+    assert repo.lookups.stats().places == 2
+    rows = repo.db.tuples(repo.db.tables.place_cache.select(repo.db.tables.place_cache.data))
+    assert any("New name" in text for (text,) in rows)
+    assert not any("Old name" in text for (text,) in rows)
