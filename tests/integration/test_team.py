@@ -126,11 +126,10 @@ def assert_no_key_in_pg_dump(db: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_two_desktops_running_the_same_campaign_one_after_the_other_pay_once(
-    backend: str, fake: FakeApis, base_url: str, tmp_path: Path
+    fake: FakeApis, base_url: str, tmp_path: Path
 ) -> None:
-    with database_for(backend, tmp_path) as db:
+    with database_for("postgresql", tmp_path) as db:
         summaries = []
         for desk in ("desk-a", "desk-b"):
             root = tmp_path / desk
@@ -150,8 +149,7 @@ def test_two_desktops_running_the_same_campaign_one_after_the_other_pay_once(
             leadgen("campaigns", "--db", db, "--json", env=cli_env(base_url, tmp_path)).stdout
         )
         assert sorted(c["created_by"] for c in listed) == ["desk-a", "desk-b"]
-        if backend == "postgresql":
-            assert_no_key_in_pg_dump(db, tmp_path)
+        assert_no_key_in_pg_dump(db, tmp_path)
 
 
 @pytest.mark.slow
@@ -215,12 +213,11 @@ def test_six_queued_jobs_three_workers_one_killed(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_sigterm_hands_the_job_back_and_exits_0_within_5_s(
-    backend: str, fake: FakeApis, base_url: str, tmp_path: Path
+    fake: FakeApis, base_url: str, tmp_path: Path
 ) -> None:
     fake.latencies.update(hunter=0.4, neverbounce=0.2)  # slow enough that the stop lands mid-job
-    with database_for(backend, tmp_path) as db:
+    with database_for("postgresql", tmp_path) as db:
         (job_id,) = queue_jobs(db, 1)
         worker = start_worker(db, base_url, tmp_path / "w")
         try:
