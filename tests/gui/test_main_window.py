@@ -207,7 +207,7 @@ def test_closing_window_mid_run_cancels_and_stops_thread(qtbot: QtBot, repo: Rep
     with qtbot.waitSignal(window.controller.job_started, timeout=5000) as started:
         qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
     job_id = started.args[0]
-    thread = window.controller._threads[0][0]
+    thread = window.controller.tasks[0].qthread
     assert window.controller.active_threads == 1
     window.close()
     assert thread.isFinished()

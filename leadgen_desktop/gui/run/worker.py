@@ -1,6 +1,6 @@
 """The pipeline worker: runs one campaign on a QThread and reports in throttled batches.
 
-The worker is a plain QObject moved to a QThread (never a QThread subclass).
+The worker is a plain QObject run on a :class:`~leadgen_desktop.gui.thread_task.ThreadTask`.
 All SQLite writes happen here, inside :class:`~leadgen_desktop.core.run.pipeline.Pipeline`;
 the GUI thread only reads. Progress is coalesced to about ten updates a
 second and stored leads are read back in batches, so a fast run cannot flood
@@ -27,6 +27,7 @@ from leadgen_desktop.domain import (
     ProgressEvent,
     Stage,
 )
+from leadgen_desktop.gui.thread_task import close_thread_connection
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class PipelineWorker(QObject):
         except Exception as exc:
             log.exception("Pipeline worker failed")
             error = f"{type(exc).__name__}: {exc}"
-        self._close_thread_connection()
+        close_thread_connection(self.pipeline.repo.db)
         # Emitting is the very last thing: the receiver may quit the thread at once.
         if result is not None:
             self.finished.emit(result)
@@ -212,12 +213,3 @@ class PipelineWorker(QObject):
         if rows:
             self._last_lead_id = rows[-1].lead_id
             self.rows_ready.emit(rows)
-
-    def _close_thread_connection(self) -> None:
-        """Close this thread's SQLite connection (peewee keeps one per thread)."""
-        db = self.pipeline.repo.db
-        try:
-            if not db.is_closed():
-                db.close()
-        except Exception:
-            log.warning("Could not close the worker's database connection", exc_info=True)
