@@ -90,7 +90,7 @@ def test_a_crashed_job_is_listed_at_start_up_and_resume_completes_it(
 ) -> None:
     job_id = crashed_job(repo, owner)
     window = make_window(qtbot, repo)
-    resumer = window.live.resumer
+    resumer = window.resumer
     qtbot.waitUntil(lambda: resumer.dialog is not None and resumer.dialog.isVisible())
     dialog = resumer.dialog
     assert dialog is not None
@@ -107,7 +107,7 @@ def test_a_crashed_job_is_listed_at_start_up_and_resume_completes_it(
     job = repo.get_job(job_id)
     assert job is not None
     assert job.status is JobStatus.COMPLETED
-    assert window.model.rowCount() == repo.count_leads(job_id) > 0
+    assert window.campaign_page.model.rowCount() == repo.count_leads(job_id) > 0
     assert repo.interrupted_job_ids(only_crashed=True) == []
 
 
@@ -115,7 +115,7 @@ def test_discard_marks_a_crashed_job_cancelled(qtbot: QtBot, repo: Repository) -
     job_id = crashed_job(repo)
     other = crashed_job(repo)
     window = make_window(qtbot, repo)
-    resumer = window.live.resumer
+    resumer = window.resumer
     qtbot.waitUntil(lambda: resumer.dialog is not None and resumer.dialog.isVisible())
     dialog = resumer.dialog
     assert dialog is not None
@@ -136,18 +136,18 @@ def test_discard_marks_a_crashed_job_cancelled(qtbot: QtBot, repo: Repository) -
 def test_no_prompt_without_crashed_jobs_and_not_for_a_live_lease(qtbot: QtBot, repo: Repository) -> None:
     crashed_job(repo, owner=f"{socket.gethostname()}:{os.getppid()}")  # a live process holds it
     window = make_window(qtbot, repo)
-    with qtbot.assertNotEmitted(window.live.resumer.dialog_opened, wait=50):
+    with qtbot.assertNotEmitted(window.resumer.dialog_opened, wait=50):
         pass
-    assert window.live.resumer.dialog is None
+    assert window.resumer.dialog is None
 
 
 def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Repository) -> None:
     _campaign, job_id = Pipeline(repo, demo()).start(CONFIG)
     repo.finish_job(job_id, JobStatus.CANCELLED, Metrics(), error="Cancelled by the user.")
     window = make_window(qtbot, repo)
-    assert window.live.resumer.dialog is None  # cancelled is not crashed: no prompt
-    window.live.resume_jobs_action.trigger()
-    dialog = window.live.resumer.dialog
+    assert window.resumer.dialog is None  # cancelled is not crashed: no prompt
+    window.window_actions.resume_jobs.trigger()
+    dialog = window.resumer.dialog
     assert dialog is not None
     assert dialog.job_ids == [job_id]
     assert dialog.table.item(0, 2).text() == "cancelled"
@@ -157,11 +157,11 @@ def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Repository) -> 
     campaign_id, job_id = Pipeline(repo, demo()).start(CONFIG)
     repo.finish_job(job_id, JobStatus.CANCELLED, Metrics())
     window = make_window(qtbot, repo)
-    button = window.live.history_resume_button
+    button = window.campaign_panel.history.resume_button
     assert not button.isVisibleTo(window)
-    assert window.history.select_campaign(campaign_id)
+    assert window.campaign_panel.history.select_campaign(campaign_id)
     assert button.isVisibleTo(window)
-    assert window.live.resume_selected_action.isEnabled()
+    assert window.window_actions.resume_selected.isEnabled()
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].status is JobStatus.COMPLETED
@@ -171,15 +171,15 @@ def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Repository) -> 
 def test_a_job_held_by_another_live_process_is_reported_in_the_banner(qtbot: QtBot, repo: Repository) -> None:
     job_id = crashed_job(repo)
     window = make_window(qtbot, repo)
-    qtbot.waitUntil(lambda: window.live.resumer.dialog is not None)
+    qtbot.waitUntil(lambda: window.resumer.dialog is not None)
     # Meanwhile another live process took the job.
     DiscoveryJob.update(lease_owner=f"{socket.gethostname()}:{os.getppid()}", lease_heartbeat=utcnow()).where(
         DiscoveryJob.id == job_id
     ).execute()
     with qtbot.waitSignal(window.controller.failed, timeout=FINISH_TIMEOUT) as blocker:
-        assert window.live.resumer.resume(job_id)
+        assert window.resumer.resume(job_id)
     assert "another process" in blocker.args[0]
-    assert "another process" in window.info_label.text()
+    assert "another process" in window.run_overview.info_label.text()
     job = repo.get_job(job_id)
     assert job is not None
     assert job.status is JobStatus.PROCESSING  # untouched
@@ -188,20 +188,20 @@ def test_a_job_held_by_another_live_process_is_reported_in_the_banner(qtbot: QtB
 def test_a_live_job_without_keys_is_explained_in_the_banner(qtbot: QtBot, repo: Repository) -> None:
     _campaign, job_id = repo.create_job(CONFIG)  # demo=False: a live job
     window = make_window(qtbot, repo)  # demo mode
-    assert not window.live.resumer.resume(job_id)
-    assert "Google Places API key" in window.info_label.text()
+    assert not window.resumer.resume(job_id)
+    assert "Google Places API key" in window.run_overview.info_label.text()
     assert not window.controller.is_running
 
 
 def _fill(qtbot: QtBot, window: MainWindow, budget: str = "") -> None:
-    qtbot.keyClicks(window.form.business_type, "dentist")
-    qtbot.keyClicks(window.form.location, "Austin, TX")
-    window.form.max_results.clear()
-    qtbot.keyClicks(window.form.max_results, "6")
-    window.form.min_score.clear()
-    qtbot.keyClicks(window.form.min_score, "0")
+    qtbot.keyClicks(window.campaign_panel.form.business_type, "dentist")
+    qtbot.keyClicks(window.campaign_panel.form.location, "Austin, TX")
+    window.campaign_panel.form.max_results.clear()
+    qtbot.keyClicks(window.campaign_panel.form.max_results, "6")
+    window.campaign_panel.form.min_score.clear()
+    qtbot.keyClicks(window.campaign_panel.form.min_score, "0")
     if budget:
-        qtbot.keyClicks(window.form.budget, budget)
+        qtbot.keyClicks(window.campaign_panel.form.budget, budget)
 
 
 def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Repository) -> None:
@@ -209,11 +209,11 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Repo
     window = make_window(qtbot, repo, live_factory(fake, *PROVIDERS))
     _fill(qtbot, window, budget="0.05")
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
-        window.start_run()
+        window.run_display.start_run()
     first: JobFinished = blocker.args[0]
     assert first.stop_reason == "budget"
-    assert "Budget reached" in window.info_label.text()
-    bar = window.live.resumer.budget_bar
+    assert "Budget reached" in window.run_overview.info_label.text()
+    bar = window.resumer.budget_bar
     assert bar.isVisibleTo(window)
     asked: list[float] = []
 
@@ -221,7 +221,7 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Repo
         asked.append(suggested)
         return 5.0
 
-    window.live.resumer._ask_budget = ask
+    window.resumer._ask_budget = ask
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
         qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     second: JobFinished = blocker.args[0]
@@ -244,21 +244,21 @@ def test_a_run_without_hunter_and_neverbounce_keys_says_emails_were_skipped(
     assert window.mode_label.text().startswith("Live — Google Places (no Hunter.io key")
     _fill(qtbot, window)
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT):
-        window.start_run()
-    assert window.info_banner.isVisible()
-    assert "Emails were not searched: no Hunter.io API key" in window.info_label.text()
+        window.run_display.start_run()
+    assert window.run_overview.info_banner.isVisible()
+    assert "Emails were not searched: no Hunter.io API key" in window.run_overview.info_label.text()
 
 
 def test_estimate_label_shows_dollars_in_live_mode_and_zero_in_demo(qtbot: QtBot, repo: Repository) -> None:
     fake = FakeApis()
     window = make_window(qtbot, repo, live_factory(fake, *PROVIDERS))
-    label = window.form.estimate_label
+    label = window.campaign_panel.form.estimate_label
     _fill(qtbot, window)
     qtbot.waitUntil(lambda: "At most $" in label.text())
     assert "expected about $" in label.text()
     assert sum(fake.calls.values()) == 0  # estimating calls nothing
     demo_window = make_window(qtbot, repo)
-    qtbot.waitUntil(lambda: DEMO_ESTIMATE in demo_window.form.estimate_label.text())
+    qtbot.waitUntil(lambda: DEMO_ESTIMATE in demo_window.campaign_panel.form.estimate_label.text())
 
 
 def _lead(lead_id: int, seen: bool) -> LeadRecord:
@@ -292,18 +292,18 @@ def _lead(lead_id: int, seen: bool) -> LeadRecord:
 
 def test_only_new_businesses_filter_hides_leads_seen_before(qtbot: QtBot, repo: Repository) -> None:
     window = make_window(qtbot, repo)
-    window.model.set_rows([_lead(1, False), _lead(2, True), _lead(3, False)])
-    assert window.model.index(1, COL_SEEN).data() == "Seen before"
-    assert window.model.index(0, COL_SEEN).data() == "New"
-    assert window.proxy.rowCount() == 3
-    window.only_new_check.setChecked(True)
-    assert window.proxy.rowCount() == 2
-    assert window.count_label.text() == "2 of 3 leads"
-    window.filter_edit.setText("Business 3")
-    assert window.proxy.rowCount() == 1
-    window.filter_edit.clear()
-    window.only_new_check.setChecked(False)
-    assert window.proxy.rowCount() == 3
+    window.campaign_page.model.set_rows([_lead(1, False), _lead(2, True), _lead(3, False)])
+    assert window.campaign_page.model.index(1, COL_SEEN).data() == "Seen before"
+    assert window.campaign_page.model.index(0, COL_SEEN).data() == "New"
+    assert window.campaign_page.proxy.rowCount() == 3
+    window.campaign_page.only_new_check.setChecked(True)
+    assert window.campaign_page.proxy.rowCount() == 2
+    assert window.campaign_page.count_label.text() == "2 of 3 leads"
+    window.campaign_page.filter_edit.setText("Business 3")
+    assert window.campaign_page.proxy.rowCount() == 1
+    window.campaign_page.filter_edit.clear()
+    window.campaign_page.only_new_check.setChecked(False)
+    assert window.campaign_page.proxy.rowCount() == 3
 
 
 def test_help_opens_the_log_folder(qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -315,7 +315,7 @@ def test_help_opens_the_log_folder(qtbot: QtBot, repo: Repository, monkeypatch: 
 
     monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
     window = make_window(qtbot, repo)
-    window.live.open_logs_action.trigger()
+    window.window_actions.open_logs.trigger()
     assert [url.toLocalFile() for url in opened] == [str(log_dir())]
     assert log_dir().is_dir()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from leadgen_desktop.db.records import CampaignSummary
 from leadgen_desktop.db.repository import Repository
@@ -28,7 +28,10 @@ class HistoryPanel(QWidget):
     """Past campaigns (``repo.list_campaigns()``) in a list; click one to show it.
 
     :meth:`refresh` re-reads the list and keeps (or sets) the selection without
-    emitting ``campaign_selected``; only user selections emit it.
+    emitting ``campaign_selected``; only user selections emit it. Under the list,
+    ``resume_button`` (hidden until the selected campaign can be resumed: see
+    :class:`~leadgen_desktop.gui.run.history_resume.HistoryResume`); the list's
+    context menu shows the actions added to ``list_widget``.
 
     Signals:
         campaign_selected(str campaign_id): the user selected a campaign.
@@ -46,9 +49,15 @@ class HistoryPanel(QWidget):
         self.list_widget.setAlternatingRowColors(True)
         self.list_widget.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list_widget.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setObjectName("historyResumeButton")
+        self.resume_button.setToolTip("Continue the selected campaign where it stopped")
+        self.resume_button.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list_widget)
+        layout.addWidget(self.resume_button)
         self.list_widget.currentItemChanged.connect(self._on_current_changed)
         self._summaries: list[CampaignSummary] = []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 from leadgen_desktop.gui.details.charts import LeadCharts
+from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
 from leadgen_desktop.gui.run.metrics_panel import MetricsPanel
 from leadgen_desktop.gui.shell.message_banner import MessageBanner
 
@@ -14,8 +15,9 @@ class RunOverview(QWidget):
 
     Public attributes: ``stage_label``, ``progress_bar``, ``info_banner``
     (:class:`MessageBanner`), ``info_label`` (its newest message),
-    ``metrics_panel``, ``charts`` (:class:`LeadCharts`, which the window points
-    at the lead table's model).
+    ``budget_bar`` (:class:`BudgetStopBar`, right under the banner; driven by
+    the resume feature), ``metrics_panel``, ``charts`` (:class:`LeadCharts`,
+    which the window points at the lead table's model).
 
     Signals: none of its own.
     """
@@ -36,6 +38,7 @@ class RunOverview(QWidget):
         self.progress_bar.setValue(0)
         self.info_banner = MessageBanner()  # the latest few messages, each closable
         self.info_label = self.info_banner.label  # the newest message
+        self.budget_bar = BudgetStopBar()  # "Resume with higher budget…" after a budget stop
         self.metrics_panel = MetricsPanel()
         self.charts = LeadCharts()
 
@@ -49,6 +52,7 @@ class RunOverview(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(progress_row)
         layout.addWidget(self.info_banner)
+        layout.addWidget(self.budget_bar)
         layout.addLayout(counters)
 
     def set_stage(self, text: str) -> None:
