@@ -86,13 +86,17 @@ class HistoryPanel(QWidget):
         self._summaries = self._repo.list_campaigns()
         self.list_widget.blockSignals(True)
         try:
+            # Qt creates and deletes the items (addItem(str)): an item made in Python would be
+            # destroyed through its Python wrapper inside clear(), which runs without the GIL, and
+            # crashed (benchmarks/start_latency.py, a run's threads busy meanwhile).
             self.list_widget.clear()
-            for summary in self._summaries:
-                item = QListWidgetItem(summary_text(summary))
+            for row, summary in enumerate(self._summaries):
+                text = summary_text(summary)
+                self.list_widget.addItem(text)
+                item = self.list_widget.item(row)
                 item.setData(CAMPAIGN_ROLE, summary.campaign_id)
                 item.setData(JOB_ROLE, summary.job_id)
-                item.setToolTip(f"{item.text()}\nCreated {summary.created_at:%Y-%m-%d %H:%M} UTC")
-                self.list_widget.addItem(item)
+                item.setToolTip(f"{text}\nCreated {summary.created_at:%Y-%m-%d %H:%M} UTC")
                 if summary.campaign_id == keep:
                     self.list_widget.setCurrentItem(item)
         finally:
