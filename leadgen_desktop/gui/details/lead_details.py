@@ -74,12 +74,16 @@ class ScoreBar(QWidget):
 def _clear(layout: QLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
+        if item is None:
+            break
         widget = item.widget()
         if widget is not None:
             widget.hide()  # at once: deleteLater only runs when the event loop next turns
             widget.deleteLater()
-        elif item.layout() is not None:
-            _clear(item.layout())
+        else:
+            child = item.layout()
+            if child is not None:
+                _clear(child)
 
 
 class LeadDetailsPanel(QWidget):
@@ -225,7 +229,7 @@ class LeadDetailsPanel(QWidget):
     def open_website(self) -> bool:
         """Open the lead's website in the browser; False when there is none."""
         url = explain.website_url(self._record) if self._record else None
-        return bool(url) and QDesktopServices.openUrl(QUrl(url))
+        return url is not None and QDesktopServices.openUrl(QUrl(url))
 
     @Slot()
     def open_maps(self) -> bool:

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPoint, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    QAbstractProxyModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    Qt,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, QTableView
 
@@ -101,7 +111,7 @@ class LeadTableActions(QObject):
         view.addAction(self.copy_rows_action)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._on_context_menu)
-        self._selection_model = None
+        self._selection_model: QItemSelectionModel | None = None
         self._watch_selection()
         model = view.model()
         if model is not None:
@@ -174,7 +184,7 @@ class LeadTableActions(QObject):
         """Open the current lead's website in the browser."""
         record = self.current_record()
         url = explain.website_url(record) if record else None
-        return bool(url) and QDesktopServices.openUrl(QUrl(url))
+        return url is not None and QDesktopServices.openUrl(QUrl(url))
 
     @Slot()
     def open_maps(self) -> bool:
