@@ -401,3 +401,14 @@ def test_worker_throttles_progress_and_batches_rows(qtbot: QtBot, repo: Reposito
     assert all(len(batch) <= 200 for batch in batches)
     assert 2 <= len(batches) <= 10
     assert fake_repo.queries == len(batches)
+
+
+def test_the_status_line_after_a_run_and_for_a_job_picked_in_the_history() -> None:
+    from leadgen_desktop.gui.run.run_display import finished_status
+
+    metrics = Metrics()
+    done = JobFinished("job", "camp", JobStatus.COMPLETED, metrics, stop_reason="budget")
+    assert finished_status(done, 12) == "Completed: 12 leads, $0.0000 (stopped early: budget)"
+    failed = JobFinished("job", "camp", JobStatus.FAILED, metrics, error="Hunter.io rejected the key")
+    assert finished_status(failed, 0) == "Failed: Hunter.io rejected the key"
+    assert finished_status(JobFinished("job", "camp", JobStatus.CANCELLED, metrics), 0) == "Cancelled"

@@ -355,3 +355,35 @@ def test_resume_sends_the_leads_already_stored_first(qtbot: QtBot, repo: Reposit
         assert sum(len(batch) for batch in batches) == stored
     finally:
         controller.shutdown()
+
+
+def test_the_resumer_needs_only_what_it_is_given(qtbot: QtBot, repo: Repository) -> None:
+    """No window: a parent, the repository, the keys, the controller, a banner, a budget bar, providers."""
+    from PySide6.QtWidgets import QWidget
+
+    from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
+    from leadgen_desktop.gui.run.resume_prompt import JobResumer
+    from leadgen_desktop.gui.run.run_controller import RunController
+    from leadgen_desktop.gui.shell.message_banner import MessageBanner
+    from leadgen_desktop.keychain import ApiKeyStore
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    banner = MessageBanner()
+    controller = RunController(repo, parent)
+    providers = demo()
+    resumer = JobResumer(parent, repo, ApiKeyStore(), controller, banner, BudgetStopBar(), lambda: providers)
+    _campaign, demo_job = Pipeline(repo, providers).start(CONFIG)
+    repo.finish_job(demo_job, JobStatus.CANCELLED, Metrics())
+    assert resumer.can_resume(demo_job)
+    with qtbot.waitSignal(resumer.resume_requested) as blocker:
+        assert resumer.resume(demo_job, budget=2.0)
+    assert blocker.args == [demo_job, providers, 2.0]
+    _campaign, live_job = repo.create_job(CONFIG)  # a live job, and no keys
+    with qtbot.assertNotEmitted(resumer.resume_requested):
+        assert not resumer.resume(live_job)
+    assert "Google Places API key" in banner.label.text()
+    with qtbot.waitSignal(resumer.discarded) as discarded:
+        assert resumer.discard([demo_job]) == 1
+    assert discarded.args == [1]
+    assert not resumer.can_resume(demo_job)
