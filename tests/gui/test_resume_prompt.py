@@ -179,7 +179,7 @@ def test_a_job_held_by_another_live_process_is_reported_in_the_banner(qtbot: QtB
     with qtbot.waitSignal(window.controller.failed, timeout=FINISH_TIMEOUT) as blocker:
         assert window.resumer.resume(job_id)
     assert "another process" in blocker.args[0]
-    assert "another process" in window.run_overview.info_label.text()
+    assert "another process" in window.run_overview.info_banner.label.text()
     job = repo.get_job(job_id)
     assert job is not None
     assert job.status is JobStatus.PROCESSING  # untouched
@@ -189,7 +189,7 @@ def test_a_live_job_without_keys_is_explained_in_the_banner(qtbot: QtBot, repo: 
     _campaign, job_id = repo.create_job(CONFIG)  # demo=False: a live job
     window = make_window(qtbot, repo)  # demo mode
     assert not window.resumer.resume(job_id)
-    assert "Google Places API key" in window.run_overview.info_label.text()
+    assert "Google Places API key" in window.run_overview.info_banner.label.text()
     assert not window.controller.is_running
 
 
@@ -212,7 +212,7 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Repo
         window.run_display.start_run()
     first: JobFinished = blocker.args[0]
     assert first.stop_reason == "budget"
-    assert "Budget reached" in window.run_overview.info_label.text()
+    assert "Budget reached" in window.run_overview.info_banner.label.text()
     bar = window.resumer.budget_bar
     assert bar.isVisibleTo(window)
     asked: list[float] = []
@@ -246,7 +246,7 @@ def test_a_run_without_hunter_and_neverbounce_keys_says_emails_were_skipped(
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT):
         window.run_display.start_run()
     assert window.run_overview.info_banner.isVisible()
-    assert "Emails were not searched: no Hunter.io API key" in window.run_overview.info_label.text()
+    assert "Emails were not searched: no Hunter.io API key" in window.run_overview.info_banner.label.text()
 
 
 def test_estimate_label_shows_dollars_in_live_mode_and_zero_in_demo(qtbot: QtBot, repo: Repository) -> None:

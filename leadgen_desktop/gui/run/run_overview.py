@@ -14,7 +14,7 @@ class RunOverview(QWidget):
     """Stage text and progress bar, the message banner, the metrics panel and the charts.
 
     Public attributes: ``stage_label``, ``progress_bar``, ``info_banner``
-    (:class:`MessageBanner`), ``info_label`` (its newest message),
+    (:class:`MessageBanner`; its ``label`` holds the newest message),
     ``budget_bar`` (:class:`BudgetStopBar`, right under the banner; driven by
     the resume feature), ``metrics_panel``, ``charts`` (:class:`LeadCharts`,
     which the window points at the lead table's model).
@@ -37,7 +37,6 @@ class RunOverview(QWidget):
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
         self.info_banner = MessageBanner()  # the latest few messages, each closable
-        self.info_label = self.info_banner.label  # the newest message
         self.budget_bar = BudgetStopBar()  # "Resume with higher budget…" after a budget stop
         self.metrics_panel = MetricsPanel()
         self.charts = LeadCharts()
