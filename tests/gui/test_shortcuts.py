@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.gui.shell.main_window import CANCEL_TITLE, MainWindow
+from leadgen_desktop.gui.run.run_display import CANCEL_TITLE
+from leadgen_desktop.gui.shell.main_window import MainWindow
 from tests.gui.ux_support import fill_form, make_window, repo_with_cleanup
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -80,7 +81,7 @@ def test_escape_in_live_mode_asks_first(
     monkeypatch.setattr(QMessageBox, "question", question)
     window = active_window(qtbot, repo, live=True, latency=0.02)
     start_long_run(qtbot, window)
-    assert window.run_is_live()
+    assert window.run_display.run_is_live()
     qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_Escape)
     assert asked == [CANCEL_TITLE]
     assert window.controller.is_running
@@ -94,7 +95,7 @@ def test_escape_in_live_mode_asks_first(
 def test_escape_when_idle_does_nothing(qtbot: QtBot, repo: Repository) -> None:
     window = active_window(qtbot, repo)
     qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_Escape)
-    assert not window.request_cancel()
+    assert not window.run_display.request_cancel()
 
 
 def test_ctrl_f_focuses_the_filter(qtbot: QtBot, repo: Repository) -> None:

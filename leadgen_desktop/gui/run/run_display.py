@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QStatusBar
+from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
 from leadgen_desktop.db.records import JobRecord, LeadRecord
 from leadgen_desktop.db.repository import Repository
@@ -25,6 +25,11 @@ from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.run.run_overview import RunOverview
 from leadgen_desktop.gui.tables.campaign_leads import CampaignLeadsPage
 
+CANCEL_TITLE = "Cancel the running campaign?"
+CANCEL_TEXT = (
+    "Requests already sent to the paid APIs may still be billed. "
+    "Leads stored so far are kept, and the campaign can be resumed later."
+)
 STATUS_TITLES = {
     JobStatus.PENDING: "Pending",
     JobStatus.PROCESSING: "Processing",
@@ -57,15 +62,17 @@ def finished_status(result: JobFinished, leads: int) -> str:
 class RunDisplay(QObject):
     """Runs campaigns for the window and shows the running or the picked job.
 
-    It is given the run controller, the repository (reads only), the three
-    panels it updates and the status bar; ``providers`` returns the providers
-    a new run uses (None when they cannot be built: nothing starts).
+    It is given the window (the parent of its confirmation), the run
+    controller, the repository (reads only), the three panels it updates and
+    the status bar; ``providers`` returns the providers a new run uses (None
+    when they cannot be built: nothing starts).
 
     Signals: none of its own (see :class:`RunController`).
     """
 
     def __init__(
         self,
+        parent: QWidget,
         repo: Repository,
         controller: RunController,
         campaign_panel: CampaignPanel,
@@ -74,7 +81,8 @@ class RunDisplay(QObject):
         status_bar: QStatusBar,
         providers: Callable[[], Providers | None],
     ) -> None:
-        super().__init__(controller)
+        super().__init__(parent)
+        self._parent = parent
         self._repo = repo
         self._controller = controller
         self._panel = campaign_panel
@@ -141,6 +149,28 @@ class RunDisplay(QObject):
         self._panel.cancel_button.setEnabled(False)
         self._overview.set_stage("Cancelling…")
         self._status.showMessage("Cancelling…")
+
+    def run_is_live(self) -> bool:
+        """True when the current run uses paid providers (requests may be billed)."""
+        return not self._controller.demo
+
+    @Slot()
+    def request_cancel(self) -> bool:
+        """Escape: cancel the running campaign, after a confirmation when it is live."""
+        if not self._controller.is_running or self._controller.cancel_requested:
+            return False
+        if self.run_is_live():
+            answer = QMessageBox.question(
+                self._parent,
+                CANCEL_TITLE,
+                CANCEL_TEXT,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.cancel_run()
+        return True
 
     def set_running(self, running: bool) -> None:
         """Enable Start (when the form is valid) or Cancel, and lock the form during a run."""

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -55,11 +54,6 @@ log = logging.getLogger(__name__)
 
 DEMO_TEXT = "Demo mode — offline sample data, no API calls, $0.00"
 SHUTDOWN_TIMEOUT_MS = 10_000
-CANCEL_TITLE = "Cancel the running campaign?"
-CANCEL_TEXT = (
-    "Requests already sent to the paid APIs may still be billed. "
-    "Leads stored so far are kept, and the campaign can be resumed later."
-)
 
 
 def _default_providers_factory(key_store: ApiKeyStore) -> Callable[[], Providers]:
@@ -117,6 +111,7 @@ class MainWindow(QMainWindow):
         self.campaign_panel.history.list_widget.addAction(self.window_actions.resume_selected)
         self.controller = RunController(repo, self)
         self.run_display = RunDisplay(
+            self,
             repo,
             self.controller,
             self.campaign_panel,
@@ -228,7 +223,7 @@ class MainWindow(QMainWindow):
         actions.open_logs.triggered.connect(self.help_actions.open_log_folder)
         actions.about.triggered.connect(self.help_actions.show_about)
         actions.focus_filter.triggered.connect(self.campaign_page.focus_filter)
-        actions.cancel_run.triggered.connect(self.request_cancel)
+        actions.cancel_run.triggered.connect(self.run_display.request_cancel)
 
     def _set_tab_order(self) -> None:
         form, page = self.campaign_panel.form, self.campaign_page
@@ -289,29 +284,6 @@ class MainWindow(QMainWindow):
         if self._providers is None:
             self.reload_providers()
         return self._providers
-
-    def run_is_live(self) -> bool:
-        """True unless the window's providers are the offline demo ones."""
-        return self._providers is None or not self._providers.demo
-
-    @Slot()
-    def request_cancel(self) -> bool:
-        """Escape: cancel the running campaign, after a confirmation when it is live."""
-        controller = self.controller
-        if not controller.is_running or controller.cancel_requested:
-            return False
-        if self.run_is_live():
-            answer = QMessageBox.question(
-                self,
-                CANCEL_TITLE,
-                CANCEL_TEXT,
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return False
-        self.run_display.cancel_run()
-        return True
 
     # -- slots -----------------------------------------------------------------------------
 
