@@ -36,8 +36,9 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from peewee import Database
 from PySide6.QtCore import QObject, QThread, Signal, SignalInstance, Slot
+
+from leadgen_desktop.db.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,7 @@ def close_thread_connection(db: Database) -> None:
     thread leaves no SQLite connection (and no WAL read lock) behind.
     """
     try:
-        if not db.is_closed():
-            db.close()
+        db.close()
     except Exception:
         log.warning("Could not close a worker thread's database connection", exc_info=True)
 

@@ -1,4 +1,7 @@
-"""Background CSV export: progress, Cancel (no temp file, previous file kept), all-leads row count."""
+"""Background CSV export: progress, Cancel (no temp file, previous file kept), all-leads row count.
+
+Exporting a job that is still running writes what is stored and says so.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +14,16 @@ import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import CampaignConfig
 from leadgen_desktop.gui.tables.export_job import ExportJob
 from tests.fakes.seed_leads import seed_database
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "export.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "export.db")
     seed_database(repository, leads=3000, campaigns=3)
     yield repository
     repository.db.close()
@@ -38,7 +42,7 @@ def read_rows(path: Path) -> list[list[str]]:
 
 
 def test_export_all_leads_writes_every_row_with_progress(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
 ) -> None:
     job = ExportJob(repo, window.statusBar())
     seen: list[int] = []
@@ -58,7 +62,7 @@ def test_export_all_leads_writes_every_row_with_progress(
 
 
 def test_export_one_job_streams_its_leads(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
 ) -> None:
     job = ExportJob(repo, window.statusBar())
     target = tmp_path / "job.csv"
@@ -68,12 +72,12 @@ def test_export_one_job_streams_its_leads(
 
 
 def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "leads.csv"
     target.write_text("previous export\n", encoding="utf-8")
     gate = threading.Event()
-    real_iter = repo.iter_all_leads
+    real_iter = repo.all_leads.iter_all_leads
 
     def slow_rows() -> Iterator[object]:
         for index, lead in enumerate(real_iter()):
@@ -81,7 +85,7 @@ def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
                 gate.wait(10)  # hold the export until Cancel was pressed
             yield lead
 
-    monkeypatch.setattr(repo, "iter_all_leads", slow_rows)
+    monkeypatch.setattr(repo.all_leads, "iter_all_leads", slow_rows)
     job = ExportJob(repo, window.statusBar())
     with qtbot.waitSignal(job.cancelled, timeout=20_000), qtbot.assertNotEmitted(job.finished):
         job.export_all(target)
@@ -94,9 +98,7 @@ def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
     assert not job.running
 
 
-def test_bad_folder_fails_at_once_without_a_thread(
-    repo: Repository, window: QMainWindow, tmp_path: Path
-) -> None:
+def test_bad_folder_fails_at_once_without_a_thread(repo: Store, window: QMainWindow, tmp_path: Path) -> None:
     messages: list[tuple[str, str]] = []
     job = ExportJob(repo, window.statusBar(), lambda text, kind: messages.append((text, kind)))
     assert not job.export_all(tmp_path / "missing" / "x.csv")
@@ -104,3 +106,32 @@ def test_bad_folder_fails_at_once_without_a_thread(
     assert messages
     assert messages[0][1] == "error"
     assert messages[0][0].startswith("Export failed")
+
+
+def test_exporting_a_running_job_writes_what_is_stored_and_says_so(
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
+) -> None:
+    told: list[tuple[str, str]] = []
+    job = ExportJob(repo, window.statusBar(), lambda text, kind: told.append((text, kind)))
+    jobs = Jobs(repo)
+    _campaign_id, job_id = jobs.start(CampaignConfig("dentist", "Austin, TX"))
+    jobs.claim(job_id)  # this process is running it
+    target = tmp_path / "partial.csv"
+    try:
+        with qtbot.waitSignal(job.finished, timeout=20_000) as blocker:
+            assert job.export_job(job_id, target)
+    finally:
+        jobs.release(job_id)
+    assert blocker.args[0] == 0
+    assert len(read_rows(target)) == 1  # the header: what is stored so far
+    assert told == [
+        (
+            f"Job {job_id} is still running: the CSV holds the 0 leads stored so far; "
+            "export again when the run has finished.",
+            "info",
+        )
+    ]
+    told.clear()
+    with qtbot.waitSignal(job.finished, timeout=20_000):
+        assert job.export_job("job0001", tmp_path / "done.csv")  # a completed job: not a word
+    assert told == []

@@ -15,8 +15,7 @@ import pytest
 from PySide6.QtCore import QObject, Signal, Slot
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig
 from leadgen_desktop.gui.run.run_controller import GUI_SWITCH_INTERVAL, RunController
 from leadgen_desktop.gui.thread_task import ThreadTask, close_thread_connection, live_tasks
@@ -27,8 +26,8 @@ TIMEOUT_MS = 10_000
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "t.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "t.db")
     yield repository
     repository.db.close()
 
@@ -42,7 +41,7 @@ class Worker(QObject):
 
     done = Signal(object)
 
-    def __init__(self, repo: Repository | None = None, go: threading.Event | None = None) -> None:
+    def __init__(self, repo: Store | None = None, go: threading.Event | None = None) -> None:
         super().__init__()
         self._repo = repo
         self.go = go or threading.Event()
@@ -54,7 +53,7 @@ class Worker(QObject):
         self.go.wait(TIMEOUT_MS / 1000)
         seen: dict[str, object] = {"thread": threading.get_ident()}
         if self._repo is not None:
-            self._repo.count_all_leads()  # opens this thread's connection
+            self._repo.all_leads.count_all_leads()  # opens this thread's connection
             seen["open_before"] = not self._repo.db.is_closed()
             close_thread_connection(self._repo.db)
             seen["open_after"] = not self._repo.db.is_closed()
@@ -73,15 +72,13 @@ class Receiver(QObject):
         self.results.append((seen, threading.get_ident()))
 
 
-def test_the_worker_runs_on_its_own_thread_and_the_task_is_released_after(
-    qtbot: QtBot, repo: Repository
-) -> None:
+def test_the_worker_runs_on_its_own_thread_and_the_task_is_released_after(qtbot: QtBot, repo: Store) -> None:
     receiver = Receiver()
     worker = Worker(repo)
     worker.done.connect(receiver.take)
     task = ThreadTask(worker, "test-task", (worker.done,))
     assert task.name == "test-task"
-    repo.count_all_leads()  # the GUI thread's own connection
+    repo.all_leads.count_all_leads()  # the GUI thread's own connection
     with qtbot.waitSignal(task.stopped, timeout=TIMEOUT_MS):
         task.start()
         assert task in live_tasks()
@@ -138,7 +135,7 @@ def test_threads_left_running_names_the_threads_a_test_left_behind(qtbot: QtBot)
     assert task not in live_tasks()
 
 
-def test_a_run_lowers_the_switch_interval_and_gives_it_back(qtbot: QtBot, repo: Repository) -> None:
+def test_a_run_lowers_the_switch_interval_and_gives_it_back(qtbot: QtBot, repo: Store) -> None:
     original = sys.getswitchinterval()
     assert original > GUI_SWITCH_INTERVAL
     controller = RunController(repo)

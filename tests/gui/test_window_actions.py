@@ -10,13 +10,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.shell.window_actions import WindowActions, build_menus, preferences_shortcuts
 from tests.gui.ux_support import make_window, repo_with_cleanup
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
+def repo(tmp_path: Path) -> Iterator[Store]:
     yield from repo_with_cleanup(tmp_path)
 
 
@@ -65,7 +65,7 @@ def test_shortcuts_are_the_documented_ones_and_never_shared(qtbot: QtBot) -> Non
     assert len(every) == len(set(every)), every
 
 
-def test_each_action_reaches_its_feature(qtbot: QtBot, repo: Repository) -> None:
+def test_each_action_reaches_its_feature(qtbot: QtBot, repo: Store) -> None:
     """About, Settings and Resume interrupted jobs open their feature (the keys: test_shortcuts.py)."""
     window = make_window(qtbot, repo)
     actions = window.window_actions

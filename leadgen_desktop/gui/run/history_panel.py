@@ -1,4 +1,4 @@
-"""The list of past campaigns, newest first, read from the repository."""
+"""The list of past campaigns, newest first, read from the store."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from leadgen_desktop.db.records import CampaignSummary
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 
 CAMPAIGN_ROLE = Qt.ItemDataRole.UserRole + 1
 JOB_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -25,7 +25,7 @@ def summary_text(summary: CampaignSummary) -> str:
 
 
 class HistoryPanel(QWidget):
-    """Past campaigns (``repo.list_campaigns()``) in a list; click one to show it.
+    """Past campaigns (``store.campaigns.summaries()``) in a list; click one to show it.
 
     :meth:`refresh` re-reads the list and keeps (or sets) the selection without
     emitting ``campaign_selected``; only user selections emit it. Under the list,
@@ -39,7 +39,7 @@ class HistoryPanel(QWidget):
 
     campaign_selected = Signal(str)
 
-    def __init__(self, repo: Repository, parent: QWidget | None = None) -> None:
+    def __init__(self, repo: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repo = repo
         self.list_widget = QListWidget()
@@ -83,7 +83,7 @@ class HistoryPanel(QWidget):
     def refresh(self, select_campaign_id: str | None = None) -> None:
         """Re-read campaigns; select ``select_campaign_id`` (or keep the selection) quietly."""
         keep = select_campaign_id or self.current_campaign_id()
-        self._summaries = self._repo.list_campaigns()
+        self._summaries = self._repo.campaigns.summaries()
         self.list_widget.blockSignals(True)
         try:
             # Qt creates and deletes the items (addItem(str)): an item made in Python would be

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.history_panel import HistoryPanel
 from leadgen_desktop.gui.run.resume_prompt import JobResumer
 from leadgen_desktop.gui.run.run_controller import RunController
@@ -24,7 +24,7 @@ class HistoryResume(QObject):
         self,
         history: HistoryPanel,
         action: QAction,
-        repo: Repository,
+        repo: Store,
         resumer: JobResumer,
         controller: RunController,
     ) -> None:
@@ -61,5 +61,5 @@ class HistoryResume(QObject):
         campaign_id = self._history.current_campaign_id()
         if campaign_id is None:
             return None
-        job = self._repo.latest_job_for_campaign(campaign_id)
+        job = self._repo.jobs.latest_for_campaign(campaign_id)
         return None if job is None else job.job_id

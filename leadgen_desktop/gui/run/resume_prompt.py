@@ -4,7 +4,8 @@
 spent so far; :class:`JobResumer` does the work for the window: it picks the
 providers a job needs (its demo flag decides, see :mod:`provider_mode`),
 resumes it through the run controller, offers "Resume with higher budget…"
-after a run stopped on its budget, and discards jobs.
+after a run stopped on its budget, and discards jobs. What can be resumed or
+discarded is decided by :class:`~leadgen_desktop.core.jobs.Jobs`.
 
 Database writes: reopening a job happens on the worker thread (the
 :class:`PipelineWorker` reopens it before running). Discarding is one short
@@ -16,7 +17,6 @@ it safe next to the GUI's reads.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -34,9 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.records import JobRecord
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.domain import JobFinished, JobStatus, Providers
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import JobFinished, JobStatus, Providers, StopReason
 from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
 from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.shell.message_banner import MessageBanner
@@ -45,7 +46,6 @@ from leadgen_desktop.keychain import ApiKeyStore
 
 log = logging.getLogger(__name__)
 
-_SUGGESTED_BUDGET = re.compile(r"--budget (\d+(?:\.\d+)?)")
 _HEADERS = ("Business type", "Location", "State", "Leads so far", "Cost so far", "When")
 
 
@@ -53,20 +53,12 @@ def job_state_text(job: JobRecord) -> str:
     """Why the job stopped, in a few words."""
     if job.status is JobStatus.PROCESSING:
         return "interrupted (the app quit or crashed)"
-    if job.stop_reason == "budget":
-        return "stopped by its budget"
+    if job.stop_reason is StopReason.BUDGET:
+        needed = f": ${job.budget_stop.needed:.2f} would finish it" if job.budget_stop is not None else ""
+        return f"stopped by its budget{needed}"
     if job.status is JobStatus.FAILED:
         return f"failed: {job.error}" if job.error else "failed"
     return "cancelled"
-
-
-def is_resumable(job: JobRecord, holder: str | None) -> bool:
-    """Cancelled, failed, budget-stopped or crashed (no live lease), and not discarded."""
-    if job.stop_reason == "discarded":
-        return False
-    if job.status is JobStatus.PROCESSING:
-        return holder is None
-    return job.status in (JobStatus.CANCELLED, JobStatus.FAILED) or job.stop_reason == "budget"
 
 
 class ResumeDialog(QDialog):
@@ -83,7 +75,7 @@ class ResumeDialog(QDialog):
     resume_requested = Signal(str)
     discard_requested = Signal(list)
 
-    def __init__(self, repo: Repository, job_ids: Sequence[str], parent: QWidget | None = None) -> None:
+    def __init__(self, repo: Store, job_ids: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resumeDialog")
         self.setWindowTitle("Resume interrupted campaigns")
@@ -130,7 +122,7 @@ class ResumeDialog(QDialog):
 
     def set_jobs(self, job_ids: Sequence[str]) -> None:
         """List these jobs (unknown ids are skipped); the first one is selected."""
-        jobs = [job for job in (self._repo.get_job(job_id) for job_id in job_ids) if job is not None]
+        jobs = [job for job in (self._repo.jobs.get(job_id) for job_id in job_ids) if job is not None]
         self.job_ids = [job.job_id for job in jobs]
         self.table.setRowCount(len(jobs))
         for row, job in enumerate(jobs):
@@ -139,7 +131,7 @@ class ResumeDialog(QDialog):
                 job.config.business_type,
                 job.config.location,
                 job_state_text(job),
-                f"{self._repo.count_leads(job.job_id):,}",
+                f"{self._repo.leads.count(job.job_id):,}",
                 "$0.00 (demo)" if job.config.demo else f"${job.metrics.total_cost:.4f}",
                 f"{when:%Y-%m-%d %H:%M} UTC",
             )
@@ -196,10 +188,10 @@ class ResumeDialog(QDialog):
 class JobResumer(QObject):
     """Resume and discard jobs for the main window; shows the start-up prompt.
 
-    It is given what it needs: the window as the dialogs' parent, the
-    repository (the job queries), the key store, the run controller (its state
-    and signals), the message banner, the budget bar it drives and the
-    window's current providers. Starting the resumed run is the window's job:
+    It is given what it needs: the window as the dialogs' parent, the job
+    owner (:class:`Jobs`, and through it the store), the key store, the run
+    controller (its state and signals), the message banner, the budget bar it
+    drives and the window's current providers. Starting the resumed run is the window's job:
     :meth:`resume` emits ``resume_requested``.
 
     Attributes tests use: ``dialog`` (the open :class:`ResumeDialog`, or None)
@@ -220,7 +212,7 @@ class JobResumer(QObject):
     def __init__(
         self,
         parent: QWidget,
-        repo: Repository,
+        jobs: Jobs,
         key_store: ApiKeyStore,
         controller: RunController,
         banner: MessageBanner,
@@ -230,7 +222,8 @@ class JobResumer(QObject):
     ) -> None:
         super().__init__(parent)
         self._parent = parent
-        self._repo = repo
+        self._jobs = jobs
+        self._repo = jobs.store
         self._keys = key_store
         self._controller = controller
         self._banner = banner
@@ -255,7 +248,7 @@ class JobResumer(QObject):
         if not self._parent.isVisible():
             return
         try:
-            crashed = self._repo.interrupted_job_ids(only_crashed=True)
+            crashed = [job.job_id for job in self._jobs.interrupted(only_crashed=True)]
         except Exception:
             log.warning("Could not look for interrupted jobs", exc_info=True)
             return
@@ -264,7 +257,7 @@ class JobResumer(QObject):
 
     def open_dialog(self, job_ids: Sequence[str] | None = None) -> ResumeDialog:
         """Show the dialog for ``job_ids`` (default: every resumable job)."""
-        ids = list(job_ids) if job_ids is not None else self._repo.interrupted_job_ids()
+        ids = list(job_ids) if job_ids is not None else [job.job_id for job in self._jobs.interrupted()]
         ids = [job_id for job_id in ids if job_id != self._controller.job_id or not self._running()]
         if self.dialog is None:
             self.dialog = ResumeDialog(self._repo, ids, self._parent)
@@ -281,20 +274,22 @@ class JobResumer(QObject):
 
     def can_resume(self, job_id: str | None) -> bool:
         """True when ``job_id`` exists, is resumable, and no run is going."""
-        if job_id is None or self._running():
-            return False
-        job = self._repo.get_job(job_id)
-        return job is not None and is_resumable(job, self._repo.lease_holder(job_id))
+        return job_id is not None and not self._running() and self._jobs.can_resume(job_id)
 
     def resume(self, job_id: str, budget: float | None = None) -> bool:
-        """Resume ``job_id`` (optionally with a new budget); explain in the banner when it cannot."""
+        """Resume ``job_id`` (optionally with a new budget); explain in the banner when it cannot.
+
+        A job stopped by its budget asks for a higher one first (the same budget would stop it again).
+        """
         if self._running():
             self._banner.add("A campaign is running: resume this one once it has finished.", "info")
             return False
-        job = self._repo.get_job(job_id)
+        job = self._jobs.get(job_id)
         if job is None:
             self._banner.add("That campaign is no longer in the database.", "error")
             return False
+        if budget is None and job.stop_reason is StopReason.BUDGET:
+            return self.resume_with_budget(job_id)
         providers = providers_for_job(job.config.demo, self._providers(), self._keys.all_keys)
         if isinstance(providers, str):
             self._banner.add(providers, "error")
@@ -307,13 +302,10 @@ class JobResumer(QObject):
         if self._running():
             return 0
         done = 0
-        for job_id in job_ids:
-            try:
-                self._repo.discard_job(job_id)
-                done += 1
-            except Exception as exc:  # noqa: BLE001 - report storage problems in the banner
-                self._banner.add(f"Could not discard the campaign: {exc}", "error")
-                break
+        try:
+            done = self._jobs.discard(job_ids)
+        except Exception as exc:  # noqa: BLE001 - report storage problems in the banner
+            self._banner.add(f"Could not discard the campaign: {exc}", "error")
         if self.dialog is not None:
             remaining = [job_id for job_id in self.dialog.job_ids if job_id not in set(job_ids)]
             self.dialog.set_jobs(remaining)
@@ -342,20 +334,16 @@ class JobResumer(QObject):
 
     def _on_finished(self, result: JobFinished) -> None:
         self._on_run_state()
-        if result.stop_reason == "budget":
-            self.budget_bar.show_for(result.job_id)
+        if result.stop_reason is StopReason.BUDGET:
+            self.budget_bar.show_for(result.job_id, result.budget_stop)
 
     @Slot(str)
     def resume_with_budget(self, job_id: str) -> bool:
         """Ask for a higher budget, then resume ``job_id`` with it."""
-        job = self._repo.get_job(job_id)
+        job = self._jobs.get(job_id)
         if job is None:
             return False
-        suggested = 0.0
-        for notice in job.notices:
-            match = _SUGGESTED_BUDGET.search(notice)
-            if match:
-                suggested = float(match.group(1))
+        suggested = job.budget_stop.needed if job.budget_stop is not None else 0.0
         current = job.config.budget or 0.0
         budget = self._ask_budget(max(suggested, round(current * 2, 2), 0.01))
         if budget is None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
 from leadgen_desktop.db.records import JobRecord, LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import JobFinished, JobStatus, ProgressEvent, Providers
 from leadgen_desktop.gui.run.campaign_panel import CampaignPanel
 from leadgen_desktop.gui.run.metrics_panel import format_cost
@@ -63,7 +63,7 @@ class RunDisplay(QObject):
     """Runs campaigns for the window and shows the running or the picked job.
 
     It is given the window (the parent of its confirmation), the run
-    controller, the repository (reads only), the three panels it updates and
+    controller, the store (reads only), the three panels it updates and
     the status bar; ``providers`` returns the providers a new run uses (None
     when they cannot be built: nothing starts).
 
@@ -73,7 +73,7 @@ class RunDisplay(QObject):
     def __init__(
         self,
         parent: QWidget,
-        repo: Repository,
+        repo: Store,
         controller: RunController,
         campaign_panel: CampaignPanel,
         run_overview: RunOverview,
@@ -223,7 +223,7 @@ class RunDisplay(QObject):
         if result.status is JobStatus.COMPLETED:
             overview.progress_bar.setValue(100)
         completed = result.status is JobStatus.COMPLETED
-        leads = self._repo.count_leads(result.job_id) if completed else 0
+        leads = self._repo.leads.count(result.job_id) if completed else 0
         self._status.showMessage(finished_status(result, leads))
         messages: list[str] = []
         if result.status is JobStatus.FAILED and result.error:
@@ -261,7 +261,7 @@ class RunDisplay(QObject):
     @Slot(str)
     def _on_campaign_selected(self, campaign_id: str) -> None:
         page, metrics = self._page, self._overview.metrics_panel
-        job = self._repo.latest_job_for_campaign(campaign_id)
+        job = self._repo.jobs.latest_for_campaign(campaign_id)
         page.row_feeder.clear()
         if job is None:
             self._displayed_job_id = None
@@ -269,7 +269,7 @@ class RunDisplay(QObject):
             metrics.clear()
             return
         self._displayed_job_id = job.job_id
-        page.model.set_rows(self._repo.leads_for_job(job.job_id))
+        page.model.set_rows(self._repo.leads.for_job(job.job_id))
         if job.job_id == self._running_job_id:
             self._show_running_metrics(job)
             return

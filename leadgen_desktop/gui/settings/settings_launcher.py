@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.settings.key_check import KeyChecker
 from leadgen_desktop.gui.settings.settings_dialog import SettingsDialog
@@ -26,7 +26,7 @@ class SettingsLauncher(QObject):
     changed = Signal()
 
     def __init__(
-        self, parent: QWidget, repo: Repository, key_store: ApiKeyStore, controller: RunController
+        self, parent: QWidget, repo: Store, key_store: ApiKeyStore, controller: RunController
     ) -> None:
         super().__init__(parent)
         self._parent = parent

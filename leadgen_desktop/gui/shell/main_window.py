@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from leadgen_desktop.core.export import ExportError, export_job_csv
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Providers
 from leadgen_desktop.gui.run.campaign_panel import CampaignPanel
 from leadgen_desktop.gui.run.estimate_label import EstimateUpdater
@@ -83,17 +84,18 @@ class MainWindow(QMainWindow):
 
     Feature controllers, each given only what it needs: ``controller``
     (:class:`RunController`: the run's thread), ``run_display``
-    (:class:`RunDisplay`: what a run shows, which job is displayed),
-    ``resumer`` (:class:`JobResumer`), ``history_resume``, ``settings_launcher``,
-    ``help_actions``, ``estimate`` (:class:`EstimateUpdater`), ``export_job``
-    (background CSV) and ``state`` (:class:`WindowStateStore`).
+    (:class:`RunDisplay`: what a run shows, which job is displayed), ``jobs``
+    (:class:`Jobs`, the job owner), ``resumer`` (:class:`JobResumer`),
+    ``history_resume``, ``settings_launcher``, ``help_actions``, ``estimate``
+    (:class:`EstimateUpdater`), ``export_job`` (background CSV) and ``state``
+    (:class:`WindowStateStore`).
 
     Signals: none of its own (see :class:`RunController`).
     """
 
     def __init__(
         self,
-        repo: Repository,
+        repo: Store,
         key_store: ApiKeyStore | None = None,
         providers_factory: Callable[[], Providers] | None = None,
     ) -> None:
@@ -120,9 +122,10 @@ class MainWindow(QMainWindow):
             self.statusBar(),
             self._providers_for_run,
         )
+        self.jobs = Jobs(repo)  # the job owner: resumable, reopen, discard, interrupted
         self.resumer = JobResumer(
             self,
-            repo,
+            self.jobs,
             self._key_store,
             self.controller,
             self.run_overview.info_banner,
@@ -316,7 +319,7 @@ class MainWindow(QMainWindow):
         if job_id is None:
             self.statusBar().showMessage("Nothing to export yet: run a campaign or pick one in the history.")
             return
-        job = self._repo.get_job(job_id)
+        job = self._repo.jobs.get(job_id)
         name = "leads"
         if job is not None:
             name = f"{_slug(job.config.business_type)}-{_slug(job.config.location)}"
