@@ -14,7 +14,7 @@ class CampaignPanel(QWidget):
     """Form, Start and Cancel buttons above the history list.
 
     Attributes used by the window: ``form``, ``start_button``, ``cancel_button``, ``queue_button``
-    (team databases only), ``history``.
+    (team databases only), ``history`` (with its ``resume_button``).
 
     Signals: none of its own (see :class:`CampaignForm` and :class:`HistoryPanel`).
     """
@@ -24,11 +24,13 @@ class CampaignPanel(QWidget):
         self.form = CampaignForm()
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("startButton")
+        self.start_button.setAccessibleName("Start campaign")
         self.start_button.setDefault(True)
         self.start_button.setShortcut(QKeySequence("Ctrl+Return"))
         self.start_button.setToolTip("Start the campaign (Ctrl+Return)")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setAccessibleName("Cancel campaign")
         self.cancel_button.setToolTip("Stop the running campaign; stored leads are kept")
         self.queue_button = QPushButton("Queue")
         self.queue_button.setObjectName("queueButton")

@@ -150,6 +150,7 @@ class TeamMode(QObject):
         super().__init__(window)
         self._window = window
         self._repo = repo
+        self._history = window.campaign_panel.history  # type: ignore[attr-defined]
         self.queue_button = queue_button
         self.monitor = TeamMonitor(repo, self)
         self.workers_label = QLabel(workers_text([]))
@@ -170,19 +171,19 @@ class TeamMode(QObject):
 
     @Slot(object)
     def _on_snapshot(self, snapshot: TeamSnapshot) -> None:
-        self._window.history.show_summaries(snapshot.summaries)  # type: ignore[attr-defined]
+        self._history.show_summaries(snapshot.summaries)
         self.workers_label.setText(workers_text(snapshot.workers))
 
     @Slot(str)
     def _on_lost(self, message: str) -> None:
-        self._window.history.offline = True  # type: ignore[attr-defined]
+        self._history.offline = True
         self._window.show_banner(LOST_TEXT.format(detail=message), "error")  # type: ignore[attr-defined]
         self._window.statusBar().showMessage("Team database unreachable; reconnecting…")
 
     @Slot()
     def _on_restored(self) -> None:
-        self._window.history.offline = False  # type: ignore[attr-defined]
-        banner = self._window.info_banner  # type: ignore[attr-defined]
+        self._history.offline = False
+        banner = self._window.run_overview.info_banner  # type: ignore[attr-defined]
         for index, message in reversed(list(enumerate(banner.messages()))):
             if message.text.startswith(LOST_TEXT.split("(")[0]):
                 banner.dismiss(index)
@@ -191,7 +192,7 @@ class TeamMode(QObject):
     @Slot()
     def queue_campaign(self) -> None:
         """Store the form's campaign as pending for the workers (on a helper thread)."""
-        form = self._window.form  # type: ignore[attr-defined]
+        form = self._window.campaign_panel.form  # type: ignore[attr-defined]
         config: CampaignConfig | None = form.config()
         if config is None:
             form.show_all_errors()
