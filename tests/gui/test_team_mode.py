@@ -32,7 +32,8 @@ def repo() -> Iterator[Store]:
 
 
 def history_texts(window: MainWindow) -> list[str]:
-    return [window.history.item_text(row) for row in range(window.history.count())]
+    history = window.campaign_panel.history
+    return [history.item_text(row) for row in range(history.count())]
 
 
 def test_the_team_window_shows_everyones_jobs_live_with_who_ran_them_and_the_worker(
@@ -72,7 +73,7 @@ def test_a_local_run_on_the_team_database_works_as_on_a_file(qtbot: QtBot, repo:
     window = make_window(qtbot, repo)
     fill_form(qtbot, window)
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS) as blocker:
-        qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.campaign_panel.start_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
     assert isinstance(result, JobFinished)
     assert result.status is JobStatus.COMPLETED, result.error
@@ -94,12 +95,15 @@ def test_a_lost_connection_is_a_banner_and_the_window_reconnects(
     with qtbot.waitSignal(monitor.connection_lost, timeout=WAIT_MS):
         monkeypatch.setattr(repo.campaigns, "summaries", unreachable)
         monitor.poll_now()
-    assert window.history.offline
-    assert any("Lost the connection to the team database" in m.text for m in window.info_banner.messages())
-    window.history.refresh()  # the window's own reads wait for nothing while offline
+    assert window.campaign_panel.history.offline
+    assert any(
+        "Lost the connection to the team database" in m.text
+        for m in window.run_overview.info_banner.messages()
+    )
+    window.campaign_panel.history.refresh()  # the window's own reads wait for nothing while offline
     assert window.isVisible()
     with qtbot.waitSignal(monitor.connection_restored, timeout=WAIT_MS):
         monkeypatch.setattr(repo.campaigns, "summaries", real)
         monitor.poll_now()
-    assert not window.history.offline
-    assert not any("Lost the connection" in m.text for m in window.info_banner.messages())
+    assert not window.campaign_panel.history.offline
+    assert not any("Lost the connection" in m.text for m in window.run_overview.info_banner.messages())
