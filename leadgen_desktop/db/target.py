@@ -129,9 +129,9 @@ class PostgresTarget:
 _URL_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)", re.IGNORECASE)
 
 
-def redact_urls(text: str) -> str:
-    """Replace the password of any ``postgresql://user:password@`` URL in ``text`` with ``***``."""
-    return _URL_PASSWORD.sub(r"\1***\3", text)
+def redact_urls(text: str, mask: str = "***") -> str:
+    """Replace the password of any ``postgresql://user:password@`` URL in ``text`` with ``mask``."""
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + mask + m.group(3), text)
 
 
 def parse_postgres_url(text: str) -> PostgresTarget:

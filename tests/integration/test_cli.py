@@ -211,3 +211,21 @@ def test_export_unknown_campaign_exits_2(tmp_path: Path, capsys: pytest.CaptureF
 def test_campaigns_empty_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["campaigns", "--json", "--db", str(tmp_path / "t.db")]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_db_password_is_stored_in_the_keychain_and_never_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadgen_desktop.db.target import parse_postgres_url
+    from leadgen_desktop.keychain import database_password
+
+    url = "postgresql://ana@db.example.com:5432/leadgen"
+    monkeypatch.setattr("sys.stdin", io.StringIO("pa55-word-xyz\n"))
+    assert main(["db-password", "set", url]) == 0
+    out = capsys.readouterr()
+    assert "pa55-word-xyz" not in out.out + out.err
+    assert database_password(parse_postgres_url(url).key) == "pa55-word-xyz"
+    assert main(["db-password", "delete", url]) == 0
+    assert database_password(parse_postgres_url(url).key) is None
+    assert main(["db-password", "set", "/not/a/url.db"]) == 2
+    assert "is not a postgresql:// URL" in capsys.readouterr().err
