@@ -6,9 +6,9 @@ queued, then the workers started together with ``--once``; the clock stops when 
 exits. Printed per round: jobs per minute, the providers' bound and the ratio to it.
 
 The bound is what the providers' limits allow for the requests the round really needed: for
-each provider, accepted requests / sustained limit (Google 10/s, Hunter 500/min = 8.3/s,
-NeverBounce 10/s) is the least time they can take; the largest is the bound on the round's
-time, and jobs / that time is the bound in jobs per minute. Throughput grows with workers while
+each provider, the least time its sliding windows (Google 10/s and 600/min, Hunter 15/s and
+500/min, NeverBounce 10/s) let that many accepted requests take; the largest is the bound on
+the round's time, and jobs / that time is the bound in jobs per minute. Throughput grows with workers while
 latency limits each worker, then flattens at the bound: workers sharing a key split its rate
 (the ``workers`` table), so together they never exceed it (rate-limit answers are counted).
 
@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: tests.fakes
 
-from sim_server import SimApis, serve_sim
+from sim_server import LIMITS, SimApis, serve_sim
 
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.store import Store
@@ -38,8 +38,22 @@ from leadgen_desktop.domain import CampaignConfig
 from tests.fakes.api_server import cli_env
 from tests.fakes.backends import query, url_for
 
-SUSTAINED = {"google_places": 10.0, "hunter": 500 / 60, "neverbounce": 10.0}
-"""Requests per second each simulated provider allows over a run longer than a minute."""
+WORKER = (sys.executable, "-m", "leadgen_desktop.cli", "worker")
+NEVERBOUNCE_RATE = 10.0
+"""The workers' NeverBounce rate (settings), the simulation's limit."""
+
+
+def least_seconds(provider: str, requests: int) -> float:
+    """The least time the simulation's sliding-window limits let ``requests`` to ``provider`` take.
+
+    A rule "at most ``count`` in any ``window`` seconds" lets the first ``count`` go at once and
+    each further ``count`` one window later: ``(ceil(requests / count) - 1) * window``.
+    """
+    return max(
+        (max(-(-requests // count) - 1, 0) * window for count, window in LIMITS[provider]), default=0.0
+    )
+
+
 KINDS = (
     "dentist", "plumber", "bakery", "florist", "gym", "vet", "lawyer", "cafe",
     "barber", "optician", "tailor", "roofer", "electrician", "locksmith", "mechanic", "pharmacy",
@@ -56,7 +70,7 @@ def fresh_database(server: str, name: str) -> str:
 
 
 def one_round(
-    server: str, workers: int, jobs: int, leads: int, latency: float, root: Path
+    server: str, workers: int, jobs: int, leads: int, latency: float, max_jobs: int, root: Path
 ) -> dict[str, float]:
     db = fresh_database(server, f"bench_team_{workers}")
     store = Store.open(db)
@@ -77,10 +91,10 @@ def one_round(
             env = cli_env(url, home)
             settings = Path(env["XDG_CONFIG_HOME"]) / "leadgen-desktop" / "settings.json"
             settings.parent.mkdir(parents=True, exist_ok=True)
-            settings.write_text(json.dumps({"neverbounce_rate": SUSTAINED["neverbounce"]}))
+            settings.write_text(json.dumps({"neverbounce_rate": NEVERBOUNCE_RATE}))
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "leadgen_desktop.cli", "worker", "--db", db, "--once"],
+                    [*WORKER, "--db", db, "--once", "--max-jobs", str(max_jobs)],
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
@@ -92,8 +106,8 @@ def one_round(
     if any(proc.returncode for proc in procs):
         raise SystemExit(f"a worker failed: {errors}")
     ((done,),) = query(db, "SELECT count(*) FROM discovery_jobs WHERE status = 'completed'")
-    accepted = {p: sim.attempts[p] - sim.rate_limited[p] for p in SUSTAINED}
-    bound_seconds = max(accepted[p] / SUSTAINED[p] for p in SUSTAINED)
+    accepted = {p: sim.attempts[p] - sim.rate_limited[p] for p in LIMITS}
+    bound_seconds = max(least_seconds(p, n) for p, n in accepted.items())
     per_minute = done / elapsed * 60
     bound = done / bound_seconds * 60 if bound_seconds else float("inf")
     return {
@@ -114,19 +128,25 @@ def main() -> None:
     parser.add_argument(
         "--server", default=os.environ.get("LEADGEN_TEST_PG_URL"), help="PostgreSQL server URL"
     )
-    parser.add_argument("--jobs", type=int, default=16)
+    parser.add_argument("--jobs", type=int, default=24)
     parser.add_argument("--leads", type=int, default=10, help="leads per job")
-    parser.add_argument("--latency", type=float, default=0.25, help="seconds per simulated request")
+    parser.add_argument("--latency", type=float, default=0.8, help="seconds per simulated request")
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--max-jobs", type=int, default=3, help="jobs each worker runs at once")
     args = parser.parse_args()
     if not args.server:
         raise SystemExit("needs a PostgreSQL server: --server URL or LEADGEN_TEST_PG_URL (see the docstring)")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    print(f"{args.jobs} jobs x {args.leads} leads, {args.latency:.2f} s per request, limits {SUSTAINED}")
+    print(
+        f"{args.jobs} jobs x {args.leads} leads, {args.latency:.2f} s per request, "
+        f"{args.max_jobs} job(s) per worker at once, limits {dict(LIMITS)}"
+    )
     print("workers  jobs  seconds  jobs/min  bound/min  ratio  rate-limited  paid-twice  requests g/h/nb")
     with tempfile.TemporaryDirectory() as folder:
         for workers in (int(w) for w in args.workers.split(",")):
-            r = one_round(args.server, workers, args.jobs, args.leads, args.latency, Path(folder))
+            r = one_round(
+                args.server, workers, args.jobs, args.leads, args.latency, args.max_jobs, Path(folder)
+            )
             print(
                 f"{workers:>7} {r['jobs']:>5.0f} {r['seconds']:>8.1f} {r['jobs_per_minute']:>9.1f} "
                 f"{r['bound_per_minute']:>10.1f} {r['ratio']:>6.2f} {r['rate_limited']:>13.0f} "

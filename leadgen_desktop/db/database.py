@@ -176,7 +176,8 @@ class Database:
         return query.for_update(skip_locked=skip_locked or None)
 
     def notify_jobs(self, payload: str) -> None:
-        """Wake the workers waiting on a team database (sent when the transaction commits)."""
+        """Wake the workers (and windows) of a team database: a job queued or handed back, a worker
+        come or gone (sent when the transaction commits)."""
         if self.is_postgres:
             self.sql("SELECT pg_notify(%s, %s)", (JOBS_CHANNEL, payload))
 

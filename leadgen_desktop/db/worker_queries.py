@@ -48,6 +48,7 @@ class WorkerQueries:
         }
         with self._db.transaction():
             upsert(workers, workers.insert(row), row).execute()
+            self._db.notify_jobs("workers")  # the others re-split their keys' rates at once
 
     def renew(self, owner: str, now: dt.datetime, until: dt.datetime) -> None:
         """Renew worker ``owner``'s row."""
@@ -62,6 +63,7 @@ class WorkerQueries:
         workers = self._workers
         with self._db.transaction():
             workers.delete().where(workers.owner == owner).execute()
+            self._db.notify_jobs("workers")
 
     def alive(self, now: dt.datetime) -> list[WorkerRecord]:
         """Workers whose row has not expired, oldest first, each with the jobs it holds."""
