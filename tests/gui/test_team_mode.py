@@ -51,7 +51,7 @@ def test_the_team_window_shows_everyones_jobs_live_with_who_ran_them_and_the_wor
     job = other.take_next()
     assert job is not None
     qtbot.waitUntil(
-        lambda: any("worker their-host:77" in text for text in history_texts(window)), timeout=WAIT_MS
+        lambda: any("processing on their-host:77" in text for text in history_texts(window)), timeout=WAIT_MS
     )
     qtbot.waitUntil(lambda: "their-host:77 (bo) on" in window.team.workers_label.text(), timeout=WAIT_MS)
     other.release(job.job_id)

@@ -17,18 +17,21 @@ JOB_ROLE = Qt.ItemDataRole.UserRole + 2
 def summary_text(summary: CampaignSummary, team: bool = False) -> str:
     """One line: ``dentist — Austin, TX · completed · 25 leads · $0.00 · demo``.
 
-    On a team database (``team``) also who ran it and the worker holding its job:
-    ``… · by ana · worker host:12``.
+    On a team database (``team``) the worker holding a running job and who ran
+    it come right after the status, where a narrow list still shows them:
+    ``dentist — Austin, TX · processing on host:12 · by ana · 3 leads · …``.
     """
     leads = "1 lead" if summary.leads == 1 else f"{summary.leads:,} leads"
     cost = "$0.00" if summary.total_cost == 0 else f"${summary.total_cost:.4f}"
-    parts = [f"{summary.business_type} — {summary.location}", summary.status, leads, cost]
-    if summary.demo:
-        parts.append("demo")
+    status = summary.status
+    if team and summary.lease_owner and summary.status == "processing":
+        status += f" on {summary.lease_owner}"
+    parts = [f"{summary.business_type} — {summary.location}", status]
     if team and summary.created_by:
         parts.append(f"by {summary.created_by}")
-    if team and summary.lease_owner and summary.status == "processing":
-        parts.append(f"worker {summary.lease_owner}")
+    parts += [leads, cost]
+    if summary.demo:
+        parts.append("demo")
     return " · ".join(parts)
 
 
