@@ -235,3 +235,27 @@ def test_a_worker_that_lost_its_lease_stops_that_run_and_does_not_hand_it_back(s
     assert job.status is JobStatus.PROCESSING
     assert worker.completed == []
     b.release(job_id)
+
+
+def test_a_queued_job_wakes_the_listeners_of_a_team_database() -> None:
+    """LISTEN/NOTIFY: queueing (and a worker registering) wakes a waiting worker or window at once."""
+    from leadgen_desktop.db.notifications import JobWakeups
+    from tests.fakes.backends import fresh_pg_database
+
+    with fresh_pg_database() as url:
+        store = Store.open(url)
+        woken = threading.Event()
+        listening = JobWakeups(store.db, woken.set)
+        listening.start()
+        try:
+            for _ in range(100):  # until its LISTEN is in place (a notification is then never missed)
+                woken.clear()
+                store.db.sql("SELECT pg_notify('leadgen_jobs', 'probe')")
+                if woken.wait(0.2):
+                    break
+            woken.clear()
+            queue(store)
+            assert woken.wait(10), "queueing a job sent no notification"
+        finally:
+            listening.stop()
+            store.db.close()
