@@ -13,9 +13,8 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,41 +22,18 @@ import pytest
 from leadgen_desktop.core.jobs import LEASE_STALE_AFTER
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.tables import utcnow
-from tests.fakes.api_server import FakeApis, FakeResponse, cli_env, route
+from tests.fakes.api_server import FakeApis, cli_env
 from tests.fakes.backends import BACKENDS, database_for, query
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
+from tests.fakes.gated_apis import GatedApis
 
 RUN_ARGS = campaign_args(25)
 
 
-class GatedApis(FakeApis):
-    """The fakes, with NeverBounce answers held after the first few until the test opens the gate.
-
-    Process A then cannot finish while B is being refused, however slowly B starts on a busy machine.
-    """
-
-    def __init__(self, let_through: int = 6) -> None:
-        super().__init__(latencies={"google_places": 0.05, "hunter": 0.1, "neverbounce": 0.1})
-        self.gate = threading.Event()
-        self._let_through = let_through
-
-    def handle(
-        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
-    ) -> FakeResponse:
-        if route(path) == "neverbounce":
-            with self._lock:
-                self._let_through -= 1
-                held = self._let_through < 0
-            if held:
-                self.gate.wait(60)
-        return super().handle(method, path, query, headers, body)
-
-
 @pytest.fixture
 def fake() -> Iterator[GatedApis]:
-    gated = GatedApis()
-    gated.gate.set()  # open unless a test closes it
+    gated = GatedApis(latencies={"google_places": 0.05, "hunter": 0.1, "neverbounce": 0.1})
     yield gated
     gated.gate.set()
 
@@ -98,7 +74,7 @@ def leased_with_leads(db: str, minimum: int) -> Callable[[], tuple[str, str, str
 def test_second_process_is_refused_while_the_first_runs(
     fake: GatedApis, base_url: str, tmp_path: Path, db: str
 ) -> None:
-    fake.gate.clear()  # A cannot finish until B has been refused
+    fake.close_gate(6)  # A cannot finish until B has been refused
     a = start_a(base_url, tmp_path, db)
     try:
         job_id, status, owner, _ = wait_for(leased_with_leads(db, 3), a)  # type: ignore[misc]

@@ -31,6 +31,7 @@ from tests.fakes.api_server import FAKE_KEYS, FakeApis, cli_env
 from tests.fakes.backends import database_for, execute, fresh_pg_database, pg_bin, query
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
+from tests.fakes.gated_apis import GatedApis
 
 LEADS = 12
 LATENCIES = {"google_places": 0.05, "hunter": 0.08, "neverbounce": 0.05}
@@ -38,8 +39,10 @@ LEASE_SECONDS = "3"
 
 
 @pytest.fixture
-def fake() -> FakeApis:
-    return FakeApis(latencies=LATENCIES)
+def fake() -> Iterator[GatedApis]:
+    gated = GatedApis(latencies=LATENCIES)
+    yield gated
+    gated.gate.set()
 
 
 @pytest.fixture
@@ -158,28 +161,27 @@ def test_six_queued_jobs_three_workers_one_killed(
 ) -> None:
     job_ids = queue_jobs(pg_url, 6)
     workers = [start_worker(pg_url, base_url, tmp_path / f"w{i}", "--once") for i in range(3)]
-    victim = workers[0]
+    by_pid = {worker.pid: worker for worker in workers}
     try:
 
-        def victim_has_leads() -> str | None:
-            state = jobs_state(pg_url)
-            return next(
-                (
-                    j
-                    for j, (_s, owner, leads) in state.items()
-                    if owner and owner.endswith(f":{victim.pid}") and leads >= 3
-                ),
-                None,
-            )
+        def a_worker_with_leads() -> tuple[str, int] | None:
+            """(job, worker pid) of the first job some worker holds with three leads stored."""
+            for job_id, (_status, owner, leads) in jobs_state(pg_url).items():
+                pid = int(owner.rsplit(":", 1)[1]) if owner else 0
+                if pid in by_pid and leads >= 3:
+                    return job_id, pid
+            return None
 
-        killed_job = str(wait_for(victim_has_leads, victim, 60, what="the first worker storing leads"))
+        found = wait_for(a_worker_with_leads, workers[0], 60, what="a worker storing leads")
+        killed_job, pid = found  # type: ignore[misc]
+        victim = by_pid[pid]
         kept = {
             lead_id for (lead_id,) in query(pg_url, "SELECT id FROM leads WHERE job_id = ?", (killed_job,))
         }
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
         at_kill_domains, at_kill_emails = lost_lookups(fake, pg_url)
-        results = [finish(worker) for worker in workers[1:]]
+        results = [finish(worker) for worker in workers if worker is not victim]
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -214,9 +216,9 @@ def test_six_queued_jobs_three_workers_one_killed(
 
 @pytest.mark.slow
 def test_sigterm_hands_the_job_back_and_exits_0_within_5_s(
-    fake: FakeApis, base_url: str, tmp_path: Path
+    fake: GatedApis, base_url: str, tmp_path: Path
 ) -> None:
-    fake.latencies.update(hunter=0.4, neverbounce=0.2)  # slow enough that the stop lands mid-job
+    fake.close_gate(4)  # the job cannot finish before the stop lands
     with database_for("postgresql", tmp_path) as db:
         (job_id,) = queue_jobs(db, 1)
         worker = start_worker(db, base_url, tmp_path / "w")
@@ -226,6 +228,7 @@ def test_sigterm_hands_the_job_back_and_exits_0_within_5_s(
             worker.send_signal(signal.SIGTERM)
             code, err = finish(worker, timeout=10)
             took = time.monotonic() - started
+            fake.gate.set()
         finally:
             if worker.poll() is None:
                 worker.kill()
@@ -258,8 +261,9 @@ def test_sigterm_hands_the_job_back_and_exits_0_within_5_s(
 
 @pytest.mark.slow
 def test_a_worker_losing_its_connection_mid_job_hands_it_back_and_finishes_it(
-    fake: FakeApis, base_url: str, pg_url: str, tmp_path: Path
+    fake: GatedApis, base_url: str, pg_url: str, tmp_path: Path
 ) -> None:
+    fake.close_gate(5)  # the job is still running when its connections are cut
     (job_id,) = queue_jobs(pg_url, 1)
     worker = start_worker(pg_url, base_url, tmp_path / "w", "--once")
     try:
@@ -273,6 +277,7 @@ def test_a_worker_losing_its_connection_mid_job_hands_it_back_and_finishes_it(
             "AND application_name = 'leadgen-desktop' AND pid <> pg_backend_pid()",
             (dbname,),
         )
+        fake.gate.set()
         code, err = finish(worker)
     finally:
         if worker.poll() is None:
