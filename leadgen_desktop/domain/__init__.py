@@ -9,7 +9,8 @@ shared contract. The package is split by subject; import from the package:
 * ``leads``: businesses, email candidates, score components, leads;
 * ``billing``: API calls, prices, metrics, the budget stop;
 * ``events``: what the pipeline reports;
-* ``cancel``: the cancel token;
+* ``cancel``: the cancel token and the wake-up latch (both safe in a signal handler);
+* ``ledger``: the hook that writes each paid request down before it is sent;
 * ``geo``: areas and tiles on the globe;
 * ``providers``: provider results, errors and protocols.
 """
@@ -26,6 +27,7 @@ from leadgen_desktop.domain.billing import (
 from leadgen_desktop.domain.cancel import (
     Cancelled,
     CancelToken,
+    Waker,
 )
 from leadgen_desktop.domain.config import (
     MAX_RESULTS_RANGE,
@@ -57,6 +59,13 @@ from leadgen_desktop.domain.leads import (
     EmailCandidate,
     Lead,
     ScoreComponent,
+)
+from leadgen_desktop.domain.ledger import (
+    BudgetReached,
+    Ledger,
+    PaidAttempt,
+    current_ledger,
+    paying_into,
 )
 from leadgen_desktop.domain.providers import (
     RESULTS_PER_PAGE,
@@ -91,6 +100,7 @@ __all__ = [
     "Area",
     "AreaDiscovery",
     "AreaError",
+    "BudgetReached",
     "BudgetStop",
     "Business",
     "BusinessStatus",
@@ -112,10 +122,12 @@ __all__ = [
     "JobStatus",
     "Lead",
     "LeadStored",
+    "Ledger",
     "LocatedArea",
     "LocationLookup",
     "Metrics",
     "NetworkUnavailable",
+    "PaidAttempt",
     "PipelineEvent",
     "PriceTable",
     "ProgressEvent",
@@ -127,5 +139,8 @@ __all__ = [
     "Stage",
     "StopReason",
     "Verification",
+    "Waker",
+    "current_ledger",
     "haversine_m",
+    "paying_into",
 ]

@@ -26,23 +26,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
+from leadgen_desktop.core.billing.ledger import JobLedger, RequestLedger
 from leadgen_desktop.core.discovery.dedupe import Deduper
 from leadgen_desktop.core.emails.domains import registrable_domain
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.jobs import Jobs
-from leadgen_desktop.core.run.enrich_scheduler import EnrichScheduler
+from leadgen_desktop.core.run.enrich_scheduler import SEARCH, VERIFY, EnrichScheduler
+from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
+from leadgen_desktop.core.run.run_loop import RunLoop
 from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.core.run.worker_pool import Finished, Inbox, Request, RequestPool
 from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
+    BudgetReached,
     BudgetStop,
     Business,
     BusinessStatus,
@@ -72,6 +75,10 @@ PAGE_SIZE = 20
 """Places per discovery page."""
 SETTLE_TIMEOUT = 20.0
 """After a failure, how long to wait for requests already sent (the longest read timeout)."""
+HEARTBEAT_SECONDS = 10.0
+"""How often a running job renews its lease and its lookup claims."""
+PAGE = "page"
+"""Request kind of a discovery page."""
 
 
 class _BudgetStop(Exception):
@@ -136,9 +143,13 @@ class _Run:
         self.prices = pipeline.prices
         self.job_id, self.campaign_id, self.config = job_id, campaign_id, config
         self.cancel, self.on_event = cancel, on_event
+        self.store.calls.mark_unanswered(
+            job_id
+        )  # attempts a dead run left without an answer stay unconfirmed
         self.state = RunState.rebuild(self.prices, self.store, job_id)
         self.budget = Budget(config.budget)
-        self.budget.add_spent(self.state.snapshot().total_cost)
+        snapshot = self.state.snapshot()
+        self.budget.add_spent(snapshot.total_cost, snapshot.cost_unconfirmed)
         self.stage = Stage.DISCOVERING
         self.progress = 0
         self.selected: list[Business] = []
@@ -146,7 +157,15 @@ class _Run:
         self.finished_leads = len(self.stored)
         self.seen_elsewhere: set[str] = set()
         self.discovery_done = False
+        self._page: Finished | None = None  # the discovery page that came back, until taken
         self._page_out = False  # a discovery page request is out
+        self._sending = True
+        self._books_closed = False
+        inbox = Inbox()
+        limits = {PAGE: 1, SEARCH: pipeline.concurrency, VERIFY: pipeline.concurrency}
+        self.pool = RequestPool(limits, inbox, cancel.child())
+        self.ledger = JobLedger(self.store.calls, job_id, self.prices, self.budget)
+        self.claims = LookupClaims(self.store, pipeline.jobs.owner, job_id)
         self.scheduler = EnrichScheduler(
             store=self.store,
             job_id=job_id,
@@ -155,11 +174,19 @@ class _Run:
             verify=config.verify,
             state=self.state,
             budget=self.budget,
-            cancel=cancel,
+            pool=self.pool,
+            ledger=self.ledger,
+            claims=self.claims,
             on_final=self._store_lead,
             cache_ttl=pipeline.cache_ttl,
-            concurrency=pipeline.concurrency,
-            heartbeat=self._heartbeat,
+        )
+        self.loop = RunLoop(inbox, cancel)
+        self.loop.on(PAGE, self._page_back)
+        self.loop.on(SEARCH, self.scheduler.handle)
+        self.loop.on(VERIFY, self.scheduler.handle)
+        self.loop.every(HEARTBEAT_SECONDS, self._heartbeat)
+        self.loop.every(
+            CLAIM_POLL_SECONDS, self.scheduler.poll_claims, when=lambda: self.scheduler.waiting_elsewhere
         )
 
     # -- orchestration -------------------------------------------------------------
@@ -187,7 +214,8 @@ class _Run:
             log.exception("Unexpected error in job %s", self.job_id)
             return self._finish(JobStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
         finally:
-            self.scheduler.close()
+            self._stop_sending()
+            self.loop.close()
 
     def _emit_progress(
         self, stage: Stage, fraction: float, message: str, done: int = 0, total: int = 0
@@ -200,6 +228,10 @@ class _Run:
 
     def _heartbeat(self) -> None:
         self.pipeline.jobs.heartbeat(self.job_id)
+        self.claims.renew()
+
+    def _requests_pending(self) -> bool:
+        return self.scheduler.in_flight > 0 or self._page_out
 
     # -- discovery (with overlapping enrichment) --------------------------------------
 
@@ -223,7 +255,7 @@ class _Run:
         while not done and len(self.selected) < wanted and len(found) < discovery.max_results_per_query:
             self.cancel.raise_if_cancelled()
             try:
-                page, ticket, failure = self._fetch_page(token)
+                page, failure = self._fetch_page(token)
             except _BudgetStop:
                 break
             except ProviderError as exc:
@@ -233,7 +265,7 @@ class _Run:
                 self.state.notice(f"Discovery stopped early after {pages} page(s): {exc.message}")
                 break
             pages += 1
-            self.budget.settle(ticket, self.state.add_calls(page.calls))
+            self.state.add_calls(page.calls)
             fresh = [
                 b
                 for b in page.businesses
@@ -259,60 +291,65 @@ class _Run:
                 len(self.selected),
                 wanted,
             )
-            self.scheduler.pump(0)
         if not self.budget.exhausted:
             self.discovery_done = True
             self.store.checkpoints.mark_done(self.job_id)
 
-    def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, int | None, Exception | None]:
-        """Fetch one page on a helper thread while this thread keeps storing enriched leads.
+    def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, Exception | None]:
+        """Fetch one page on the request pool while this thread keeps storing enriched leads.
 
-        Returns the page, its budget ticket and a failure that happened meanwhile: when
-        enrichment fails while the page request is out (the network went away, a key was
-        rejected), the page is waited for (bounded) so that it and what it cost are stored
-        before the job fails, and a resume does not pay for it again. A cancel does not wait.
+        Returns the page and a failure that happened meanwhile: when enrichment fails
+        while the page request is out (the network went away, a key was rejected), the
+        page is waited for (bounded) so that it and what it cost are stored before the
+        job fails, and a resume does not pay for it again. A cancel does not wait.
         """
-        discovery = self.providers.discovery
-        ticket = self.budget.reserve(float(self.prices.prices.get(discovery.billing_sku, 0.0)))
-        if ticket is None:
+        discovery, config = self.providers.discovery, self.config
+        hold = self.budget.reserve(self.prices.price(discovery.billing_sku))
+        if hold is None:
             raise _BudgetStop
-        box: list[DiscoveryPage | BaseException] = []
-        done = threading.Event()
-
-        def fetch() -> None:
-            try:
-                box.append(discovery.search(self.config, token, self.cancel))
-            except BaseException as exc:  # noqa: BLE001 - handed back to the pipeline thread
-                box.append(exc)
-            finally:
-                done.set()
-
-        self._page_out = True  # until its answer is handled (a cancel reports it as still out)
-        threading.Thread(target=fetch, name="leadgen-discovery", daemon=True).start()
+        self._page, self._page_out = None, True  # out until its answer is handled (a cancel reports it)
+        self.pool.submit(
+            Request(
+                PAGE,
+                token,
+                lambda stop: discovery.search(config, token, stop),
+                ledger=self.ledger.request(hold),
+            )
+        )
         registrable_domain("https://example.com")  # load the suffix list while the page loads
         failure: Exception | None = None
         try:
-            while not done.is_set():
-                self.scheduler.pump(0.005)  # raises Cancelled at once when cancelled
+            self.loop.serve(until=lambda: self._page is not None)
         except Cancelled:
             raise
         except Exception as exc:
-            deadline = time.monotonic() + SETTLE_TIMEOUT
-            while not done.wait(0.05):  # bounded, and a cancel ends the wait
-                if self.cancel.cancelled or time.monotonic() > deadline:
-                    raise
+            self.loop.settle(lambda: self._page is None, SETTLE_TIMEOUT)  # a cancel ends the wait
+            if self._page is None:
+                raise
             failure = exc
-        self._page_out = False
-        outcome = box[0]
+        finished, self._page, self._page_out = self._page, None, False
+        assert finished is not None
+        outcome = finished.outcome
+        calls = outcome.calls if isinstance(outcome, DiscoveryPage | ProviderError) else ()
+        assert isinstance(finished.request.ledger, RequestLedger)
+        finished.request.ledger.finish(calls)
+        if isinstance(outcome, BudgetReached):  # not sent: the budget cannot hold it
+            self._log_calls_quietly(outcome)
+            if failure is not None:
+                raise failure
+            raise _BudgetStop
         if isinstance(outcome, ProviderError):
-            self.budget.settle(ticket, 0.0)
             if failure is not None:
                 self._log_calls_quietly(outcome)
                 raise failure
             raise outcome
         if isinstance(outcome, BaseException):
             raise failure or outcome
-        return outcome, ticket, failure
+        assert isinstance(outcome, DiscoveryPage)
+        return outcome, failure
+
+    def _page_back(self, finished: Finished) -> None:
+        self._page = finished
 
     def _select(self, businesses: list[Business]) -> list[tuple[int, Business]]:
         """Take qualified businesses in discovery order, up to max_results; return (rank, business)."""
@@ -368,7 +405,7 @@ class _Run:
         self._emit_progress(
             Stage.ENRICHING, self.finished_leads / max(total, 1), "Finding emails", self.finished_leads, total
         )
-        self.scheduler.drain()
+        self.loop.serve(until=lambda: self.scheduler.in_flight == 0 and not self.scheduler.waiting_elsewhere)
 
     def _store_lead(self, lead: Lead, log_calls: tuple[ApiCall, ...]) -> None:
         total = max(len(self.selected), 1)
@@ -411,6 +448,8 @@ class _Run:
     # -- endings -----------------------------------------------------------------------
 
     def _budget_finish(self) -> JobFinished:
+        self._stop_sending()
+        self._close_books()
         blocked = len(self.scheduler.blocked)
         more = self.scheduler.remaining_worst_case()
         to_come = 0
@@ -420,28 +459,64 @@ class _Run:
             to_come = min(self.config.max_results - len(self.selected), places_left)
             unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
             more += math.ceil(places_left / PAGE_SIZE) * unit.page + to_come * unit.lead
-        stop = BudgetStop(self.budget.spent, self.config.budget or 0.0, more, leads_left=blocked + to_come)
+        bill = self.state.snapshot()
+        stop = BudgetStop(
+            bill.total_cost, self.config.budget or 0.0, more, blocked + to_come, bill.cost_unconfirmed
+        )
         output = self._store()
         return self._finish(
             JobStatus.COMPLETED, output=output, stop_reason=StopReason.BUDGET, budget_stop=stop
         )
 
+    def _stop_sending(self) -> None:
+        """Send nothing more (idempotent): no attempt is written down, queued requests are dropped.
+
+        Requests already sent end by their own deadline; their answers are stored if
+        they come back while the run settles, else they stay unconfirmed in the bill.
+        """
+        if not self._sending:
+            return
+        self._sending = False
+        self.ledger.close()
+        for request in self.pool.close():
+            if request.kind == PAGE:
+                self._page_out = False
+                if isinstance(request.ledger, RequestLedger):
+                    request.ledger.abandon()
+            else:
+                self.scheduler.dropped(request)
+
+    def _close_books(self) -> None:
+        """Give the run's claims up and take its bill from the call log (idempotent; never raises)."""
+        if self._books_closed:
+            return
+        self._books_closed = True
+        try:
+            self.claims.release_all()
+            self.store.calls.mark_unanswered(self.job_id)
+            self.state.load_bill(self.store, self.job_id)
+        except StorageError as exc:  # the bill counted so far stands; the claims go stale on their own
+            log.warning("Could not close the books of job %s: %s", self.job_id, exc)
+
     def _settle_after_failure(self) -> None:
         """Record requests already sent before the job is marked failed (never raises)."""
+        self._stop_sending()
         try:
-            self.scheduler.settle_in_flight(SETTLE_TIMEOUT)
+            self.loop.settle(self._requests_pending, SETTLE_TIMEOUT)
         except Exception:
             log.warning("Could not settle requests in flight for job %s", self.job_id, exc_info=True)
 
     def _report_requests_out_on_cancel(self) -> None:
         """Store the answers already back; say what the requests still out may cost (never raises)."""
+        self._stop_sending()
         try:
-            out = self.scheduler.settle_in_flight(0.0)  # what is already back; no waiting
+            self.loop.settle(self._requests_pending, 0.0)  # what is already back; no waiting
         except Exception:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
+        out = self.scheduler.still_out()
         unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
-        notice = unit.requests_out_notice(int(self._page_out), out.get("search", 0), out.get("verify", 0))
+        notice = unit.requests_out_notice(int(self._page_out), out.get(SEARCH, 0), out.get(VERIFY, 0))
         if notice:
             self.state.notice(notice)
 
@@ -475,6 +550,8 @@ class _Run:
         stop_reason: StopReason | None = None,
         budget_stop: BudgetStop | None = None,
     ) -> JobFinished:
+        self._stop_sending()
+        self._close_books()
         notices = tuple(self.state.notices)
         finished = JobFinished(
             self.job_id,
