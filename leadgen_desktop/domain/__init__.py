@@ -12,7 +12,11 @@ shared contract. The package is split by subject; import from the package:
 * ``cancel``: the cancel token and the wake-up latch (both safe in a signal handler);
 * ``ledger``: the hook that writes each paid request down before it is sent;
 * ``geo``: areas and tiles on the globe;
-* ``providers``: provider results, errors and protocols.
+* ``providers``: provider results, errors and protocols;
+* ``urls``: the one rule for web links (http(s) only);
+* ``web_domains``: registrable domains, email/domain matching, free-mail providers;
+* ``website``: what a website crawl found (addresses, outcome);
+* ``mail_server``: whether an email domain can receive mail (MX check).
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ from leadgen_desktop.domain.ledger import (
     current_ledger,
     paying_into,
 )
+from leadgen_desktop.domain.mail_server import MailServerCheck, MailServerStatus
 from leadgen_desktop.domain.providers import (
     RESULTS_PER_PAGE,
     RESULTS_PER_QUERY,
@@ -86,16 +91,34 @@ from leadgen_desktop.domain.providers import (
     QuotaExhausted,
     Verification,
 )
+from leadgen_desktop.domain.urls import (
+    MAX_URL_LENGTH,
+    WEB_SCHEMES,
+    is_web_url,
+    web_url,
+)
+from leadgen_desktop.domain.web_domains import (
+    FREE_MAIL_DOMAINS,
+    ascii_domain_name,
+    email_domain_matches,
+    email_registrable_domain,
+    is_free_mail,
+    registrable_domain,
+)
+from leadgen_desktop.domain.website import EmailMethod, FoundAddress, SiteOutcome, SiteResult
 
 __all__ = [
     "DEFAULT_PRICES",
     "DEMO_PROVIDER_PREFIX",
+    "FREE_MAIL_DOMAINS",
     "MAX_RESULTS_RANGE",
+    "MAX_URL_LENGTH",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
     "RESULTS_PER_PAGE",
     "RESULTS_PER_QUERY",
     "TEXT_FIELD_MAX",
+    "WEB_SCHEMES",
     "ApiCall",
     "Area",
     "AreaDiscovery",
@@ -112,11 +135,13 @@ __all__ = [
     "DomainSearch",
     "EmailCandidate",
     "EmailFinder",
+    "EmailMethod",
     "EmailReason",
     "EmailStatus",
     "EmailVerifier",
     "EventCallback",
     "FieldError",
+    "FoundAddress",
     "IdsPage",
     "JobFinished",
     "JobStatus",
@@ -125,6 +150,8 @@ __all__ = [
     "Ledger",
     "LocatedArea",
     "LocationLookup",
+    "MailServerCheck",
+    "MailServerStatus",
     "Metrics",
     "NetworkUnavailable",
     "PaidAttempt",
@@ -136,11 +163,20 @@ __all__ = [
     "Providers",
     "QuotaExhausted",
     "ScoreComponent",
+    "SiteOutcome",
+    "SiteResult",
     "Stage",
     "StopReason",
     "Verification",
     "Waker",
+    "ascii_domain_name",
     "current_ledger",
+    "email_domain_matches",
+    "email_registrable_domain",
     "haversine_m",
+    "is_free_mail",
+    "is_web_url",
     "paying_into",
+    "registrable_domain",
+    "web_url",
 ]

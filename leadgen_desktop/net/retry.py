@@ -5,14 +5,18 @@ A provider describes one request (``send``) and how to read an answer
 :meth:`RetryPolicy.run` does the rest: rate limiting, timing, one ``ApiCall`` per
 attempt, exponential backoff with full jitter or the server's ``Retry-After``
 (capped), and the final exception. Transport errors are wrapped: an httpx exception
-(whose text may contain a URL with a key in it) never leaves this module.
+(whose text may contain a URL with a key in it) never leaves this module. An answer
+that broke a limit of :mod:`~leadgen_desktop.net.bounded` (the deadline, the body cap)
+is a permanent failure of that item, logged with its own outcome (``deadline``,
+``too_large``, ``bad_encoding``) and the HTTP status when it had arrived.
 
 Every attempt is written down before it is sent when the call runs inside a ledger
 (:func:`~leadgen_desktop.domain.current_ledger`): the ledger records what it may cost
 at most and may refuse it (the budget cannot hold it: :class:`BudgetReached`, nothing
-sent). An attempt whose answer never came back although the request may have reached
-the provider (a read timeout, a connection lost after sending) is an ``ApiCall`` with
-``confirmed`` False: what it was billed is unknown, up to its worst case.
+sent). An attempt whose answer was not read although the request may have reached the
+provider (a read timeout, a connection lost after sending, a broken deadline or body
+cap) is an ``ApiCall`` with ``confirmed`` False: what it was billed is unknown, up to
+its worst case.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from leadgen_desktop.domain import (
     ProviderError,
     current_ledger,
 )
+from leadgen_desktop.net.bounded import BoundExceeded
 from leadgen_desktop.net.http import KeyCheck, redact
 from leadgen_desktop.net.rate_limit import Clock, RateLimiter, Wait, token_wait
 
@@ -256,18 +261,25 @@ class RetryPolicy:
     ) -> tuple[Success[T] | Failure, int | None, float, bool]:
         """One attempt: (decision, HTTP status or None, duration in ms, outcome unknown).
 
-        The outcome is unknown when no answer was read although the request may have
-        reached the provider (:func:`may_have_reached`). Never raises httpx errors.
+        The outcome is unknown when no answer was read in full although the request may
+        have reached the provider (:func:`may_have_reached`, or a broken deadline or body
+        cap). Never raises httpx errors.
         """
         started = self.clock()
         response: httpx.Response | None = None
         error: httpx.HTTPError | None = None
+        bound: BoundExceeded | None = None
         try:
             response = send()
+        except BoundExceeded as exc:
+            bound = exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error = exc if isinstance(exc, httpx.HTTPError) else httpx.RequestError("invalid URL")
         duration_ms = max(0.0, (self.clock() - started) * 1000.0)
         # Decide outside the except block so no exception raised later chains the httpx one.
+        if bound is not None:  # never retried: a dripping or bloated provider does it again
+            # sent, maybe answered, never read in full: what it was billed is unknown
+            return Failure(bound.outcome, bound.describe(label)), bound.status, duration_ms, True
         if response is None:
             assert error is not None
             unknown = may_have_reached(error)
