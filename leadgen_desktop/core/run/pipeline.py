@@ -44,6 +44,7 @@ from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
+    RESULTS_PER_PAGE,
     ApiCall,
     BudgetReached,
     BudgetStop,
@@ -71,8 +72,6 @@ from leadgen_desktop.domain import (
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = dt.timedelta(days=30)
-PAGE_SIZE = 20
-"""Places per discovery page."""
 SETTLE_TIMEOUT = 20.0
 """After a failure, how long to wait for requests already sent (the longest read timeout)."""
 HEARTBEAT_SECONDS = 10.0
@@ -458,7 +457,7 @@ class _Run:
             places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
             to_come = min(self.config.max_results - len(self.selected), places_left)
             unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
-            more += math.ceil(places_left / PAGE_SIZE) * unit.page + to_come * unit.lead
+            more += math.ceil(places_left / RESULTS_PER_PAGE) * unit.page + to_come * unit.lead
         bill = self.state.snapshot()
         stop = BudgetStop(
             bill.total_cost, self.config.budget or 0.0, more, blocked + to_come, bill.cost_unconfirmed

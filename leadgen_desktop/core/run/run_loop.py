@@ -61,9 +61,11 @@ class RunLoop:
             Cancelled: at once when the run is cancelled (also while waiting).
             Whatever a handler raises (the run decides what a failure means).
         """
-        while not until():
+        while True:
             self._cancel.raise_if_cancelled()
             self._run_timers()
+            if until():
+                return
             message = self._inbox.next(self._next_timer_in())
             if isinstance(message, Finished):
                 self._dispatch(message)
