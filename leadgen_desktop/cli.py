@@ -7,9 +7,7 @@ Ctrl-C: the run works on a thread of its own while the main thread only waits, s
 signal is always handled at once, whatever the run is blocked on. The first Ctrl-C
 cancels (the job is stored as ``cancelled``, resumable); a second one exits 130 at
 once, leaving the job as it was stored so far (``leadgen resume`` continues it). The
-handler itself only counts, cancels the token and wakes the main thread: it takes no
-lock (printing takes the stream's, which the interrupted thread may hold), so all
-saying and exiting happens on the main thread, after the handler returned.
+handler takes no lock (not even a stream's, to print): all saying happens after it.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from types import FrameType
 from typing import NoReturn, TextIO
 
 from leadgen_desktop import __version__
+from leadgen_desktop.core.billing.budget import bill_text
 from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
 from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
@@ -141,12 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``leadgen`` console script.
-
-    Run as the program (no ``argv``), a cancelled run exits at once once its summary is
-    out: everything is stored, and tearing the interpreter down can take most of the
-    second Ctrl-C is given (DESIGN section 4).
-    """
+    """Entry point of the ``leadgen`` console script (as the program, a cancel exits at once:
+    everything is stored, and the interpreter's teardown could take most of Ctrl-C's second)."""
     code = _main(argv)
     if code == EXIT_CANCELLED and argv is None:
         _exit_now(code)
@@ -156,9 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _exit_now(code: int) -> NoReturn:
     """Flush what was said and logged, then end the process without tearing the interpreter down."""
     logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
     os._exit(code)
 
 
@@ -276,8 +271,7 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
     in C code (a socket, SQLite's busy wait). The run thread blocks SIGINT (and every thread
     it starts inherits that), so the kernel delivers the signal to the main thread, whose
     wait it interrupts; the bounded wait is the safety net where that cannot be arranged.
-    The handler only counts the signal, cancels and wakes this thread (nothing it does can
-    wait for a lock); the words and the exit at once are said here, outside the handler.
+    The handler only counts, cancels and wakes this thread: the rest happens here, after it.
     """
     progress = _Progress(sys.stderr, quiet=False)
     token = CancelToken()
@@ -304,13 +298,15 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
     said_cancelling = False
     try:
         threading.Thread(target=work, name="leadgen-run", daemon=True).start()
-        while not outcome:
-            wake.wait(SIGNAL_CHECK_INTERVAL)
-            if len(interrupts) > 1 and not outcome:
-                _exit_at_once(job_id, campaign_id, progress.metrics, as_json)
+        while True:
             if interrupts and not said_cancelling:
                 print(CANCELLING_LINE, file=sys.stderr, flush=True)
                 said_cancelling = True
+            if outcome:
+                break
+            if len(interrupts) > 1:
+                _exit_at_once(job_id, campaign_id, progress.metrics, as_json)
+            wake.wait(SIGNAL_CHECK_INTERVAL)
     finally:
         signal.signal(signal.SIGINT, previous)
         progress.close()
@@ -357,19 +353,10 @@ def summary_json(finished: JobFinished) -> dict[str, object]:
     }
 
 
-def cost_text(metrics: Metrics) -> str:
-    """The bill in words: ``$X``, or ``$X (+ up to $Y unconfirmed)`` when answers never came back."""
-    text = f"${metrics.total_cost:.4f}"
-    if metrics.cost_unconfirmed > 0:
-        text += f" (+ up to ${metrics.cost_unconfirmed:.4f} unconfirmed)"
-    return text
-
-
 def budget_stop_text(job_id: str, stop: BudgetStop) -> str:
     """The command line's words for a budget stop, with the command that finishes the run."""
-    unconfirmed = f" (+ up to ${stop.unconfirmed:.4f} unconfirmed)" if stop.unconfirmed > 0 else ""
     return (
-        f"Budget reached: ${stop.spent:.4f} spent{unconfirmed} of ${stop.limit:.2f}. "
+        f"Budget reached: {bill_text(stop.spent, stop.unconfirmed)} spent of ${stop.limit:.2f}. "
         f"At most ${stop.remaining:.4f} more would finish the run ({stop.leads_left} lead(s) left). "
         f"Resume with a higher budget: leadgen resume {job_id} --budget {stop.needed:.2f}"
     )
@@ -385,11 +372,12 @@ def _notices(finished: JobFinished) -> list[str]:
 
 def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
     m = finished.metrics
+    cost = bill_text(m.total_cost, m.cost_unconfirmed)
     lines = [
         f"Job {finished.job_id} (campaign {finished.campaign_id}): {finished.status.value}",
         f"  businesses found {m.businesses_found}, qualified {m.qualified_leads}, "
         f"enriched {m.leads_enriched}, emails found {m.emails_found}, verified {m.emails_verified}",
-        f"  average confidence {m.avg_confidence:.1f}, total cost {cost_text(m)}",
+        f"  average confidence {m.avg_confidence:.1f}, total cost {cost}",
     ]
     if finished.output:
         lines.append(f"  CSV written to {finished.output}")

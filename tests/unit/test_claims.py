@@ -189,3 +189,27 @@ def test_a_lookup_another_run_pays_for_is_waited_for_and_taken_from_the_cache(st
     assert leads["p1"].cost == 0.0  # taken from the cache at $0
     assert finished.metrics.api_calls["hunter"] == 1
     assert store.claims.holder(DOMAIN, "shop2.com") is None  # given up with its answer
+
+
+def test_an_answer_landing_between_the_cache_read_and_the_claim_is_not_paid_again(store: Store) -> None:
+    """The other run caches and releases just before this run's claim: the claim succeeds, yet
+    the answer is in the cache (one transaction with the release), so nothing is paid."""
+    other_job = job(store)
+    store.claims.take(DOMAIN, "shop1.com", OTHER_HOST, other_job, lambda _c: False)
+    finder = OtherRunAnswers(store, other_job)
+    real_take = store.claims.take
+
+    def take_after_the_other_run_answered(*args: object, **kwargs: object) -> object:
+        if args[:2] == (DOMAIN, "shop1.com") and store.claims.holder(DOMAIN, "shop1.com") is not None:
+            other = ClaimKey(DOMAIN, "shop1.com", OTHER_HOST, other_job)
+            answer = DomainSearch("shop1.com", (EmailCandidate("info@shop1.com", 90, "generic"),))
+            store.lookups.save_domain(other_job, "hunter", answer, (), PriceTable(), other)
+        return real_take(*args, **kwargs)  # type: ignore[arg-type]
+
+    store.claims.take = take_after_the_other_run_answered  # type: ignore[method-assign]
+    pipeline = Pipeline(store, Providers(OnePage(), finder, None))
+    _, job_id = pipeline.start(CampaignConfig("shop", "Town", max_results=2, min_score=0, verify=False))
+    finished = pipeline.run(job_id, CancelToken(), lambda _e: None)
+    assert finished.status is JobStatus.COMPLETED, finished.error
+    assert finder.searched == ["shop2.com"]
+    assert store.claims.holder(DOMAIN, "shop1.com") is None

@@ -127,6 +127,18 @@ class Budget:
         return committed + worst_case <= self.limit + EPSILON
 
 
+def bill_text(total: float, unconfirmed: float = 0.0) -> str:
+    """The bill in words, for the command line and the window alike.
+
+    ``$0.9175``, or ``$0.9175 (+ up to $0.2795 unconfirmed)`` when some answers never
+    came back (what the providers billed lies between the two figures).
+    """
+    text = f"${total:.4f}"
+    if unconfirmed > 0:
+        text += f" (+ up to ${unconfirmed:.4f} unconfirmed)"
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class UnitPrices:
     """The most one discovery page, one email search and one verification can cost."""

@@ -1,8 +1,9 @@
 """Finding and verifying emails for many leads at once, paying for each lookup once, across runs too.
 
 The scheduler runs on the pipeline's thread and owns every decision; its
-requests run on the run's :class:`~leadgen_desktop.core.run.worker_pool.RequestPool`
-and come back through the run loop (:meth:`EnrichScheduler.handle`). For each lead it:
+requests run in the background through the run's
+:class:`~leadgen_desktop.core.run.run_requests.RunRequests` and come back to
+:meth:`EnrichScheduler.handle`. For each lead it:
 
 1. settles leads that need no lookup (no website, shared platform, no key,
    quota gone) at once;
@@ -28,12 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
-from leadgen_desktop.core.billing.ledger import JobLedger, RequestLedger
 from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
 from leadgen_desktop.core.emails.email_choice import choose_email
 from leadgen_desktop.core.run.lookup_claims import DOMAIN, EMAIL, LookupClaims
+from leadgen_desktop.core.run.run_requests import RunRequests
 from leadgen_desktop.core.run.run_state import RunState
-from leadgen_desktop.core.run.worker_pool import Finished, Request, RequestPool
+from leadgen_desktop.core.run.worker_pool import Finished, Request
 from leadgen_desktop.db.records import CachedLookup
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
@@ -57,9 +58,9 @@ from leadgen_desktop.domain import (
 
 FinalCallback = Callable[[Lead, tuple[ApiCall, ...]], None]
 SEARCH = "search"
-"""Request kind (and pool lane) of an email-finder search."""
+"""Request kind of an email-finder search."""
 VERIFY = "verify"
-"""Request kind (and pool lane) of a verification."""
+"""Request kind of a verification."""
 
 Answer = DomainSearch | Verification | ProviderError
 
@@ -116,33 +117,32 @@ class EnrichScheduler:
         verify: bool,
         state: RunState,
         budget: Budget,
-        pool: RequestPool,
-        ledger: JobLedger,
+        requests: RunRequests,
         claims: LookupClaims,
         on_final: FinalCallback,
         cache_ttl: dt.timedelta,
     ) -> None:
         self.store, self.job_id, self.providers, self.prices = store, job_id, providers, prices
         self.verify, self.state, self.budget, self.on_final = verify, state, budget, on_final
-        self.pool, self.ledger, self.claims = pool, ledger, claims
+        self.requests, self.claims = requests, claims
         self.blocked: list[_Work] = []
         self._in_flight = 0
         self._out: dict[str, int] = {SEARCH: 0, VERIFY: 0}
         charged_domains, charged_emails = store.leads.charged_lookups(job_id)
         self._lookups: dict[str, _Lookup] = {}
-        if providers.finder is not None:
-            finder = providers.finder
+        if (finder := providers.finder) is not None:
             self._lookups[SEARCH] = _Lookup(
-                SEARCH, DOMAIN, "email_search", DomainSearch, finder.provider, "/v2/domain-search",
-                finder.billing_sku, finder.find, lambda d: store.lookups.domain(d, cache_ttl),
-                self._on_search, charged=charged_domains,
+                kind=SEARCH, claim_kind=DOMAIN, provenance="email_search", answer_type=DomainSearch,
+                provider=finder.provider, endpoint="/v2/domain-search", sku=finder.billing_sku,
+                ask=finder.find, read_cache=lambda d: store.lookups.domain(d, cache_ttl),
+                then=self._on_search, charged=charged_domains,
             )  # fmt: skip
-        if providers.verifier is not None:
-            verifier = providers.verifier
+        if (verifier := providers.verifier) is not None:
             self._lookups[VERIFY] = _Lookup(
-                VERIFY, EMAIL, "verification", Verification, verifier.provider, "/v4.2/single/check",
-                verifier.billing_sku, verifier.verify, lambda e: store.lookups.verification(e, cache_ttl),
-                self._on_verdict, charged=charged_emails,
+                kind=VERIFY, claim_kind=EMAIL, provenance="verification", answer_type=Verification,
+                provider=verifier.provider, endpoint="/v4.2/single/check", sku=verifier.billing_sku,
+                ask=verifier.verify, read_cache=lambda e: store.lookups.verification(e, cache_ttl),
+                then=self._on_verdict, charged=charged_emails,
             )  # fmt: skip
 
     # -- public API (pipeline thread) ------------------------------------------------
@@ -186,9 +186,7 @@ class EnrichScheduler:
         self._in_flight -= 1
         self._out[lookup.kind] -= 1
         calls = outcome.calls if isinstance(outcome, ProviderError | DomainSearch | Verification) else ()
-        request_ledger = finished.request.ledger
-        assert isinstance(request_ledger, RequestLedger)
-        request_ledger.finish(calls)
+        RunRequests.settle_bill(finished, calls)
         claim = self.claims.key(lookup.claim_kind, subject)
         cost = self.state.add_calls(calls)
         if isinstance(outcome, DomainSearch) and lookup.kind == SEARCH:
@@ -230,11 +228,9 @@ class EnrichScheduler:
             lookup.then(work, outcome)
 
     def dropped(self, request: Request) -> None:
-        """A request the pool dropped before sending it (the run is ending): its hold goes back."""
+        """A request dropped before it was sent (the run is ending): it is no longer out."""
         self._in_flight -= 1
         self._out[request.kind] -= 1
-        if isinstance(request.ledger, RequestLedger):
-            request.ledger.abandon()
 
     def poll_claims(self) -> None:
         """Carry on the leads whose lookup another run was paying for, once its answer is cached."""
@@ -278,6 +274,11 @@ class EnrichScheduler:
             lookup.then(work, answer)
         elif not self.claims.take(lookup.claim_kind, subject):
             lookup.elsewhere[subject] = [work]  # another run pays for it: wait for its answer
+        elif lookup.read_cache(subject) is not None:
+            # answered (and released) by another run between the cache read and the claim:
+            # its answer and its release were one transaction, so it is in the cache now
+            self.claims.give_up(lookup.claim_kind, subject)
+            self._ask(work, lookup, subject)
         else:
             hold = self.budget.reserve(self.prices.price(lookup.sku))
             if hold is None:
@@ -291,9 +292,7 @@ class EnrichScheduler:
         self._in_flight += 1
         self._out[lookup.kind] += 1
         ask = lookup.ask
-        self.pool.submit(
-            Request(lookup.kind, subject, lambda stop: ask(subject, stop), ledger=self.ledger.request(hold))
-        )
+        self.requests.submit(lookup.kind, subject, lambda stop: ask(subject, stop), hold)
 
     def _block(self, work: _Work, kind: str) -> None:
         work.waiting_for = kind

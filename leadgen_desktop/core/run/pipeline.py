@@ -1,7 +1,8 @@
 """The campaign pipeline: discover → score → enrich (find + verify) → store.
 
-``Pipeline.run`` drives one job to a final state on the calling thread (the
-only thread that writes to the database). It is resumable from any point:
+``Pipeline.run`` drives one job to a final state on the calling thread, which
+makes every decision and every write but one (a paid request's row, written by
+the request's own thread right before it is sent). It is resumable from any point:
 
 * discovery stores each page's businesses, its API calls and the next page
   token in one transaction, so a resumed job re-reads them instead of paying
@@ -13,12 +14,16 @@ only thread that writes to the database). It is resumable from any point:
   answers, and every lead is stored the moment it is final, with the job's
   stage, progress and metrics in the same transaction;
 * a job holds a lease (:class:`~leadgen_desktop.core.jobs.Jobs`) so two
-  processes never run it at once.
+  processes never run it at once, and each lookup it pays for is claimed
+  (:mod:`~leadgen_desktop.core.run.lookup_claims`) so two runs never pay for one;
+* every paid attempt is held against the budget and written down before it is
+  sent (:mod:`~leadgen_desktop.core.billing.ledger`), so the bill a run ends
+  with, or a resume rebuilds, counts what never got an answer as unconfirmed.
 
 It reports plain immutable events through a callback, honours a cancel token
-(also inside provider waits), keeps spend under the budget by reserving each
-call's worst-case price first, and never lets an exception escape: every
-failure ends as a ``failed`` (or ``cancelled``) job with a readable message.
+(also inside provider waits; a SIGINT handler may set it), keeps spend under
+the budget, and never lets an exception escape: every failure ends as a
+``failed`` (or ``cancelled``) job with a readable message.
 """
 
 from __future__ import annotations
@@ -30,30 +35,24 @@ from dataclasses import replace
 from pathlib import Path
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
-from leadgen_desktop.core.billing.ledger import JobLedger, RequestLedger
-from leadgen_desktop.core.discovery.dedupe import Deduper
-from leadgen_desktop.core.emails.domains import registrable_domain
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.enrich_scheduler import SEARCH, VERIFY, EnrichScheduler
 from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
-from leadgen_desktop.core.run.run_loop import RunLoop
+from leadgen_desktop.core.run.page_discovery import PAGE, PageDiscovery, Ranked, Selection
+from leadgen_desktop.core.run.run_requests import SETTLE_TIMEOUT, RunRequests
 from leadgen_desktop.core.run.run_state import RunState
-from leadgen_desktop.core.run.worker_pool import Finished, Inbox, Request, RequestPool
 from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     RESULTS_PER_PAGE,
     ApiCall,
-    BudgetReached,
     BudgetStop,
     Business,
-    BusinessStatus,
     CampaignConfig,
     Cancelled,
     CancelToken,
-    DiscoveryPage,
     EventCallback,
     JobFinished,
     JobStatus,
@@ -72,16 +71,8 @@ from leadgen_desktop.domain import (
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = dt.timedelta(days=30)
-SETTLE_TIMEOUT = 20.0
-"""After a failure, how long to wait for requests already sent (the longest read timeout)."""
 HEARTBEAT_SECONDS = 10.0
 """How often a running job renews its lease and its lookup claims."""
-PAGE = "page"
-"""Request kind of a discovery page."""
-
-
-class _BudgetStop(Exception):
-    """Discovery could not afford its next page."""
 
 
 class Pipeline:
@@ -137,54 +128,57 @@ class _Run:
         on_event: EventCallback,
     ) -> None:
         self.pipeline = pipeline
-        self.store = pipeline.store
+        self.store = store = pipeline.store
         self.providers = pipeline.providers
         self.prices = pipeline.prices
         self.job_id, self.campaign_id, self.config = job_id, campaign_id, config
         self.cancel, self.on_event = cancel, on_event
-        self.store.calls.mark_unanswered(
-            job_id
-        )  # attempts a dead run left without an answer stay unconfirmed
-        self.state = RunState.rebuild(self.prices, self.store, job_id)
+        store.calls.mark_unanswered(job_id)  # a dead run's attempts without an answer: unconfirmed
+        self.state = RunState.rebuild(self.prices, store, job_id)
         self.budget = Budget(config.budget)
-        snapshot = self.state.snapshot()
-        self.budget.add_spent(snapshot.total_cost, snapshot.cost_unconfirmed)
+        bill = self.state.snapshot()
+        self.budget.add_spent(bill.total_cost, bill.cost_unconfirmed)
         self.stage = Stage.DISCOVERING
         self.progress = 0
         self.selected: list[Business] = []
-        self.stored = self.store.leads.place_ids(job_id)
+        self.stored = store.leads.place_ids(job_id)
         self.finished_leads = len(self.stored)
         self.seen_elsewhere: set[str] = set()
-        self.discovery_done = False
-        self._page: Finished | None = None  # the discovery page that came back, until taken
-        self._page_out = False  # a discovery page request is out
-        self._sending = True
         self._books_closed = False
-        inbox = Inbox()
         limits = {PAGE: 1, SEARCH: pipeline.concurrency, VERIFY: pipeline.concurrency}
-        self.pool = RequestPool(limits, inbox, cancel.child())
-        self.ledger = JobLedger(self.store.calls, job_id, self.prices, self.budget)
-        self.claims = LookupClaims(self.store, pipeline.jobs.owner, job_id)
+        self.requests = RunRequests(store.calls, job_id, self.prices, self.budget, cancel, limits)
+        self.claims = LookupClaims(store, pipeline.jobs.owner, job_id)
         self.scheduler = EnrichScheduler(
-            store=self.store,
+            store=store,
             job_id=job_id,
             providers=self.providers,
             prices=self.prices,
             verify=config.verify,
             state=self.state,
             budget=self.budget,
-            pool=self.pool,
-            ledger=self.ledger,
+            requests=self.requests,
             claims=self.claims,
             on_final=self._store_lead,
             cache_ttl=pipeline.cache_ttl,
         )
-        self.loop = RunLoop(inbox, cancel)
-        self.loop.on(PAGE, self._page_back)
-        self.loop.on(SEARCH, self.scheduler.handle)
-        self.loop.on(VERIFY, self.scheduler.handle)
-        self.loop.every(HEARTBEAT_SECONDS, self._heartbeat)
-        self.loop.every(
+        self.discovery = PageDiscovery(
+            store=store,
+            job_id=job_id,
+            config=config,
+            discovery=self.providers.discovery,
+            prices=self.prices,
+            budget=self.budget,
+            state=self.state,
+            requests=self.requests,
+            cancel=cancel,
+            selection=Selection(self._select, self._start_enrichment, lambda: len(self.selected)),
+            progress=self._emit_progress,
+            log_failed=self._log_calls_quietly,
+        )
+        self.requests.on(SEARCH, self.scheduler.handle)
+        self.requests.on(VERIFY, self.scheduler.handle)
+        self.requests.every(HEARTBEAT_SECONDS, self._heartbeat)
+        self.requests.every(
             CLAIM_POLL_SECONDS, self.scheduler.poll_claims, when=lambda: self.scheduler.waiting_elsewhere
         )
 
@@ -192,7 +186,7 @@ class _Run:
 
     def execute(self) -> JobFinished:
         try:
-            self._discover()
+            self.discovery.run()
             self._score()
             self._enrich()
             if self.budget.exhausted:
@@ -213,8 +207,7 @@ class _Run:
             log.exception("Unexpected error in job %s", self.job_id)
             return self._finish(JobStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
         finally:
-            self._stop_sending()
-            self.loop.close()
+            self.requests.close()
 
     def _emit_progress(
         self, stage: Stage, fraction: float, message: str, done: int = 0, total: int = 0
@@ -230,127 +223,11 @@ class _Run:
         self.claims.renew()
 
     def _requests_pending(self) -> bool:
-        return self.scheduler.in_flight > 0 or self._page_out
+        return self.scheduler.in_flight > 0 or self.discovery.page_out
 
-    # -- discovery (with overlapping enrichment) --------------------------------------
+    # -- selection (discovery hands businesses over as their pages are stored) ----------
 
-    def _discover(self) -> None:
-        discovery = self.providers.discovery
-        wanted = self.config.max_results
-        checkpoint = self.store.checkpoints.load(self.job_id)
-        deduper = Deduper()
-        found: list[Business] = []
-        for business in checkpoint.businesses:
-            deduper.add(business)
-            found.append(business)
-        self.state.businesses_found = len(found)
-        self._start_enrichment(self._select(found))
-        token, pages, done = checkpoint.next_page_token, checkpoint.pages, checkpoint.done
-        if pages and not token:
-            done = True
-        self._emit_progress(
-            Stage.DISCOVERING, len(self.selected) / wanted, f"Searching for {self.config.text_query}"
-        )
-        while not done and len(self.selected) < wanted and len(found) < discovery.max_results_per_query:
-            self.cancel.raise_if_cancelled()
-            try:
-                page, failure = self._fetch_page(token)
-            except _BudgetStop:
-                break
-            except ProviderError as exc:
-                if isinstance(exc, ProviderAuthError | NetworkUnavailable) or not found:
-                    raise
-                self._log_calls_quietly(exc)
-                self.state.notice(f"Discovery stopped early after {pages} page(s): {exc.message}")
-                break
-            pages += 1
-            self.state.add_calls(page.calls)
-            fresh = [
-                b
-                for b in page.businesses
-                if b.business_status is not BusinessStatus.CLOSED_PERMANENTLY and deduper.add(b)
-            ]
-            found.extend(fresh)
-            self.state.businesses_found = len(found)
-            token = page.next_page_token
-            ranked = self._select(fresh)
-            done = not token or len(self.selected) >= wanted or len(found) >= discovery.max_results_per_query
-            fraction = min(len(self.selected) / wanted, 1.0)
-            progress = (Stage.DISCOVERING, Stage.DISCOVERING.progress_at(fraction), self.state.snapshot())
-            self.store.checkpoints.save_page(
-                self.job_id, fresh, page.calls, self.prices, token, done, progress
-            )
-            if failure is not None:  # storing failed while the page loaded: the page is kept, now fail
-                raise failure
-            self._start_enrichment(ranked)
-            self._emit_progress(
-                Stage.DISCOVERING,
-                fraction,
-                f"Found {len(found)} businesses ({pages} page(s))",
-                len(self.selected),
-                wanted,
-            )
-        if not self.budget.exhausted:
-            self.discovery_done = True
-            self.store.checkpoints.mark_done(self.job_id)
-
-    def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, Exception | None]:
-        """Fetch one page on the request pool while this thread keeps storing enriched leads.
-
-        Returns the page and a failure that happened meanwhile: when enrichment fails
-        while the page request is out (the network went away, a key was rejected), the
-        page is waited for (bounded) so that it and what it cost are stored before the
-        job fails, and a resume does not pay for it again. A cancel does not wait.
-        """
-        discovery, config = self.providers.discovery, self.config
-        hold = self.budget.reserve(self.prices.price(discovery.billing_sku))
-        if hold is None:
-            raise _BudgetStop
-        self._page, self._page_out = None, True  # out until its answer is handled (a cancel reports it)
-        self.pool.submit(
-            Request(
-                PAGE,
-                token,
-                lambda stop: discovery.search(config, token, stop),
-                ledger=self.ledger.request(hold),
-            )
-        )
-        registrable_domain("https://example.com")  # load the suffix list while the page loads
-        failure: Exception | None = None
-        try:
-            self.loop.serve(until=lambda: self._page is not None)
-        except Cancelled:
-            raise
-        except Exception as exc:
-            self.loop.settle(lambda: self._page is None, SETTLE_TIMEOUT)  # a cancel ends the wait
-            if self._page is None:
-                raise
-            failure = exc
-        finished, self._page, self._page_out = self._page, None, False
-        assert finished is not None
-        outcome = finished.outcome
-        calls = outcome.calls if isinstance(outcome, DiscoveryPage | ProviderError) else ()
-        assert isinstance(finished.request.ledger, RequestLedger)
-        finished.request.ledger.finish(calls)
-        if isinstance(outcome, BudgetReached):  # not sent: the budget cannot hold it
-            self._log_calls_quietly(outcome)
-            if failure is not None:
-                raise failure
-            raise _BudgetStop
-        if isinstance(outcome, ProviderError):
-            if failure is not None:
-                self._log_calls_quietly(outcome)
-                raise failure
-            raise outcome
-        if isinstance(outcome, BaseException):
-            raise failure or outcome
-        assert isinstance(outcome, DiscoveryPage)
-        return outcome, failure
-
-    def _page_back(self, finished: Finished) -> None:
-        self._page = finished
-
-    def _select(self, businesses: list[Business]) -> list[tuple[int, Business]]:
+    def _select(self, businesses: list[Business]) -> Ranked:
         """Take qualified businesses in discovery order, up to max_results; return (rank, business)."""
         new: list[tuple[int, Business]] = []
         for business in businesses:
@@ -362,7 +239,7 @@ class _Run:
         self.state.qualified_leads = len(self.selected)
         return new
 
-    def _start_enrichment(self, ranked: list[tuple[int, Business]]) -> None:
+    def _start_enrichment(self, ranked: Ranked) -> None:
         """Hand newly selected businesses that have no stored lead yet to the scheduler."""
         self.seen_elsewhere |= self.store.leads.seen_elsewhere(self.job_id, [b.place_id for _, b in ranked])
         for rank, business in ranked:
@@ -404,7 +281,9 @@ class _Run:
         self._emit_progress(
             Stage.ENRICHING, self.finished_leads / max(total, 1), "Finding emails", self.finished_leads, total
         )
-        self.loop.serve(until=lambda: self.scheduler.in_flight == 0 and not self.scheduler.waiting_elsewhere)
+        self.requests.serve(
+            until=lambda: self.scheduler.in_flight == 0 and not self.scheduler.waiting_elsewhere
+        )
 
     def _store_lead(self, lead: Lead, log_calls: tuple[ApiCall, ...]) -> None:
         total = max(len(self.selected), 1)
@@ -452,7 +331,7 @@ class _Run:
         blocked = len(self.scheduler.blocked)
         more = self.scheduler.remaining_worst_case()
         to_come = 0
-        if not self.discovery_done:
+        if not self.discovery.done:
             discovery = self.providers.discovery
             places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
             to_come = min(self.config.max_results - len(self.selected), places_left)
@@ -468,20 +347,10 @@ class _Run:
         )
 
     def _stop_sending(self) -> None:
-        """Send nothing more (idempotent): no attempt is written down, queued requests are dropped.
-
-        Requests already sent end by their own deadline; their answers are stored if
-        they come back while the run settles, else they stay unconfirmed in the bill.
-        """
-        if not self._sending:
-            return
-        self._sending = False
-        self.ledger.close()
-        for request in self.pool.close():
+        """Send nothing more (idempotent): no attempt is written down, queued requests are dropped."""
+        for request in self.requests.stop_sending():
             if request.kind == PAGE:
-                self._page_out = False
-                if isinstance(request.ledger, RequestLedger):
-                    request.ledger.abandon()
+                self.discovery.dropped()
             else:
                 self.scheduler.dropped(request)
 
@@ -501,7 +370,7 @@ class _Run:
         """Record requests already sent before the job is marked failed (never raises)."""
         self._stop_sending()
         try:
-            self.loop.settle(self._requests_pending, SETTLE_TIMEOUT)
+            self.requests.settle(self._requests_pending, SETTLE_TIMEOUT)
         except Exception:
             log.warning("Could not settle requests in flight for job %s", self.job_id, exc_info=True)
 
@@ -509,13 +378,14 @@ class _Run:
         """Store the answers already back; say what the requests still out may cost (never raises)."""
         self._stop_sending()
         try:
-            self.loop.settle(self._requests_pending, 0.0)  # what is already back; no waiting
+            self.requests.settle(self._requests_pending, 0.0)  # what is already back; no waiting
         except Exception:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
         out = self.scheduler.still_out()
         unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
-        notice = unit.requests_out_notice(int(self._page_out), out.get(SEARCH, 0), out.get(VERIFY, 0))
+        pages = int(self.discovery.page_out)
+        notice = unit.requests_out_notice(pages, out.get(SEARCH, 0), out.get(VERIFY, 0))
         if notice:
             self.state.notice(notice)
 

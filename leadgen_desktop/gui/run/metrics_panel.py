@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from leadgen_desktop.core.billing.budget import bill_text
 from leadgen_desktop.db.records import JobRecord
 from leadgen_desktop.domain import Metrics, ProgressEvent
 from leadgen_desktop.gui.shell.theme import muted_text
@@ -41,12 +42,7 @@ def format_cost(cost: float, demo: bool, unconfirmed: float = 0.0) -> str:
     When some answers never came back (a timeout, a lost connection, a cancel) the most
     they may have cost follows: ``$X (+ up to $Y unconfirmed)``.
     """
-    if demo:
-        return "$0.00 (demo)"
-    text = f"${cost:.4f}"
-    if unconfirmed > 0:
-        text += f" (+ up to ${unconfirmed:.4f} unconfirmed)"
-    return text
+    return "$0.00 (demo)" if demo else bill_text(cost, unconfirmed)
 
 
 class MetricsPanel(QWidget):
