@@ -272,6 +272,8 @@ class EnrichScheduler:
                 work.log_calls.append(_cache_hit(lookup))
                 work.provenance[f"{lookup.provenance}_cache_hit"] = True
             lookup.then(work, answer)
+        elif not self.requests.sending:  # the run is ending: the lead stays unfinished (resumable)
+            return
         elif not self.claims.take(lookup.claim_kind, subject):
             lookup.elsewhere[subject] = [work]  # another run pays for it: wait for its answer
         elif lookup.read_cache(subject) is not None:

@@ -44,6 +44,11 @@ class RunRequests:
         self.loop = RunLoop(inbox, cancel)
         self._sending = True
 
+    @property
+    def sending(self) -> bool:
+        """False once :meth:`stop_sending` was called: nothing new may be started."""
+        return self._sending
+
     def submit(
         self,
         kind: str,
