@@ -51,6 +51,9 @@ ROUTES = {
     "/v4/single/check": "neverbounce",
     "/v4.2/account/info": "neverbounce",
 }
+HOLD_SECONDS = 60.0
+"""The longest a request held by :meth:`FakeApis.hold_after` waits for :meth:`FakeApis.release`."""
+
 FAULTS = ("http_503", "http_500", "rate_limit", "temp_unavail", "garbage", "connect_error", "timeout")
 _PREFIXES = (
     "Acme",
@@ -205,6 +208,9 @@ class FakeApis:
         self._faults: dict[str, deque[tuple[str, str | None]]] = {}
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
+        self._released = threading.Event()  # set by release(): latency, stall and hold waits end at once
+        self._hold_after: dict[str, int] = {}  # provider -> requests answered before the rest are held
+        self._arrived: Counter[str] = Counter()  # requests per provider, counted on arrival
 
     # -- configuration ---------------------------------------------------------
 
@@ -215,6 +221,26 @@ class FakeApis:
                 raise ValueError(f"unknown fault {kind!r}")
         with self._lock:
             self._faults.setdefault(provider, deque()).extend((k, retry_after) for k in kinds)
+
+    def release(self) -> None:
+        """End every latency and stall wait now, and skip them from now on.
+
+        A test that holds requests for a long time (so that only a cancel can end the
+        client's wait) calls this when it is done, so no server thread hangs on.
+        """
+        self._released.set()
+
+    def hold_after(self, provider: str, count: int) -> None:
+        """Answer the first ``count`` requests to ``provider``; hold the rest until :meth:`release`.
+
+        A test uses it to keep a client busy (its run cannot finish) for as long as it needs.
+        """
+        with self._lock:
+            self._hold_after[provider] = count
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` unless :meth:`release` is called first."""
+        self._released.wait(seconds)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no request is being handled (e.g. after the client was killed)."""
@@ -246,13 +272,18 @@ class FakeApis:
     def _handle(
         self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
-        latency = self.latencies.get(ROUTES.get(path, ""), self.latency)
+        provider = ROUTES.get(path)
+        with self._lock:
+            self._arrived[provider or ""] += 1
+            held = provider in self._hold_after and self._arrived[provider] > self._hold_after[provider]
+        if held:
+            self.pause(HOLD_SECONDS)
+        latency = self.latencies.get(provider or "", self.latency)
         if latency:
-            time.sleep(latency)
+            self.pause(latency)
         received = Received(
             method.upper(), path, dict(query), {k.lower(): v for k, v in headers.items()}, body
         )
-        provider = ROUTES.get(path)
         with self._lock:
             self.requests.append(received)
             if provider is None:
@@ -534,7 +565,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # hang up without an answer
             return
         if answer.fault == "timeout":
-            time.sleep(self.fake.stall_seconds)
+            self.fake.pause(self.fake.stall_seconds)
             answer = _json(504, {"error": "stalled"})
         self.send_response(answer.status)
         for name, value in {**answer.headers, "content-length": str(len(answer.body))}.items():
