@@ -21,6 +21,15 @@ settings.register_profile("leadgen", deadline=None, suppress_health_check=[Healt
 settings.load_profile("leadgen")
 
 
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """Say how to replay the test order (pytest-randomly shuffles it; ``-q`` hides its header)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(f"Test order shuffled (seed {seed}); replay: --randomly-seed={seed}")
+
+
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A dict-backed keyring for tests (negative priority: never auto-selected)."""
 

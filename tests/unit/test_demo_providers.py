@@ -218,7 +218,7 @@ def test_cancel_during_latency_raises() -> None:
     took = time.perf_counter() - start
     print(f"cancel during a 30 s demo pause: {took * 1000:.1f} ms")
     assert [type(e) for e in outcome] == [Cancelled]
-    assert took < 5, f"cancel took {took:.2f}s"
+    assert took < 10, f"cancel took {took:.2f}s"  # generous for a busy machine; the pause is 30 s
     assert cancel.waits == [30]
     with pytest.raises(Cancelled):
         providers.finder.find("acme.com", cancel)
