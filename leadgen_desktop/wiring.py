@@ -10,10 +10,15 @@ from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import Providers
-from leadgen_desktop.paths import default_db_path
+from leadgen_desktop.paths import config_dir, default_db_path
 from leadgen_desktop.settings import AppSettings
 
 DEMO_ENV = "LEADGEN_DEMO"
+
+REQUESTS_IN_FLIGHT = 20
+"""Requests each provider may have out at once: a rate of R per second at L seconds an answer
+needs R·L of them (NeverBounce at 20/s and 0.8 s: 16), and Hunter's "15 per second" goes out
+as 15 at once."""
 
 
 def demo_requested(flag: bool = False) -> bool:
@@ -40,12 +45,15 @@ def build_providers(
 
         return build_demo_providers()
     from leadgen_desktop.net.providers.live import build_live_providers
+    from leadgen_desktop.net.rate_memory import RATES_FILENAME, JsonRateMemory
 
-    rates = {"neverbounce": (settings or AppSettings()).neverbounce_rate}
-    return build_live_providers(keys, rates=rates)
+    rates = {"neverbounce": (settings or AppSettings()).neverbounce_rate}  # None: learn it
+    return build_live_providers(keys, rates=rates, memory=JsonRateMemory(config_dir() / RATES_FILENAME))
 
 
 def build_pipeline(repo: Repository, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
     """A pipeline with the user's prices and cache lifetime."""
     chosen = settings or AppSettings()
-    return Pipeline(repo, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)
+    return Pipeline(
+        repo, providers, chosen.price_table, cache_ttl=chosen.cache_ttl, concurrency=REQUESTS_IN_FLIGHT
+    )

@@ -11,16 +11,21 @@ import pytest
 from leadgen_desktop.domain import Cancelled, CancelToken
 from leadgen_desktop.net.http import build_client
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
-from leadgen_desktop.net.rate_limit import DEFAULT_HEADROOM, DEFAULT_RATES, RateLimiter
+from leadgen_desktop.net.rate_defaults import DEFAULT_HEADROOM, DEFAULT_RATES, PROBE_CEILINGS
+from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import RetryPolicy, Success, status_failure
 from tests.fakes import FakeApis, FakeTime
 from tests.fakes.api_server import HUNTER_KEY
 
 
 def test_defaults_per_provider() -> None:
-    assert DEFAULT_RATES == {"google_places": 10.0, "hunter": 15.0, "neverbounce": 5.0}
-    assert RateLimiter.for_provider("neverbounce").rate == pytest.approx(5.0)
-    assert RateLimiter.for_provider("hunter", rate=2.0).rate == pytest.approx(2.0)
+    assert DEFAULT_RATES == {"google_places": 10.0, "hunter": 15.0, "neverbounce": 10.0}
+    assert PROBE_CEILINGS == {"neverbounce": 50.0}
+    neverbounce = RateLimiter.for_provider("neverbounce")
+    assert (neverbounce.rate, neverbounce.ceiling, neverbounce.probing) == (10.0, 50.0, True)
+    hunter = RateLimiter.for_provider("hunter", rate=2.0)  # a rate the user set: used as it is
+    assert (hunter.rate, hunter.ceiling, hunter.probing) == (2.0, 2.0, False)
+    assert not RateLimiter.for_provider("neverbounce", rate=3.0).probing
     with pytest.raises(ValueError, match="no default rate"):
         RateLimiter.for_provider("nobody")
 
