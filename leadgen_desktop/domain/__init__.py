@@ -10,6 +10,7 @@ shared contract. The package is split by subject; import from the package:
 * ``billing``: API calls, prices, metrics;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
+* ``geo``: areas and tiles on the globe;
 * ``providers``: provider results, errors and protocols.
 """
 
@@ -48,6 +49,7 @@ from leadgen_desktop.domain.events import (
     PipelineEvent,
     ProgressEvent,
 )
+from leadgen_desktop.domain.geo import Area, AreaError, haversine_m
 from leadgen_desktop.domain.leads import (
     Business,
     EmailCandidate,
@@ -55,11 +57,17 @@ from leadgen_desktop.domain.leads import (
     ScoreComponent,
 )
 from leadgen_desktop.domain.providers import (
+    RESULTS_PER_PAGE,
+    RESULTS_PER_QUERY,
+    AreaDiscovery,
     Discovery,
     DiscoveryPage,
     DomainSearch,
     EmailFinder,
     EmailVerifier,
+    IdsPage,
+    LocatedArea,
+    LocationLookup,
     NetworkUnavailable,
     ProviderAuthError,
     ProviderError,
@@ -74,8 +82,13 @@ __all__ = [
     "MAX_RESULTS_RANGE",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
+    "RESULTS_PER_PAGE",
+    "RESULTS_PER_QUERY",
     "TEXT_FIELD_MAX",
     "ApiCall",
+    "Area",
+    "AreaDiscovery",
+    "AreaError",
     "Business",
     "BusinessStatus",
     "CampaignConfig",
@@ -91,10 +104,13 @@ __all__ = [
     "EmailVerifier",
     "EventCallback",
     "FieldError",
+    "IdsPage",
     "JobFinished",
     "JobStatus",
     "Lead",
     "LeadStored",
+    "LocatedArea",
+    "LocationLookup",
     "Metrics",
     "NetworkUnavailable",
     "PipelineEvent",
@@ -107,4 +123,5 @@ __all__ = [
     "ScoreComponent",
     "Stage",
     "Verification",
+    "haversine_m",
 ]
