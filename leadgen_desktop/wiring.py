@@ -15,10 +15,11 @@ from leadgen_desktop.settings import AppSettings
 
 DEMO_ENV = "LEADGEN_DEMO"
 
-REQUESTS_IN_FLIGHT = 20
-"""Requests each provider may have out at once: a rate of R per second at L seconds an answer
-needs R·L of them (NeverBounce at 20/s and 0.8 s: 16), and Hunter's "15 per second" goes out
-as 15 at once."""
+LIVE_REQUESTS_IN_FLIGHT = 20
+"""Requests each live provider may have out at once: a rate of R per second at L seconds an
+answer needs R·L of them (NeverBounce at 20/s and 0.8 s: 16), and Hunter's "15 per second" goes
+out as 15 at once. Demo runs keep the pipeline's default: their providers answer from Python
+code, and more threads would only compete with the window for the interpreter."""
 
 
 def demo_requested(flag: bool = False) -> bool:
@@ -54,6 +55,8 @@ def build_providers(
 def build_pipeline(repo: Repository, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
     """A pipeline with the user's prices and cache lifetime."""
     chosen = settings or AppSettings()
+    if providers.demo:
+        return Pipeline(repo, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)
     return Pipeline(
-        repo, providers, chosen.price_table, cache_ttl=chosen.cache_ttl, concurrency=REQUESTS_IN_FLIGHT
+        repo, providers, chosen.price_table, cache_ttl=chosen.cache_ttl, concurrency=LIVE_REQUESTS_IN_FLIGHT
     )
