@@ -37,17 +37,17 @@ DEFAULT_BACKOFF = 0.5
 """Rate multiplier on a rate-limit answer (halve)."""
 
 MIN_RATE_FRACTION = 1.0 / 16.0
-"""Default floor of the rate, as a fraction of the ceiling (four halvings)."""
+"""Default floor of the rate, as a fraction of the starting rate (four halvings)."""
 
 RECOVERY_FRACTION = 1.0 / 20.0
-"""Default additive increase per success, as a fraction of the ceiling (recovery only)."""
+"""Default additive increase per success of a limiter that does not probe, as a fraction of its rate."""
 
 PROBE_STEP = 2.0
 """Default additive increase per clean, limiter-bound answer of a probing limiter (req/s).
 
 Answers come back at about the current rate, so the rate grows in proportion to itself:
-from 5/s it doubles in well under a second of answers, and a first run finds a limit
-of 20/s within its first page of verifications."""
+from 10/s it doubles within half a second of answers, and a first run reaches a limit of
+20/s within its first page of verifications."""
 
 PROBE_CREEP = 0.005
 """Once at the rate of the last rate-limit answer, a probe climbs this fraction of it per second.

@@ -83,10 +83,11 @@ class RateLimiter:
 
     ``rate`` is the starting rate and ``ceiling`` (default: ``rate``) the most the
     rate may climb to; the current rate drops on rate-limit answers and climbs on
-    successes (see the module docstring). ``min_rate`` (default ceiling/16) is the
+    successes (see the module docstring). ``min_rate`` (default rate/16) is the
     floor, ``backoff`` the multiplier per back-off, ``recovery`` the requests per
-    second regained per success (default ceiling/20, or :data:`PROBE_STEP` when
-    probing). ``limit`` is a rate-limit rate already known (from a :class:`LearnedRate`).
+    second regained per success (default rate/20, or ``PROBE_STEP`` when probing).
+    ``limit`` is a limit already met (from a :class:`LearnedRate`); ``burst_window``
+    and ``wait_step`` are described in the module docstring and :meth:`acquire`.
     ``on_learned`` is called (outside the lock) when :attr:`learned` moved enough to
     be worth remembering. All methods are safe to call from many threads.
     """
@@ -174,8 +175,8 @@ class RateLimiter:
 
         A ``rate`` given (a user setting) is used as it is: no probing above it. Without
         one, the limiter starts at ``learned.rate`` (what an earlier run found) or the
-        provider's :data:`DEFAULT_RATES`, and providers in :data:`PROBE_CEILINGS` probe
-        upward. The provider's :data:`DEFAULT_WINDOWS` and :data:`BURST_WINDOWS` apply
+        provider's ``DEFAULT_RATES``, and providers in ``PROBE_CEILINGS`` probe
+        upward. The provider's ``DEFAULT_WINDOWS`` and ``BURST_WINDOWS`` apply
         too, and ``headroom`` keeps the server-side count under the limit despite
         scheduling jitter.
         """
