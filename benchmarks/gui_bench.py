@@ -44,8 +44,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from leadgen_desktop.db.database import open_database  # noqa: E402
-from leadgen_desktop.db.repository import Repository  # noqa: E402
+from leadgen_desktop.db.store import Store  # noqa: E402
 from leadgen_desktop.domain import CampaignConfig  # noqa: E402
 from leadgen_desktop.gui.shell.main_window import MainWindow  # noqa: E402
 from leadgen_desktop.gui.tables.all_leads_model import COL_BUSINESS, COL_RATING, COL_SCORE  # noqa: E402
@@ -77,7 +76,7 @@ def wait(signal: object, timeout_ms: int = 120_000) -> None:
 _KEEP: list[MainWindow] = []  # closed windows stay referenced until exit (as the GUI tests do)
 
 
-def make_window(repo: Repository) -> MainWindow:
+def make_window(repo: Store) -> MainWindow:
     window = MainWindow(repo, providers_factory=lambda: build_demo_providers(latency=0.0))
     _KEEP.append(window)
     window.show()
@@ -87,7 +86,7 @@ def make_window(repo: Repository) -> MainWindow:
 
 
 def stall_probe(folder: Path, run: int) -> tuple[float, float, float]:
-    repo = Repository(open_database(folder / f"stall{run}.db"))
+    repo = Store.open(folder / f"stall{run}.db")
     window = make_window(repo)
     gaps: list[float] = []
     clock = QElapsedTimer()
@@ -128,7 +127,7 @@ def stall_probe(folder: Path, run: int) -> tuple[float, float, float]:
 
 def all_leads_bench(folder: Path, leads: int) -> Path:
     db_path = folder / "big.db"
-    repo = Repository(open_database(db_path))
+    repo = Store.open(db_path)
     started = time.perf_counter()
     seed_database(repo, leads=leads, campaigns=50)
     print(f"  seeded {leads:,} leads in {time.perf_counter() - started:.1f} s (not a target)")

@@ -20,12 +20,13 @@ from typing import NoReturn, TextIO
 from leadgen_desktop import __version__
 from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv
-from leadgen_desktop.core.run.pipeline import JobBusy, Pipeline
-from leadgen_desktop.db.database import StorageError
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
+from leadgen_desktop.core.run.pipeline import Pipeline
+from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.domain import (
     MAX_RESULTS_RANGE,
     PROVIDERS,
+    BudgetStop,
     CampaignConfig,
     CancelToken,
     JobFinished,
@@ -37,7 +38,7 @@ from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
 from leadgen_desktop.paths import log_dir
 from leadgen_desktop.settings import load_settings
-from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_repository
+from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -166,18 +167,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(f"--output: {problem}")
     keys = _keys_for(demo)
-    repo = open_repository(args.db)
+    store = open_store(args.db)
     settings = load_settings()
     providers = build_providers(demo, keys, settings)
     if args.estimate:
-        estimate = estimate_cost(config, providers, settings.price_table, repo, settings.cache_ttl)
+        estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
         if args.json:
             print(json.dumps({"worst_case": estimate.worst_case, "expected": estimate.expected}))
         else:
             print(estimate.describe())
         return EXIT_OK
     _configure_logging(keys)
-    pipeline = build_pipeline(repo, providers, settings)
+    pipeline = build_pipeline(store, providers, settings)
     _campaign_id, job_id = pipeline.start(config)
     finished = _run_with_ctrl_c(pipeline, job_id, _Progress(sys.stderr, quiet=False))
     return _report(finished, args.json)
@@ -201,34 +202,25 @@ def _configure_logging(keys: dict[str, str | None]) -> None:
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
-    repo = open_repository(args.db)
-    job = repo.get_job(args.job_id)
+    store = open_store(args.db)
+    jobs = Jobs(store)
+    job = jobs.get(args.job_id)
     if job is None:
-        raise UsageError(f"no job {args.job_id!r} in {repo.path}; list them with 'leadgen campaigns'.")
-    resumable = job.status is not JobStatus.COMPLETED or job.stop_reason == "budget"
-    if not resumable or job.stop_reason == "discarded":
-        finished = JobFinished(
-            job.job_id,
-            job.campaign_id,
-            job.status,
-            job.metrics,
-            job.stop_reason,
-            job.error,
-            job.notices,
-            job.config.output,
-        )
-        return _report(finished, args.json)
-    if job.status is JobStatus.PROCESSING and repo.lease_holder(job.job_id):
-        raise JobBusy(f"job {job.job_id} is running in another process ({repo.lease_holder(job.job_id)}).")
+        raise UsageError(f"no job {args.job_id!r} in {store.path}; list them with 'leadgen campaigns'.")
+    state = jobs.resumability(job)
+    if state is Resumability.FINISHED:  # nothing to do: its summary, and nothing called
+        return _report(jobs.summary(job), args.json)
+    if state is Resumability.RUNNING:
+        raise JobBusy(job.job_id, jobs.holder(job.job_id) or "")
     keys = _keys_for(job.config.demo)
     if job.config.output:
         problem = check_output_path(Path(job.config.output))
         if problem:
             raise UsageError(f"the job's output file: {problem}")
     _configure_logging(keys)
-    repo.reopen_job(job.job_id, args.budget, raise_budget=args.budget is not None)
+    jobs.reopen(job.job_id, args.budget)
     settings = load_settings()
-    pipeline = build_pipeline(repo, build_providers(job.config.demo, keys, settings), settings)
+    pipeline = build_pipeline(store, build_providers(job.config.demo, keys, settings), settings)
     finished = _run_with_ctrl_c(pipeline, job.job_id, _Progress(sys.stderr, quiet=False))
     return _report(finished, args.json)
 
@@ -263,12 +255,29 @@ def summary_json(finished: JobFinished) -> dict[str, object]:
         "job_id": finished.job_id,
         "campaign_id": finished.campaign_id,
         "status": finished.status.value,
-        "stop_reason": finished.stop_reason,
+        "stop_reason": None if finished.stop_reason is None else finished.stop_reason.value,
         "error": finished.error,
         "output": finished.output,
         "metrics": finished.metrics.to_dict(),
-        "notices": list(finished.notices),
+        "notices": _notices(finished),
     }
+
+
+def budget_stop_text(job_id: str, stop: BudgetStop) -> str:
+    """The command line's words for a budget stop, with the command that finishes the run."""
+    return (
+        f"Budget reached: ${stop.spent:.4f} spent of ${stop.limit:.2f}. At most ${stop.remaining:.4f} more "
+        f"would finish the run ({stop.leads_left} lead(s) left). Resume with a higher budget: "
+        f"leadgen resume {job_id} --budget {stop.needed:.2f}"
+    )
+
+
+def _notices(finished: JobFinished) -> list[str]:
+    """The run's notices, and how it stopped on its budget (when it did)."""
+    notices = list(finished.notices)
+    if finished.budget_stop is not None:
+        notices.append(budget_stop_text(finished.job_id, finished.budget_stop))
+    return notices
 
 
 def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
@@ -283,7 +292,7 @@ def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
         lines.append(f"  CSV written to {finished.output}")
     if finished.error:
         lines.append(f"  error: {finished.error}")
-    lines.extend(f"  note: {notice}" for notice in finished.notices)
+    lines.extend(f"  note: {notice}" for notice in _notices(finished))
     print("\n".join(lines), file=stream)
 
 
@@ -319,8 +328,7 @@ class _Progress:
 
 
 def _cmd_campaigns(args: argparse.Namespace) -> int:
-    repo = open_repository(args.db)
-    summaries = repo.list_campaigns()
+    summaries = open_store(args.db).campaigns.summaries()
     if args.json:
         print(json.dumps([s.to_json() for s in summaries]))
         return EXIT_OK
@@ -340,13 +348,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
     problem = check_output_path(args.output)
     if problem:
         raise UsageError(f"--output: {problem}")
-    repo: Repository = open_repository(args.db)
-    job = repo.latest_job_for_campaign(args.campaign_id)
+    store = open_store(args.db)
+    job = store.jobs.latest_for_campaign(args.campaign_id)
     if job is None:
         raise UsageError(
-            f"no campaign {args.campaign_id!r} in {repo.path}; list them with 'leadgen campaigns'."
+            f"no campaign {args.campaign_id!r} in {store.path}; list them with 'leadgen campaigns'."
         )
-    count = export_job_csv(repo, job.job_id, args.output)
+    count = export_job_csv(store, job.job_id, args.output)
     print(f"Wrote {count} leads to {args.output}", file=sys.stderr)
     return EXIT_OK
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "business_name",
@@ -121,11 +121,9 @@ def write_csv(
     return count
 
 
-def export_job_csv(
-    repo: Repository, job_id: str, path: Path, on_row: Callable[[int], None] | None = None
-) -> int:
+def export_job_csv(store: Store, job_id: str, path: Path, on_row: Callable[[int], None] | None = None) -> int:
     """Stream the leads of ``job_id`` from the database into a CSV file."""
-    return write_csv(repo.iter_leads(job_id), path, on_row)
+    return write_csv(store.leads.stream(job_id), path, on_row)
 
 
 def check_output_path(path: Path) -> str | None:

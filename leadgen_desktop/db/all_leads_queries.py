@@ -1,8 +1,8 @@
 """Read-only queries over the leads of every campaign (the "All leads" view and its export).
 
-Part of the repository (mixed into :class:`~leadgen_desktop.db.repository.Repository`).
-Built for 100,000 leads: the table query returns plain tuples of only the
-columns the view shows (no peewee model instances), and the export stream
+The store's ``all_leads`` (:class:`~leadgen_desktop.db.store.Store`). Built for
+100,000 leads: the table query returns plain tuples of only the columns the
+view shows (no peewee model instances), and the export stream
 reads keyset-paged batches by primary key, so memory stays flat and every
 batch is an index range scan.
 """
@@ -15,13 +15,14 @@ from typing import Any, NamedTuple
 
 import peewee as pw
 
+from leadgen_desktop.db.database import Database
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.tables import Campaign, LeadRow
+from leadgen_desktop.db.tables import LeadRow
 
 ALL_LEADS_BATCH = 2000
 """Rows per query when streaming every lead."""
 
-_RECORD_COLUMN = {"lead_id": "id", "job_id": "job", "campaign_id": "campaign"}
+_RECORD_COLUMN = {"lead_id": "id"}
 
 
 class LeadRowTuple(NamedTuple):
@@ -41,22 +42,24 @@ class LeadRowTuple(NamedTuple):
     review_count: int | None
 
 
-def _record_columns() -> list[pw.Field]:
-    """LeadRow columns in :class:`LeadRecord` field order (so ``LeadRecord(*row)`` works)."""
+def _record_columns(leads: type[LeadRow]) -> list[pw.Field]:
+    """``leads`` columns in :class:`LeadRecord` field order (so ``LeadRecord(*row)`` works)."""
     return [
-        getattr(LeadRow, _RECORD_COLUMN.get(field.name, field.name))
-        for field in dataclasses.fields(LeadRecord)
+        getattr(leads, _RECORD_COLUMN.get(field.name, field.name)) for field in dataclasses.fields(LeadRecord)
     ]
 
 
 class AllLeadsQueries:
     """Queries across every campaign; read-only, safe from any thread."""
 
-    db: pw.SqliteDatabase
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._tables = database.tables
 
     def count_all_leads(self) -> int:
         """How many leads the database holds, over every campaign."""
-        return int(LeadRow.select().count())
+        with self._db.reading():
+            return int(self._tables.leads.select().count())
 
     def all_lead_rows(self, batch: int = ALL_LEADS_BATCH) -> Iterator[list[tuple[Any, ...]]]:
         """Every lead as :class:`LeadRowTuple`-shaped tuples, in batches of ``batch``.
@@ -65,36 +68,32 @@ class AllLeadsQueries:
         the view opens on the latest results. The query runs once (one sort in
         SQLite); batches come from one cursor, so a caller can report progress.
         """
+        leads, campaigns = self._tables.leads, self._tables.campaigns
         query = (
-            LeadRow.select(
-                LeadRow.id,
-                Campaign.business_type,
-                Campaign.location,
-                LeadRow.business_name,
-                LeadRow.address,
-                LeadRow.phone,
-                LeadRow.website,
-                LeadRow.email,
-                LeadRow.email_status,
-                LeadRow.confidence_score,
-                LeadRow.rating,
-                LeadRow.review_count,
+            leads.select(
+                leads.id,
+                campaigns.business_type,
+                campaigns.location,
+                leads.business_name,
+                leads.address,
+                leads.phone,
+                leads.website,
+                leads.email,
+                leads.email_status,
+                leads.confidence_score,
+                leads.rating,
+                leads.review_count,
             )
-            .join(Campaign, on=(LeadRow.campaign == Campaign.id))
+            .join(campaigns, on=(leads.campaign_id == campaigns.id))
             .order_by(
-                Campaign.created_at.desc(),
-                Campaign.id,
-                LeadRow.confidence_score.desc(),
-                LeadRow.rank,
-                LeadRow.id,
+                campaigns.created_at.desc(),
+                campaigns.id,
+                leads.confidence_score.desc(),
+                leads.rank,
+                leads.id,
             )
         )
-        cursor = self.db.execute(query)  # type: ignore[no-untyped-call]
-        while True:
-            rows = cursor.fetchmany(batch)
-            if not rows:
-                return
-            yield rows
+        yield from self._db.cursor_batches(query, batch)
 
     def iter_all_leads(self, batch: int = ALL_LEADS_BATCH) -> Iterator[LeadRecord]:
         """Stream every lead of every campaign in storage order, ``batch`` rows per query.
@@ -102,12 +101,14 @@ class AllLeadsQueries:
         Keyset paging on the primary key keeps each query an index range scan
         and never holds more than one batch in memory.
         """
-        columns = _record_columns()
+        leads = self._tables.leads
+        columns = _record_columns(leads)
         seen_index = [f.name for f in dataclasses.fields(LeadRecord)].index("seen_before")
         last_id = 0
         while True:
-            query = LeadRow.select(*columns).where(LeadRow.id > last_id).order_by(LeadRow.id).limit(batch)
-            rows: list[tuple[Any, ...]] = list(query.tuples())  # type: ignore[arg-type]
+            query = leads.select(*columns).where(leads.id > last_id).order_by(leads.id).limit(batch)
+            with self._db.reading():
+                rows: list[tuple[Any, ...]] = list(query.tuples())  # type: ignore[arg-type]
             if not rows:
                 return
             for row in rows:

@@ -1,9 +1,15 @@
 """Forward migrations, frozen as SQL so that later table changes never rewrite history.
 
-``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``. Each
-runs inside one IMMEDIATE transaction together with the ``user_version`` bump.
-A new version appends a step here (explicit ``ALTER``/``CREATE`` statements)
-and changes ``tables.py`` to match; old steps are never edited.
+``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
+:mod:`~leadgen_desktop.db.opening` runs the missing steps inside one exclusive
+write transaction together with the version bump, after re-reading the
+version inside it, so several processes opening a new database at once apply
+each step exactly once.
+
+To change the schema: add ``V<n>`` below with plain ``CREATE``/``ALTER``
+statements separated by ``;`` (keep them portable: team mode translates them
+for PostgreSQL), append it to :data:`MIGRATIONS`, and change ``tables.py`` to
+match. Old steps are never edited.
 """
 
 from __future__ import annotations
@@ -60,7 +66,11 @@ CREATE TABLE "email_cache" ("email" TEXT NOT NULL PRIMARY KEY, "provider" TEXT N
 CREATE INDEX "leads_place_id" ON "leads" ("place_id");
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2)
+V3 = """
+ALTER TABLE "discovery_jobs" ADD COLUMN "budget_stop" TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
 
 
 def statements(script: str) -> list[str]:

@@ -4,14 +4,17 @@ Everything here is pure data: no I/O, no Qt, no database. Every other layer
 (db, net, core, gui, cli) speaks in these types, so they are the project's
 shared contract. The package is split by subject; import from the package:
 
-* ``enums``: job status, stages, email status and reasons, provider names;
+* ``enums``: job status, stop reasons, stages, email status and reasons, provider names;
 * ``config``: the campaign a user asks for and its validation;
 * ``leads``: businesses, email candidates, score components, leads;
-* ``billing``: API calls, prices, metrics;
+* ``billing``: API calls, prices, metrics, the budget stop;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
 * ``geo``: areas and tiles on the globe;
-* ``providers``: provider results, errors and protocols.
+* ``providers``: provider results, errors and protocols;
+* ``web_domains``: registrable domains, email/domain matching, free-mail providers;
+* ``website``: what a website crawl found (addresses, outcome);
+* ``mail_server``: whether an email domain can receive mail (MX check).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from leadgen_desktop.domain.billing import (
     DEFAULT_PRICES,
     ApiCall,
+    BudgetStop,
     Metrics,
     PriceTable,
 )
@@ -41,6 +45,7 @@ from leadgen_desktop.domain.enums import (
     EmailStatus,
     JobStatus,
     Stage,
+    StopReason,
 )
 from leadgen_desktop.domain.events import (
     EventCallback,
@@ -56,6 +61,7 @@ from leadgen_desktop.domain.leads import (
     Lead,
     ScoreComponent,
 )
+from leadgen_desktop.domain.mail_server import MailServerCheck, MailServerStatus
 from leadgen_desktop.domain.providers import (
     RESULTS_PER_PAGE,
     RESULTS_PER_QUERY,
@@ -75,10 +81,20 @@ from leadgen_desktop.domain.providers import (
     QuotaExhausted,
     Verification,
 )
+from leadgen_desktop.domain.web_domains import (
+    FREE_MAIL_DOMAINS,
+    ascii_domain_name,
+    email_domain_matches,
+    email_registrable_domain,
+    is_free_mail,
+    registrable_domain,
+)
+from leadgen_desktop.domain.website import EmailMethod, FoundAddress, SiteOutcome, SiteResult
 
 __all__ = [
     "DEFAULT_PRICES",
     "DEMO_PROVIDER_PREFIX",
+    "FREE_MAIL_DOMAINS",
     "MAX_RESULTS_RANGE",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
@@ -89,6 +105,7 @@ __all__ = [
     "Area",
     "AreaDiscovery",
     "AreaError",
+    "BudgetStop",
     "Business",
     "BusinessStatus",
     "CampaignConfig",
@@ -99,11 +116,13 @@ __all__ = [
     "DomainSearch",
     "EmailCandidate",
     "EmailFinder",
+    "EmailMethod",
     "EmailReason",
     "EmailStatus",
     "EmailVerifier",
     "EventCallback",
     "FieldError",
+    "FoundAddress",
     "IdsPage",
     "JobFinished",
     "JobStatus",
@@ -111,6 +130,8 @@ __all__ = [
     "LeadStored",
     "LocatedArea",
     "LocationLookup",
+    "MailServerCheck",
+    "MailServerStatus",
     "Metrics",
     "NetworkUnavailable",
     "PipelineEvent",
@@ -121,7 +142,15 @@ __all__ = [
     "Providers",
     "QuotaExhausted",
     "ScoreComponent",
+    "SiteOutcome",
+    "SiteResult",
     "Stage",
+    "StopReason",
     "Verification",
+    "ascii_domain_name",
+    "email_domain_matches",
+    "email_registrable_domain",
     "haversine_m",
+    "is_free_mail",
+    "registrable_domain",
 ]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.db.tables import Campaign, DiscoveryJob, LeadRow, utcnow
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.db.tables import utcnow
 
 _TYPES = ("dentist", "plumber", "bakery", "florist", "gym", "vet", "lawyer", "cafe")
 _CITIES = ("Austin, TX", "Boston, MA", "Denver, CO", "Miami, FL", "Seattle, WA")
@@ -60,21 +60,22 @@ def synthetic_rows(count: int, seed: int = 7) -> list[tuple[Any, ...]]:
     return rows
 
 
-def seed_database(repo: Repository, leads: int, campaigns: int = 20, seed: int = 7) -> None:
+def seed_database(repo: Store, leads: int, campaigns: int = 20, seed: int = 7) -> None:
     """Insert ``campaigns`` completed demo campaigns holding ``leads`` leads in total."""
     rnd = random.Random(seed)
     now = utcnow()
     per_campaign = -(-leads // campaigns)
-    with repo.db.atomic():
+    tables = repo.db.tables
+    with repo.db.transaction():
         for c in range(campaigns):
             campaign_id, job_id = f"camp{c:04d}", f"job{c:04d}"
             kind, city = _TYPES[c % len(_TYPES)], _CITIES[c % len(_CITIES)]
-            Campaign.insert(
+            tables.campaigns.insert(
                 id=campaign_id, business_type=kind, location=city, demo=True, created_at=now
             ).execute()
-            DiscoveryJob.insert(
+            tables.jobs.insert(
                 id=job_id,
-                campaign=campaign_id,
+                campaign_id=campaign_id,
                 status="completed",
                 progress=100,
                 config=(
@@ -85,8 +86,8 @@ def seed_database(repo: Repository, leads: int, campaigns: int = 20, seed: int =
             ).execute()
             first = c * per_campaign
             batch = [
-                {**_lead(i, rnd), "job": job_id, "campaign": campaign_id}
+                {**_lead(i, rnd), "job_id": job_id, "campaign_id": campaign_id}
                 for i in range(first, min(first + per_campaign, leads))
             ]
             for start in range(0, len(batch), 500):
-                LeadRow.insert_many(batch[start : start + 500]).execute()
+                tables.leads.insert_many(batch[start : start + 500]).execute()

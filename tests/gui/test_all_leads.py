@@ -9,8 +9,7 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.tables.all_leads import AllLeadsView
 from leadgen_desktop.gui.tables.all_leads_model import (
     COL_BUSINESS,
@@ -33,8 +32,8 @@ def row(
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "all.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "all.db")
     yield repository
     repository.db.close()
 
@@ -133,7 +132,7 @@ def test_filter_matches_any_text_column_and_narrows_and_widens() -> None:
     assert model.rowCount() == 2000
 
 
-def test_view_loads_every_campaign_on_a_thread(qtbot: QtBot, repo: Repository) -> None:
+def test_view_loads_every_campaign_on_a_thread(qtbot: QtBot, repo: Store) -> None:
     seed_database(repo, leads=1200, campaigns=4)
     view = AllLeadsView(repo)
     qtbot.addWidget(view)

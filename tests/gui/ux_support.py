@@ -10,9 +10,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Cancelled, CancelToken, DomainSearch, EmailFinder, Providers
 from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.net.providers.demo import build_demo_providers
@@ -94,9 +93,9 @@ def no_email(lead_id: int, reason: str, **changes: object) -> LeadRecord:
 _WINDOWS: list[MainWindow] = []
 
 
-def repo_with_cleanup(tmp_path: Path) -> Iterator[Repository]:
+def repo_with_cleanup(tmp_path: Path) -> Iterator[Store]:
     """A fresh database for a fixture; the test's windows are closed (joining their threads) first."""
-    repository = Repository(open_database(tmp_path / "ux.db"))
+    repository = Store.open(tmp_path / "ux.db")
     yield repository
     while _WINDOWS:
         window = _WINDOWS.pop()
@@ -131,7 +130,7 @@ class FinderHeldAfter:
 
 def make_window(
     qtbot: QtBot,
-    repo: Repository,
+    repo: Store,
     *,
     live: bool = False,
     latency: float = 0.0,

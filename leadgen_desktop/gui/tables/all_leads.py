@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.thread_task import ThreadTask
 from leadgen_desktop.gui.tables.all_leads_model import AllLeadsModel, LeadColumns
 from leadgen_desktop.gui.tables.table_actions import configure_lead_table, filter_field
@@ -65,7 +65,7 @@ class AllLeadsLoader(QObject):
     loaded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, repo: Repository, cancel: threading.Event) -> None:
+    def __init__(self, repo: Store, cancel: threading.Event) -> None:
         super().__init__()
         self._repo = repo
         self._cancel = cancel
@@ -93,10 +93,10 @@ class AllLeadsLoader(QObject):
             self.failed.emit(error or "cancelled")
 
     def _load(self) -> LeadColumns:
-        total = self._repo.count_all_leads()
+        total = self._repo.all_leads.count_all_leads()
         columns = LeadColumns()
         last = 0.0
-        for batch in self._repo.all_lead_rows():
+        for batch in self._repo.all_leads.all_lead_rows():
             if self._cancel.is_set():
                 raise LoadCancelled
             columns.extend(batch)
@@ -119,7 +119,7 @@ class AllLeadsView(QWidget):
 
     loaded = Signal(int)
 
-    def __init__(self, repo: Repository, parent: QWidget | None = None) -> None:
+    def __init__(self, repo: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("allLeadsView")
         self._repo = repo

@@ -6,7 +6,7 @@ Design (why no proxy, why column arrays):
   ready-to-paint display strings, plus the raw numbers of the numeric columns
   and one casefolded "haystack" string per row for the quick filter. They are
   built once, off the GUI thread (:mod:`leadgen_desktop.gui.tables.all_leads`), from
-  the compact tuples of :meth:`Repository.all_lead_rows`; ``data()`` is two
+  the compact tuples of :meth:`AllLeadsQueries.all_lead_rows`; ``data()`` is two
   list look-ups.
 * **Sorting in the model with keys computed once.** The first sort on a column
   computes that column's key list (numbers as numbers, text casefolded, empty

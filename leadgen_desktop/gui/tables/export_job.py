@@ -1,7 +1,7 @@
 """CSV export on a background thread, with a progress bar and Cancel in the status bar.
 
-The rows stream from the database (:meth:`Repository.iter_leads` for one job,
-:meth:`Repository.iter_all_leads` for every campaign) straight into
+The rows stream from the database (:meth:`LeadQueries.stream` for one job,
+:meth:`AllLeadsQueries.iter_all_leads` for every campaign) straight into
 :func:`~leadgen_desktop.core.export.write_csv`, whose ``on_row`` callback
 reports progress (throttled to about ten signals a second) and raises
 :class:`ExportCancelled` once Cancel was pressed. ``write_csv`` writes to a
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QProgressBar, QPushButto
 
 from leadgen_desktop.core.export import ExportError, check_output_path, write_csv
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.thread_task import ThreadTask
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class ExportWorker(QObject):
 
     def __init__(
         self,
-        repo: Repository,
+        repo: Store,
         rows: RowsFactory,
         path: Path,
         cancel: threading.Event,
@@ -121,7 +121,7 @@ class ExportJob(QObject):
 
     def __init__(
         self,
-        repo: Repository,
+        repo: Store,
         status_bar: QStatusBar,
         report: Callable[[str, str], None] | None = None,
         parent: QObject | None = None,
@@ -157,11 +157,11 @@ class ExportJob(QObject):
 
     def export_job(self, job_id: str, path: Path) -> bool:
         """Export one job's leads to ``path`` in the background; False if it could not start."""
-        return self._start(lambda: self._repo.iter_leads(job_id), self._repo.count_leads(job_id), path)
+        return self._start(lambda: self._repo.leads.stream(job_id), self._repo.leads.count(job_id), path)
 
     def export_all(self, path: Path) -> bool:
         """Export the leads of every campaign to ``path`` in the background."""
-        return self._start(self._repo.iter_all_leads, self._repo.count_all_leads(), path)
+        return self._start(self._repo.all_leads.iter_all_leads, self._repo.all_leads.count_all_leads(), path)
 
     @Slot()
     def cancel(self) -> None:

@@ -16,7 +16,7 @@ from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_defaults import PROBE_BACKOFF, PROBE_STEP
 from leadgen_desktop.net.rate_limit import LearnedRate, RateLimiter
 from leadgen_desktop.net.rate_memory import RATES_FILENAME, JsonRateMemory, key_fingerprint
-from leadgen_desktop.wiring import LIVE_REQUESTS_IN_FLIGHT, build_pipeline, build_providers, open_repository
+from leadgen_desktop.wiring import LIVE_REQUESTS_IN_FLIGHT, build_pipeline, build_providers, open_store
 from tests.fakes import FakeTime
 from tests.fakes.api_server import FAKE_KEYS, NEVERBOUNCE_KEY, FakeApis
 
@@ -266,7 +266,7 @@ def test_live_providers_start_from_and_feed_the_memory(tmp_path: Path) -> None:
 
 def test_live_runs_get_enough_requests_in_flight_for_what_the_limiters_allow(tmp_path: Path) -> None:
     """A rate of 20/s at 0.8 s an answer needs 16 requests out; Hunter sends 15 at once."""
-    repo = open_repository(tmp_path / "t.db")
+    repo = open_store(tmp_path / "t.db")
     try:
         live = build_pipeline(repo, build_providers(False, FAKE_KEYS))
         demo = build_pipeline(repo, build_providers(True, {}))
