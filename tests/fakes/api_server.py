@@ -63,7 +63,7 @@ def route(path: str) -> str | None:
 
 
 HOLD_SECONDS = 60.0
-"""The longest a request held by :meth:`FakeApis.hold_after` waits for :meth:`FakeApis.release`."""
+"""The longest a request held by :meth:`FakeApis.hold_after` waits for :meth:`FakeApis.release_waiting`."""
 
 FAULTS = ("http_503", "http_500", "rate_limit", "temp_unavail", "garbage", "connect_error", "timeout")
 _PREFIXES = (
@@ -221,7 +221,7 @@ class FakeApis:
         self._faults: dict[str, deque[tuple[str, str | None]]] = {}
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
-        self._released = threading.Event()  # set by release(): latency, stall and hold waits end at once
+        self._released = threading.Event()  # set by release_waiting(): latency, stall and hold waits end
         self._hold_after: dict[str, int] = {}  # provider -> requests answered before the rest are held
         self._arrived: Counter[str] = Counter()  # requests per provider, counted on arrival
 
@@ -242,16 +242,16 @@ class FakeApis:
         with self._lock:
             self._faults.setdefault(provider, deque()).extend((k, retry_after) for k in kinds)
 
-    def release(self) -> None:
-        """End every latency and stall wait now, and skip them from now on.
+    def release_waiting(self) -> None:
+        """Answer every waiting request now (latency, stall, hold) and skip such waits from now on.
 
         A test that holds requests for a long time (so that only a cancel can end the
-        client's wait) calls this when it is done, so no server thread hangs on.
+        client's wait) calls this when it is done, so no server thread outlives it.
         """
         self._released.set()
 
     def hold_after(self, provider: str, count: int) -> None:
-        """Answer the first ``count`` requests to ``provider``; hold the rest until :meth:`release`.
+        """Answer the first ``count`` requests to ``provider``; hold the rest until :meth:`release_waiting`.
 
         A test uses it to keep a client busy (its run cannot finish) for as long as it needs.
         """
@@ -259,7 +259,7 @@ class FakeApis:
             self._hold_after[provider] = count
 
     def pause(self, seconds: float) -> None:
-        """Sleep ``seconds`` unless :meth:`release` is called first."""
+        """Sleep ``seconds`` unless :meth:`release_waiting` is called first."""
         self._released.wait(seconds)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:

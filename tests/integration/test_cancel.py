@@ -124,7 +124,7 @@ def test_cancel_while_requests_hang(tmp_path: Path) -> None:
     wait_until(lambda: fake.in_flight >= 3)
     took = run.cancel_and_time()
     out_at_cancel = fake.in_flight
-    fake.release()  # the hanging server threads may finish now
+    fake.release_waiting()  # the searches the run abandoned answer now: no thread outlives the test
     assert_cancelled(run, took)
     # The searches still out are not in the bill (nobody knows yet whether they will be
     # billed), so the run says how many there are and what they may cost at most.
@@ -137,6 +137,7 @@ def test_cancel_while_requests_hang(tmp_path: Path) -> None:
     assert out_at_cancel <= out <= 12  # at most one per search thread; a just-started one may not be sent
     assert worst == round(out * DEFAULT_PRICES["hunter_credit"], 4)
     print(f"cancel with hanging requests: {took * 1000:.1f} ms")
+    assert fake.wait_idle()
 
 
 # -- Ctrl-C on the command ---------------------------------------------------------------------
@@ -184,7 +185,7 @@ def test_ctrl_c_exits_130_quickly_and_the_job_resumes(fake: FakeApis, base_url: 
             proc.kill()
             proc.communicate()
     print(f"SIGINT to exit: {took * 1000:.0f} ms")
-    fake.release()  # the searches the killed run left hanging end; the resume runs at full speed
+    fake.release_waiting()  # the searches the killed run left hanging end; the resume runs at full speed
     assert code == 130, stderr
     assert "Traceback" not in stderr
     assert took < CANCEL_LIMIT, f"Ctrl-C took {took:.2f}s"

@@ -81,7 +81,7 @@ def test_second_process_is_refused_while_the_first_runs(
         assert owner.endswith(f":{a.pid}")
         b = leadgen("resume", job_id, "--json", "--db", str(db), env=cli_env(base_url, tmp_path))
         assert a.poll() is None, "A should still be running while B is refused"
-        fake.release()
+        fake.release_waiting()
         assert b.returncode == 2, (b.stdout, b.stderr)
         assert "another process" in b.stderr
         assert "Traceback" not in b.stderr

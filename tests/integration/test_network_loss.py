@@ -36,7 +36,7 @@ class Network:
         self.inner = fake.transport()
         self.down = threading.Event()
         self.refused: Counter[str] = Counter()
-        self.released = threading.Event()  # set at the end of a test: slow answers come back at once
+        self.released = threading.Event()  # set: slow answers come at once (a test ends with no thread left)
 
     def hold(self, seconds: float) -> None:
         """Delay an answer by ``seconds``, or until :attr:`released` is set."""

@@ -175,7 +175,7 @@ def test_server_stall_is_a_client_timeout() -> None:
         client = httpx.Client(base_url=base_url, timeout=httpx.Timeout(0.05))
         verdict = NeverBounceVerifier(client, NEVERBOUNCE_KEY).verify("x@y.example", CancelToken())
         client.close()
-        fake.release()
+        fake.release_waiting()
     assert verdict.status is EmailStatus.UNKNOWN
     assert [c.outcome for c in verdict.calls] == ["timeout"]
 
