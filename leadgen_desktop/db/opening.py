@@ -82,7 +82,13 @@ def prepare_file(path: Path) -> None:
     """
     if path.exists():
         with _read_only(path) as connection:
-            state = read_state(connection, path)
+            # One read transaction: another process's first migration is seen whole or not at
+            # all (read statement by statement, its tables could show up after an id read as 0).
+            connection.execute("BEGIN")
+            try:
+                state = read_state(connection, path)
+            finally:
+                connection.rollback()
         check_file(path, state)
         if state.current and state.wal:
             return
