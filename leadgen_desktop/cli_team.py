@@ -25,7 +25,6 @@ from leadgen_desktop.keychain import (
     ApiKeyStore,
     KeychainUnavailable,
     delete_database_password,
-    key_fingerprint,
     set_database_password,
 )
 from leadgen_desktop.logging_setup import configure_logging
@@ -139,13 +138,15 @@ class _JobRunner:
     def __init__(self, store: Store, keys: dict[str, str | None], settings: AppSettings) -> None:
         from leadgen_desktop.net.providers.live import build_live_providers
         from leadgen_desktop.net.rate_limit import RateLimiter
+        from leadgen_desktop.net.rate_memory import key_fingerprint
 
         self.store = store
         self.settings = settings
         self.demo = build_providers(True, keys, settings)
         rates = {"neverbounce": settings.neverbounce_rate}
         self._limiters = {p: RateLimiter.for_provider(p, rate=rates.get(p)) for p in PROVIDERS}
-        self._ceilings = {p: limiter.ceiling for p, limiter in self._limiters.items()}
+        self._alone = {p: limiter.rate for p, limiter in self._limiters.items()}  # this worker's rate alone
+        self._shared_by = dict.fromkeys(PROVIDERS, 1)
         self.live: Providers | None = (
             build_live_providers(keys, limiters=self._limiters) if keys.get("google_places") else None
         )
@@ -157,10 +158,17 @@ class _JobRunner:
         return pipeline.run(job.job_id, cancel, lambda _event: None)
 
     def share_rates(self, workers: list[WorkerRecord]) -> None:
-        """Split each key's rate limit between the live workers using the same key (this one included)."""
+        """Split each key's rate between the live workers using the same key (this one included).
+
+        A worker alone on its key keeps its limiter as built (probing for the limit, where
+        the provider's limit is learned); sharing it, each gets an equal fixed part.
+        """
         for provider, limiter in self._limiters.items():
             group = self.key_groups.get(provider)
-            if group is None:
+            sharing = max(
+                1, sum(1 for w in workers if group is not None and w.key_groups.get(provider) == group)
+            )
+            if sharing == self._shared_by[provider]:
                 continue
-            sharing = sum(1 for w in workers if w.key_groups.get(provider) == group)
-            limiter.set_rate(self._ceilings[provider] / max(1, sharing))
+            self._shared_by[provider] = sharing
+            limiter.set_rate(self._alone[provider] / sharing)

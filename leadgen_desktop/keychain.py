@@ -9,7 +9,6 @@ written to a plaintext file. Key values never appear in messages or logs.
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 import keyring
 
 from leadgen_desktop.domain import PROVIDERS
+from leadgen_desktop.net.http import check_api_key
 
 SERVICE = "leadgen-desktop"
 ENV_VARS: Mapping[str, str] = {
@@ -93,9 +93,7 @@ class ApiKeyStore:
     def set(self, provider: str, key: str) -> KeySource:
         """Store ``key`` in the keychain (or, without one, for this session only)."""
         _check_provider(provider)
-        value = key.strip()
-        if not value:
-            raise ValueError("The key is empty; paste the whole key.")
+        value = check_api_key(provider, PROVIDER_NAMES[provider], key)  # never store what cannot be sent
         if not self.backend_available():
             self._session[provider] = value
             return KeySource.SESSION
@@ -172,9 +170,3 @@ def delete_database_password(key: str) -> bool:
     except Exception:  # noqa: BLE001 - nothing stored, or no keychain
         return False
     return True
-
-
-def key_fingerprint(provider: str, key: str) -> str:
-    """A one-way fingerprint of ``provider``'s key: workers sharing a key find each other; the key stays."""
-    digest = hashlib.sha256(f"leadgen-desktop rate group\0{provider}\0{key.strip()}".encode())
-    return digest.hexdigest()[:16]

@@ -1,4 +1,4 @@
-"""User settings shared by the window and the command line: prices, cache lifetime, rates.
+"""User settings shared by the window and the command line: prices, cache lifetime, a fixed rate.
 
 Stored as JSON in the user config folder (``settings.json``), written
 atomically. API keys are never stored here (see :mod:`leadgen_desktop.keychain`);
@@ -32,8 +32,10 @@ class AppSettings:
 
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     cache_ttl_days: int = 30
-    neverbounce_rate: float = 5.0
-    user_name: str = ""  # how this user is shown to the team ("" = the OS user name)
+    neverbounce_rate: float | None = None
+    """Requests per second to NeverBounce; None (the default) lets the app find the limit itself."""
+    user_name: str = ""
+    """How this user is shown to the team ("" = the OS user name)."""
 
     @property
     def price_table(self) -> PriceTable:
@@ -55,12 +57,12 @@ class AppSettings:
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready mapping."""
-        return {
-            "prices": dict(self.prices),
-            "cache_ttl_days": self.cache_ttl_days,
-            "neverbounce_rate": self.neverbounce_rate,
-            "user_name": self.user_name,
-        }
+        data: dict[str, object] = {"prices": dict(self.prices), "cache_ttl_days": self.cache_ttl_days}
+        if self.neverbounce_rate is not None:
+            data["neverbounce_rate"] = self.neverbounce_rate
+        if self.user_name:
+            data["user_name"] = self.user_name
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> AppSettings:
@@ -78,7 +80,7 @@ class AppSettings:
         if isinstance(ttl, int) and CACHE_TTL_RANGE[0] <= ttl <= CACHE_TTL_RANGE[1]:
             settings = replace(settings, cache_ttl_days=ttl)
         rate = data.get("neverbounce_rate")
-        if isinstance(rate, int | float) and 0 < rate <= 100:
+        if isinstance(rate, int | float) and not isinstance(rate, bool) and 0 < rate <= 100:
             settings = replace(settings, neverbounce_rate=float(rate))
         name = data.get("user_name")
         if isinstance(name, str) and len(name.strip()) <= 64:

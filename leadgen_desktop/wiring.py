@@ -12,12 +12,18 @@ from leadgen_desktop.db.store import Store
 from leadgen_desktop.db.target import is_postgres_url, parse_postgres_url
 from leadgen_desktop.domain import Providers
 from leadgen_desktop.keychain import database_password
-from leadgen_desktop.paths import DB_ENV, default_db_path
+from leadgen_desktop.paths import DB_ENV, config_dir, default_db_path
 from leadgen_desktop.settings import AppSettings
 
 DEMO_ENV = "LEADGEN_DEMO"
 _OPENED: list[Store] = []
 """Stores :func:`open_store` made and :func:`close_stores` has not closed yet."""
+
+LIVE_REQUESTS_IN_FLIGHT = 20
+"""Requests each live provider may have out at once: a rate of R per second at L seconds an
+answer needs R·L of them (NeverBounce at 20/s and 0.8 s: 16), and Hunter's "15 per second" goes
+out as 15 at once. Demo runs keep the pipeline's default: their providers answer from Python
+code, and more threads would only compete with the window for the interpreter."""
 
 
 def demo_requested(flag: bool = False) -> bool:
@@ -70,14 +76,23 @@ def build_providers(
 
         return build_demo_providers()
     from leadgen_desktop.net.providers.live import build_live_providers
+    from leadgen_desktop.net.rate_memory import RATES_FILENAME, JsonRateMemory
 
-    rates = {"neverbounce": (settings or AppSettings()).neverbounce_rate}
-    return build_live_providers(keys, rates=rates)
+    rates = {"neverbounce": (settings or AppSettings()).neverbounce_rate}  # None: learn it
+    return build_live_providers(keys, rates=rates, memory=JsonRateMemory(config_dir() / RATES_FILENAME))
 
 
 def build_pipeline(store: Store, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
     """A pipeline with the user's prices, cache lifetime and the name the team sees."""
     chosen = settings or AppSettings()
+    user = chosen.user_name or None
+    if providers.demo:
+        return Pipeline(store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl, user=user)
     return Pipeline(
-        store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl, user=chosen.user_name or None
+        store,
+        providers,
+        chosen.price_table,
+        cache_ttl=chosen.cache_ttl,
+        concurrency=LIVE_REQUESTS_IN_FLIGHT,
+        user=user,
     )

@@ -291,6 +291,9 @@ class QueueWorker:
                 if not self.jobs.heartbeat(run.job.job_id) and run.thread.is_alive():
                     run.lease_lost = True
                     run.cancel.cancel()
+                    continue
+                # its lookups in flight stay claimed as long as the worker lives (another machine waits)
+                self.store.claims.renew(self.jobs.owner, run.job.job_id)
             except StorageError as exc:
                 log.warning("Heartbeat for job %s failed: %s", run.job.job_id, exc)
         try:

@@ -76,6 +76,19 @@ ALTER TABLE "discovery_jobs" ADD COLUMN "budget_stop" TEXT;
 """
 
 V4 = """
+ALTER TABLE "api_calls" ADD COLUMN "confirmed" INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE "api_calls" ADD COLUMN "worst_cost" REAL NOT NULL DEFAULT 0;
+CREATE INDEX "api_calls_job_id_confirmed" ON "api_calls" ("job_id", "confirmed");
+CREATE TABLE "lookup_claims" ("kind" VARCHAR(16) NOT NULL, "subject" TEXT NOT NULL, "owner" TEXT NOT NULL,
+  "job_id" VARCHAR(32) NOT NULL, "claimed_at" DATETIME NOT NULL, "heartbeat" DATETIME NOT NULL,
+  PRIMARY KEY ("kind", "subject"));
+CREATE INDEX "lookup_claims_owner_job_id" ON "lookup_claims" ("owner", "job_id");
+"""
+"""The honest bill and lookups claimed across processes: an API call is written down before it is
+sent (``confirmed`` 0 until its answer is read; ``worst_cost`` is the most it may cost), and a
+lookup being paid for is claimed (kind + subject) so no other run pays for it at the same time."""
+
+V5 = """
 ALTER TABLE "campaigns" ADD COLUMN "created_by" TEXT;
 ALTER TABLE "discovery_jobs" ADD COLUMN "queued" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "discovery_jobs" ADD COLUMN "lease_expires_at" DATETIME;
@@ -84,8 +97,9 @@ CREATE TABLE "workers" ("owner" TEXT NOT NULL PRIMARY KEY, "user_name" TEXT, "st
   "heartbeat" DATETIME NOT NULL, "expires_at" DATETIME NOT NULL, "max_jobs" INTEGER NOT NULL,
   "key_groups" TEXT NOT NULL);
 """
+"""Team mode: who ran a campaign, queued jobs and leases with an end, the workers of a team database."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 
 
 def statements(script: str) -> list[str]:

@@ -26,16 +26,15 @@ from tests.fakes.api_server import FakeApis, cli_env
 from tests.fakes.backends import BACKENDS, database_for, query
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
-from tests.fakes.gated_apis import GatedApis
 
 RUN_ARGS = campaign_args(25)
 
 
 @pytest.fixture
-def fake() -> Iterator[GatedApis]:
-    gated = GatedApis(latencies={"google_places": 0.05, "hunter": 0.1, "neverbounce": 0.1})
-    yield gated
-    gated.gate.set()
+def fake() -> Iterator[FakeApis]:
+    apis = FakeApis(latencies={"google_places": 0.05, "hunter": 0.1, "neverbounce": 0.1})
+    yield apis
+    apis.release_waiting()
 
 
 def job_state(db: str) -> tuple[str, str, str | None, int] | None:
@@ -72,9 +71,9 @@ def leased_with_leads(db: str, minimum: int) -> Callable[[], tuple[str, str, str
 
 
 def test_second_process_is_refused_while_the_first_runs(
-    fake: GatedApis, base_url: str, tmp_path: Path, db: str
+    fake: FakeApis, base_url: str, tmp_path: Path, db: str
 ) -> None:
-    fake.close_gate(6)  # A cannot finish until B has been refused
+    fake.hold_after("neverbounce", 3)  # A cannot finish before B has been refused (released below)
     a = start_a(base_url, tmp_path, db)
     try:
         job_id, status, owner, _ = wait_for(leased_with_leads(db, 3), a)  # type: ignore[misc]
@@ -91,7 +90,7 @@ def test_second_process_is_refused_while_the_first_runs(
         assert state is not None
         assert state[1] == "processing"
         assert state[2] == owner
-        fake.gate.set()
+        fake.release_waiting()
         out, err = a.communicate(timeout=60)
     finally:
         if a.poll() is None:

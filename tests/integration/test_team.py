@@ -31,7 +31,6 @@ from tests.fakes.api_server import FAKE_KEYS, FakeApis, cli_env
 from tests.fakes.backends import database_for, execute, fresh_pg_database, pg_bin, query
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
-from tests.fakes.gated_apis import GatedApis
 
 LEADS = 12
 LATENCIES = {"google_places": 0.05, "hunter": 0.08, "neverbounce": 0.05}
@@ -39,10 +38,10 @@ LEASE_SECONDS = "3"
 
 
 @pytest.fixture
-def fake() -> Iterator[GatedApis]:
-    gated = GatedApis(latencies=LATENCIES)
-    yield gated
-    gated.gate.set()
+def fake() -> Iterator[FakeApis]:
+    apis = FakeApis(latencies=LATENCIES)
+    yield apis
+    apis.release_waiting()
 
 
 @pytest.fixture
@@ -216,9 +215,9 @@ def test_six_queued_jobs_three_workers_one_killed(
 
 @pytest.mark.slow
 def test_sigterm_hands_the_job_back_and_exits_0_within_5_s(
-    fake: GatedApis, base_url: str, tmp_path: Path
+    fake: FakeApis, base_url: str, tmp_path: Path
 ) -> None:
-    fake.close_gate(4)  # the job cannot finish before the stop lands
+    fake.hold_after("neverbounce", 4)  # the job cannot finish before the stop lands
     with database_for("postgresql", tmp_path) as db:
         (job_id,) = queue_jobs(db, 1)
         worker = start_worker(db, base_url, tmp_path / "w")
@@ -228,7 +227,7 @@ def test_sigterm_hands_the_job_back_and_exits_0_within_5_s(
             worker.send_signal(signal.SIGTERM)
             code, err = finish(worker, timeout=10)
             took = time.monotonic() - started
-            fake.gate.set()
+            fake.release_waiting()
         finally:
             if worker.poll() is None:
                 worker.kill()
@@ -261,9 +260,9 @@ def test_sigterm_hands_the_job_back_and_exits_0_within_5_s(
 
 @pytest.mark.slow
 def test_a_worker_losing_its_connection_mid_job_hands_it_back_and_finishes_it(
-    fake: GatedApis, base_url: str, pg_url: str, tmp_path: Path
+    fake: FakeApis, base_url: str, pg_url: str, tmp_path: Path
 ) -> None:
-    fake.close_gate(5)  # the job is still running when its connections are cut
+    fake.hold_after("neverbounce", 5)  # the job is still running when its connections are cut
     (job_id,) = queue_jobs(pg_url, 1)
     worker = start_worker(pg_url, base_url, tmp_path / "w", "--once")
     try:
@@ -277,7 +276,7 @@ def test_a_worker_losing_its_connection_mid_job_hands_it_back_and_finishes_it(
             "AND application_name = 'leadgen-desktop' AND pid <> pg_backend_pid()",
             (dbname,),
         )
-        fake.gate.set()
+        fake.release_waiting()
         code, err = finish(worker)
     finally:
         if worker.poll() is None:
