@@ -10,7 +10,8 @@ shared contract. The package is split by subject; import from the package:
 * ``billing``: API calls, prices, metrics;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
-* ``providers``: provider results, errors and protocols.
+* ``providers``: provider results, errors and protocols;
+* ``text``: the text normalisation of the quick filters.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from leadgen_desktop.domain.enums import (
     EmailStatus,
     JobStatus,
     Stage,
+    email_status_label,
 )
 from leadgen_desktop.domain.events import (
     EventCallback,
@@ -67,10 +69,12 @@ from leadgen_desktop.domain.providers import (
     QuotaExhausted,
     Verification,
 )
+from leadgen_desktop.domain.text import FIELD_SEPARATOR, campaign_title, search_key
 
 __all__ = [
     "DEFAULT_PRICES",
     "DEMO_PROVIDER_PREFIX",
+    "FIELD_SEPARATOR",
     "MAX_RESULTS_RANGE",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
@@ -107,4 +111,7 @@ __all__ = [
     "ScoreComponent",
     "Stage",
     "Verification",
+    "campaign_title",
+    "email_status_label",
+    "search_key",
 ]
