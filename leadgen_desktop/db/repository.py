@@ -43,12 +43,14 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class Repository(ResumeQueries, AllLeadsQueries):
+class Repository(ResumeQueries):
     """Reads and writes campaigns, jobs, leads and the API-call log."""
 
     def __init__(self, db: pw.SqliteDatabase) -> None:
         self.db = db
         self.path = db.database
+        self.all_leads = AllLeadsQueries(db)
+        """Every campaign's leads: orders, search, rows by id, export batches."""
 
     # -- writes (worker thread) ---------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -73,15 +73,15 @@ def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
     target = tmp_path / "leads.csv"
     target.write_text("previous export\n", encoding="utf-8")
     gate = threading.Event()
-    real_iter = repo.iter_all_leads
+    real_batches = repo.all_leads.csv_batches
 
-    def slow_rows() -> Iterator[object]:
-        for index, lead in enumerate(real_iter()):
-            if index == 10:
+    def slow_batches(columns: Sequence[str], job_id: str | None = None) -> Iterator[list[tuple[object, ...]]]:
+        for index, rows in enumerate(real_batches(columns, job_id, batch=10)):
+            if index == 1:
                 gate.wait(10)  # hold the export until Cancel was pressed
-            yield lead
+            yield rows
 
-    monkeypatch.setattr(repo, "iter_all_leads", slow_rows)
+    monkeypatch.setattr(repo.all_leads, "csv_batches", slow_batches)
     job = ExportJob(repo, window.statusBar())
     with qtbot.waitSignal(job.cancelled, timeout=20_000), qtbot.assertNotEmitted(job.finished):
         job.export_all(target)

@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(overview)
-        self.all_leads = AllLeadsView(self._repo)  # every campaign's leads; loads when first shown
+        self.all_leads = AllLeadsView(self._repo.all_leads)  # every campaign's leads; loads when first shown
         self.results_tabs = results_tabs(page, self.all_leads)
         right_layout.addWidget(self.results_tabs, 1)
 

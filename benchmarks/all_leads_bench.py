@@ -1,0 +1,246 @@
+"""All-leads benchmark: open, sort, filter, repaint, RSS and CSV export at 100k or a million leads.
+
+Command (from the repository root; offscreen; nothing is written outside a temp folder,
+unless ``--seeded-dir`` keeps the seeded databases for the next run)::
+
+    .venv/bin/python benchmarks/all_leads_bench.py [--leads 1000000] [--busy] [--seeded-dir DIR]
+
+``benchmarks/gui_bench.py`` runs it for 100,000 and 1,000,000 leads, each in a fresh
+process. It prints numbers next to the targets; it asserts nothing.
+
+In a MainWindow that shows the newest campaign in the Campaign tab (counted in
+RSS, as in real use), it measures:
+
+* open: selecting the All-leads tab until its rows are painted;
+* a repaint of the full table: time, and how many Python calls it makes;
+* sort per column kind (text, number, float with blanks, campaign), each
+  direction, with the repaint;
+* each keystroke of ``business a1`` then four Backspaces: until the table is
+  repainted (the first screen is right), and until the complete result is in
+  (a million leads: the rest of a common text's matches is appended by a
+  background scan);
+* CSV export of every lead through the window's background export, and VmRSS.
+
+``--busy`` keeps one core busy (``python -c 'while True: pass'``) while measuring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["LEADGEN_DEMO_LATENCY"] = "0"
+
+from bench_env import isolate_user_dirs  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from leadgen_desktop.db.database import open_database  # noqa: E402
+from leadgen_desktop.db.repository import Repository  # noqa: E402
+from leadgen_desktop.gui.shell.main_window import MainWindow  # noqa: E402
+from leadgen_desktop.gui.tables.all_leads_model import (  # noqa: E402
+    COL_BUSINESS,
+    COL_CAMPAIGN,
+    COL_RATING,
+    COL_SCORE,
+)
+from leadgen_desktop.net.providers.demo import build_demo_providers  # noqa: E402
+from tests.fakes.seed_leads import seed_database  # noqa: E402
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f} ms"
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait(signal: object, timeout_ms: int = 300_000) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)  # type: ignore[attr-defined]
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+@contextlib.contextmanager
+def busy_core(enabled: bool) -> Iterator[None]:
+    """Keep one core busy with a plain Python loop (the issue's "busy machine")."""
+    if not enabled:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def seeded_database(folder: Path, leads: int, seeded_dir: Path | None) -> Path:
+    """A database of ``leads`` synthetic leads in ``folder`` (copied from ``seeded_dir`` when kept there)."""
+    target = folder / "big.db"
+    kept = seeded_dir / f"all-leads-{leads}.db" if seeded_dir is not None else None
+    if kept is not None and kept.exists():
+        shutil.copyfile(kept, target)
+        print(f"  copied the seeded database from {kept}")
+        return target
+    repo = Repository(open_database(target))
+    started = time.perf_counter()
+
+    def step(what: str) -> None:
+        print(f"  seeding: {what} after {time.perf_counter() - started:.1f} s (not a target)", flush=True)
+
+    seed_database(repo, leads=leads, campaigns=50, on_progress=step)
+    repo.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    repo.db.close()
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target, kept)
+    return target
+
+
+def python_calls_during(action: Callable[[], None]) -> tuple[int, int]:
+    """(all Python calls, calls of ``multiData``) while ``action`` runs on this thread."""
+    counts = [0, 0]
+
+    def profile(frame: object, event: str, _arg: object) -> None:
+        if event == "call":
+            counts[0] += 1
+            if frame.f_code.co_name == "multiData":  # type: ignore[attr-defined]
+                counts[1] += 1
+
+    sys.setprofile(profile)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return counts[0], counts[1]
+
+
+def measure(folder: Path, leads: int, seeded_dir: Path | None, busy: bool) -> None:
+    db_path = seeded_database(folder, leads, seeded_dir)
+    repo = Repository(open_database(db_path))
+    window = MainWindow(repo, providers_factory=lambda: build_demo_providers(latency=0.0))
+    window.show()
+    QApplication.processEvents()
+    gc.freeze()  # as leadgen_desktop.app.main does once the window is up
+    window.history.list_widget.setCurrentRow(0)  # a campaign's leads in the Campaign tab, as in real use
+    QApplication.processEvents()
+    print(f"  Campaign tab showing {window.model.rowCount():,} leads of the newest campaign (counted in RSS)")
+    view = window.all_leads
+    viewport = view.table_view.viewport()
+    load = os.getloadavg()[0]
+    with busy_core(busy):
+        print(f"  load average before measuring: {load:.2f}{' (+ one core kept busy)' if busy else ''}")
+        started = time.perf_counter()
+        window.results_tabs.setCurrentWidget(view)  # first show starts the background load
+        wait(view.loaded)
+        QApplication.processEvents()
+        viewport.repaint()
+        opened = time.perf_counter() - started
+        rows = view.model.rowCount()
+        print(f"  open (tab selected -> {rows:,} rows painted) {ms(opened)}   target < 1000 ms")
+        print(f"  RSS after loading                 {rss_mb():8.0f} MB   target < 500 MB (whole app)")
+
+        started = time.perf_counter()
+        calls, cells = python_calls_during(viewport.repaint)
+        repaint = time.perf_counter() - started
+        started = time.perf_counter()
+        viewport.repaint()
+        print(
+            f"  full repaint: {cells} cells, {calls} Python calls; {ms(time.perf_counter() - started)}"
+            f" ({ms(repaint)} with the call counter on)"
+        )
+
+        header = view.table_view.horizontalHeader()
+        for label, col in (
+            ("text (Business)", COL_BUSINESS),
+            ("number (Score)", COL_SCORE),
+            ("float+empty (Rating)", COL_RATING),
+            ("campaign (Campaign)", COL_CAMPAIGN),
+        ):
+            for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+                started = time.perf_counter()
+                header.setSortIndicator(col, order)
+                viewport.repaint()
+                took = time.perf_counter() - started
+                direction = "asc" if order == Qt.SortOrder.AscendingOrder else "desc"
+                print(f"  sort {label:22s} {direction:4s}: {ms(took)}   target < 1000 ms")
+
+        firsts, completes = [], []
+        model = view.model
+        view.filter_edit.setFocus()
+        keys: list[str | Qt.Key] = [*"business a1", *[Qt.Key.Key_Backspace] * 4]
+        for key in keys:
+            started = time.perf_counter()
+            QTest.keyClick(view.filter_edit, key)  # type: ignore[arg-type]
+            QApplication.processEvents()
+            viewport.repaint()
+            firsts.append(time.perf_counter() - started)
+            while not model.complete:
+                QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            completes.append(time.perf_counter() - started)
+        pairs = zip(firsts, completes, strict=True)
+        typed = ", ".join(f"{first * 1000:.0f}/{complete * 1000:.0f}" for first, complete in pairs)
+        print(
+            f"  filter keystroke -> repaint: max {ms(max(firsts))}, median {ms(statistics.median(firsts))}"
+            f"   target < 100 ms   ({len(firsts)} keys, {model.rowCount():,} rows left)"
+        )
+        print(
+            f"  filter keystroke -> complete result: max {ms(max(completes))}, "
+            f"median {ms(statistics.median(completes))}"
+        )
+        print(f"    per key, repaint/complete ms: {typed}")
+        print(f"  RSS after sorting and filtering   {rss_mb():8.0f} MB")
+
+        target = folder / "all.csv"
+        started = time.perf_counter()
+        window.export_job.export_all(target)
+        wait(window.export_job.finished)
+        elapsed = time.perf_counter() - started
+        with target.open(encoding="utf-8-sig") as handle:
+            lines = sum(1 for _ in handle) - 1
+        budget = 3000 if leads <= 100_000 else 15_000
+        print(
+            f"  CSV export of {lines:,} leads (background, with progress) {ms(elapsed)}"
+            f"   target < {budget:,} ms   ({lines / elapsed:,.0f} leads/s)"
+        )
+        print(f"  RSS at the end                    {rss_mb():8.0f} MB")
+    window.close()
+    repo.db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--busy", action="store_true", help="keep one core busy while measuring")
+    parser.add_argument("--seeded-dir", type=Path, help="keep (and reuse) seeded databases in this folder")
+    args = parser.parse_args()
+    QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory(prefix="leadgen-all-leads-bench-") as tmp:
+        folder = Path(tmp)
+        isolate_user_dirs(folder)  # no remembered window size in, none saved out
+        measure(folder, args.leads, args.seeded_dir, args.busy)
+
+
+if __name__ == "__main__":
+    main()
