@@ -52,6 +52,8 @@ SEARCH_INDEX_BATCH = 5000
 """Leads indexed per transaction (a few tens of milliseconds of write lock)."""
 ROWS_CHUNK = 500
 """Ids per ``IN (...)`` list (well below SQLite's parameter limit)."""
+_DECODE_SLICE = 65_536
+"""Ids decoded per step from a scan's hex string."""
 _CANCEL_CHECK_STEPS = 10_000
 """SQLite virtual-machine steps between two looks at a scan's cancel flag (about 2,500 leads)."""
 
@@ -329,10 +331,12 @@ class AllLeadsQueries:
             if cancel is not None:
                 connection.set_progress_handler(None, 0)
         ids: array[int] = array("q")
-        if text:
-            ids.frombytes(bytes.fromhex(text))
+        step = 16 * _DECODE_SLICE
+        for start in range(0, len(text or ""), step):  # slices: other threads get the lock in between
+            part = array("q", bytes.fromhex(text[start : start + step]))
             if sys.byteorder == "little":
-                ids.byteswap()  # the hex digits are big-endian
+                part.byteswap()  # the hex digits are big-endian
+            ids.extend(part)
         return ids
 
     def matches_among(self, ids: Sequence[int], needle: str) -> set[int]:

@@ -17,8 +17,10 @@ from itertools import compress
 
 _DENSE_FACTOR = 4
 """Positions are an array indexed by id when ids are at most this sparse, else a dict."""
-_SORT_FRACTION = 4
+_SORT_FRACTION = 16
 """Subsets smaller than 1/this of the order are sorted by position; larger ones are masked."""
+SLICE = 65_536
+"""Ids per C-level pass: a background thread holds the interpreter lock a few milliseconds at most."""
 
 
 class LeadOrder:
@@ -54,21 +56,28 @@ class LeadOrder:
 
         A small subset is sorted by position; a large one is marked in a
         bytearray and read off in one pass over the order, which is cheaper
-        than sorting most of a million ids.
+        than sorting most of a million ids. The pass goes a slice at a time,
+        so a background thread doing this never holds the interpreter lock
+        for long (the window's thread waits for it to paint).
         """
         if len(lead_ids) * _SORT_FRACTION < len(self.ids):
             position = self.position
             known = {lead_id for lead_id in lead_ids if position(lead_id) >= 0}
             return array("q", sorted(known, key=position))
         if isinstance(self._positions, dict):
-            wanted = set(lead_ids)
-            return array("q", compress(self.ids, map(wanted.__contains__, self.ids)))
-        marks = bytearray(self._top + 1)
-        top = self._top
-        for lead_id in lead_ids:
-            if 0 <= lead_id <= top:
-                marks[lead_id] = 1
-        return array("q", compress(self.ids, map(marks.__getitem__, self.ids)))
+            keep = set(lead_ids).__contains__
+        else:
+            marks = bytearray(self._top + 1)
+            top = self._top
+            for lead_id in lead_ids:
+                if 0 <= lead_id <= top:
+                    marks[lead_id] = 1
+            keep = marks.__getitem__
+        result: array[int] = array("q")
+        for start in range(0, len(self.ids), SLICE):
+            part = self.ids[start : start + SLICE]
+            result.extend(compress(part, map(keep, part)))
+        return result
 
     def row_in(self, shown: Sequence[int], lead_id: int) -> int:
         """The row of ``lead_id`` in ``shown`` (a subset in this order), or -1."""

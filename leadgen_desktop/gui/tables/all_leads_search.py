@@ -12,10 +12,12 @@ text. :meth:`LeadSearch.run` (GUI thread) picks the cheapest way:
 3. **Otherwise** (a short or common text over many leads): the first matching
    rows of the current order are found now by testing the top of the order
    (a preview: a correct first screen, the rest still to come), and a
-   :class:`ScanWorker` scans every key on its own thread. Its result replaces
-   the preview by appending rows (the preview is always its beginning), so
-   the scroll position and the selection stay. A newer keystroke cancels the
-   scan still running (SQLite stops within a few thousand rows).
+   :class:`ScanWorker` scans every key on its own thread, at a lower priority,
+   starting :data:`SCAN_DELAY_MS` later (after the preview is painted, and
+   not at all for a keystroke typed before then). Its result replaces the
+   preview by appending rows (the preview is always its beginning), so the
+   scroll position and the selection stay. A newer keystroke cancels the scan
+   still running (SQLite stops within a few thousand rows).
 
 The matches, in any case, are put in the current order by
 :meth:`~leadgen_desktop.gui.tables.all_leads_order.LeadOrder.subset`.
@@ -29,8 +31,9 @@ import time
 from array import array
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from leadgen_desktop.core.run.worker_pool import lower_thread_priority
 from leadgen_desktop.db.all_leads_queries import AllLeadsQueries, SearchCancelled
 from leadgen_desktop.gui.run.thread_task import ThreadTask
 from leadgen_desktop.gui.tables.all_leads_order import LeadOrder
@@ -47,6 +50,8 @@ PREVIEW_BUDGET = 0.03
 """Seconds the preview may spend testing the top of the order."""
 PREVIEW_CHUNK = 500
 """Ids of the order tested per query by the preview."""
+SCAN_DELAY_MS = 40
+"""How long after a keystroke the background scan starts (the preview is painted first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,7 @@ class ScanWorker(QObject):
     @Slot()
     def run(self) -> None:
         """Scan, order, then emit ``done`` or ``stopped`` (always exactly one, last)."""
+        lower_thread_priority()  # the window's thread gets the CPU first
         shown: array[int] | None = None
         try:
             matches = self._queries.scan_matches(self._needle, self._cancel)
@@ -118,11 +124,16 @@ class LeadSearch(QObject):
         self._queries = queries
         self._tasks: list[ThreadTask] = []
         self._cancel = threading.Event()
+        self._pending: tuple[int, str, LeadOrder] | None = None
+        self._delay = QTimer(self)
+        self._delay.setSingleShot(True)
+        self._delay.timeout.connect(self._launch_scan)
 
     @property
     def scanning(self) -> bool:
-        """True while a background scan whose result is still wanted runs."""
-        return any(task.running for task in self._tasks) and not self._cancel.is_set()
+        """True while a background scan whose result is still wanted waits to start or runs."""
+        running = any(task.running for task in self._tasks) and not self._cancel.is_set()
+        return self._pending is not None or running
 
     def run(self, generation: int, needle: str, order: LeadOrder) -> SearchOutcome:
         """The leads of ``order`` matching ``needle`` (a ``search_key``), exact or a preview."""
@@ -138,6 +149,8 @@ class LeadSearch(QObject):
 
     def cancel(self) -> None:
         """Stop the background scan, if any (its result will not be delivered)."""
+        self._delay.stop()
+        self._pending = None
         self._cancel.set()
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
@@ -160,6 +173,14 @@ class LeadSearch(QObject):
         return shown
 
     def _start_scan(self, generation: int, needle: str, order: LeadOrder) -> None:
+        self._pending = (generation, needle, order)
+        self._delay.start(SCAN_DELAY_MS)
+
+    @Slot()
+    def _launch_scan(self) -> None:
+        if self._pending is None:
+            return
+        (generation, needle, order), self._pending = self._pending, None
         self._tasks = [task for task in self._tasks if task.running]
         self._cancel = threading.Event()
         worker = ScanWorker(self._queries, generation, needle, order, self._cancel)
