@@ -10,6 +10,7 @@ shared contract. The package is split by subject; import from the package:
 * ``billing``: API calls, prices, metrics;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
+* ``geo``: areas and tiles on the globe;
 * ``providers``: provider results, errors and protocols;
 * ``text``: the text normalisation of the quick filters.
 """
@@ -50,6 +51,7 @@ from leadgen_desktop.domain.events import (
     PipelineEvent,
     ProgressEvent,
 )
+from leadgen_desktop.domain.geo import Area, AreaError, haversine_m
 from leadgen_desktop.domain.leads import (
     Business,
     EmailCandidate,
@@ -57,11 +59,17 @@ from leadgen_desktop.domain.leads import (
     ScoreComponent,
 )
 from leadgen_desktop.domain.providers import (
+    RESULTS_PER_PAGE,
+    RESULTS_PER_QUERY,
+    AreaDiscovery,
     Discovery,
     DiscoveryPage,
     DomainSearch,
     EmailFinder,
     EmailVerifier,
+    IdsPage,
+    LocatedArea,
+    LocationLookup,
     NetworkUnavailable,
     ProviderAuthError,
     ProviderError,
@@ -78,8 +86,13 @@ __all__ = [
     "MAX_RESULTS_RANGE",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
+    "RESULTS_PER_PAGE",
+    "RESULTS_PER_QUERY",
     "TEXT_FIELD_MAX",
     "ApiCall",
+    "Area",
+    "AreaDiscovery",
+    "AreaError",
     "Business",
     "BusinessStatus",
     "CampaignConfig",
@@ -95,10 +108,13 @@ __all__ = [
     "EmailVerifier",
     "EventCallback",
     "FieldError",
+    "IdsPage",
     "JobFinished",
     "JobStatus",
     "Lead",
     "LeadStored",
+    "LocatedArea",
+    "LocationLookup",
     "Metrics",
     "NetworkUnavailable",
     "PipelineEvent",
@@ -113,5 +129,6 @@ __all__ = [
     "Verification",
     "campaign_title",
     "email_status_label",
+    "haversine_m",
     "search_key",
 ]

@@ -104,10 +104,14 @@ class CampaignConfig:
         )
 
     @property
+    def business_query(self) -> str:
+        """What is searched for inside an area: keywords and business type ("emergency dentist")."""
+        return " ".join(part for part in (self.keywords, self.business_type) if part)
+
+    @property
     def text_query(self) -> str:
-        """The discovery query: business type, keywords and location."""
-        what = " ".join(part for part in (self.keywords, self.business_type) if part)
-        return f"{what} in {self.location}"
+        """The page-by-page discovery query: business type, keywords and location."""
+        return f"{self.business_query} in {self.location}"
 
 
 _EXAMPLES = {

@@ -1,6 +1,8 @@
 """A faithful, nasty fake of Google Places (New), Hunter.io v2 and NeverBounce v4.2.
 
-Built from /work/shared/reference/apis.md. Three ways to use it:
+Built from /work/shared/reference/apis.md. Google searches restricted to a rectangle,
+location lookups and Place Details are answered by a fake city (``places_city``;
+``FakeApis(city=...)``, a generated 1,500-place city by default). Three ways to use it:
 
 * ``FakeApis.handle(...)`` — a pure, deterministic request → response function with
   counters, a log of received requests and error injection;
@@ -33,6 +35,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from tests.fakes.places_city import DETAILS_PREFIX, FakeCity, PlacesFault, details_sku
+
 GOOGLE_KEY = "fake-google-key-123"
 HUNTER_KEY = "fake-hunter-key-456"
 NEVERBOUNCE_KEY = "secret_fake-nb-key-789"
@@ -51,6 +55,13 @@ ROUTES = {
     "/v4/single/check": "neverbounce",
     "/v4.2/account/info": "neverbounce",
 }
+
+
+def route(path: str) -> str | None:
+    """The provider a request path belongs to (Place Details paths carry the place id)."""
+    return ROUTES.get(path) or ("google_places" if path.startswith(DETAILS_PREFIX) else None)
+
+
 FAULTS = ("http_503", "http_500", "rate_limit", "temp_unavail", "garbage", "connect_error", "timeout")
 _PREFIXES = (
     "Acme",
@@ -180,7 +191,9 @@ class FakeApis:
         latency: float = 0.0,
         stall_seconds: float = 2.0,
         latencies: Mapping[str, float] | None = None,
+        city: FakeCity | None = None,
     ) -> None:
+        self._city = city
         self.keys = {"google_places": google_key, "hunter": hunter_key, "neverbounce": neverbounce_key}
         self.places_per_query = places_per_query
         self.latency = latency
@@ -207,6 +220,13 @@ class FakeApis:
         self._idle = threading.Condition(self._lock)
 
     # -- configuration ---------------------------------------------------------
+
+    @property
+    def city(self) -> FakeCity:
+        """The fake city behind tile searches, location lookups and Place Details (generated once)."""
+        if self._city is None:
+            self._city = FakeCity.generate()
+        return self._city
 
     def inject(self, provider: str, *kinds: str, retry_after: str | None = None) -> None:
         """Answer the next requests to ``provider`` with these faults, one each, in order."""
@@ -246,13 +266,13 @@ class FakeApis:
     def _handle(
         self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
-        latency = self.latencies.get(ROUTES.get(path, ""), self.latency)
+        latency = self.latencies.get(route(path) or "", self.latency)
         if latency:
             time.sleep(latency)
         received = Received(
             method.upper(), path, dict(query), {k.lower(): v for k, v in headers.items()}, body
         )
-        provider = ROUTES.get(path)
+        provider = route(path)
         with self._lock:
             self.requests.append(received)
             if provider is None:
@@ -348,7 +368,8 @@ class FakeApis:
         return places
 
     def _google(self, req: Received) -> FakeResponse:
-        if req.method != "POST":
+        details = req.path.startswith(DETAILS_PREFIX)
+        if req.method != ("GET" if details else "POST"):
             return google_error(404, "NOT_FOUND", "Method not found.")
         key = req.headers.get("x-goog-api-key") or req.query.get("key")
         if not key:
@@ -362,6 +383,10 @@ class FakeApis:
             return google_error(400, "INVALID_ARGUMENT", "FieldMask is a required parameter.")
         if " " in mask:
             return google_error(400, "INVALID_ARGUMENT", "Invalid field mask: spaces are not allowed.")
+        fields = set(mask.split(","))
+        if details:
+            place_id = req.path[len(DETAILS_PREFIX) :]
+            return self._city_answer(details_sku(fields), self.city.details, place_id, fields)
         try:
             body = req.json()
         except ValueError:
@@ -372,6 +397,8 @@ class FakeApis:
         size = body.get("pageSize", 20)
         if not isinstance(size, int) or size < 0:
             return google_error(400, "INVALID_ARGUMENT", "pageSize must be non-negative.")
+        if "locationRestriction" in body or "places.viewport" in fields:
+            return self._city_answer(_google_sku(fields), self.city.search, body, fields)
         size = min(size or 20, 20)
         offset = 0
         if body.get("pageToken"):
@@ -382,7 +409,6 @@ class FakeApis:
             except (ValueError, KeyError, TypeError, AssertionError):
                 return google_error(400, "INVALID_ARGUMENT", "Invalid page token or changed parameters.")
         catalogue = self.places_for(text)
-        fields = set(mask.split(","))
         page = [self._masked(p, fields) for p in catalogue[offset : offset + size]]
         result: dict[str, object] = {"places": page} if page else {}
         self.billed[_google_sku(fields)] += 1
@@ -390,6 +416,15 @@ class FakeApis:
             raw = json.dumps({"q": text, "o": offset + size}).encode()
             result["nextPageToken"] = base64.urlsafe_b64encode(raw).decode()
         return _json(200, result)
+
+    def _city_answer(self, sku: str, answer: Any, *args: Any) -> FakeResponse:
+        """Answer from the city; a 200 is billed at ``sku`` (an error answer is not)."""
+        try:
+            payload = answer(*args)
+        except PlacesFault as fault:
+            return google_error(fault.code, fault.status, fault.message)
+        self.billed[sku] += 1
+        return _json(200, payload)
 
     @staticmethod
     def _masked(place: Mapping[str, object], fields: set[str]) -> dict[str, object]:

@@ -5,203 +5,109 @@ salted ``hash()``), so the same campaign always yields the same businesses,
 emails and verdicts, on every machine, with no network and no cost: demo
 providers record no :class:`~leadgen_desktop.domain.ApiCall`.
 
-Discovery offers :data:`RAW_PLACES` places per query in pages of
-:data:`PAGE_SIZE`, generated lazily (only the requested page is built). Per
-block of 100 raw places exactly 3 are permanently closed (skipped, as the live
-Google provider does, so such pages hold fewer than 20) and exactly 3 repeat an
-earlier place (same ``place_id``), so at least 1,000 distinct places remain.
-Roughly 15% have no website, 5% sit on a shared platform (a Facebook page or a
-``wixsite.com`` site), 5% are temporarily closed, 2% have an unknown status
-and about 4% have no phone. The email finder returns nothing for about 15% of
-domains; the verifier says mostly valid, ~10% catch-all (whole domains), and a
-few unknown, invalid or disposable.
+Discovery works both ways the live Google provider does:
 
-Website scheme: ``https://www.<name-slug>-demo-<code>.com/`` where ``<code>``
-is four base-36 characters (two from the query hash, two from the place
-number). The ``-demo-`` token marks the domain as invented, and the code makes
-every place of a query get its own registrable domain.
+* page by page (``search``): :data:`RAW_PLACES` places per campaign in pages of
+  :data:`PAGE_SIZE`, generated lazily (only the requested page is built). Per
+  block of 100 raw places exactly 3 are permanently closed (skipped, as the live
+  Google provider does, so such pages hold fewer than 20) and exactly 3 repeat an
+  earlier place (same ``place_id``), so at least 1,000 distinct places remain;
+* by area (``locate``, ``map_tile``, ``buy_tile``, ``details``): the towns of the
+  demo world (:mod:`demo_city`), 60 places per search at most, so tiling behaves
+  as it does live.
 
-Data (name patterns, words, streets, contacts) lives in JSON files under
-``resources/demo/``, found by :func:`_resources_dir`.
+What a business looks like is :mod:`demo_places`. The email finder returns
+nothing for about 15% of domains; the verifier says mostly valid, ~10%
+catch-all (whole domains), and a few unknown, invalid or disposable.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import math
-import os
 import random
 import re
-import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import NamedTuple
 
 from leadgen_desktop.domain import (
+    RESULTS_PER_PAGE,
+    Area,
     Business,
     BusinessStatus,
     CampaignConfig,
-    Cancelled,
     CancelToken,
     DiscoveryPage,
     DomainSearch,
     EmailCandidate,
     EmailStatus,
+    IdsPage,
+    LocatedArea,
+    LocationLookup,
     ProviderError,
     Providers,
     Verification,
 )
+from leadgen_desktop.net.providers.demo_city import (
+    TownPlace,
+    TownQuery,
+    place_by_id,
+    places_in,
+    town,
+    town_for,
+)
+from leadgen_desktop.net.providers.demo_data import (
+    DEFAULT_LATENCY,
+    DemoData,
+    _base36,
+    _latency_from_env,
+    _pause,
+    _resources_dir,
+    _rng,
+    _seed,
+    _slug,
+    load_demo_data,
+)
+from leadgen_desktop.net.providers.demo_places import PROVIDER, DemoQuery, make_business
 
-PROVIDER = "demo"
-PAGE_SIZE = 20
+__all__ = [
+    "DEFAULT_LATENCY",
+    "PAGE_SIZE",
+    "RAW_PLACES",
+    "DemoDiscovery",
+    "DemoEmailFinder",
+    "DemoEmailVerifier",
+    "_resources_dir",
+    "build_demo_providers",
+    "load_demo_data",
+]
+
+FREE = "free"
+PAGE_SIZE = RESULTS_PER_PAGE
 RAW_PLACES = 1100
 """Raw places per query; 1,034 distinct, not permanently closed places remain."""
-DEFAULT_LATENCY = 0.05
-"""Seconds each demo call waits unless ``LEADGEN_DEMO_LATENCY`` says otherwise."""
 _BLOCK = 100
 _CLOSED_PER_BLOCK = 3
 _DUPLICATES_PER_BLOCK = 3
 _TOKEN_RE = re.compile(r"^demo-page-(\d{1,4})$")
-_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def _resources_dir() -> Path:
-    """The ``resources`` directory: ``LEADGEN_RESOURCES_DIR`` or the source tree's."""
-    override = os.environ.get("LEADGEN_RESOURCES_DIR", "").strip()
-    if override:
-        return Path(override).expanduser()
-    return Path(__file__).resolve().parents[3] / "resources"
-
-
-def _seed(*parts: object) -> int:
-    """A stable 64-bit seed from ``parts`` (SHA-256, independent of PYTHONHASHSEED)."""
-    text = "\x1f".join(str(part) for part in parts)
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
-
-
-def _rng(*parts: object) -> random.Random:
-    """A private random generator seeded from ``parts``."""
-    return random.Random(_seed(*parts))
-
-
-def _base36(number: int, width: int) -> str:
-    digits = ""
-    for _ in range(width):
-        number, rest = divmod(number, 36)
-        digits = _B36[rest] + digits
-    return digits
-
-
-def _title(text: str) -> str:
-    """Capitalise each word's first letter, keeping the rest ("bbq joint" -> "Bbq Joint")."""
-    return " ".join(word[:1].upper() + word[1:] for word in text.split())
-
-
-def _slug(text: str, limit: int = 40) -> str:
-    """ASCII, lowercase, dash-separated slug (never empty)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.replace("'", "").lower()).strip("-")
-    return slug[:limit].strip("-") or "business"
-
-
-_DATA_FILES = ("business_names.json", "places.json", "contacts.json")
-_REQUIRED_LISTS = (
-    *("patterns", "adjectives", "nouns", "surnames", "street_names", "street_suffixes", "units"),
-    *("area_codes", "first_names", "last_names", "generic_locals", "personal_formats", "free_mail_domains"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class DemoData:
-    """Word lists loaded from ``resources/demo/*.json``; ``data["surnames"]`` gives one list."""
-
-    words: Mapping[str, tuple[str, ...]]
-    positions: tuple[tuple[str, str, str], ...]  # (title, seniority, department)
-    position_weights: tuple[int, ...]
-
-    def __getitem__(self, key: str) -> tuple[str, ...]:
-        return self.words[key]
-
-
-def load_demo_data(directory: Path | None = None) -> DemoData:
-    """Load (once per directory) the demo word lists from ``directory`` or ``resources/demo``."""
-    return _load_demo_data((directory if directory is not None else _resources_dir() / "demo").resolve())
-
-
-@functools.lru_cache(maxsize=4)
-def _load_demo_data(base: Path) -> DemoData:
-    """Cached worker of :func:`load_demo_data`; raises a clear error for bad files."""
-    merged: dict[str, object] = {}
-    for filename in _DATA_FILES:
-        path = base / filename
-        if not path.is_file():
-            raise FileNotFoundError(f"Demo data {path} is missing; set LEADGEN_RESOURCES_DIR to 'resources'.")
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a JSON object")
-        merged.update(data)
-    words: dict[str, tuple[str, ...]] = {}
-    for key in _REQUIRED_LISTS:
-        value = merged.get(key)
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"Demo data in {base}: {key!r} must be a non-empty list of strings")
-        words[key] = tuple(value)
-    raw_positions = merged.get("positions")
-    if not isinstance(raw_positions, list) or not raw_positions:
-        raise ValueError(f"Demo data in {base}: 'positions' must be a non-empty list")
-    positions = tuple((str(p["title"]), str(p["seniority"]), str(p["department"])) for p in raw_positions)
-    weights = tuple(int(p.get("weight", 1)) for p in raw_positions)
-    return DemoData(words=words, positions=positions, position_weights=weights)
-
-
-def _latency_from_env() -> float:
-    """``LEADGEN_DEMO_LATENCY`` as seconds (>= 0), or :data:`DEFAULT_LATENCY`."""
-    raw = os.environ.get("LEADGEN_DEMO_LATENCY", "").strip()
-    if not raw:
-        return DEFAULT_LATENCY
-    try:
-        value = float(raw)
-    except ValueError:
-        return DEFAULT_LATENCY
-    return max(value, 0.0) if math.isfinite(value) else DEFAULT_LATENCY
-
-
-def _pause(latency: float, cancel: CancelToken) -> None:
-    """Simulate a network round trip; raise Cancelled if cancelled meanwhile."""
-    if cancel.wait(latency):
-        raise Cancelled
-
-
-class _Query(NamedTuple):
-    """The parts of a campaign that determine the demo places, and their hash."""
-
-    business_type: str
-    keywords: str
-    location: str
-    key: str
-
-    @classmethod
-    def of(cls, config: CampaignConfig) -> _Query:
-        c = config.normalized()
-        parts = (c.business_type, c.keywords, c.location)
-        digest = hashlib.sha256("\x1f".join(p.casefold() for p in parts).encode("utf-8")).hexdigest()
-        return cls(*parts, key=digest)
+_TILE_TOKEN_RE = re.compile(r"^demo-tile-([0-9a-f]{12})-([23])$")
 
 
 class DemoDiscovery:
-    """Deterministic discovery of invented businesses for any type and place."""
+    """Deterministic discovery of invented businesses for any type and place, by page or by area."""
 
     provider: str = PROVIDER
-    billing_sku: str = "free"
+    billing_sku: str = FREE
     max_results_per_query: int = 1000
+    locate_sku: str = FREE
+    map_sku: str = FREE
+    buy_sku: str = FREE
+    details_sku: str = FREE
 
     def __init__(self, latency: float = 0.0, data: DemoData | None = None) -> None:
         self.latency = latency
         self.data = data if data is not None else load_demo_data()
         self.places_generated = 0  # places built so far: pages are generated lazily
+
+    # -- page by page ---------------------------------------------------------------
 
     def search(self, config: CampaignConfig, page_token: str | None, cancel: CancelToken) -> DiscoveryPage:
         """Return the page ``page_token`` ("demo-page-N"; None for the first page)."""
@@ -212,7 +118,7 @@ class DemoDiscovery:
                 raise ProviderError(PROVIDER, f"Unknown page token {page_token!r}.")
             page = int(match.group(1))
         _pause(self.latency, cancel)
-        query = _Query.of(config)
+        query = DemoQuery.of(config)
         start = (page - 1) * PAGE_SIZE
         end = min(start + PAGE_SIZE, RAW_PLACES)
         found = (self._raw_place(query, index) for index in range(start, end))
@@ -231,7 +137,7 @@ class DemoDiscovery:
         picks = _rng(key, "layout", block).sample(range(1, _BLOCK), _CLOSED_PER_BLOCK + _DUPLICATES_PER_BLOCK)
         return frozenset(picks[:_CLOSED_PER_BLOCK]), frozenset(picks[_CLOSED_PER_BLOCK:])
 
-    def _raw_place(self, query: _Query, index: int) -> Business:
+    def _raw_place(self, query: DemoQuery, index: int) -> Business:
         """The business in raw slot ``index`` (a duplicate slot repeats an earlier place)."""
         block, offset = divmod(index, _BLOCK)
         closed, duplicates = self._layout(query.key, block)
@@ -242,73 +148,69 @@ class DemoDiscovery:
             return self._make_place(query, target, closed=False)
         return self._make_place(query, index, closed=offset in closed)
 
-    def _make_place(self, query: _Query, index: int, closed: bool) -> Business:
+    def _make_place(self, query: DemoQuery, index: int, closed: bool) -> Business:
         self.places_generated += 1
-        data, key = self.data, query.key
-        r = _rng(key, "place", index)
-        name = self._name(query, r)
-        code = _base36(int(key[:8], 16), 2) + _base36(index, 2)
-        roll = r.random()
-        status = BusinessStatus.OPERATIONAL if roll >= 0.07 else BusinessStatus.UNKNOWN
-        if closed or roll < 0.05:
-            status = BusinessStatus.CLOSED_PERMANENTLY if closed else BusinessStatus.CLOSED_TEMPORARILY
-        unit = f", {r.choice(data['units'])}" if r.random() < 0.2 else ""
-        street = (
-            f"{r.randint(100, 9899)} {r.choice(data['street_names'])} {r.choice(data['street_suffixes'])}"
-        )
-        address = None if r.random() < 0.01 else f"{street}{unit}, {query.location}"
-        area = _rng("area", query.location.casefold()).choice(data["area_codes"])
-        phone = None if r.random() < 0.04 else f"({area}) 555-01{r.randrange(100):02d}"
-        reviews = 0 if r.random() < 0.04 else int(math.exp(r.uniform(0.0, math.log(1501.0))) - 1)
-        rating = None if reviews == 0 else round(2.8 + 2.2 * r.betavariate(5.0, 1.8), 1)
-        center = _rng("center", query.location.casefold())
-        lat = center.uniform(26.0, 47.0) + r.uniform(-0.08, 0.08)
-        lng = center.uniform(-122.0, -72.0) + r.uniform(-0.08, 0.08)
-        return Business(
-            place_id=f"demo-{key[:12]}-{index:04d}",
-            name=name,
-            address=address,
-            phone=phone,
-            website=self._website(r, _slug(name), code),
-            rating=rating,
-            review_count=reviews,
-            business_status=status,
-            types=(_slug(query.business_type).replace("-", "_"), "point_of_interest", "establishment"),
-            latitude=round(lat, 6),
-            longitude=round(lng, 6),
-            maps_url=None,
-            source=PROVIDER,
-        )
+        code = _base36(int(query.key[:8], 16), 2) + _base36(index, 2)
+        place_id = f"demo-{query.key[:12]}-{index:04d}"
+        return make_business(self.data, query, index, closed=closed, place_id=place_id, code=code)
 
-    def _name(self, query: _Query, r: random.Random) -> str:
-        data = self.data
-        patterns = [p for p in data["patterns"] if query.keywords or "{keywords_title}" not in p]
-        surname, surname2 = r.sample(data["surnames"], 2)
-        noun, noun2 = r.sample(data["nouns"], 2)
-        return r.choice(patterns).format(
-            surname=surname,
-            surname2=surname2,
-            adjective=r.choice(data["adjectives"]),
-            noun=noun,
-            noun2=noun2,
-            first_name=r.choice(data["first_names"]),
-            street=r.choice(data["street_names"]),
-            city=_title(query.location.split(",")[0]),
-            type_title=_title(query.business_type),
-            keywords_title=_title(query.keywords),
-        )
+    # -- by area -----------------------------------------------------------------------
+
+    def locate(self, location: str, cancel: CancelToken) -> LocationLookup:
+        """The demo town a location names (every location names one)."""
+        if not location.strip():
+            raise ValueError("enter a location to look up")
+        _pause(self.latency, cancel)
+        found = town_for(location, self.data)
+        return LocationLookup(LocatedArea(found.name, found.place_id, found.viewport))
+
+    def map_tile(self, query: str, rect: Area, page_token: str | None, cancel: CancelToken) -> IdsPage:
+        """One page of the ids inside ``rect``."""
+        _pause(self.latency, cancel)
+        places, token = self._tile_page(TownQuery.of(query), rect, page_token)
+        return IdsPage(tuple(p.place_id for p in places), token)
+
+    def buy_tile(self, query: str, rect: Area, page_token: str | None, cancel: CancelToken) -> DiscoveryPage:
+        """The same page with every field."""
+        _pause(self.latency, cancel)
+        town_query = TownQuery.of(query)
+        places, token = self._tile_page(town_query, rect, page_token)
+        return DiscoveryPage.of((self._town_business(town_query, p) for p in places), token)
+
+    def details(self, place_id: str, cancel: CancelToken) -> DiscoveryPage:
+        """One place by its id (a closed one only named)."""
+        _pause(self.latency, cancel)
+        known = place_by_id(place_id)
+        if known is None:
+            raise ProviderError(PROVIDER, f"No demo place has the id {place_id!r}.")
+        return DiscoveryPage.of((self._town_business(*known),))
 
     @staticmethod
-    def _website(r: random.Random, slug: str, code: str) -> str | None:
-        roll = r.random()
-        if roll < 0.15:
-            return None
-        if roll < 0.175:
-            return f"https://www.facebook.com/{slug}-{code}"
-        if roll < 0.20:
-            return f"https://{slug.replace('-', '')[:30]}{code}.wixsite.com/home"
-        prefix = r.choice(("https://www.", "https://www.", "https://www.", "https://", "http://www."))
-        return f"{prefix}{slug}-demo-{code}.com{r.choice(('/', '/', '', '/home'))}"
+    def _tile_page(
+        query: TownQuery, rect: Area, page_token: str | None
+    ) -> tuple[list[TownPlace], str | None]:
+        """Page ``page_token`` of a rectangle's search; a token only works for the same search."""
+        search = hashlib.sha256(f"{query.key}|{rect}".encode()).hexdigest()[:12]
+        page = 1
+        if page_token is not None:
+            match = _TILE_TOKEN_RE.match(page_token)
+            if match is None or match.group(1) != search:
+                raise ProviderError(PROVIDER, f"The page token {page_token!r} belongs to another search.")
+            page = int(match.group(2))
+        found = places_in(query, rect)
+        start = (page - 1) * PAGE_SIZE
+        more = start + PAGE_SIZE < len(found)
+        return found[start : start + PAGE_SIZE], f"demo-tile-{search}-{page + 1}" if more else None
+
+    def _town_business(self, query: TownQuery, place: TownPlace) -> Business:
+        self.places_generated += 1
+        row, col = math.floor(place.lat), math.floor(place.lng)
+        where = DemoQuery(query.title, "", town(row, col, self.data).name, f"{query.key}:{row}:{col}")
+        code = _base36(_seed(place.place_id) % 36**4, 4)
+        return make_business(
+            self.data, where, place.index, closed=place.closed, place_id=place.place_id, code=code,
+            position=(place.lat, place.lng),
+        )  # fmt: skip
 
 
 def _catchall(domain: str) -> bool:
@@ -418,9 +320,11 @@ def build_demo_providers(latency: float | None = None) -> Providers:
     """
     seconds = _latency_from_env() if latency is None else max(latency, 0.0)
     data = load_demo_data()
+    discovery = DemoDiscovery(seconds, data)
     return Providers(
-        discovery=DemoDiscovery(seconds, data),
+        discovery=discovery,
         finder=DemoEmailFinder(seconds, data),
         verifier=DemoEmailVerifier(seconds, data),
         demo=True,
+        area=discovery,
     )

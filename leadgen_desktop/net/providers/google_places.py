@@ -2,19 +2,24 @@
 
 One ``POST /v1/places:searchText`` per page of up to 20 places, with an explicit
 field mask. The page's SKU is derived from the most expensive field in the mask
-(``FIELD_TIERS``, from apis.md 1.1); errors are classified on ``error.status`` and
-``error.details[].reason`` (apis.md 1.3), never on Google's reworded messages.
+(:mod:`places_fields`, from apis.md 1.1); errors are classified on ``error.status``
+and ``error.details[].reason`` (apis.md 1.3), never on Google's reworded messages.
+The area protocol (tiles, IDs-only mapping, Place Details) builds on this class in
+:mod:`google_places_area`.
 """
 
 from __future__ import annotations
 
-import enum
+import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import httpx
 
 from leadgen_desktop.domain import (
+    RESULTS_PER_PAGE,
+    RESULTS_PER_QUERY,
     ApiCall,
     Business,
     BusinessStatus,
@@ -27,6 +32,11 @@ from leadgen_desktop.domain import (
 )
 from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_float, opt_int, opt_str, opt_url
 from leadgen_desktop.net.providers.base import LiveProvider
+from leadgen_desktop.net.providers.places_fields import (
+    KEY_TEST_FIELDS,
+    SEARCH_FIELDS,
+    text_search_sku,
+)
 from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import (
     Decision,
@@ -40,69 +50,14 @@ from leadgen_desktop.net.retry import (
 PROVIDER = "google_places"
 LABEL = "Google Places"
 SEARCH_PATH = "/v1/places:searchText"
-PAGE_SIZE = 20
-MAX_RESULTS = 60
+PAGE_SIZE = RESULTS_PER_PAGE
+MAX_RESULTS = RESULTS_PER_QUERY
 
+MAX_PAGE_TOKEN = 8192
+"""Longest page token kept; a longer one is treated as the last page."""
 
-class Tier(enum.IntEnum):
-    """Text Search billing tiers, cheapest first (a request is billed at its highest)."""
-
-    ESSENTIALS = 0
-    PRO = 1
-    ENTERPRISE = 2
-
-
-TIER_SKUS: Mapping[Tier, str] = {
-    Tier.ESSENTIALS: "places_text_search_essentials",
-    Tier.PRO: "places_text_search_pro",
-    Tier.ENTERPRISE: "places_text_search_enterprise",
-}
-"""SKU names as in ``domain.DEFAULT_PRICES``."""
-
-_ESSENTIALS = ("places.attributions", "places.id", "places.name", "nextPageToken", "places.movedPlace")
-_PRO = (  # noqa: SIM905 - one tier's fields, as listed in apis.md 1.1
-    "places.displayName places.formattedAddress places.shortFormattedAddress places.postalAddress "
-    "places.addressComponents places.location places.viewport places.plusCode places.types "
-    "places.primaryType places.primaryTypeDisplayName places.businessStatus places.googleMapsUri "
-    "places.googleMapsLinks places.photos places.utcOffsetMinutes places.timeZone "
-    "places.pureServiceAreaBusiness places.openingDate places.iconMaskBaseUri "
-    "places.iconBackgroundColor places.accessibilityOptions places.containingPlaces "
-    "places.subDestinations places.searchUri places.adrFormatAddress places.addressDescriptor"
-).split()
-_ENTERPRISE = (  # noqa: SIM905 - one tier's fields, as listed in apis.md 1.1
-    "places.nationalPhoneNumber places.internationalPhoneNumber places.websiteUri places.rating "
-    "places.userRatingCount places.priceLevel places.priceRange places.regularOpeningHours "
-    "places.currentOpeningHours places.regularSecondaryOpeningHours "
-    "places.currentSecondaryOpeningHours"
-).split()
-
-FIELD_TIERS: Mapping[str, Tier] = {
-    **dict.fromkeys((*_ESSENTIALS, "places.movedPlaceId"), Tier.ESSENTIALS),
-    **dict.fromkeys(_PRO, Tier.PRO),
-    **dict.fromkeys(_ENTERPRISE, Tier.ENTERPRISE),
-}
-"""Field → Text Search tier, from apis.md 1.1 ("SKU triggered by the field mask")."""
-
-SEARCH_FIELDS: tuple[str, ...] = (
-    "places.id",
-    "places.displayName",
-    "places.formattedAddress",
-    "places.nationalPhoneNumber",
-    "places.internationalPhoneNumber",
-    "places.websiteUri",
-    "places.rating",
-    "places.userRatingCount",
-    "places.businessStatus",
-    "places.types",
-    "places.location",
-    "places.googleMapsUri",
-    "nextPageToken",
-)
-"""Exactly the fields :func:`parse_place` maps, plus the paging token."""
-
-KEY_TEST_FIELDS: tuple[str, ...] = ("places.id",)
-
-_Reader = Callable[[dict[str, object]], DiscoveryPage]
+T = TypeVar("T")
+_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
 
 _AUTH_HINTS: Mapping[str, str] = {
     "API_KEY_INVALID": "Google Places rejected the API key (API_KEY_INVALID): "
@@ -116,14 +71,17 @@ _AUTH_HINTS: Mapping[str, str] = {
 }
 
 
-def sku_for_fields(fields: Iterable[str]) -> str:
-    """The SKU billed for a Text Search with this field mask (its most expensive field)."""
-    tiers = []
-    for name in fields:
-        if name not in FIELD_TIERS:
-            raise ValueError(f"field {name!r} has no known Text Search tier")
-        tiers.append(FIELD_TIERS[name])
-    return TIER_SKUS[max(tiers, default=Tier.ESSENTIALS)]
+def valid_place_id(value: object) -> str | None:
+    """``value`` when it looks like a Places id (URL-safe characters, bounded), else None."""
+    return value if isinstance(value, str) and _PLACE_ID.match(value) else None
+
+
+def page_token_of(data: dict[str, object]) -> str | None:
+    """The answer's ``nextPageToken`` when usable (a bounded string without spaces), else None."""
+    token = data.get("nextPageToken")
+    if not isinstance(token, str) or not token or len(token) > MAX_PAGE_TOKEN:
+        return None
+    return token if opt_str(token, MAX_PAGE_TOKEN) == token else None
 
 
 def _in_range(value: float | None, low: float, high: float) -> float | None:
@@ -142,7 +100,7 @@ def parse_place(place: object) -> Business | None:
     if not isinstance(place, dict):
         return None
     display = place.get("displayName")
-    place_id = opt_str(place.get("id"))
+    place_id = valid_place_id(place.get("id"))
     name = opt_str(display.get("text")) if isinstance(display, dict) else None
     if place_id is None or name is None:
         return None
@@ -239,7 +197,7 @@ class GooglePlacesDiscovery(LiveProvider):
     ) -> None:
         super().__init__(client, api_key, limiter=limiter, retry=retry)
         self._fields = fields
-        self.billing_sku: str = sku_for_fields(fields)
+        self.billing_sku: str = text_search_sku(fields)
         self._pages_by_token: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -266,7 +224,7 @@ class GooglePlacesDiscovery(LiveProvider):
         body: dict[str, object] = {"textQuery": "coffee", "pageSize": 1}
         try:
             _, calls = self._post(
-                body, KEY_TEST_FIELDS, sku_for_fields(KEY_TEST_FIELDS), _read_any, cancel or CancelToken()
+                body, KEY_TEST_FIELDS, text_search_sku(KEY_TEST_FIELDS), _read_any, cancel or CancelToken()
             )
         except ProviderError as exc:
             return KeyCheck(False, exc.message, calls=exc.calls)
@@ -277,15 +235,30 @@ class GooglePlacesDiscovery(LiveProvider):
         body: dict[str, object],
         fields: tuple[str, ...],
         sku: str,
-        read: _Reader,
+        read: Callable[[dict[str, object]], T],
         cancel: CancelToken,
-    ) -> tuple[DiscoveryPage, tuple[ApiCall, ...]]:
+    ) -> tuple[T, tuple[ApiCall, ...]]:
+        """One Text Search (retried, rate limited); ``read`` maps the JSON answer."""
+        return self._request("POST", SEARCH_PATH, SEARCH_PATH, body, fields, sku, read, cancel)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        body: dict[str, object] | None,
+        fields: tuple[str, ...],
+        sku: str,
+        read: Callable[[dict[str, object]], T],
+        cancel: CancelToken,
+    ) -> tuple[T, tuple[ApiCall, ...]]:
+        """One Places request with the key and ``fields`` as the mask; ``endpoint`` names it in the log."""
         headers = {"X-Goog-Api-Key": self._key, "X-Goog-FieldMask": ",".join(fields)}
 
         def send() -> httpx.Response:
-            return self._client.post(SEARCH_PATH, json=body, headers=headers)
+            return self._client.request(method, path, json=body, headers=headers)
 
-        def interpret(response: httpx.Response) -> Decision[DiscoveryPage]:
+        def interpret(response: httpx.Response) -> Decision[T]:
             if response.status_code != 200:
                 return classify_error(response)
             try:
@@ -295,7 +268,7 @@ class GooglePlacesDiscovery(LiveProvider):
 
         return self._retry.run(
             provider=PROVIDER,
-            endpoint=SEARCH_PATH,
+            endpoint=endpoint,
             sku=sku,
             send=send,
             interpret=interpret,
@@ -307,21 +280,18 @@ class GooglePlacesDiscovery(LiveProvider):
 
     @staticmethod
     def _read_page(data: dict[str, object]) -> DiscoveryPage:
-        places = data.get("places")
-        if places is None:
-            places = []  # no results: Google answers an empty object
-        if not isinstance(places, list):
-            raise BadJson(f"'places' was {type(places).__name__}, not a list")
-        seen: set[str] = set()
-        businesses: list[Business] = []
-        for item in places:
-            business = parse_place(item)
-            if business is None or business.place_id in seen:
-                continue
-            seen.add(business.place_id)
-            if business.business_status is not BusinessStatus.CLOSED_PERMANENTLY:
-                businesses.append(business)
-        return DiscoveryPage(tuple(businesses), opt_str(data.get("nextPageToken")))
+        parsed = (parse_place(item) for item in places_of(data))
+        return DiscoveryPage.of((b for b in parsed if b is not None), page_token_of(data))
+
+
+def places_of(data: dict[str, object]) -> list[object]:
+    """The ``places`` array of a Text Search answer, at most one page of it (untrusted sizes)."""
+    places = data.get("places")
+    if places is None:
+        return []  # no results: Google answers an empty object
+    if not isinstance(places, list):
+        raise BadJson(f"'places' was {type(places).__name__}, not a list")
+    return places[:RESULTS_PER_PAGE]  # a page never holds more; anything beyond is ignored
 
 
 def _read_any(data: dict[str, object]) -> DiscoveryPage:

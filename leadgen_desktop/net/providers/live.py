@@ -8,7 +8,7 @@ import httpx
 
 from leadgen_desktop.domain import Providers
 from leadgen_desktop.net.http import build_client
-from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery
+from leadgen_desktop.net.providers.google_places_area import GooglePlacesAreaDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
 from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
 from leadgen_desktop.net.rate_limit import RateLimiter
@@ -25,7 +25,7 @@ def build_live_providers(
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     rates: Mapping[str, float] | None = None,
 ) -> Providers:
-    """Build Google Places discovery plus Hunter/NeverBounce when their keys are present.
+    """Build Google Places discovery (page by page and by area) plus Hunter/NeverBounce when keyed.
 
     ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
     a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
@@ -45,7 +45,7 @@ def build_live_providers(
     def client(provider: str) -> httpx.Client:
         return build_client(provider, transport=transports.get(provider))
 
-    discovery = GooglePlacesDiscovery(
+    discovery = GooglePlacesAreaDiscovery(
         client("google_places"),
         google_key,
         limiter=limiter("google_places"),
@@ -64,4 +64,4 @@ def build_live_providers(
         if neverbounce_key
         else None
     )
-    return Providers(discovery=discovery, finder=finder, verifier=verifier, demo=False)
+    return Providers(discovery=discovery, finder=finder, verifier=verifier, demo=False, area=discovery)

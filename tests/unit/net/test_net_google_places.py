@@ -21,13 +21,9 @@ from leadgen_desktop.domain import (
     QuotaExhausted,
 )
 from leadgen_desktop.net.http import build_client
-from leadgen_desktop.net.providers.google_places import (
-    FIELD_TIERS,
-    SEARCH_FIELDS,
-    GooglePlacesDiscovery,
-    parse_place,
-    sku_for_fields,
-)
+from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery, parse_place
+from leadgen_desktop.net.providers.places_fields import FIELD_TIERS, SEARCH_FIELDS
+from leadgen_desktop.net.providers.places_fields import text_search_sku as sku_for_fields
 from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import RetryPolicy
 from tests.fakes import FakeApis, FakeTime

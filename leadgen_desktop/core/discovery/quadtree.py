@@ -1,0 +1,336 @@
+"""The quadtree over an area: which tiles to map, and what their mapping said.
+
+The area's rectangles (two when it crosses the antimeridian) are the first
+tiles. :meth:`TileMap.next_tiles` hands out tiles to map, nearest the area's
+centre first (ties by key, so the order is stable); :meth:`TileMap.record_mapping`
+takes the ids a tile's IDs-only search returned. A tile whose search reaches
+the cap is split into four (into two once one side is at the minimum), down
+to about :data:`MIN_TILE_SIDE_M` a side; a tile still at the cap then is
+*saturated*. Leaves are indexed by their edges so that neighbours can be
+packed into one rectangle later, and every id has one owner: the leaf nearest
+the centre that returned it (a place on a shared edge counts once).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from leadgen_desktop.domain import RESULTS_PER_QUERY, Area, Business
+
+MIN_TILE_SIDE_M = 200.0
+"""A tile is split only while the halves keep at least this many metres a side."""
+
+
+class TileState(enum.StrEnum):
+    """Where a tile is in its life."""
+
+    PENDING = "pending"  # waiting to be mapped
+    MAPPED = "mapped"  # a leaf: its ids are final
+    SPLIT = "split"  # reached the cap: its children cover it
+    FAILED = "failed"  # its search failed: not covered
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One rectangle of the quadtree; ``key`` is its path ("0", "0.3", "0.3.1")."""
+
+    key: str
+    rect: Area
+    state: TileState = TileState.PENDING
+    place_ids: tuple[str, ...] = ()
+    results: int = 0
+    saturated: bool = False
+    children: tuple[str, ...] = ()
+    group: str | None = None
+
+    @property
+    def parent(self) -> str | None:
+        """The key of the tile this one was split from (None for a root)."""
+        return self.key.rpartition(".")[0] or None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for a checkpoint."""
+        return {
+            "key": self.key,
+            "rect": self.rect.to_list(),
+            "state": self.state.value,
+            "place_ids": list(self.place_ids),
+            "results": self.results,
+            "saturated": self.saturated,
+            "children": list(self.children),
+            "group": self.group,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Tile:
+        """Inverse of :meth:`to_dict`; raises ValueError on malformed data."""
+        ids, children, group, results = data["place_ids"], data["children"], data["group"], data["results"]
+        if not isinstance(ids, list) or not isinstance(children, list):
+            raise ValueError("a tile needs lists of place ids and children")
+        if isinstance(results, bool) or not isinstance(results, int) or results < 0:
+            raise ValueError(f"a tile's result count must be a count, not {results!r}")
+        return cls(
+            key=str(data["key"]),
+            rect=Area.from_list(data["rect"]),
+            state=TileState(str(data["state"])),
+            place_ids=tuple(str(i) for i in ids),
+            results=results,
+            saturated=bool(data["saturated"]),
+            children=tuple(str(c) for c in children),
+            group=None if group is None else str(group),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MapTask:
+    """A tile to map: search it with the IDs-only mask, then :meth:`TilePlanner.record_mapping`."""
+
+    key: str
+    rect: Area
+
+
+class TileMap:
+    """The tiles of an area and their mappings (see the module docstring).
+
+    ``min_side_m`` is the smallest side a split may produce; ``cap`` the most
+    results one search returns (a mapping that reaches it means "there may be more").
+    """
+
+    def __init__(
+        self, area: Area, *, min_side_m: float = MIN_TILE_SIDE_M, cap: int = RESULTS_PER_QUERY
+    ) -> None:
+        if min_side_m <= 0 or cap < 1:
+            raise ValueError("the minimum tile side and the cap must be positive")
+        self.area = area
+        self.min_side_m = min_side_m
+        self.cap = cap
+        self._tiles: dict[str, Tile] = {}
+        self._owner: dict[str, str] = {}  # id -> the leaf nearest the centre that returned it
+        self._mapped: dict[str, None] = {}  # every id any mapping returned, in order
+        self._edges: dict[tuple[str, float, float, float], str] = {}  # leaves not yet planned, by edge
+        self._unplanned: dict[str, None] = {}  # mapped leaves no purchase group holds yet
+        self._open: dict[str, int] = {}  # pending tiles in each tile's subtree (itself included)
+        self._orphans: dict[str, tuple[str, ...]] = {}  # complete split tile -> ids no descendant returned
+        self._mapping_out: set[str] = set()
+        self._distance: dict[str, float] = {}
+
+    def _start(self) -> None:
+        """Create the root tiles (one per side of the antimeridian)."""
+        for index, part in enumerate(self.area.parts()):
+            self._add_tile(Tile(str(index), part))
+
+    def _restore_tiles(self, tiles: Iterable[Tile]) -> None:
+        """Rebuild from saved tiles (in creation order): counts, owners and the leaf index."""
+        for tile in tiles:
+            if tile.key in self._tiles:
+                raise ValueError(f"tile {tile.key} appears twice")
+            parent = self._tiles.get(tile.parent) if tile.parent is not None else None
+            if tile.parent is not None and (parent is None or tile.key not in parent.children):
+                raise ValueError(f"tile {tile.key} has no parent that lists it")
+            if tile.parent is None and tile.rect not in self.area.parts():
+                raise ValueError(f"root tile {tile.key} is not a part of the area")
+            self._tiles[tile.key] = tile
+            self._mapped.update(dict.fromkeys(tile.place_ids))
+        for tile in self._tiles.values():
+            if any(child not in self._tiles for child in tile.children):
+                raise ValueError(f"a child of tile {tile.key} is missing")
+            if tile.state is TileState.PENDING:
+                node: str | None = tile.key
+                while node is not None:
+                    self._open[node] = self._open.get(node, 0) + 1
+                    node = self._tiles[node].parent
+        for tile in self._tiles.values():
+            if tile.state is TileState.SPLIT and not self._open.get(tile.key):
+                self._note_orphans(tile.key)
+            elif tile.state is TileState.MAPPED:
+                self._index_leaf(tile)
+
+    # -- order ----------------------------------------------------------------------
+
+    def order(self, key: str) -> tuple[float, str]:
+        """Metres from the area's centre to the tile's centre, then the key: the stable order."""
+        distance = self._distance.get(key)
+        if distance is None:
+            distance = self.area.distance_to_centre_m(*self._tiles[key].rect.centre)
+            self._distance[key] = distance
+        return distance, key
+
+    def frontier_m(self) -> float:
+        """How near the centre a tile still to be mapped reaches (inf once mapping is done)."""
+        c_lat, c_lng = self.area.centre
+        pending = (t for t in self._tiles.values() if t.state is TileState.PENDING)
+        return min((t.rect.nearest_distance_m(c_lat, c_lng) for t in pending), default=math.inf)
+
+    # -- mapping ----------------------------------------------------------------------
+
+    @property
+    def mapping_done(self) -> bool:
+        """True when no tile is left to map."""
+        return self._open_below_roots() == 0
+
+    def _open_below_roots(self) -> int:
+        return sum(self._open.get(t.key, 0) for t in self._tiles.values() if t.parent is None)
+
+    def next_tiles(self, limit: int = 1) -> list[MapTask]:
+        """Up to ``limit`` tiles to map now, nearest the centre first (they count as in flight)."""
+        waiting = [
+            k for k, t in self._tiles.items() if t.state is TileState.PENDING and k not in self._mapping_out
+        ]
+        chosen = sorted(waiting, key=self.order)[: max(limit, 0)]
+        self._mapping_out.update(chosen)
+        return [MapTask(key, self._tiles[key].rect) for key in chosen]
+
+    def release_tile(self, key: str) -> None:
+        """Hand a tile back unmapped (its search was not answered): it is handed out again."""
+        self._mapping_out.discard(key)
+
+    def record_mapping(self, key: str, place_ids: Iterable[str], *, results: int | None = None) -> Tile:
+        """Take a tile's mapping: its ids in search order and the raw result count (pages summed).
+
+        Returns the tile as recorded: ``SPLIT`` (its children now wait to be
+        mapped) when the search reached the cap and the tile can still be split,
+        else ``MAPPED`` (a leaf; ``saturated`` when it reached the cap at the
+        minimum size).
+        """
+        tile = self._pending(key)
+        ids = tuple(dict.fromkeys(str(place_id) for place_id in place_ids))
+        count = max(len(ids), results if results is not None else 0)
+        self._mapped.update(dict.fromkeys(ids))
+        children = self._child_rects(tile.rect) if count >= self.cap else ()
+        if children:
+            keys = tuple(f"{key}.{i}" for i in range(len(children)))
+            for child_key, rect in zip(keys, children, strict=True):
+                self._add_tile(Tile(child_key, rect))
+            tile = replace(tile, state=TileState.SPLIT, place_ids=ids, results=count, children=keys)
+        else:
+            saturated = count >= self.cap
+            tile = replace(tile, state=TileState.MAPPED, place_ids=ids, results=count, saturated=saturated)
+            self._index_leaf(tile)
+        self._settle(tile)
+        return tile
+
+    def record_mapping_failed(self, key: str) -> Tile:
+        """The tile could not be searched: it stays uncovered (``tiles_failed``)."""
+        tile = replace(self._pending(key), state=TileState.FAILED)
+        self._settle(tile)
+        return tile
+
+    def _pending(self, key: str) -> Tile:
+        tile = self.tile(key)
+        if tile.state is not TileState.PENDING:
+            raise ValueError(f"tile {key} was already mapped")
+        self._mapping_out.discard(key)
+        return tile
+
+    def _child_rects(self, rect: Area) -> tuple[Area, ...]:
+        lat_ok = rect.height_m >= 2 * self.min_side_m
+        lng_ok = rect.width_m >= 2 * self.min_side_m
+        return rect.split(lat=lat_ok, lng=lng_ok) if lat_ok or lng_ok else ()
+
+    def _add_tile(self, tile: Tile) -> None:
+        self._tiles[tile.key] = tile
+        if tile.state is TileState.PENDING:
+            self._count_open(tile.key, +1)
+
+    def _settle(self, tile: Tile) -> None:
+        """Store a tile that just left PENDING and update the counts above it."""
+        self._tiles[tile.key] = tile
+        self._count_open(tile.key, -1)
+
+    def _count_open(self, key: str, delta: int) -> None:
+        node: str | None = key
+        while node is not None:
+            self._open[node] = self._open.get(node, 0) + delta
+            if self._open[node] == 0 and self._tiles[node].state is TileState.SPLIT:
+                self._note_orphans(node)
+            node = self._tiles[node].parent
+
+    def _note_orphans(self, key: str) -> None:
+        """Ids a split tile returned that none of its descendants did (Google's lists vary)."""
+        below: set[str] = set()
+        stack = list(self._tiles[key].children)
+        while stack:
+            child = self._tiles[stack.pop()]
+            below.update(child.place_ids)
+            stack.extend(child.children)
+        orphans = tuple(i for i in self._tiles[key].place_ids if i not in below)
+        if orphans:
+            self._orphans[key] = orphans
+            for place_id in orphans:
+                self._owner.setdefault(place_id, key)
+
+    def _index_leaf(self, tile: Tile) -> None:
+        for place_id in tile.place_ids:
+            owner = self._owner.get(place_id)
+            if owner is None or self.order(tile.key) < self.order(owner):
+                self._owner[place_id] = tile.key
+        if tile.group is None:
+            self._unplanned[tile.key] = None
+            for edge in _edges(tile.rect):
+                self._edges[edge] = tile.key
+
+    def _unindex_leaf(self, tile: Tile) -> None:
+        """The leaf joined a purchase group: it is no longer offered for packing."""
+        self._unplanned.pop(tile.key, None)
+        for edge in _edges(tile.rect):
+            if self._edges.get(edge) == tile.key:
+                del self._edges[edge]
+
+    def neighbour(self, rect: Area, side: str) -> str | None:
+        """The unplanned leaf sharing ``rect``'s whole ``side`` edge ("north", "south", "east", "west")."""
+        s, w, n, e = rect.south, rect.west, rect.north, rect.east
+        wanted = {
+            "east": ("west", s, n, e),
+            "west": ("east", s, n, w),
+            "north": ("south", w, e, n),
+            "south": ("north", w, e, s),
+        }[side]
+        return self._edges.get(wanted)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def tile(self, key: str) -> Tile:
+        """The tile ``key`` (raises ValueError for an unknown key)."""
+        if key not in self._tiles:
+            raise ValueError(f"no tile {key!r} in this plan")
+        return self._tiles[key]
+
+    def tiles(self) -> tuple[Tile, ...]:
+        """Every tile, in the order they were created."""
+        return tuple(self._tiles.values())
+
+    def leaves(self) -> tuple[Tile, ...]:
+        """The mapped leaves (what the coverage picture shades), centre first."""
+        leaves = [t for t in self._tiles.values() if t.state is TileState.MAPPED]
+        return tuple(sorted(leaves, key=lambda t: self.order(t.key)))
+
+    def tile_at(self, lat: float | None, lng: float | None) -> str | None:
+        """The leaf owning a point: half-open edges, the area's outer north and east edges closed."""
+        if lat is None or lng is None:
+            return None
+        for tile in self._tiles.values():
+            if tile.state is not TileState.MAPPED:
+                continue
+            root = self._tiles[tile.key.partition(".")[0]].rect
+            closed_north, closed_east = tile.rect.north == root.north, tile.rect.east == root.east
+            if tile.rect.contains(lat, lng, closed_north=closed_north, closed_east=closed_east):
+                return tile.key
+        return None
+
+    def tile_of(self, business: Business) -> str | None:
+        """The tile that found a business: its mapping's owner, else the leaf at its location."""
+        return self._owner.get(business.place_id) or self.tile_at(business.latitude, business.longitude)
+
+    @property
+    def places_mapped(self) -> int:
+        """Distinct place ids the mapping returned."""
+        return len(self._mapped)
+
+
+def _edges(rect: Area) -> tuple[tuple[str, float, float, float], ...]:
+    """Keys under which a leaf is found by the neighbour on each side."""
+    s, w, n, e = rect.south, rect.west, rect.north, rect.east
+    return ("west", s, n, w), ("east", s, n, e), ("south", w, e, s), ("north", w, e, n)

@@ -1,0 +1,368 @@
+"""Covering a whole area past the 60-place cap: the pure, deterministic planner the pipeline drives.
+
+A :class:`TilePlanner` never calls a provider and never waits; it hands out
+work and takes answers, so every step can be checkpointed
+(:meth:`TilePlanner.to_dict`) and resumed (:meth:`TilePlanner.from_dict`).
+
+1. **Map** (free): :meth:`~TileMap.next_tiles` → the caller searches each tile
+   with the IDs-only mask (:func:`tile_search.map_tile_ids`) →
+   :meth:`TilePlanner.record_mapping` with the ids and which of them the place
+   cache already holds. Saturated tiles split (see :mod:`quadtree`).
+2. **Buy** (paid): :meth:`TilePlanner.next_purchase` → the caller reserves
+   ``purchase.worst_case(prices)`` in its budget, sends it
+   (:func:`tile_search.run_purchase`) → :meth:`TilePlanner.record_purchase`, which
+   returns the businesses new to the plan. On failure
+   :meth:`TilePlanner.purchase_failed`; a request not sent goes back with
+   :meth:`TilePlanner.release_purchase`.
+
+Purchases come centre first: a leaf is planned only when no tile still to be
+mapped reaches nearer the centre than it, so mapping and buying can overlap
+and a small campaign still buys the core of the area. Planning a leaf packs
+neighbouring unplanned leaves into its rectangle while that lowers the cost
+and the packed search stays under the cap, then claims the ids nobody knows
+or buys yet and chooses pages or Place Details (:mod:`purchases`). The caller
+simply stops asking once enough leads qualify or the budget is spent.
+
+The planner is not thread-safe: one thread (the pipeline's) owns it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from leadgen_desktop.core.discovery.purchases import (
+    DetailsPurchase,
+    Method,
+    PagePurchase,
+    Purchase,
+    PurchaseGroup,
+    PurchasePrices,
+    purchase_cost,
+)
+from leadgen_desktop.core.discovery.quadtree import MIN_TILE_SIDE_M, MapTask, Tile, TileMap, TileState
+from leadgen_desktop.domain import RESULTS_PER_QUERY, Area, Business, DiscoveryPage
+
+STATE_VERSION = 1
+"""Version of the :meth:`TilePlanner.to_dict` shape."""
+
+_SIDES = ("east", "west", "north", "south")
+_EPSILON = 1e-12
+
+__all__ = ["MIN_TILE_SIDE_M", "MapTask", "PlannedBuy", "Tile", "TilePlanner", "TileState", "TilingSummary"]
+
+
+@dataclass(frozen=True, slots=True)
+class TilingSummary:
+    """Counters for the window and ``--json`` (``tiles_searched``, ``tiles_saturated``)."""
+
+    tiles_searched: int
+    tiles_saturated: int
+    tiles_left: int
+    tiles_failed: int
+    places_mapped: int
+    places_known: int
+    places_bought: int
+    places_failed: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedBuy:
+    """One group of a purchase preview: how many places it would buy, how, and at most for how much."""
+
+    group: str
+    rect: Area
+    method: Method
+    places: int
+    worst_case: float
+
+
+class TilePlanner(TileMap):
+    """Mapping (inherited from :class:`TileMap`) plus the purchases that follow it."""
+
+    def __init__(
+        self,
+        area: Area,
+        prices: PurchasePrices,
+        *,
+        min_side_m: float = MIN_TILE_SIDE_M,
+        cap: int = RESULTS_PER_QUERY,
+    ) -> None:
+        super().__init__(area, min_side_m=min_side_m, cap=cap)
+        self.prices = prices
+        self._groups: dict[str, PurchaseGroup] = {}
+        self._active: list[str] = []  # groups with something left to buy, in planning order
+        self._known: dict[str, None] = {}  # ids whose contact fields are known (cache or answer)
+        self._answered: dict[str, None] = {}  # ids this plan's purchases answered
+        self._failed: dict[str, None] = {}  # ids whose purchase failed
+        self._claims: dict[str, str] = {}  # id -> the group that buys it
+        self._orphans_planned: set[str] = set()
+        self._start()
+
+    # -- mapping --------------------------------------------------------------------------
+
+    def record_mapping(
+        self, key: str, place_ids: Iterable[str], *, results: int | None = None, cached: Iterable[str] = ()
+    ) -> Tile:
+        """Take a tile's mapping; ``cached`` are the ids the place cache already holds (never bought)."""
+        self.mark_known(cached)
+        return super().record_mapping(key, place_ids, results=results)
+
+    def mark_known(self, place_ids: Iterable[str]) -> None:
+        """These places need no purchase (e.g. found in the place cache)."""
+        for place_id in place_ids:
+            self._known[str(place_id)] = None
+            self._failed.pop(str(place_id), None)
+
+    def is_known(self, place_id: str) -> bool:
+        """True when the place's contact fields are known (cached or answered)."""
+        return place_id in self._known
+
+    # -- purchases ----------------------------------------------------------------------
+
+    def next_purchase(self) -> Purchase | None:
+        """The next paid request due, centre first; None when nothing can be bought right now.
+
+        None while mapping still runs may mean "ask again after the next mapping";
+        :attr:`done` says when everything is bought.
+        """
+        for key in list(self._active):
+            active = self._groups[key]
+            outstanding = self._outstanding(active)
+            if not outstanding and active.idle():
+                self._active.remove(key)
+                continue
+            purchase = active.next_purchase(outstanding)
+            if purchase is not None:
+                return purchase
+        while (planned := self._plan_group(self.frontier_m())) is not None:
+            purchase = planned.next_purchase(self._outstanding(planned))
+            if purchase is not None:
+                return purchase
+        return None
+
+    def record_purchase(self, purchase: Purchase, answer: DiscoveryPage) -> tuple[Business, ...]:
+        """Take a purchase's answer; return the businesses it brought that were new to the plan."""
+        group = self._group(purchase.group)
+        answered = [b.place_id for b in answer.businesses] + list(answer.closed_place_ids)
+        fresh = tuple(b for b in answer.businesses if b.place_id not in self._known)
+        if isinstance(purchase, PagePurchase):
+            self._check_page_out(group, purchase)
+            group.page_out = False
+            group.pages_done += 1
+            group.next_token = answer.next_page_token
+        else:
+            self._check_details_out(group, purchase)
+            group.details_out.discard(purchase.place_id)
+            if purchase.place_id not in answered:
+                self._failed[purchase.place_id] = None
+        for place_id in answered:
+            self._known[place_id] = None
+            self._answered[place_id] = None
+            self._failed.pop(place_id, None)
+        return fresh
+
+    def purchase_failed(self, purchase: Purchase) -> None:
+        """The request failed for good: a page ends its group's pages (details for the rest)."""
+        group = self._group(purchase.group)
+        if isinstance(purchase, PagePurchase):
+            self._check_page_out(group, purchase)
+            group.page_out = False
+            group.fallback = True
+        else:
+            self._check_details_out(group, purchase)
+            group.details_out.discard(purchase.place_id)
+            self._failed[purchase.place_id] = None
+
+    def release_purchase(self, purchase: Purchase) -> None:
+        """The request was not sent (cancel, budget): it will be handed out again."""
+        group = self._group(purchase.group)
+        if isinstance(purchase, PagePurchase):
+            group.page_out = False
+        else:
+            group.details_out.discard(purchase.place_id)
+
+    @property
+    def done(self) -> bool:
+        """True when every tile is mapped and every place it found is known, bought or failed."""
+        if not self.mapping_done or self._unplanned or self._orphans:
+            return False
+        return all(not self._outstanding(self._groups[k]) and self._groups[k].idle() for k in self._active)
+
+    def preview(self) -> tuple[PlannedBuy, ...]:
+        """What buying everything mapped so far would take, group by group in purchase order."""
+        clone = TilePlanner.from_dict(self.to_dict(), self.prices)
+        while clone._plan_group(math.inf) is not None:
+            pass
+        planned: list[PlannedBuy] = []
+        for key in clone._active:
+            group = clone._groups[key]
+            outstanding = clone._outstanding(group)
+            if not outstanding:
+                continue
+            if group.pages_over():
+                method, cost = Method.DETAILS, len(outstanding) * self.prices.details
+            else:
+                method, cost = Method.PAGES, (group.page_limit - group.pages_done) * self.prices.page
+            planned.append(PlannedBuy(key, group.rect, method, len(outstanding), cost))
+        return tuple(planned)
+
+    def summary(self) -> TilingSummary:
+        """The counters of the plan so far."""
+        states = [t.state for t in self._tiles.values()]
+        return TilingSummary(
+            tiles_searched=sum(s in (TileState.MAPPED, TileState.SPLIT) for s in states),
+            tiles_saturated=sum(t.saturated for t in self._tiles.values() if t.state is TileState.MAPPED),
+            tiles_left=states.count(TileState.PENDING),
+            tiles_failed=states.count(TileState.FAILED),
+            places_mapped=self.places_mapped,
+            places_known=len(self._known),
+            places_bought=len(self._answered),
+            places_failed=len(self._failed),
+        )
+
+    # -- planning ---------------------------------------------------------------------
+
+    def _outstanding(self, group: PurchaseGroup) -> list[str]:
+        return [i for i in group.claimed if i not in self._known and i not in self._failed]
+
+    def _claimable(self, ids: Iterable[str]) -> tuple[str, ...]:
+        taken = (self._known, self._claims, self._failed)
+        return tuple(i for i in ids if not any(i in seen for seen in taken))
+
+    def _cost(self, ids: Mapping[str, None]) -> float:
+        return purchase_cost(len(ids), len(self._claimable(ids)), self.prices)[1]
+
+    def _plan_group(self, frontier_m: float) -> PurchaseGroup | None:
+        """Plan the unplanned leaf (or orphan set) nearest the centre, if nothing nearer is unmapped."""
+        candidates = [*self._unplanned, *self._orphans]
+        if not candidates:
+            return None
+        seed = min(candidates, key=self.order)
+        if self.order(seed)[0] > frontier_m:
+            return None
+        key = f"g{len(self._groups) + 1}"
+        if seed in self._orphans:  # ids only a bigger search returned: nothing to page, buy each
+            ids = dict.fromkeys(self._orphans.pop(seed))
+            self._orphans_planned.add(seed)
+            claimed = self._claimable(ids)
+            method = Method.DETAILS if claimed else Method.NONE
+            return self._add_group(PurchaseGroup(key, self._tiles[seed].rect, (), method, len(ids), claimed))
+        leaves, rect, ids = self._pack(seed)
+        claimed = self._claimable(ids)
+        method, _ = purchase_cost(len(ids), len(claimed), self.prices)
+        for leaf in leaves:
+            self._tiles[leaf] = replace(self._tiles[leaf], group=key)
+        return self._add_group(PurchaseGroup(key, rect, leaves, method, len(ids), claimed))
+
+    def _pack(self, seed: str) -> tuple[tuple[str, ...], Area, dict[str, None]]:
+        """Grow the seed leaf with unplanned neighbours while each merge saves money under the cap."""
+        tile = self._tiles[seed]
+        self._unindex_leaf(tile)
+        leaves, rect, ids = [seed], tile.rect, dict.fromkeys(tile.place_ids)
+        while True:
+            best: tuple[float, tuple[float, str], str, Area, dict[str, None]] | None = None
+            for side in _SIDES:
+                neighbour = self.neighbour(rect, side)
+                if neighbour is None:
+                    continue
+                other = self._tiles[neighbour]
+                union = {**ids, **dict.fromkeys(other.place_ids)}
+                merged = rect.union_if_rectangle(other.rect)
+                if merged is None or len(union) >= self.cap:
+                    continue
+                saving = self._cost(ids) + self._cost(dict.fromkeys(other.place_ids)) - self._cost(union)
+                rank = self.order(neighbour)
+                if saving > _EPSILON and (best is None or (-saving, rank) < (-best[0], best[1])):
+                    best = (saving, rank, neighbour, merged, union)
+            if best is None:
+                return tuple(leaves), rect, ids
+            _, _, neighbour, rect, ids = best
+            self._unindex_leaf(self._tiles[neighbour])
+            leaves.append(neighbour)
+
+    def _add_group(self, group: PurchaseGroup) -> PurchaseGroup:
+        self._groups[group.key] = group
+        for place_id in group.claimed:
+            self._claims.setdefault(place_id, group.key)
+        if group.claimed:
+            self._active.append(group.key)
+        return group
+
+    def _group(self, key: str) -> PurchaseGroup:
+        if key not in self._groups:
+            raise ValueError(f"no purchase group {key!r} in this plan")
+        return self._groups[key]
+
+    @staticmethod
+    def _check_page_out(group: PurchaseGroup, purchase: PagePurchase) -> None:
+        if not group.page_out or purchase.page != group.pages_done + 1:
+            raise ValueError(f"page {purchase.page} of group {group.key} is not the page in flight")
+
+    @staticmethod
+    def _check_details_out(group: PurchaseGroup, purchase: DetailsPurchase) -> None:
+        if purchase.place_id not in group.details_out:
+            raise ValueError(f"details of {purchase.place_id} were not handed out by group {group.key}")
+
+    # -- checkpoints ------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, object]:
+        """The whole plan as plain JSON-ready data (requests in flight count as not sent)."""
+        return {
+            "version": STATE_VERSION,
+            "area": self.area.to_list(),
+            "min_side_m": self.min_side_m,
+            "cap": self.cap,
+            "tiles": [tile.to_dict() for tile in self._tiles.values()],
+            "groups": [group.to_dict() for group in self._groups.values()],
+            "known": list(self._known),
+            "answered": list(self._answered),
+            "failed": list(self._failed),
+            "orphans_planned": sorted(self._orphans_planned),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], prices: PurchasePrices) -> TilePlanner:
+        """Rebuild a plan saved by :meth:`to_dict`; raises ValueError when the data is damaged."""
+        try:
+            if data.get("version") != STATE_VERSION:
+                raise ValueError(f"unknown version {data.get('version')!r}")
+            min_side, cap = data["min_side_m"], data["cap"]
+            if not isinstance(min_side, int | float) or not isinstance(cap, int):
+                raise ValueError("min_side_m and cap must be numbers")
+            planner = cls(Area.from_list(data["area"]), prices, min_side_m=float(min_side), cap=cap)
+            planner._tiles.clear()
+            planner._open.clear()
+            planner._restore_tiles(Tile.from_dict(_mapping(t)) for t in _list(data["tiles"]))
+            groups = [PurchaseGroup.from_dict(_mapping(g)) for g in _list(data["groups"])]
+            planner._known = dict.fromkeys(str(i) for i in _list(data["known"]))
+            planner._answered = dict.fromkeys(str(i) for i in _list(data["answered"]))
+            planner._failed = dict.fromkeys(str(i) for i in _list(data["failed"]))
+            planner._orphans_planned = {str(k) for k in _list(data["orphans_planned"])}
+            for key in planner._orphans_planned:
+                planner._orphans.pop(key, None)
+            for group in groups:
+                leaves_agree = all(planner.tile(leaf).group == group.key for leaf in group.leaves)
+                if group.key in planner._groups or not leaves_agree:
+                    raise ValueError(f"purchase group {group.key} does not match its tiles")
+                planner._add_group(group)
+            for tile in planner._tiles.values():
+                if tile.group is not None and tile.group not in planner._groups:
+                    raise ValueError(f"tile {tile.key} names a purchase group {tile.group} that is missing")
+            planner._active = [k for k in planner._active if planner._outstanding(planner._groups[k])]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"the saved tiling plan is damaged: {exc}") from exc
+        return planner
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _mapping(value: object) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected an object, got {type(value).__name__}")
+    return value
