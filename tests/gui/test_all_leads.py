@@ -305,3 +305,26 @@ def test_view_indexes_new_leads_loads_on_a_thread_and_counts(qtbot: QtBot, repo:
     scores = [int(s) for s in column(view.model, COL_SCORE)]
     assert scores == sorted(scores, reverse=True)
     view.shutdown()
+
+
+def test_a_header_click_during_a_load_is_not_lost(qtbot: QtBot, repo: Repository) -> None:
+    seed_database(repo, leads=800, campaigns=2)
+    view = AllLeadsView(repo.all_leads)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        view.reload()  # reads newest first
+        view.table_view.horizontalHeader().setSortIndicator(COL_SCORE, DESC)  # before the load ends
+    scores = [int(s) for s in column(view.model, COL_SCORE)]
+    assert scores == sorted(scores, reverse=True)
+    view.shutdown()
+
+
+def test_kept_filter_results_are_bounded(repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(all_leads_model, "CACHED_FILTER_IDS", 1500)
+    seed_database(repo, leads=1000, campaigns=2)
+    model = loaded_model(repo.all_leads)
+    for text in ("b", "bu", "bus", "business a", "business b"):
+        model.set_filter_string(text)
+    assert list(model._filtered) == ["bus", "business a", "business b"]  # "b" and "bu" did not fit
+    model.set_filter_string("b")
+    assert list(model._filtered) == ["business a", "business b", "b"]  # the oldest make room

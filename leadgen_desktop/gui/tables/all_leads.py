@@ -50,9 +50,10 @@ class LoadCancelled(Exception):
 
 @dataclass(frozen=True, slots=True)
 class LoadedLeads:
-    """What a load produced: every lead id in order, and a problem with the search index, if any."""
+    """What a load produced: every lead id in the order ``sort``, and a search index problem, if any."""
 
     order: LeadOrder
+    sort: LeadSort
     index_problem: str = ""
 
 
@@ -111,7 +112,7 @@ class AllLeadsLoader(QObject):
         order = LeadOrder(self._queries.ordered_ids(self._sort))
         if self._cancel.is_set():
             raise LoadCancelled
-        return LoadedLeads(order, problem)
+        return LoadedLeads(order, self._sort, problem)
 
     def _on_indexed(self, done: int, total: int) -> None:
         now = time.monotonic()
@@ -230,7 +231,7 @@ class AllLeadsView(QWidget):
     def _on_loaded(self, result: LoadedLeads) -> None:
         self._finish_task()
         self.count_label.setToolTip(result.index_problem)
-        self.model.set_order(result.order)
+        self.model.set_order(result.order, result.sort)
         self.progress_bar.hide()
         self.reload_button.setEnabled(True)
         self.loaded.emit(len(result.order))

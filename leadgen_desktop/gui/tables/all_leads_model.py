@@ -40,6 +40,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
     QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
@@ -72,6 +73,8 @@ CACHED_ROWS = 8192
 """Display rows kept in memory (oldest dropped first)."""
 CACHED_FILTERS = 16
 """Filter results of the current sort order kept for instant Backspace."""
+CACHED_FILTER_IDS = 4_000_000
+"""At most this many ids (8 bytes each) in the kept filter results together."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,14 +206,15 @@ class AllLeadsModel(QAbstractTableModel):
             return None
         return self._value(self._lead_at(index.row()), index.column(), role)
 
-    def multiData(self, index: AnyIndex, roleDataSpan: QModelRoleDataSpan) -> None:
+    def multiData(self, index: AnyIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """Fill the roles the delegate asks for in one call; roles without a value are left empty."""
         row = index.row()
         if not index.isValid() or not 0 <= row < len(self._shown):
             return
         lead, column = self._lead_at(row), index.column()
-        for position in range(len(roleDataSpan)):
-            item = roleDataSpan[position]
+        span: Any = roleDataSpan  # a sequence of QModelRoleData (the stubs do not say so)
+        for position in range(len(span)):
+            item = span[position]
             role = item.role()
             if role == _DISPLAY:
                 item.setData(lead.texts[column])
@@ -297,11 +301,15 @@ class AllLeadsModel(QAbstractTableModel):
 
     # -- loading -----------------------------------------------------------------
 
-    def set_order(self, order: LeadOrder) -> None:
+    def set_order(self, order: LeadOrder, sort: LeadSort | None = None) -> None:
         """Show a freshly loaded order of every lead (one reset), keeping the filter.
 
-        The order must be the one :meth:`lead_sort` asks for (the loader reads it).
+        ``sort`` is the order ``order`` was read in; when the header was clicked
+        meanwhile (``sort`` is not :meth:`lead_sort` any more), the order is
+        read again for the header's column.
         """
+        if sort is not None and sort != self.lead_sort():
+            order = LeadOrder(self._queries.ordered_ids(self.lead_sort()))
         self.beginResetModel()
         self._order = order
         self._rows.clear()
@@ -388,8 +396,11 @@ class AllLeadsModel(QAbstractTableModel):
             self.searching.emit(not self._complete)
 
     def _remember(self, needle: str, shown: array[int]) -> None:
-        self._filtered[needle] = shown
-        while len(self._filtered) > CACHED_FILTERS:
+        self._filtered.pop(needle, None)
+        self._filtered[needle] = shown  # the newest last
+        while len(self._filtered) > 1 and (
+            len(self._filtered) > CACHED_FILTERS or sum(map(len, self._filtered.values())) > CACHED_FILTER_IDS
+        ):
             del self._filtered[next(iter(self._filtered))]
 
     @Slot(int, object)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import compress
 
 _DENSE_FACTOR = 4
@@ -64,6 +64,7 @@ class LeadOrder:
             position = self.position
             known = {lead_id for lead_id in lead_ids if position(lead_id) >= 0}
             return array("q", sorted(known, key=position))
+        keep: Callable[[int], object]
         if isinstance(self._positions, dict):
             keep = set(lead_ids).__contains__
         else:
