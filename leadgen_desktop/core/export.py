@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -84,7 +85,7 @@ def _number(value: float | int | None) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:g}" if value == int(value) else repr(value)
+        return f"{value:g}" if value.is_integer() else repr(value)
     return str(value)
 
 
@@ -113,43 +114,61 @@ def lead_values(lead: LeadRecord) -> ExportValues:
     )
 
 
-def csv_rows(batch: Iterable[ExportValues]) -> list[list[str]]:
-    """CSV rows (:data:`COLUMNS` order, injection-guarded) of raw values in :data:`SOURCE_COLUMNS` order."""
+def _text(values: Sequence[str | None]) -> list[str]:
+    return [value or "" for value in values]
+
+
+def _guarded(cells: Sequence[str]) -> list[str]:
     dangerous = _DANGEROUS_FIRST
-    rows = []
-    for name, address, phone, website, email, status, score, rating, reviews, place, *rest in batch:
-        reason, source, business_status, maps_url, cost = rest
-        cells = (
-            name,
-            address or "",
-            phone or "",
-            website or "",
-            email or "",
-            status,
-            str(score),
-            _number(rating),
-            _number(reviews),
-            place,
-            reason or "",
-            source or "",
-            business_status,
-            maps_url or "",
-            _cost(cost),
-        )
-        rows.append([("'" + cell) if cell[:1] in dangerous else cell for cell in cells])
-    return rows
+    return [("'" + cell) if cell[:1] in dangerous else cell for cell in cells]
+
+
+def csv_rows(batch: Iterable[ExportValues]) -> list[tuple[str, ...]]:
+    """CSV rows (:data:`COLUMNS` order, injection-guarded) of raw values in :data:`SOURCE_COLUMNS` order.
+
+    Works a column at a time (one comprehension per column, then one
+    transpose), about twice as fast as building each row's cells in turn.
+    """
+    columns = list(zip(*batch, strict=True))
+    if not columns:
+        return []
+    (names, addresses, phones, websites, emails, statuses, scores, ratings, reviews, places, *rest) = columns
+    reasons, sources, business_statuses, maps_urls, costs = rest
+    cells = (
+        names,
+        _text(addresses),
+        _text(phones),
+        _text(websites),
+        _text(emails),
+        statuses,
+        [str(score) for score in scores],
+        [_number(rating) for rating in ratings],
+        [_number(count) for count in reviews],
+        places,
+        _text(reasons),
+        _text(sources),
+        business_statuses,
+        _text(maps_urls),
+        [_cost(cost) for cost in costs],
+    )
+    return list(zip(*map(_guarded, cells), strict=True))
 
 
 def lead_cells(lead: LeadRecord) -> list[str]:
     """One CSV row for ``lead``, in :data:`COLUMNS` order, injection-guarded."""
-    return csv_rows([lead_values(lead)])[0]
+    return list(csv_rows([lead_values(lead)])[0])
+
+
+def _csv_writer(stream: Any) -> Any:
+    """RFC 4180 as spreadsheets read it: minimal quoting, CRLF line ends."""
+    return csv.writer(stream, dialect="excel", lineterminator="\r\n")
 
 
 ExportRows = Iterable[LeadRecord] | ValueBatches
 """What :func:`write_csv` takes: LeadRecords, or raw value batches from the database."""
 
 
-def _cell_batches(rows: ExportRows) -> Iterator[list[list[str]]]:
+def _cell_batches(rows: ExportRows) -> Iterator[list[tuple[str, ...]]]:
     if isinstance(rows, ValueBatches):
         for batch in rows.batches:
             yield csv_rows(batch)
@@ -181,10 +200,15 @@ def write_csv(
         raise ExportError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, dialect="excel", lineterminator="\r\n")
+            writer = _csv_writer(handle)
             writer.writerow(COLUMNS)
+            batch = io.StringIO()  # one write (and one encode) per batch, not per row
+            batch_writer = _csv_writer(batch)
             for cells in _cell_batches(rows):
-                writer.writerows(cells)
+                batch_writer.writerows(cells)
+                handle.write(batch.getvalue())
+                batch.seek(0)
+                batch.truncate()
                 count += len(cells)
                 if on_row is not None:
                     on_row(count)

@@ -147,6 +147,18 @@ def _placeholders(count: int) -> str:
     return ",".join("?" * count)
 
 
+def _decode_ids(text: str) -> array[int]:
+    """Ids written as 16 hex digits each, decoded a slice at a time (other threads get the lock between)."""
+    ids: array[int] = array("q")
+    step = 16 * _DECODE_SLICE
+    for start in range(0, len(text), step):
+        part = array("q", bytes.fromhex(text[start : start + step]))
+        if sys.byteorder == "little":
+            part.byteswap()  # the hex digits are big-endian
+        ids.extend(part)
+    return ids
+
+
 class AllLeadsQueries:
     """Read every campaign's leads by id, order and search text; keep the search index current.
 
@@ -171,6 +183,18 @@ class AllLeadsQueries:
         return None if row is None else row[0]
 
     def _ids(self, sql: str, params: Sequence[Any] = ()) -> array[int]:
+        """The first column of ``sql``'s rows, in their order, as one array.
+
+        The ids cross from SQLite as one hex string (16 digits each) decoded in
+        C: faster than one Python tuple per id, and no million int objects.
+        ``LIMIT -1`` (no limit) makes the inner ORDER BY part of the result, so
+        SQLite never drops it, and ``group_concat`` meets the rows in order.
+        """
+        text = self._scalar(f"SELECT group_concat(printf('%016x', id), '') FROM ({sql} LIMIT -1)", params)
+        return _decode_ids(text or "")
+
+    def _few_ids(self, sql: str, params: Sequence[Any] = ()) -> array[int]:
+        """Like :meth:`_ids` for short results (any query: no wrapping)."""
         return array("q", [row[0] for row in self._cursor(sql, params)])
 
     # -- counts --------------------------------------------------------------------
@@ -245,16 +269,21 @@ class AllLeadsQueries:
     def ordered_ids(self, sort: LeadSort) -> array[int]:
         """Every lead id in the order of ``sort``.
 
-        No field: newest lead first. A field: its values in order (text
-        ignoring ASCII case, numbers as numbers), then the leads without a
-        value; ties and blanks in lead id order, in the same direction.
+        No field: newest first (the newest campaign's newest lead first). A
+        field: its values in order (text ignoring ASCII case, numbers as
+        numbers), then the leads without a value; ties and blanks in lead id
+        order, in the same direction.
         """
         field = sort.field
         if field is None:
-            return self._ids("SELECT id FROM leads ORDER BY id DESC")
+            return self._ids_by_campaign("created_at DESC, id DESC", "DESC")
         direction = "DESC" if sort.descending else "ASC"
         if field is SortField.CAMPAIGN:
-            return self._ids_by_campaign(direction)
+            order = ", ".join(
+                f"{column} {direction}"
+                for column in ("business_type COLLATE NOCASE", "location COLLATE NOCASE", "created_at", "id")
+            )
+            return self._ids_by_campaign(order, direction)
         column = f'"{field.value}"'
         if field in _NUMERIC_FIELDS:
             key, present, blank = column, f"{column} IS NOT NULL", f"{column} IS NULL"
@@ -265,16 +294,14 @@ class AllLeadsQueries:
         ids.extend(self._ids(f"SELECT id FROM leads WHERE {blank} ORDER BY id {direction}"))
         return ids
 
-    def _ids_by_campaign(self, direction: str) -> array[int]:
-        """Campaigns by title, then creation; each campaign's leads by id; all in ``direction``.
+    def _ids_by_campaign(self, campaign_order: str, direction: str) -> array[int]:
+        """Campaigns in ``campaign_order``, each campaign's leads by id in ``direction``.
 
         A sort of a million joined rows takes seconds; a few hundred campaigns
-        and one index range per campaign take a fraction of one.
+        and one range of the narrow campaign index each take a fraction of one
+        (reading ids in id order from the table itself reads every row).
         """
-        campaigns = self._cursor(
-            f"SELECT id FROM campaigns ORDER BY business_type COLLATE NOCASE {direction}, "
-            f"location COLLATE NOCASE {direction}, created_at {direction}, id {direction}"
-        ).fetchall()
+        campaigns = self._cursor(f"SELECT id FROM campaigns ORDER BY {campaign_order}").fetchall()
         ids: array[int] = array("q")
         query = f"SELECT id FROM leads WHERE campaign_id = ? ORDER BY id {direction}"
         for (campaign_id,) in campaigns:
@@ -296,7 +323,7 @@ class AllLeadsQueries:
             return None
         grams = sorted({needle[i : i + 3] for i in range(len(needle) - 2)})
         query = " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
-        candidates = self._ids(
+        candidates = self._few_ids(
             "SELECT rowid FROM lead_search_fts WHERE lead_search_fts MATCH ? LIMIT ?", (query, limit + 1)
         )
         if len(candidates) > limit:
@@ -305,10 +332,7 @@ class AllLeadsQueries:
         return array("q", [lead_id for lead_id in candidates if lead_id in found])
 
     def scan_matches(self, needle: str, cancel: threading.Event | None = None) -> array[int]:
-        """Ids of every lead whose search key contains ``needle``, in one pass over the keys.
-
-        The ids come back as one hex string (16 digits each) and are decoded in
-        C, which is several times faster than one Python tuple per id.
+        """Ids (ascending) of every lead whose search key contains ``needle``, in one pass over the keys.
 
         Raises:
             SearchCancelled: ``cancel`` was set while the scan ran.
@@ -319,10 +343,7 @@ class AllLeadsQueries:
         if cancel is not None:
             connection.set_progress_handler(cancel.is_set, _CANCEL_CHECK_STEPS)
         try:
-            text = self._scalar(
-                "SELECT group_concat(printf('%016x', lead_id), '') FROM lead_search WHERE instr(key, ?) > 0",
-                (needle,),
-            )
+            return self._ids("SELECT lead_id AS id FROM lead_search WHERE instr(key, ?) > 0", (needle,))
         except (pw.OperationalError, pw.DatabaseError) as exc:
             if cancel is not None and cancel.is_set():
                 raise SearchCancelled from None
@@ -330,14 +351,6 @@ class AllLeadsQueries:
         finally:
             if cancel is not None:
                 connection.set_progress_handler(None, 0)
-        ids: array[int] = array("q")
-        step = 16 * _DECODE_SLICE
-        for start in range(0, len(text or ""), step):  # slices: other threads get the lock in between
-            part = array("q", bytes.fromhex(text[start : start + step]))
-            if sys.byteorder == "little":
-                part.byteswap()  # the hex digits are big-endian
-            ids.extend(part)
-        return ids
 
     def matches_among(self, ids: Sequence[int], needle: str) -> set[int]:
         """Those of ``ids`` whose search key contains ``needle``."""

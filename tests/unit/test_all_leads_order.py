@@ -39,6 +39,8 @@ def test_row_in_finds_a_lead_in_a_filtered_subset() -> None:
         assert order.row_in(shown, lead_id) == row
     assert order.row_in(shown, 2) == -1  # in the order, filtered out
     assert order.row_in(shown, 9999) == -1  # not in the order
+    assert [order.row_in(order.ids, lead_id) for lead_id in order.ids[:50]] == list(range(50))
+    assert order.row_in(order.ids, 9999) == -1
 
 
 def test_an_empty_order() -> None:
