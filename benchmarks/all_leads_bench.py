@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LEADGEN_DEMO_LATENCY"] = "0"
 
-from bench_env import isolate_user_dirs  # noqa: E402
+from bench_env import isolate_user_dirs, ms, rss_mb, wait  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -64,25 +64,6 @@ from leadgen_desktop.gui.tables.all_leads_model import (  # noqa: E402
 )
 from leadgen_desktop.net.providers.demo import build_demo_providers  # noqa: E402
 from tests.fakes.seed_leads import seed_database  # noqa: E402
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.1f} ms"
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def wait(signal: object, timeout_ms: int = 300_000) -> None:
-    loop = QEventLoop()
-    signal.connect(loop.quit)  # type: ignore[attr-defined]
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
-
 
 _SPIN = """
 import os

@@ -50,26 +50,7 @@ from leadgen_desktop.gui.shell.main_window import MainWindow  # noqa: E402
 from leadgen_desktop.net.providers.demo import build_demo_providers  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_env import isolate_user_dirs  # noqa: E402
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.1f} ms"
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def wait(signal: object, timeout_ms: int = 120_000) -> None:
-    loop = QEventLoop()
-    signal.connect(loop.quit)  # type: ignore[attr-defined]
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
-
+from bench_env import isolate_user_dirs, ms, wait  # noqa: E402
 
 _KEEP: list[MainWindow] = []  # closed windows stay referenced until exit (as the GUI tests do)
 

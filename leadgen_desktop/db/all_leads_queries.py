@@ -112,20 +112,11 @@ _FROM_LEADS = "FROM leads l JOIN campaigns c ON c.id = l.campaign_id"
 
 def lead_search_text(row: Sequence[Any]) -> str:
     """The search key of a lead given as a :class:`LeadRowTuple`: its shown text columns, normalised."""
-    fields = (
-        campaign_title(row[1], row[2]),
-        row[3],
-        row[4] or "",
-        row[5] or "",
-        row[6] or "",
-        row[7] or "",
-        email_status_label(row[8]),
-    )
-    return search_key(FIELD_SEPARATOR.join(fields))
+    return search_keys([row])[0][1]
 
 
-def _search_texts(rows: Sequence[Sequence[Any]]) -> list[tuple[int, str]]:
-    """``(lead_id, search key)`` of many rows; the same as :func:`lead_search_text`, faster in bulk."""
+def search_keys(rows: Sequence[Sequence[Any]]) -> list[tuple[int, str]]:
+    """``(lead_id, search key)`` of :class:`LeadRowTuple`-shaped rows, sharing repeated campaign texts."""
     titles: dict[tuple[str, str], str] = {}
     labels: dict[str, str] = {}
     result = []
@@ -136,10 +127,8 @@ def _search_texts(rows: Sequence[Sequence[Any]]) -> list[tuple[int, str]]:
         label = labels.get(row[8])
         if label is None:
             label = labels[row[8]] = email_status_label(row[8])
-        text = FIELD_SEPARATOR.join(
-            (title, row[3], row[4] or "", row[5] or "", row[6] or "", row[7] or "", label)
-        )
-        result.append((row[0], search_key(text)))
+        fields = (title, row[3], row[4] or "", row[5] or "", row[6] or "", row[7] or "", label)
+        result.append((row[0], search_key(FIELD_SEPARATOR.join(fields))))
     return result
 
 
@@ -239,7 +228,7 @@ class AllLeadsQueries:
                 rows = self._cursor(sql, (after, batch)).fetchall()
                 if not rows:
                     break
-                keys = _search_texts(rows)
+                keys = search_keys(rows)
                 with self.db.atomic("IMMEDIATE"):
                     known = {
                         row[0]
