@@ -1,9 +1,9 @@
 """Text as a user compares it: the one normalisation behind every quick filter.
 
 A user typing ``istanbul`` expects to find "İstanbul", and ``cafe`` to find
-"Café". :func:`search_key` folds case (Unicode ``casefold``, so ``ß`` matches
-``ss``), decomposes compatibility characters (NFKD: the ligature ``ﬁ`` becomes
-``fi``) and drops combining marks (accents, the dot of ``İ``). Both the text
+"Café". :func:`search_key` decomposes compatibility characters (NFKD: the
+ligature ``ﬁ`` becomes ``fi``), folds case (Unicode ``casefold``, so ``ß``
+matches ``ss``) and drops combining marks (accents, the dot of ``İ``). Both the text
 searched and the text typed go through it, so matching is a plain substring
 test on the results.
 
@@ -29,7 +29,8 @@ def search_key(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Decompose before folding too: "𝕬" only becomes "A" (to fold to "a") by NFKD.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     if decomposed.isascii():
         return decomposed
     return _NON_ASCII_RUN.sub(_without_combining_marks, decomposed)
