@@ -88,6 +88,13 @@ class LeadSort:
     descending: bool = False
 
 
+class SortedIds(NamedTuple):
+    """Every lead id in one order; the last ``blanks`` of them have no value in the sort's column."""
+
+    ids: array[int]
+    blanks: int = 0
+
+
 class LeadRowTuple(NamedTuple):
     """One lead of the All-leads table: the columns it shows, raw."""
 
@@ -255,24 +262,25 @@ class AllLeadsQueries:
 
     # -- orders ----------------------------------------------------------------------
 
-    def ordered_ids(self, sort: LeadSort) -> array[int]:
+    def ordered_ids(self, sort: LeadSort) -> SortedIds:
         """Every lead id in the order of ``sort``.
 
         No field: newest first (the newest campaign's newest lead first). A
         field: its values in order (text ignoring ASCII case, numbers as
         numbers), then the leads without a value; ties and blanks in lead id
-        order, in the same direction.
+        order, in the same direction. So the other direction of a field is
+        this order with its valued part and its blank part each reversed.
         """
         field = sort.field
         if field is None:
-            return self._ids_by_campaign("created_at DESC, id DESC", "DESC")
+            return SortedIds(self._ids_by_campaign("created_at DESC, id DESC", "DESC"))
         direction = "DESC" if sort.descending else "ASC"
         if field is SortField.CAMPAIGN:
             order = ", ".join(
                 f"{column} {direction}"
                 for column in ("business_type COLLATE NOCASE", "location COLLATE NOCASE", "created_at", "id")
             )
-            return self._ids_by_campaign(order, direction)
+            return SortedIds(self._ids_by_campaign(order, direction))
         column = f'"{field.value}"'
         if field in _NUMERIC_FIELDS:
             key, present, blank = column, f"{column} IS NOT NULL", f"{column} IS NULL"
@@ -280,8 +288,9 @@ class AllLeadsQueries:
             key = f"{column} COLLATE NOCASE"
             present, blank = f"{key} > ''", f"{column} IS NULL OR {key} = ''"
         ids = self._ids(f"SELECT id FROM leads WHERE {present} ORDER BY {key} {direction}, id {direction}")
-        ids.extend(self._ids(f"SELECT id FROM leads WHERE {blank} ORDER BY id {direction}"))
-        return ids
+        blanks = self._ids(f"SELECT id FROM leads WHERE {blank} ORDER BY id {direction}")
+        ids.extend(blanks)
+        return SortedIds(ids, len(blanks))
 
     def _ids_by_campaign(self, campaign_order: str, direction: str) -> array[int]:
         """Campaigns in ``campaign_order``, each campaign's leads by id in ``direction``.

@@ -39,7 +39,7 @@ def repo(tmp_path: Path) -> Iterator[Repository]:
 
 def loaded_model(queries: AllLeadsQueries) -> AllLeadsModel:
     model = AllLeadsModel(queries)
-    model.set_order(LeadOrder(queries.ordered_ids(LeadSort())))
+    model.set_order(LeadOrder.of(queries.ordered_ids(LeadSort())))
     return model
 
 
@@ -250,7 +250,7 @@ def test_the_preview_stops_at_its_time_budget(repo: Repository, monkeypatch: pyt
     monkeypatch.setattr(all_leads_search, "PREVIEW_CHUNK", 40)
     seed_database(repo, leads=500, campaigns=2)
     search = all_leads_search.LeadSearch(repo.all_leads)
-    order = LeadOrder(repo.all_leads.ordered_ids(LeadSort()))
+    order = LeadOrder.of(repo.all_leads.ordered_ids(LeadSort()))
     assert list(search._preview("business", order)) == list(order.ids[:40])  # one chunk, then stop
     assert list(search._preview("zzz", order)) == []
 
@@ -328,3 +328,19 @@ def test_kept_filter_results_are_bounded(repo: Repository, monkeypatch: pytest.M
     assert list(model._filtered) == ["bus", "business a", "business b"]  # "b" and "bu" did not fit
     model.set_filter_string("b")
     assert list(model._filtered) == ["business a", "business b", "b"]  # the oldest make room
+
+
+def test_the_other_direction_of_a_column_is_reversed_without_a_query(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_database(repo, leads=600, campaigns=3)
+    model = loaded_model(repo.all_leads)
+    reads: list[LeadSort] = []
+    real = repo.all_leads.ordered_ids
+    monkeypatch.setattr(repo.all_leads, "ordered_ids", lambda sort: reads.append(sort) or real(sort))
+    for col in (COL_RATING, COL_BUSINESS, COL_CAMPAIGN):
+        model.sort(col)
+        model.sort(col, DESC)
+        assert shown_ids(model) == list(real(model.lead_sort()).ids)
+        model.sort(col, DESC)  # the same again: nothing to do
+    assert len(reads) == 3  # one read per column, none for the other direction

@@ -43,7 +43,7 @@ def test_both_tables_sort_the_same_leads_the_same_way(repo: Repository, order: Q
     campaign = LeadTableModel()
     campaign.set_rows(repo.leads_for_job("job0000"))
     every = AllLeadsModel(repo.all_leads)
-    every.set_order(LeadOrder(repo.all_leads.ordered_ids(LeadSort())))
+    every.set_order(LeadOrder.of(repo.all_leads.ordered_ids(LeadSort())))
     campaign_headers = [column.header for column in results_model.COLUMNS]
     every_headers = [column.header for column in all_leads_model.COLUMNS]
     for header in SHARED:

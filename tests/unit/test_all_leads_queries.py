@@ -20,6 +20,7 @@ from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.migrations import MIGRATIONS, statements
 from leadgen_desktop.db.repository import Repository
 from leadgen_desktop.domain import Business, CampaignConfig, EmailStatus, Lead, search_key
+from leadgen_desktop.gui.tables.all_leads_order import LeadOrder
 from tests.fakes.seed_leads import seed_database, synthetic_rows
 
 
@@ -128,19 +129,23 @@ def test_a_deleted_lead_leaves_the_search_index(repo: Repository) -> None:
     assert queries.unindexed_count() == 0
 
 
+ROW_COLUMN = {
+    SortField.BUSINESS_NAME: 3,
+    SortField.ADDRESS: 4,
+    SortField.PHONE: 5,
+    SortField.WEBSITE: 6,
+    SortField.EMAIL: 7,
+    SortField.EMAIL_STATUS: 8,
+    SortField.SCORE: 9,
+    SortField.RATING: 10,
+    SortField.REVIEWS: 11,
+}
+"""Where each sortable field is in a LeadRowTuple."""
+
+
 def reference_order(rows: list[tuple], field: SortField, descending: bool) -> list[int]:
     """The documented rule in Python: values in order, blanks last, ties by id in the same direction."""
-    column = {
-        SortField.BUSINESS_NAME: 3,
-        SortField.ADDRESS: 4,
-        SortField.PHONE: 5,
-        SortField.WEBSITE: 6,
-        SortField.EMAIL: 7,
-        SortField.EMAIL_STATUS: 8,
-        SortField.SCORE: 9,
-        SortField.RATING: 10,
-        SortField.REVIEWS: 11,
-    }[field]
+    column = ROW_COLUMN[field]
 
     def key(row: tuple) -> object:
         value = row[column]
@@ -162,21 +167,25 @@ def test_every_column_sorts_with_blanks_last_and_ties_by_id(repo: Repository, de
     for field in SortField:
         if field is SortField.CAMPAIGN:
             continue
-        got = list(queries.ordered_ids(LeadSort(field, descending)))
-        assert got == reference_order(rows, field, descending), field
-    assert list(queries.ordered_ids(LeadSort())) == list(range(400, 0, -1))  # newest first
+        got = queries.ordered_ids(LeadSort(field, descending))
+        expected = reference_order(rows, field, descending)
+        assert list(got.ids) == expected, field
+        assert got.blanks == sum(1 for row in rows if row[ROW_COLUMN[field]] in (None, "")), field
+        other = LeadOrder.of(queries.ordered_ids(LeadSort(field, not descending))).reversed()
+        assert list(other.ids) == expected, field  # the other direction, reversed, is this one
+    assert list(queries.ordered_ids(LeadSort()).ids) == list(range(400, 0, -1))  # newest first
 
 
 def test_the_campaign_column_sorts_by_title_then_campaign_then_lead(repo: Repository) -> None:
     seed_database(repo, leads=82, campaigns=41)  # two leads each; camp0000 and camp0040: dentist — Austin
     queries = repo.all_leads
     rows = {row.lead_id: row for row in queries.rows(list(range(1, 83)))}
-    ascending = list(queries.ordered_ids(LeadSort(SortField.CAMPAIGN)))
+    ascending = list(queries.ordered_ids(LeadSort(SortField.CAMPAIGN)).ids)
     titles = [(rows[i].business_type, rows[i].location) for i in ascending]
     assert titles == sorted(titles)
     assert ascending[:2] == [21, 22]  # bakery — Austin, TX (camp0010)
     assert [i for i in ascending if titles[ascending.index(i)] == ("dentist", "Austin, TX")] == [1, 2, 81, 82]
-    assert list(queries.ordered_ids(LeadSort(SortField.CAMPAIGN, descending=True))) == ascending[::-1]
+    assert list(queries.ordered_ids(LeadSort(SortField.CAMPAIGN, descending=True)).ids) == ascending[::-1]
 
 
 def test_rows_by_id_and_unknown_ids(repo: Repository) -> None:
@@ -236,7 +245,7 @@ def test_two_databases_side_by_side_do_not_see_each_other(tmp_path: Path) -> Non
     seed_database(second, leads=5, campaigns=1)
     assert first.all_leads.count() == 20
     assert second.all_leads.count() == 5
-    assert len(second.all_leads.ordered_ids(LeadSort(SortField.SCORE))) == 5
+    assert len(second.all_leads.ordered_ids(LeadSort(SortField.SCORE)).ids) == 5
     assert len(first.all_leads.scan_matches("business")) == 20
     first.db.close()
     second.db.close()

@@ -109,7 +109,7 @@ class AllLeadsLoader(QObject):
         if self._cancel.is_set():
             raise LoadCancelled
         self.progress.emit(0, 0)
-        order = LeadOrder(self._queries.ordered_ids(self._sort))
+        order = LeadOrder.of(self._queries.ordered_ids(self._sort))
         if self._cancel.is_set():
             raise LoadCancelled
         return LoadedLeads(order, self._sort, problem)

@@ -175,6 +175,7 @@ class AllLeadsModel(QAbstractTableModel):
         self._search = LeadSearch(queries, self)
         self._search.completed.connect(self._on_search_completed)
         self._order = LeadOrder()
+        self._order_sort = LeadSort()  # the order self._order was read in
         self._shown: array[int] = array("q")
         self._complete = True
         self._rows: dict[int, ShownLead] = {}
@@ -308,10 +309,11 @@ class AllLeadsModel(QAbstractTableModel):
         meanwhile (``sort`` is not :meth:`lead_sort` any more), the order is
         read again for the header's column.
         """
-        if sort is not None and sort != self.lead_sort():
-            order = LeadOrder(self._queries.ordered_ids(self.lead_sort()))
+        wanted = self.lead_sort()
+        if sort is not None and sort != wanted:
+            order = LeadOrder.of(self._queries.ordered_ids(wanted))
         self.beginResetModel()
-        self._order = order
+        self._order, self._order_sort = order, wanted
         self._rows.clear()
         self._filtered.clear()
         self._apply_filter()
@@ -330,15 +332,24 @@ class AllLeadsModel(QAbstractTableModel):
         return self._sort_order
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort by ``column`` in SQL (-1: newest first); blanks last; ties by lead id, same direction."""
+        """Sort by ``column`` in SQL (-1: newest first); blanks last; ties by lead id, same direction.
+
+        The other direction of the column just sorted is that order reversed
+        (its blanks kept last), with no query.
+        """
         self._sort_column = column if 0 <= column < len(COLUMNS) else -1
         self._sort_order = Qt.SortOrder(order)
-        if not len(self._order):
-            return  # nothing loaded yet: the loader reads this order
-        new_order = LeadOrder(self._queries.ordered_ids(self.lead_sort()))
+        wanted, current = self.lead_sort(), self._order_sort
+        if not len(self._order) or wanted == current:
+            return  # nothing loaded yet (the loader reads this order), or nothing to do
+        if wanted.field is not None and wanted.field == current.field:
+            new_order = self._order.reversed()
+        else:
+            new_order = LeadOrder.of(self._queries.ordered_ids(wanted))
         if not self._complete:  # a search is still running: search again in the new order
             self.set_order(new_order)
             return
+        self._order_sort = wanted
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         old_ids = [self._shown[i.row()] if 0 <= i.row() < len(self._shown) else -1 for i in persistent]
