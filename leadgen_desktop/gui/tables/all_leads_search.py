@@ -12,9 +12,13 @@ text. :meth:`LeadSearch.run` (GUI thread) picks the cheapest way:
 3. **Otherwise** (a short or common text over many leads): the first matching
    rows of the current order are found now by testing the top of the order
    (a preview: a correct first screen, the rest still to come), and a
-   :class:`ScanWorker` scans every key on its own thread, at a lower priority,
-   starting :data:`SCAN_DELAY_MS` later (after the preview is painted, and
-   not at all for a keystroke typed before then). Its result replaces the
+   :class:`ScanWorker` scans every key on its own thread, starting
+   :data:`SCAN_DELAY_MS` later (after the preview is painted, and not at all
+   for a keystroke typed before then). It keeps the normal priority: at a
+   lower one, another busy process on the machine delayed the result by
+   seconds, and the window's thread does not compete for the CPU while it
+   waits for keystrokes, only for the interpreter lock, which the scan holds
+   a few milliseconds at a time. Its result replaces the
    preview by appending rows (the preview is always its beginning), so the
    scroll position and the selection stay. A newer keystroke cancels the scan
    still running (SQLite stops within a few thousand rows).
@@ -33,7 +37,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from leadgen_desktop.core.run.worker_pool import lower_thread_priority
 from leadgen_desktop.db.all_leads_queries import AllLeadsQueries, SearchCancelled
 from leadgen_desktop.gui.run.thread_task import ThreadTask
 from leadgen_desktop.gui.tables.all_leads_order import LeadOrder
@@ -88,7 +91,6 @@ class ScanWorker(QObject):
     @Slot()
     def run(self) -> None:
         """Scan, order, then emit ``done`` or ``stopped`` (always exactly one, last)."""
-        lower_thread_priority()  # the window's thread gets the CPU first
         shown: array[int] | None = None
         try:
             matches = self._queries.scan_matches(self._needle, self._cancel)
