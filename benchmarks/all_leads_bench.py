@@ -49,12 +49,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LEADGEN_DEMO_LATENCY"] = "0"
 
 from bench_env import isolate_user_dirs, ms, rss_mb, wait  # noqa: E402
+from leadgen_desktop.db.repository import Store  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from leadgen_desktop.db.database import open_database  # noqa: E402
-from leadgen_desktop.db.repository import Repository  # noqa: E402
 from leadgen_desktop.domain import CampaignConfig  # noqa: E402
 from leadgen_desktop.gui.shell.main_window import MainWindow  # noqa: E402
 from leadgen_desktop.gui.tables.all_leads_model import (  # noqa: E402
@@ -100,14 +99,14 @@ def seeded_database(folder: Path, leads: int, seeded_dir: Path | None) -> Path:
         shutil.copyfile(kept, target)
         print(f"  copied the seeded database from {kept}")
         return target
-    repo = Repository(open_database(target))
+    repo = Store.open(target)
     started = time.perf_counter()
 
     def step(what: str) -> None:
         print(f"  seeding: {what} after {time.perf_counter() - started:.1f} s (not a target)", flush=True)
 
     seed_database(repo, leads=leads, campaigns=50, on_progress=step)
-    repo.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    repo.db.connection.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     repo.db.close()
     if kept is not None:
         kept.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +134,7 @@ def python_calls_during(action: Callable[[], None]) -> tuple[int, int]:
 
 def measure(folder: Path, leads: int, seeded_dir: Path | None, busy: bool) -> None:
     db_path = seeded_database(folder, leads, seeded_dir)
-    repo = Repository(open_database(db_path))
+    repo = Store.open(db_path)
     window = MainWindow(repo, providers_factory=lambda: build_demo_providers(latency=0.0))
     window.show()
     QApplication.processEvents()
@@ -233,7 +232,7 @@ def repaint_during_run(db_path: Path, busy: bool) -> None:
     history line was clicked crashes PySide 6.11 in ``HistoryPanel.refresh``
     (``QListWidget.clear()`` releases an item wrapper twice; also on main).
     """
-    repo = Repository(open_database(db_path))
+    repo = Store.open(db_path)
     window = MainWindow(repo, providers_factory=lambda: build_demo_providers(latency=0.0))
     window.show()
     QApplication.processEvents()

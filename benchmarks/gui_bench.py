@@ -43,8 +43,7 @@ os.environ["LEADGEN_DEMO_LATENCY"] = "0"
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from leadgen_desktop.db.database import open_database  # noqa: E402
-from leadgen_desktop.db.repository import Repository  # noqa: E402
+from leadgen_desktop.db.store import Store  # noqa: E402
 from leadgen_desktop.domain import CampaignConfig  # noqa: E402
 from leadgen_desktop.gui.shell.main_window import MainWindow  # noqa: E402
 from leadgen_desktop.net.providers.demo import build_demo_providers  # noqa: E402
@@ -55,7 +54,7 @@ from bench_env import isolate_user_dirs, ms, wait  # noqa: E402
 _KEEP: list[MainWindow] = []  # closed windows stay referenced until exit (as the GUI tests do)
 
 
-def make_window(repo: Repository) -> MainWindow:
+def make_window(repo: Store) -> MainWindow:
     window = MainWindow(repo, providers_factory=lambda: build_demo_providers(latency=0.0))
     _KEEP.append(window)
     window.show()
@@ -65,7 +64,7 @@ def make_window(repo: Repository) -> MainWindow:
 
 
 def stall_probe(folder: Path, run: int) -> tuple[float, float, float]:
-    repo = Repository(open_database(folder / f"stall{run}.db"))
+    repo = Store.open(folder / f"stall{run}.db")
     window = make_window(repo)
     gaps: list[float] = []
     clock = QElapsedTimer()

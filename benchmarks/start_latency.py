@@ -20,8 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig
 from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.net.providers.demo import build_demo_providers
@@ -34,7 +33,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as folder:
         isolate_user_dirs(Path(folder))  # no remembered window size in, none saved out
-        repo = Repository(open_database(Path(folder) / "t.db"))
+        repo = Store.open(Path(folder) / "t.db")
         window = MainWindow(repo, providers_factory=lambda: build_demo_providers(latency=0.05))
         window.show()
         app.processEvents()
@@ -45,7 +44,7 @@ def main() -> None:
 
             def on_started(job_id: str, _campaign_id: str, seen: dict[str, object] = seen) -> None:
                 seen["at"] = time.perf_counter()
-                job = repo.get_job(job_id)
+                job = repo.jobs.get(job_id)
                 seen["status"] = job.status.value if job else "missing"
 
             window.controller.job_started.connect(on_started)

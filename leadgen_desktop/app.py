@@ -52,8 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from leadgen_desktop.db.database import StorageError
-    from leadgen_desktop.wiring import open_repository
+    from leadgen_desktop.db.errors import StorageError
+    from leadgen_desktop.wiring import open_store
 
     existing = QApplication.instance()
     app = (
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationDisplayName("leadgen-desktop")
 
     try:
-        repo = open_repository(args.db)
+        store = open_store(args.db)
     except StorageError as exc:
         if args.smoke:
             sys.stderr.write(f"leadgen-desktop: {exc}\n")
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     key_store = ApiKeyStore()
     _start_logging(key_store)
-    window = MainWindow(repo, key_store=key_store)
+    window = MainWindow(store, key_store=key_store)
     window.show()
     # Everything built so far lives as long as the app: keep it out of the garbage collector's
     # full passes, which would otherwise walk it again and again during a run (tens of ms each).
@@ -95,8 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(app.exec())
     finally:
         window.close()
-        if not repo.db.is_closed():
-            repo.db.close()
+        store.db.close()
 
 
 if __name__ == "__main__":

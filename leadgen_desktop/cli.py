@@ -2,6 +2,11 @@
 
 Exit codes: 0 completed, 1 failed (the job started and failed), 2 bad usage
 or input (nothing started), 130 cancelled (Ctrl-C).
+
+Ctrl-C: the run works on a thread of its own while the main thread only waits, so a
+signal is always handled at once, whatever the run is blocked on. The first Ctrl-C
+cancels (the job is stored as ``cancelled``, resumable); a second one exits 130 at
+once, leaving the job as it was stored so far (``leadgen resume`` continues it).
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,25 +26,28 @@ from typing import NoReturn, TextIO
 
 from leadgen_desktop import __version__
 from leadgen_desktop.core.billing.estimate import estimate_cost
-from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv
-from leadgen_desktop.core.run.pipeline import JobBusy, Pipeline
-from leadgen_desktop.db.database import StorageError
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
+from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
+from leadgen_desktop.core.run.pipeline import Pipeline
+from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.domain import (
     MAX_RESULTS_RANGE,
     PROVIDERS,
+    BudgetStop,
     CampaignConfig,
     CancelToken,
     JobFinished,
     JobStatus,
+    Metrics,
     PipelineEvent,
     ProgressEvent,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
+from leadgen_desktop.net.http import ConfigError
 from leadgen_desktop.paths import log_dir
 from leadgen_desktop.settings import load_settings
-from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_repository
+from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -137,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "resume":
             return _cmd_resume(args)
         return _cmd_keys(args)
-    except (UsageError, StorageError, ExportError, JobBusy) as exc:
+    except (UsageError, StorageError, ExportError, JobBusy, ConfigError) as exc:
         print(f"leadgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -166,20 +176,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(f"--output: {problem}")
     keys = _keys_for(demo)
-    repo = open_repository(args.db)
     settings = load_settings()
-    providers = build_providers(demo, keys, settings)
+    providers = build_providers(demo, keys, settings)  # checks LEADGEN_*_URL and the keys before anything
+    store = open_store(args.db)
     if args.estimate:
-        estimate = estimate_cost(config, providers, settings.price_table, repo, settings.cache_ttl)
+        estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
         if args.json:
             print(json.dumps({"worst_case": estimate.worst_case, "expected": estimate.expected}))
         else:
             print(estimate.describe())
         return EXIT_OK
     _configure_logging(keys)
-    pipeline = build_pipeline(repo, providers, settings)
-    _campaign_id, job_id = pipeline.start(config)
-    finished = _run_with_ctrl_c(pipeline, job_id, _Progress(sys.stderr, quiet=False))
+    pipeline = build_pipeline(store, providers, settings)
+    campaign_id, job_id = pipeline.start(config)
+    finished = _run_with_ctrl_c(pipeline, job_id, campaign_id, args.json)
     return _report(finished, args.json)
 
 
@@ -201,50 +211,91 @@ def _configure_logging(keys: dict[str, str | None]) -> None:
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
-    repo = open_repository(args.db)
-    job = repo.get_job(args.job_id)
+    store = open_store(args.db)
+    jobs = Jobs(store)
+    job = jobs.get(args.job_id)
     if job is None:
-        raise UsageError(f"no job {args.job_id!r} in {repo.path}; list them with 'leadgen campaigns'.")
-    resumable = job.status is not JobStatus.COMPLETED or job.stop_reason == "budget"
-    if not resumable or job.stop_reason == "discarded":
-        finished = JobFinished(
-            job.job_id,
-            job.campaign_id,
-            job.status,
-            job.metrics,
-            job.stop_reason,
-            job.error,
-            job.notices,
-            job.config.output,
-        )
-        return _report(finished, args.json)
-    if job.status is JobStatus.PROCESSING and repo.lease_holder(job.job_id):
-        raise JobBusy(f"job {job.job_id} is running in another process ({repo.lease_holder(job.job_id)}).")
+        raise UsageError(f"no job {args.job_id!r} in {store.path}; list them with 'leadgen campaigns'.")
+    state = jobs.resumability(job)
+    if state is Resumability.FINISHED:  # nothing to do: its summary, and nothing called
+        return _report(jobs.summary(job), args.json)
+    if state is Resumability.RUNNING:
+        raise JobBusy(job.job_id, jobs.holder(job.job_id) or "")
     keys = _keys_for(job.config.demo)
     if job.config.output:
         problem = check_output_path(Path(job.config.output))
         if problem:
             raise UsageError(f"the job's output file: {problem}")
-    _configure_logging(keys)
-    repo.reopen_job(job.job_id, args.budget, raise_budget=args.budget is not None)
     settings = load_settings()
-    pipeline = build_pipeline(repo, build_providers(job.config.demo, keys, settings), settings)
-    finished = _run_with_ctrl_c(pipeline, job.job_id, _Progress(sys.stderr, quiet=False))
+    providers = build_providers(job.config.demo, keys, settings)  # checks LEADGEN_*_URL and the keys
+    _configure_logging(keys)
+    jobs.reopen(job.job_id, args.budget)
+    pipeline = build_pipeline(store, providers, settings)
+    finished = _run_with_ctrl_c(pipeline, job.job_id, job.campaign_id, args.json)
     return _report(finished, args.json)
 
 
-def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, progress: _Progress) -> JobFinished:
+SIGNAL_CHECK_INTERVAL = 0.2
+"""Longest the main thread waits without letting a signal handler run (see _run_with_ctrl_c)."""
+
+CANCELLING_LINE = "leadgen: cancelling… (press Ctrl-C again to stop at once)"
+"""Said on stderr at the first Ctrl-C (tests wait for it before sending the second)."""
+
+
+def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json: bool) -> JobFinished:
+    """Run the job on a worker thread; the first SIGINT cancels it, a second one exits 130 at once.
+
+    The main thread only waits, so its handler runs at once even while the run is blocked
+    in C code (a socket, SQLite's busy wait). The run thread blocks SIGINT (and every thread
+    it starts inherits that), so the kernel delivers the signal to the main thread, whose
+    wait it interrupts; the bounded wait is the safety net where that cannot be arranged.
+    """
+    progress = _Progress(sys.stderr, quiet=False)
     token = CancelToken()
+    outcome: list[JobFinished | BaseException] = []
+    done = threading.Event()
+
+    def work() -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            outcome.append(pipeline.run(job_id, token, progress))
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
+            outcome.append(exc)
+        finally:
+            done.set()
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
+        if token.cancelled:
+            _exit_at_once(job_id, campaign_id, progress.metrics, as_json)
         token.cancel()
+        print(CANCELLING_LINE, file=sys.stderr, flush=True)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        return pipeline.run(job_id, token, progress)
+        threading.Thread(target=work, name="leadgen-run", daemon=True).start()
+        while not done.wait(SIGNAL_CHECK_INTERVAL):
+            pass
     finally:
         signal.signal(signal.SIGINT, previous)
         progress.close()
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _exit_at_once(job_id: str, campaign_id: str, metrics: Metrics, as_json: bool) -> NoReturn:
+    """The second Ctrl-C: say what is kept, print the summary if asked, exit 130 without waiting."""
+    error = (
+        "Stopped at once by a second Ctrl-C: everything stored so far is kept; "
+        f"continue with: leadgen resume {job_id}"
+    )
+    if as_json:
+        stopped = JobFinished(job_id, campaign_id, JobStatus.CANCELLED, metrics, error=error)
+        print(json.dumps(summary_json(stopped)), flush=True)
+    print(f"leadgen: {error}", file=sys.stderr, flush=True)
+    os._exit(EXIT_CANCELLED)
 
 
 def _report(finished: JobFinished, as_json: bool) -> int:
@@ -263,12 +314,29 @@ def summary_json(finished: JobFinished) -> dict[str, object]:
         "job_id": finished.job_id,
         "campaign_id": finished.campaign_id,
         "status": finished.status.value,
-        "stop_reason": finished.stop_reason,
+        "stop_reason": None if finished.stop_reason is None else finished.stop_reason.value,
         "error": finished.error,
         "output": finished.output,
         "metrics": finished.metrics.to_dict(),
-        "notices": list(finished.notices),
+        "notices": _notices(finished),
     }
+
+
+def budget_stop_text(job_id: str, stop: BudgetStop) -> str:
+    """The command line's words for a budget stop, with the command that finishes the run."""
+    return (
+        f"Budget reached: ${stop.spent:.4f} spent of ${stop.limit:.2f}. At most ${stop.remaining:.4f} more "
+        f"would finish the run ({stop.leads_left} lead(s) left). Resume with a higher budget: "
+        f"leadgen resume {job_id} --budget {stop.needed:.2f}"
+    )
+
+
+def _notices(finished: JobFinished) -> list[str]:
+    """The run's notices, and how it stopped on its budget (when it did)."""
+    notices = list(finished.notices)
+    if finished.budget_stop is not None:
+        notices.append(budget_stop_text(finished.job_id, finished.budget_stop))
+    return notices
 
 
 def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
@@ -283,7 +351,7 @@ def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
         lines.append(f"  CSV written to {finished.output}")
     if finished.error:
         lines.append(f"  error: {finished.error}")
-    lines.extend(f"  note: {notice}" for notice in finished.notices)
+    lines.extend(f"  note: {notice}" for notice in _notices(finished))
     print("\n".join(lines), file=stream)
 
 
@@ -296,9 +364,13 @@ class _Progress:
         self.tty = stream.isatty()
         self.last_stage: str | None = None
         self.last_draw = 0.0
+        self.metrics = Metrics()  # the latest counters, for a summary if the run is stopped at once
 
     def __call__(self, event: PipelineEvent) -> None:
-        if self.quiet or not isinstance(event, ProgressEvent):
+        if not isinstance(event, ProgressEvent):
+            return
+        self.metrics = event.metrics
+        if self.quiet:
             return
         stage_changed = event.stage.value != self.last_stage
         now = time.monotonic()
@@ -319,8 +391,7 @@ class _Progress:
 
 
 def _cmd_campaigns(args: argparse.Namespace) -> int:
-    repo = open_repository(args.db)
-    summaries = repo.list_campaigns()
+    summaries = open_store(args.db).campaigns.summaries()
     if args.json:
         print(json.dumps([s.to_json() for s in summaries]))
         return EXIT_OK
@@ -340,13 +411,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
     problem = check_output_path(args.output)
     if problem:
         raise UsageError(f"--output: {problem}")
-    repo: Repository = open_repository(args.db)
-    job = repo.latest_job_for_campaign(args.campaign_id)
+    store = open_store(args.db)
+    job = store.jobs.latest_for_campaign(args.campaign_id)
     if job is None:
         raise UsageError(
-            f"no campaign {args.campaign_id!r} in {repo.path}; list them with 'leadgen campaigns'."
+            f"no campaign {args.campaign_id!r} in {store.path}; list them with 'leadgen campaigns'."
         )
-    count = export_job_csv(repo, job.job_id, args.output)
+    notice = unfinished_job_notice(Jobs(store), job.job_id)
+    if notice:
+        print(f"leadgen: note: {notice}", file=sys.stderr)
+    count = export_job_csv(store, job.job_id, args.output)
     print(f"Wrote {count} leads to {args.output}", file=sys.stderr)
     return EXIT_OK
 

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Providers
 from leadgen_desktop.paths import default_db_path
 from leadgen_desktop.settings import AppSettings
@@ -21,14 +20,14 @@ def demo_requested(flag: bool = False) -> bool:
     return flag or os.environ.get(DEMO_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def open_repository(db: str | os.PathLike[str] | None = None) -> Repository:
-    """Open (creating or migrating) the database and return its repository.
+def open_store(db: str | os.PathLike[str] | None = None) -> Store:
+    """Open (creating or migrating) the database (``--db``, ``LEADGEN_DB`` or the default) as a store.
 
     Raises:
         StorageError: the database cannot be used; the message says why.
     """
     path: Path = default_db_path(db)
-    return Repository(open_database(path))
+    return Store.open(path)
 
 
 def build_providers(
@@ -45,7 +44,7 @@ def build_providers(
     return build_live_providers(keys, rates=rates)
 
 
-def build_pipeline(repo: Repository, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
+def build_pipeline(store: Store, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
     """A pipeline with the user's prices and cache lifetime."""
     chosen = settings or AppSettings()
-    return Pipeline(repo, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)
+    return Pipeline(store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)

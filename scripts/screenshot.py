@@ -25,8 +25,7 @@ from PySide6.QtCore import QEventLoop, QItemSelectionModel, QPoint, QTimer
 from PySide6.QtGui import QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, Providers
 from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.gui.shell.theme import dark_palette
@@ -116,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     light = app.palette()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # fresh remembered state
-        repo = Repository(open_database(Path(tmp) / "screenshot.db"))
+        repo = Store.open(Path(tmp) / "screenshot.db")
 
         def providers() -> Providers:
             return build_demo_providers(latency=LATENCY)

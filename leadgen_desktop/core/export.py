@@ -4,32 +4,54 @@ Contract: UTF-8 with BOM, RFC 4180 quoting (CRLF line ends, fields with
 commas, quotes or line breaks quoted), a header row whose first columns are
 :data:`REQUIRED_COLUMNS`, and a guard against spreadsheet formula injection:
 any cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is
-prefixed with ``'``. The file is written to a temporary sibling and renamed
-into place, so a failed export never leaves a half-written CSV behind.
+prefixed with ``'``. The file is written through
+:func:`~leadgen_desktop.core.output_file.atomic_output`: a temporary sibling renamed
+into place (a failed export never leaves a half-written CSV), symlinks followed,
+anything but a regular file refused, the umask or the replaced file's mode respected.
 
 Speed (a million leads in seconds): the rows come from the database as plain
 tuples of only the columns the CSV needs (:data:`SOURCE_COLUMNS`, read by
 :meth:`~leadgen_desktop.db.all_leads_queries.AllLeadsQueries.csv_batches` into
 :class:`ValueBatches`), are formatted a batch at a time by :func:`csv_rows` and
-written with one ``writerows`` per batch. :class:`LeadRecord` rows (small
-exports, tests) go through the same formatting.
+written with one ``write`` per batch. :class:`LeadRecord` rows (small exports,
+tests) go through the same formatting.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.core.output_file import ExportError, atomic_output, output_problem
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import JobStatus
+
+__all__ = [
+    "COLUMNS",
+    "EXTRA_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "SOURCE_COLUMNS",
+    "ExportError",
+    "ExportRows",
+    "ValueBatches",
+    "all_rows",
+    "check_output_path",
+    "csv_rows",
+    "export_job_csv",
+    "job_rows",
+    "lead_cells",
+    "lead_values",
+    "neutralize",
+    "unfinished_job_notice",
+    "write_csv",
+]
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "business_name",
@@ -70,10 +92,6 @@ class ValueBatches:
     """Leads to export as batches of :data:`ExportValues` (the fast path from the database)."""
 
     batches: Iterable[Sequence[ExportValues]]
-
-
-class ExportError(Exception):
-    """The CSV could not be written; the message says where and why."""
 
 
 def neutralize(cell: str) -> str:
@@ -186,76 +204,65 @@ def write_csv(
     """Write ``rows`` to ``path`` atomically; return how many were written.
 
     ``on_row(written)`` is called after each batch of rows (it may raise to stop).
+
+    Raises:
+        ExportError: the target may not be written (see :mod:`~leadgen_desktop.core.output_file`)
+            or writing failed; nothing was changed at ``path``.
     """
-    target = path.expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"Cannot write {target}: the folder {folder} does not exist.")
-    if target.is_dir():
-        raise ExportError(f"Cannot write {target}: it is a folder; give a file name ending in .csv.")
     count = 0
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = _csv_writer(handle)
-            writer.writerow(COLUMNS)
-            batch = io.StringIO()  # one write (and one encode) per batch, not per row
-            batch_writer = _csv_writer(batch)
-            for cells in _cell_batches(rows):
-                batch_writer.writerows(cells)
-                handle.write(batch.getvalue())
-                batch.seek(0)
-                batch.truncate()
-                count += len(cells)
-                if on_row is not None:
-                    on_row(count)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except OSError as exc:
-        _remove_quietly(tmp_name)
-        raise ExportError(f"Cannot write {target}: {exc.strerror or exc}.") from None
-    except BaseException:
-        _remove_quietly(tmp_name)
-        raise
+    with atomic_output(path, encoding="utf-8-sig", newline="") as handle:
+        writer = _csv_writer(handle)
+        writer.writerow(COLUMNS)
+        batch = io.StringIO()  # one write (and one encode) per batch, not per row
+        batch_writer = _csv_writer(batch)
+        for cells in _cell_batches(rows):
+            batch_writer.writerows(cells)
+            handle.write(batch.getvalue())
+            batch.seek(0)
+            batch.truncate()
+            count += len(cells)
+            if on_row is not None:
+                on_row(count)
     return count
 
 
-def export_job_csv(
-    repo: Repository, job_id: str, path: Path, on_row: Callable[[int], None] | None = None
-) -> int:
+def export_job_csv(store: Store, job_id: str, path: Path, on_row: Callable[[int], None] | None = None) -> int:
     """Stream the leads of ``job_id`` (best first) from the database into a CSV file."""
-    return write_csv(job_rows(repo, job_id), path, on_row)
+    return write_csv(job_rows(store, job_id), path, on_row)
 
 
-def job_rows(repo: Repository, job_id: str) -> ValueBatches:
+def job_rows(store: Store, job_id: str) -> ValueBatches:
     """The leads of one job, best first, as the CSV needs them."""
-    return ValueBatches(repo.all_leads.csv_batches(SOURCE_COLUMNS, job_id))
+    return ValueBatches(store.all_leads.csv_batches(SOURCE_COLUMNS, job_id))
 
 
-def all_rows(repo: Repository) -> ValueBatches:
+def all_rows(store: Store) -> ValueBatches:
     """The leads of every campaign, in storage order, as the CSV needs them."""
-    return ValueBatches(repo.all_leads.csv_batches(SOURCE_COLUMNS))
+    return ValueBatches(store.all_leads.csv_batches(SOURCE_COLUMNS))
+
+
+def unfinished_job_notice(jobs: Jobs, job_id: str) -> str | None:
+    """What to tell before exporting a job that has not finished (None when it has).
+
+    The export still writes every lead stored so far; the notice says that it is partial.
+    """
+    job = jobs.get(job_id)
+    if job is None or job.status not in (JobStatus.PROCESSING, JobStatus.PENDING):
+        return None
+    stored = jobs.store.leads.count(job_id)
+    leads = f"{stored} lead{'' if stored == 1 else 's'}"
+    if job.status is JobStatus.PENDING:
+        return f"Job {job_id} has not started yet: the CSV holds the {leads} stored so far."
+    if jobs.holder(job_id):
+        return (
+            f"Job {job_id} is still running: the CSV holds the {leads} stored so far; "
+            "export again when the run has finished."
+        )
+    return (
+        f"Job {job_id} was interrupted: the CSV holds the {leads} stored so far; resume the job to finish it."
+    )
 
 
 def check_output_path(path: Path) -> str | None:
-    """Return why ``path`` cannot receive a CSV, or None when it can."""
-    target = path.expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        return f"{target} is a folder; give a file name ending in .csv."
-    if not folder.is_dir():
-        return f"The folder {folder} does not exist."
-    if not os.access(folder, os.W_OK):
-        return f"The folder {folder} is not writable."
-    if target.exists() and not os.access(target, os.W_OK):
-        return f"{target} exists and is not writable."
-    return None
-
-
-def _remove_quietly(name: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(name)
+    """Return why ``path`` cannot receive a CSV, or None when it can (nothing is touched)."""
+    return output_problem(path)

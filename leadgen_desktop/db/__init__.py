@@ -1,1 +1,1 @@
-"""SQLite storage: connection, tables, migrations and the repository (the only SQL)."""
+"""SQLite storage: opening and migrating the file, its tables, and the store (the only SQL)."""

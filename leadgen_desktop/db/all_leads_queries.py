@@ -1,6 +1,7 @@
 """The SQL of the All-leads view and of CSV export, built for a million leads.
 
-:class:`AllLeadsQueries` receives its database and reads (and, for the derived
+:class:`AllLeadsQueries` (the store's ``all_leads``) receives its
+:class:`~leadgen_desktop.db.database.Database` and reads (and, for the derived
 search index, writes) with plain SQL, so the view never holds more than lead
 ids in memory:
 
@@ -43,15 +44,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import peewee as pw
-
-from leadgen_desktop.db.tables import LeadRow
+from leadgen_desktop.db.database import Database
+from leadgen_desktop.db.errors import DRIVER_ERRORS, storage_error
 from leadgen_desktop.domain import FIELD_SEPARATOR, campaign_title, email_status_label, search_key
 
 SEARCH_INDEX_BATCH = 5000
 """Leads indexed per transaction (a few tens of milliseconds of write lock)."""
 ROWS_CHUNK = 500
-"""Ids per ``IN (...)`` list (well below SQLite's parameter limit)."""
+"""Ids per ``IN (...)`` list (below SQLite's lowest parameter limit, 999)."""
 _DECODE_SLICE = 65_536
 """Ids decoded per step from a scan's hex string."""
 _CANCEL_CHECK_STEPS = 10_000
@@ -159,20 +159,25 @@ class AllLeadsQueries:
     """Read every campaign's leads by id, order and search text; keep the search index current.
 
     Safe from any thread: peewee gives each thread its own connection (a
-    thread that is done should close it). Only :meth:`update_search_index`
-    writes, and only the derived ``lead_search`` table.
+    thread that is done should close it: ``database.close()``). Only
+    :meth:`update_search_index` writes, and only the derived ``lead_search``
+    table. Database failures raise :class:`~leadgen_desktop.db.errors.StorageError`.
     """
 
-    def __init__(self, db: pw.Database) -> None:
-        self.db = db
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._peewee = database.connection
+        self._leads = database.tables.leads
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's SQLite connection (opened on first use)."""
-        connection: sqlite3.Connection = self.db.connection()  # type: ignore[no-untyped-call]
+        with self.database.reading():
+            connection: sqlite3.Connection = self._peewee.connection()  # type: ignore[no-untyped-call]
         return connection
 
     def _cursor(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.db.execute_sql(sql, tuple(params))  # type: ignore[no-untyped-call]
+        with self.database.reading():
+            return self._peewee.execute_sql(sql, tuple(params))  # type: ignore[no-untyped-call]
 
     def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self._cursor(sql, params).fetchone()
@@ -236,7 +241,7 @@ class AllLeadsQueries:
                 if not rows:
                     break
                 keys = search_keys(rows)
-                with self.db.atomic("IMMEDIATE"):
+                with self.database.transaction():
                     known = {
                         row[0]
                         for row in self._cursor(
@@ -245,9 +250,10 @@ class AllLeadsQueries:
                         )
                     }
                     keys = [key for key in keys if key[0] not in known]
-                    connection = self._connection()
-                    connection.executemany("INSERT INTO lead_search (lead_id, key) VALUES (?, ?)", keys)
-                    connection.executemany("INSERT INTO lead_search_fts (rowid, key) VALUES (?, ?)", keys)
+                    with self.database.reading():
+                        connection = self._connection()
+                        connection.executemany("INSERT INTO lead_search (lead_id, key) VALUES (?, ?)", keys)
+                        connection.executemany("INSERT INTO lead_search_fts (rowid, key) VALUES (?, ?)", keys)
                 added += len(rows)
                 stored += len(keys)
                 after = rows[-1][0]
@@ -334,21 +340,24 @@ class AllLeadsQueries:
 
         Raises:
             SearchCancelled: ``cancel`` was set while the scan ran.
+            StorageError: the database could not be read.
         """
         if cancel is not None and cancel.is_set():
             raise SearchCancelled
         connection = self._connection()
         if cancel is not None:
             connection.set_progress_handler(cancel.is_set, _CANCEL_CHECK_STEPS)
+        sql = "SELECT group_concat(printf('%016x', lead_id), '') FROM lead_search WHERE instr(key, ?) > 0"
         try:
-            return self._ids("SELECT lead_id AS id FROM lead_search WHERE instr(key, ?) > 0", (needle,))
-        except (pw.OperationalError, pw.DatabaseError) as exc:
+            text = self._peewee.execute_sql(sql, (needle,)).fetchone()[0]  # type: ignore[no-untyped-call]
+        except DRIVER_ERRORS as exc:
             if cancel is not None and cancel.is_set():
                 raise SearchCancelled from None
-            raise exc
+            raise storage_error(self.database.path, exc) from exc
         finally:
             if cancel is not None:
                 connection.set_progress_handler(None, 0)
+        return _decode_ids(text or "")
 
     def matches_among(self, ids: Sequence[int], needle: str) -> set[int]:
         """Those of ``ids`` whose search key contains ``needle``."""
@@ -389,7 +398,7 @@ class AllLeadsQueries:
         job's leads best first (score, then discovery rank), as the window
         shows them. One query and one cursor: memory stays at one batch.
         """
-        known = {field.column_name for field in LeadRow._meta.sorted_fields}
+        known = {field.column_name for field in self._leads._meta.sorted_fields}
         unknown = [name for name in columns if name not in known]
         if unknown:
             raise ValueError(f"Not columns of leads: {', '.join(unknown)}")
@@ -402,7 +411,11 @@ class AllLeadsQueries:
                 (job_id,),
             )
         try:
-            while rows := cursor.fetchmany(batch):
+            while True:
+                with self.database.reading():
+                    rows = cursor.fetchmany(batch)
+                if not rows:
+                    return
                 yield rows
         finally:
             cursor.close()

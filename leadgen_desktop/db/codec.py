@@ -1,4 +1,4 @@
-"""JSON encoding of domain objects stored in text columns (places, searches, verdicts).
+"""JSON encoding of domain objects stored in text columns (places, searches, verdicts, budget stops).
 
 Decoding is defensive: a value that no longer fits the current shape decodes
 to ``None`` (treated as a cache miss), never to an exception.
@@ -11,17 +11,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from leadgen_desktop.domain import (
+    BudgetStop,
     Business,
     BusinessStatus,
     DomainSearch,
     EmailCandidate,
     EmailStatus,
+    StopReason,
     Verification,
 )
 
 
 def dumps(value: object) -> str:
-    """Compact JSON text."""
+    """Compact JSON text (the one encoder of every JSON column)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -126,4 +128,37 @@ def verification_from_json(text: str) -> Verification | None:
             suggested_correction=str(data.get("suggested_correction") or ""),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def budget_stop_to_json(stop: BudgetStop | None) -> str | None:
+    """Encode a budget stop (None stays None)."""
+    if stop is None:
+        return None
+    return dumps(
+        {"spent": stop.spent, "limit": stop.limit, "remaining": stop.remaining, "leads_left": stop.leads_left}
+    )
+
+
+def budget_stop_from_json(text: str | None) -> BudgetStop | None:
+    """Decode a budget stop, or None when there is none or the text does not fit."""
+    if not text:
+        return None
+    try:
+        data: Any = json.loads(text)
+        return BudgetStop(
+            spent=float(data["spent"]),
+            limit=float(data["limit"]),
+            remaining=float(data["remaining"]),
+            leads_left=int(data["leads_left"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def stop_reason(text: str | None) -> StopReason | None:
+    """The stored stop reason, or None (also for a value this version does not know)."""
+    try:
+        return None if text is None else StopReason(text)
+    except ValueError:
         return None

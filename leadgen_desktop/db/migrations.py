@@ -1,9 +1,20 @@
 """Forward migrations, frozen as SQL so that later table changes never rewrite history.
 
-``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``. Each
-runs inside one IMMEDIATE transaction together with the ``user_version`` bump.
-A new version appends a step here (explicit ``ALTER``/``CREATE`` statements)
-and changes ``tables.py`` to match; old steps are never edited.
+``MIGRATIONS[i]`` moves a database from schema version ``i`` to ``i + 1``.
+:mod:`~leadgen_desktop.db.opening` runs the missing steps inside one exclusive
+write transaction together with the version bump, after re-reading the
+version inside it, so several processes opening a new database at once apply
+each step exactly once.
+
+To change the schema: add ``V<n>`` below with plain ``CREATE``/``ALTER``
+statements separated by ``;`` (keep them portable: team mode translates them
+for PostgreSQL), append it to :data:`MIGRATIONS`, and change ``tables.py`` to
+match. Old steps are never edited.
+
+Not portable, on purpose: step 4's search index for the All-leads view (an
+FTS5 trigram table, its delete trigger, ``COLLATE NOCASE`` indexes). Its
+queries all live in :mod:`~leadgen_desktop.db.all_leads_queries`; a PostgreSQL
+variant would create a ``pg_trgm`` GIN index and ``lower()`` indexes instead.
 """
 
 from __future__ import annotations
@@ -63,6 +74,10 @@ CREATE INDEX "leads_place_id" ON "leads" ("place_id");
 """
 
 V3 = """
+ALTER TABLE "discovery_jobs" ADD COLUMN "budget_stop" TEXT;
+"""
+
+V4 = """
 CREATE TABLE "lead_search" ("lead_id" INTEGER NOT NULL PRIMARY KEY, "key" TEXT NOT NULL,
   FOREIGN KEY ("lead_id") REFERENCES "leads" ("id") ON DELETE CASCADE);
 CREATE VIRTUAL TABLE "lead_search_fts" USING fts5("key", content='lead_search', content_rowid='lead_id',
@@ -87,7 +102,7 @@ an index scan), and every lead's search key (``lead_search``, written only by
 eight times slower) with a trigger that keeps the index right when a lead is
 deleted."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 
 
 def statements(script: str) -> list[str]:

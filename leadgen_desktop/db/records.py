@@ -1,11 +1,21 @@
-"""Immutable read models returned by the repository (safe to hand across threads)."""
+"""Immutable read models returned by the store (safe to hand across threads)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from leadgen_desktop.domain import CampaignConfig, JobStatus, Metrics, Stage
+from leadgen_desktop.domain import (
+    BudgetStop,
+    Business,
+    CampaignConfig,
+    DomainSearch,
+    JobStatus,
+    Metrics,
+    Stage,
+    StopReason,
+    Verification,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +31,19 @@ class JobRecord:
     metrics: Metrics
     notices: tuple[str, ...]
     error: str | None
-    stop_reason: str | None
+    stop_reason: StopReason | None
     created_at: dt.datetime
     started_at: dt.datetime | None
     completed_at: dt.datetime | None
+    budget_stop: BudgetStop | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who holds a job's lease and when they last said they were alive (UTC, naive)."""
+
+    owner: str
+    heartbeat: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +103,45 @@ class LeadRecord:
     provenance: str  # JSON
     seen_before: bool = False
     verification_flags: str = "[]"  # JSON list of the verifier's flags
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedCall:
+    """One row of the API-call log, as much as the run's metrics need."""
+
+    provider: str
+    cost: float
+    cached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryCheckpoint:
+    """Where discovery of a job stands."""
+
+    businesses: tuple[Business, ...]
+    next_page_token: str | None
+    pages: int
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CachedLookup:
+    """A cache entry: the value, the job that paid for it and what it cost."""
+
+    value: DomainSearch | Verification
+    job_id: str | None
+    cost: float
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    """Entries per cache, for the Settings dialog."""
+
+    places: int
+    domains: int
+    emails: int
+
+    @property
+    def total(self) -> int:
+        """All entries together."""
+        return self.places + self.domains + self.emails

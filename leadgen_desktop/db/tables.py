@@ -1,11 +1,21 @@
-"""peewee table definitions (schema version 2; the DDL is frozen in migrations.py).
+"""peewee table declarations (schema version 3; the DDL itself is frozen in migrations.py).
 
-Only the repository uses them.
+The classes here are templates bound to no database: using one directly
+fails. :class:`TableSet` makes a subclass of each, bound to one open database
+only, so two databases in one process (a.db next to b.db today, SQLite next to
+PostgreSQL in team mode) never share a binding, whatever thread uses them.
+
+Relations live in the DDL, which the database enforces (foreign keys on):
+the models carry the plain id columns (``campaign_id``, ``job_id``), so a set
+is bound by plain subclassing, with no foreign key pointing into another set.
+Only the store's query objects use these classes.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from typing import TypeVar, cast
 
 import peewee as pw
 
@@ -16,7 +26,7 @@ def utcnow() -> dt.datetime:
 
 
 class BaseTable(pw.Model):
-    """Common base: tables are bound to a database at open time."""
+    """Common base of the templates (no database: :class:`TableSet` binds copies)."""
 
     class Meta:
         legacy_table_names = False
@@ -30,19 +40,18 @@ class Campaign(BaseTable):
     location = pw.TextField()
     keywords = pw.TextField(default="")
     demo = pw.BooleanField(default=False)
-    created_at = pw.DateTimeField(default=utcnow, index=True)
+    created_at = pw.DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "campaigns"
 
 
 class DiscoveryJob(BaseTable):
-    """One run of a campaign, persisted as it goes (status, stage, metrics)."""
+    """One run of a campaign, persisted as it goes (status, stage, metrics, lease, checkpoint)."""
 
     id = pw.CharField(primary_key=True, max_length=32)
-    campaign = pw.ForeignKeyField(Campaign, backref="jobs", on_delete="CASCADE")
-    campaign_id: str  # peewee's id accessor for the foreign key
-    status = pw.CharField(max_length=16, index=True)
+    campaign_id = pw.CharField(max_length=32)
+    status = pw.CharField(max_length=16)
     progress = pw.IntegerField(default=0)
     current_stage = pw.CharField(max_length=16, null=True)
     config = pw.TextField()  # JSON of CampaignConfig
@@ -50,6 +59,7 @@ class DiscoveryJob(BaseTable):
     notices = pw.TextField(default="[]")  # JSON list of user-facing notes
     error = pw.TextField(null=True)
     stop_reason = pw.CharField(max_length=32, null=True)
+    budget_stop = pw.TextField(null=True)  # JSON of BudgetStop when stop_reason is "budget"
     created_at = pw.DateTimeField(default=utcnow)
     started_at = pw.DateTimeField(null=True)
     completed_at = pw.DateTimeField(null=True)
@@ -68,10 +78,8 @@ class LeadRow(BaseTable):
     """A final lead: business fields, email outcome, score and provenance."""
 
     id = pw.AutoField()
-    job = pw.ForeignKeyField(DiscoveryJob, backref="leads", on_delete="CASCADE")
-    campaign = pw.ForeignKeyField(Campaign, backref="leads", on_delete="CASCADE")
-    job_id: str  # peewee's id accessors for the foreign keys
-    campaign_id: str
+    job_id = pw.CharField(max_length=32)
+    campaign_id = pw.CharField(max_length=32)
     rank = pw.IntegerField(default=0)
     place_id = pw.TextField()
     business_name = pw.TextField()
@@ -101,15 +109,14 @@ class LeadRow(BaseTable):
 
     class Meta:
         table_name = "leads"
-        indexes = ((("job", "place_id"), True),)
 
 
 class ApiCallRow(BaseTable):
     """The usage log: one row per HTTP request attempt sent to a provider."""
 
     id = pw.AutoField()
-    job = pw.ForeignKeyField(DiscoveryJob, backref="api_calls", null=True, on_delete="SET NULL")
-    provider = pw.CharField(max_length=32, index=True)
+    job_id = pw.CharField(max_length=32, null=True)
+    provider = pw.CharField(max_length=32)
     endpoint = pw.TextField()
     http_status = pw.IntegerField(null=True)
     outcome = pw.CharField(max_length=32)
@@ -128,23 +135,24 @@ class JobPlace(BaseTable):
     """A business discovered by a job: the discovery checkpoint, page by page."""
 
     id = pw.AutoField()
-    job = pw.ForeignKeyField(DiscoveryJob, backref="places", on_delete="CASCADE")
+    job_id = pw.CharField(max_length=32)
     position = pw.IntegerField()
     place_id = pw.TextField()
     data = pw.TextField()
 
     class Meta:
         table_name = "job_places"
-        indexes = ((("job", "place_id"), True),)
 
 
-class _CacheTable(BaseTable):
+class CacheTable(BaseTable):
+    """Columns every cache has: who answered, the answer (JSON) and when it was fetched."""
+
     provider = pw.TextField()
     data = pw.TextField()
     fetched_at = pw.DateTimeField()
 
 
-class PlaceCache(_CacheTable):
+class PlaceCache(CacheTable):
     """place id → place data, shared across campaigns."""
 
     place_id = pw.TextField(primary_key=True)
@@ -153,12 +161,14 @@ class PlaceCache(_CacheTable):
         table_name = "place_cache"
 
 
-class _PaidCacheTable(_CacheTable):
+class PaidCacheTable(CacheTable):
+    """A cache of paid lookups: also which job paid for each entry and what it cost."""
+
     job_id = pw.TextField(null=True)  # the job that paid for the entry (plain text: jobs may be deleted)
     cost = pw.FloatField(default=0.0)
 
 
-class DomainCache(_PaidCacheTable):
+class DomainCache(PaidCacheTable):
     """registrable domain → email-finder result, shared across campaigns."""
 
     domain = pw.TextField(primary_key=True)
@@ -167,7 +177,7 @@ class DomainCache(_PaidCacheTable):
         table_name = "domain_cache"
 
 
-class EmailCache(_PaidCacheTable):
+class EmailCache(PaidCacheTable):
     """email address → verification result, shared across campaigns."""
 
     email = pw.TextField(primary_key=True)
@@ -176,13 +186,30 @@ class EmailCache(_PaidCacheTable):
         table_name = "email_cache"
 
 
-TABLES: tuple[type[BaseTable], ...] = (
-    Campaign,
-    DiscoveryJob,
-    LeadRow,
-    ApiCallRow,
-    JobPlace,
-    PlaceCache,
-    DomainCache,
-    EmailCache,
-)
+_Table = TypeVar("_Table", bound=BaseTable)
+
+
+def _bound(template: type[_Table], database: pw.Database) -> type[_Table]:
+    """A subclass of ``template`` bound to ``database`` alone (same table, same columns).
+
+    Its fields are shallow copies handed to the subclass (peewee would deep-copy the
+    inherited ones: ten times slower, and every open of a database pays for it).
+    """
+    meta = type("Meta", (), {"database": database, "table_name": template._meta.table_name})
+    attributes: dict[str, object] = {name: copy.copy(field) for name, field in template._meta.fields.items()}
+    attributes.update(Meta=meta, __module__=template.__module__, __doc__=template.__doc__)
+    return cast(type[_Table], type(template.__name__, (template,), attributes))
+
+
+class TableSet:
+    """The tables of one database: copies of the templates bound to it and to nothing else."""
+
+    def __init__(self, database: pw.Database) -> None:
+        self.campaigns = _bound(Campaign, database)
+        self.jobs = _bound(DiscoveryJob, database)
+        self.leads = _bound(LeadRow, database)
+        self.api_calls = _bound(ApiCallRow, database)
+        self.job_places = _bound(JobPlace, database)
+        self.place_cache = _bound(PlaceCache, database)
+        self.domain_cache = _bound(DomainCache, database)
+        self.email_cache = _bound(EmailCache, database)

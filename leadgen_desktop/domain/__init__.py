@@ -4,14 +4,18 @@ Everything here is pure data: no I/O, no Qt, no database. Every other layer
 (db, net, core, gui, cli) speaks in these types, so they are the project's
 shared contract. The package is split by subject; import from the package:
 
-* ``enums``: job status, stages, email status and reasons, provider names;
+* ``enums``: job status, stop reasons, stages, email status and reasons, provider names;
 * ``config``: the campaign a user asks for and its validation;
 * ``leads``: businesses, email candidates, score components, leads;
-* ``billing``: API calls, prices, metrics;
+* ``billing``: API calls, prices, metrics, the budget stop;
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
 * ``geo``: areas and tiles on the globe;
 * ``providers``: provider results, errors and protocols;
+* ``urls``: the one rule for web links (http(s) only);
+* ``web_domains``: registrable domains, email/domain matching, free-mail providers;
+* ``website``: what a website crawl found (addresses, outcome);
+* ``mail_server``: whether an email domain can receive mail (MX check);
 * ``text``: the text normalisation of the quick filters.
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 from leadgen_desktop.domain.billing import (
     DEFAULT_PRICES,
     ApiCall,
+    BudgetStop,
     Metrics,
     PriceTable,
 )
@@ -42,6 +47,7 @@ from leadgen_desktop.domain.enums import (
     EmailStatus,
     JobStatus,
     Stage,
+    StopReason,
     email_status_label,
 )
 from leadgen_desktop.domain.events import (
@@ -58,6 +64,7 @@ from leadgen_desktop.domain.leads import (
     Lead,
     ScoreComponent,
 )
+from leadgen_desktop.domain.mail_server import MailServerCheck, MailServerStatus
 from leadgen_desktop.domain.providers import (
     RESULTS_PER_PAGE,
     RESULTS_PER_QUERY,
@@ -78,21 +85,40 @@ from leadgen_desktop.domain.providers import (
     Verification,
 )
 from leadgen_desktop.domain.text import FIELD_SEPARATOR, campaign_title, search_key
+from leadgen_desktop.domain.urls import (
+    MAX_URL_LENGTH,
+    WEB_SCHEMES,
+    is_web_url,
+    web_url,
+)
+from leadgen_desktop.domain.web_domains import (
+    FREE_MAIL_DOMAINS,
+    ascii_domain_name,
+    email_domain_matches,
+    email_registrable_domain,
+    is_free_mail,
+    registrable_domain,
+)
+from leadgen_desktop.domain.website import EmailMethod, FoundAddress, SiteOutcome, SiteResult
 
 __all__ = [
     "DEFAULT_PRICES",
     "DEMO_PROVIDER_PREFIX",
     "FIELD_SEPARATOR",
+    "FREE_MAIL_DOMAINS",
     "MAX_RESULTS_RANGE",
+    "MAX_URL_LENGTH",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
     "RESULTS_PER_PAGE",
     "RESULTS_PER_QUERY",
     "TEXT_FIELD_MAX",
+    "WEB_SCHEMES",
     "ApiCall",
     "Area",
     "AreaDiscovery",
     "AreaError",
+    "BudgetStop",
     "Business",
     "BusinessStatus",
     "CampaignConfig",
@@ -103,11 +129,13 @@ __all__ = [
     "DomainSearch",
     "EmailCandidate",
     "EmailFinder",
+    "EmailMethod",
     "EmailReason",
     "EmailStatus",
     "EmailVerifier",
     "EventCallback",
     "FieldError",
+    "FoundAddress",
     "IdsPage",
     "JobFinished",
     "JobStatus",
@@ -115,6 +143,8 @@ __all__ = [
     "LeadStored",
     "LocatedArea",
     "LocationLookup",
+    "MailServerCheck",
+    "MailServerStatus",
     "Metrics",
     "NetworkUnavailable",
     "PipelineEvent",
@@ -125,10 +155,20 @@ __all__ = [
     "Providers",
     "QuotaExhausted",
     "ScoreComponent",
+    "SiteOutcome",
+    "SiteResult",
     "Stage",
+    "StopReason",
     "Verification",
+    "ascii_domain_name",
     "campaign_title",
+    "email_domain_matches",
+    "email_registrable_domain",
     "email_status_label",
     "haversine_m",
+    "is_free_mail",
+    "is_web_url",
+    "registrable_domain",
     "search_key",
+    "web_url",
 ]

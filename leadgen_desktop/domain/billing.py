@@ -1,7 +1,8 @@
-"""API calls, prices and the run's metrics: everything the bill is made of."""
+"""API calls, prices, the run's metrics and its budget stop: everything the bill is made of."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -115,3 +116,30 @@ class Metrics:
             if isinstance(costs, Mapping)
             else _zero_by_provider(),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetStop:
+    """How a run stopped on its budget: what it spent, what the rest may cost, what would finish it.
+
+    Carried by :class:`~leadgen_desktop.domain.events.JobFinished` and stored
+    with the job; the command line and the window word it themselves.
+    """
+
+    spent: float
+    """USD the job has spent so far (all its attempts)."""
+    limit: float
+    """The budget it ran with (USD)."""
+    remaining: float
+    """The most the rest of the run could cost (every call left at its worst-case price)."""
+    leads_left: int
+    """Leads the budget left unfinished (waiting for a lookup, or not discovered yet)."""
+
+    @property
+    def needed(self) -> float:
+        """The budget to resume with (USD, rounded up to the cent): enough to finish the run.
+
+        It covers what was spent (even when a provider billed more than its
+        reservation) plus the most the rest could cost.
+        """
+        return math.ceil((max(self.limit, self.spent) + self.remaining) * 100 - 1e-6) / 100

@@ -1,4 +1,4 @@
-"""Enumerations of the domain: job status, stages, email status and reasons, provider names."""
+"""Enumerations of the domain: job status, stop reasons, stages, email status and reasons, providers."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ class JobStatus(enum.StrEnum):
     def is_final(self) -> bool:
         """True when the job will not change any more on its own."""
         return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class StopReason(enum.StrEnum):
+    """Why a job ended before doing everything it was asked (the ``stop_reason`` of the JSON summary)."""
+
+    BUDGET = "budget"
+    """The next paid call could have crossed the budget: ``completed``, resumable with a higher one."""
+    DISCARDED = "discarded"
+    """The user discarded the interrupted job: ``cancelled`` for good, its leads kept."""
 
 
 class Stage(enum.StrEnum):

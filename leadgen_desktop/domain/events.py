@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from leadgen_desktop.domain.billing import Metrics
-from leadgen_desktop.domain.enums import JobStatus, Stage
+from leadgen_desktop.domain.billing import BudgetStop, Metrics
+from leadgen_desktop.domain.enums import JobStatus, Stage, StopReason
 from leadgen_desktop.domain.leads import Lead
 
 
@@ -34,16 +34,21 @@ class LeadStored:
 
 @dataclass(frozen=True, slots=True)
 class JobFinished:
-    """Emitted once, last: the job's final status and summary."""
+    """Emitted once, last: the job's final status and summary.
+
+    ``budget_stop`` is set exactly when ``stop_reason`` is
+    :attr:`StopReason.BUDGET`: what was spent, what would finish the run.
+    """
 
     job_id: str
     campaign_id: str
     status: JobStatus
     metrics: Metrics
-    stop_reason: str | None = None
+    stop_reason: StopReason | None = None
     error: str | None = None
     notices: tuple[str, ...] = ()
     output: str | None = None
+    budget_stop: BudgetStop | None = None
 
 
 PipelineEvent = ProgressEvent | LeadStored | JobFinished

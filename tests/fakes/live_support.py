@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from leadgen_desktop.domain import Providers
+from leadgen_desktop.domain import PROVIDERS, Providers
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_limit import RateLimiter
 from tests.fakes.api_server import FAKE_KEYS, FakeApis
@@ -30,3 +30,18 @@ def logged_spend(db: Path, job_id: str) -> float:
         ).fetchone()
     conn.close()
     return float(total)
+
+
+def logged_calls(db: Path, job_id: str) -> tuple[dict[str, int], dict[str, float]]:
+    """Requests (cache hits not counted) and cost per provider of ``job_id``, straight from ``api_calls``."""
+    calls = dict.fromkeys(PROVIDERS, 0)
+    costs = dict.fromkeys(PROVIDERS, 0.0)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT provider, SUM(cached = 0), SUM(cost) FROM api_calls WHERE job_id = ? GROUP BY provider",
+            (job_id,),
+        ).fetchall()
+    conn.close()
+    for provider, requests, cost in rows:
+        calls[provider], costs[provider] = int(requests), float(cost)
+    return calls, costs

@@ -15,8 +15,7 @@ import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from leadgen_desktop.db.all_leads_queries import AllLeadsQueries
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 
 _TYPES = ("dentist", "plumber", "bakery", "florist", "gym", "vet", "lawyer", "cafe")
 _CITIES = ("Austin, TX", "Boston, MA", "Denver, CO", "Miami, FL", "Seattle, WA")
@@ -79,7 +78,7 @@ def synthetic_rows(count: int, campaigns: int = 20, seed: int = 7) -> list[tuple
 
 
 def seed_database(
-    repo: Repository,
+    repo: Store,
     leads: int,
     campaigns: int = 20,
     seed: int = 7,
@@ -89,9 +88,9 @@ def seed_database(
     rnd = random.Random(seed)
     per_campaign = -(-leads // campaigns)
     db = repo.db
-    connection = db.connection()
+    connection = db.connection.connection()
     rebuild = leads >= REBUILD_INDEXES_FROM
-    with db.atomic():
+    with db.transaction():
         indexes = _drop_lead_indexes(connection) if rebuild else []
         for c in range(campaigns):
             kind, city = _campaign_of(c)
@@ -122,7 +121,7 @@ def seed_database(
             connection.execute(sql)
         if on_progress is not None and indexes:
             on_progress("indexes built")
-    AllLeadsQueries(db).update_search_index()
+    repo.all_leads.update_search_index()
     if on_progress is not None:
         on_progress("search index built")
 

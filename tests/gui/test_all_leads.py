@@ -10,8 +10,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.all_leads_queries import AllLeadsQueries, LeadSort
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Business, CampaignConfig, EmailStatus, Lead, search_key
 from leadgen_desktop.gui.tables import all_leads_model, all_leads_search
 from leadgen_desktop.gui.tables.all_leads import AllLeadsView
@@ -31,8 +30,8 @@ DESC = Qt.SortOrder.DescendingOrder
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "all.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "all.db")
     yield repository
     repository.db.close()
 
@@ -63,18 +62,18 @@ def all_leads_search_text(row: tuple) -> str:
     return lead_search_text(row)
 
 
-def store(repo: Repository, job_id: str, name: str, rank: int, **business: object) -> int:
+def store(repo: Store, job_id: str, name: str, rank: int, **business: object) -> int:
     lead = Lead(
         business=Business(place_id=f"p{rank}", name=name, **business),  # type: ignore[arg-type]
         score=50 + rank,
         email_status=EmailStatus.VALID,
         rank=rank,
     )
-    return repo.store_lead(job_id, lead)
+    return repo.leads.add(job_id, lead)
 
 
 @pytest.mark.slow
-def test_qtmodeltester_with_100k_rows(qtmodeltester, repo: Repository) -> None:  # type: ignore[no-untyped-def]
+def test_qtmodeltester_with_100k_rows(qtmodeltester, repo: Store) -> None:  # type: ignore[no-untyped-def]
     """The issue asks for 100,000 rows: Qt's C++ tester walks every cell once, reading blocks on demand."""
     seed_database(repo, leads=100_000, campaigns=20)
     model = loaded_model(repo.all_leads)
@@ -83,7 +82,7 @@ def test_qtmodeltester_with_100k_rows(qtmodeltester, repo: Repository) -> None: 
     assert model.rowCount() == 100_000
 
 
-def test_qtmodeltester_through_sort_and_filter(qtmodeltester, repo: Repository) -> None:  # type: ignore[no-untyped-def]
+def test_qtmodeltester_through_sort_and_filter(qtmodeltester, repo: Store) -> None:  # type: ignore[no-untyped-def]
     seed_database(repo, leads=1000, campaigns=4)
     model = loaded_model(repo.all_leads)
     qtmodeltester.check(model)  # re-checks the whole model after every layout change and reset
@@ -98,7 +97,7 @@ def test_qtmodeltester_through_sort_and_filter(qtmodeltester, repo: Repository) 
     assert shown_ids(model) == list(range(1000, 0, -1))  # newest first
 
 
-def test_cells_are_read_in_blocks_and_cached(repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cells_are_read_in_blocks_and_cached(repo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_database(repo, leads=1000, campaigns=2)
     model = loaded_model(repo.all_leads)
     reads: list[int] = []
@@ -118,7 +117,7 @@ def test_cells_are_read_in_blocks_and_cached(repo: Repository, monkeypatch: pyte
     )
 
 
-def test_the_cache_is_bounded(repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_is_bounded(repo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(all_leads_model, "CACHED_ROWS", 300)
     seed_database(repo, leads=2000, campaigns=2)
     model = loaded_model(repo.all_leads)
@@ -127,8 +126,8 @@ def test_the_cache_is_bounded(repo: Repository, monkeypatch: pytest.MonkeyPatch)
     assert len(model._rows) <= 300
 
 
-def test_numbers_sort_as_numbers_with_empty_values_last(repo: Repository) -> None:
-    _, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+def test_numbers_sort_as_numbers_with_empty_values_last(repo: Store) -> None:
+    _, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     store(repo, job_id, "a", 1, rating=4.5)
     store(repo, job_id, "b", 2, review_count=30)
     store(repo, job_id, "c", 3, rating=1.0, review_count=5)
@@ -148,8 +147,8 @@ def test_numbers_sort_as_numbers_with_empty_values_last(repo: Repository) -> Non
     assert column(model, COL_BUSINESS) == ["d", "c", "b", "a"]  # newest first
 
 
-def test_text_sort_ignores_case_and_ties_follow_the_direction(repo: Repository) -> None:
-    _, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+def test_text_sort_ignores_case_and_ties_follow_the_direction(repo: Store) -> None:
+    _, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     names = ["beta", "Alpha", "alpha", "Gamma"]
     ids = [store(repo, job_id, name, rank) for rank, name in enumerate(names, 1)]
     model = loaded_model(repo.all_leads)
@@ -159,7 +158,7 @@ def test_text_sort_ignores_case_and_ties_follow_the_direction(repo: Repository) 
     assert shown_ids(model) == [ids[3], ids[0], ids[2], ids[1]]  # the exact reverse
 
 
-def test_sort_keeps_the_selection_on_the_same_lead_with_and_without_a_filter(repo: Repository) -> None:
+def test_sort_keeps_the_selection_on_the_same_lead_with_and_without_a_filter(repo: Store) -> None:
     seed_database(repo, leads=500, campaigns=2)
     model = loaded_model(repo.all_leads)
     selection = QItemSelectionModel(model)
@@ -176,7 +175,7 @@ def test_sort_keeps_the_selection_on_the_same_lead_with_and_without_a_filter(rep
     assert model.lead_id(selected.row()) == chosen
 
 
-def test_filter_matches_any_text_column_and_narrows_widens_and_keeps_the_sort(repo: Repository) -> None:
+def test_filter_matches_any_text_column_and_narrows_widens_and_keeps_the_sort(repo: Store) -> None:
     seed_database(repo, leads=2000, campaigns=5)
     rows = synthetic_rows(2000, campaigns=5)
     model = loaded_model(repo.all_leads)
@@ -199,8 +198,8 @@ def test_filter_matches_any_text_column_and_narrows_widens_and_keeps_the_sort(re
     assert model.rowCount() == 2000
 
 
-def test_filter_ignores_case_and_accents(repo: Repository) -> None:
-    _, job_id = repo.create_job(CampaignConfig("café", "İstanbul"))
+def test_filter_ignores_case_and_accents(repo: Store) -> None:
+    _, job_id = repo.jobs.create(CampaignConfig("café", "İstanbul"))
     cafe = store(repo, job_id, "Café Nero", 1, address="İstiklal Caddesi 5")
     other = store(repo, job_id, "Straße Bäckerei", 2)
     repo.all_leads.update_search_index()
@@ -218,7 +217,7 @@ def test_filter_ignores_case_and_accents(repo: Repository) -> None:
 
 
 def test_a_big_filter_shows_its_first_rows_at_once_and_appends_the_rest(
-    qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(all_leads_search, "SYNC_SCAN_LIMIT", 0)  # as with a million leads
     monkeypatch.setattr(all_leads_search, "INDEX_LIMIT", 10)
@@ -245,7 +244,7 @@ def test_a_big_filter_shows_its_first_rows_at_once_and_appends_the_rest(
     model.shutdown()
 
 
-def test_the_preview_stops_at_its_time_budget(repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_preview_stops_at_its_time_budget(repo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(all_leads_search, "PREVIEW_BUDGET", -1.0)  # spent before it starts
     monkeypatch.setattr(all_leads_search, "PREVIEW_CHUNK", 40)
     seed_database(repo, leads=500, campaigns=2)
@@ -256,7 +255,7 @@ def test_the_preview_stops_at_its_time_budget(repo: Repository, monkeypatch: pyt
 
 
 def test_a_newer_keystroke_wins_over_a_scan_still_running(
-    qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(all_leads_search, "SYNC_SCAN_LIMIT", 0)
     monkeypatch.setattr(all_leads_search, "INDEX_LIMIT", 10)
@@ -281,9 +280,9 @@ def test_a_newer_keystroke_wins_over_a_scan_still_running(
     model.shutdown()
 
 
-def test_view_indexes_new_leads_loads_on_a_thread_and_counts(qtbot: QtBot, repo: Repository) -> None:
+def test_view_indexes_new_leads_loads_on_a_thread_and_counts(qtbot: QtBot, repo: Store) -> None:
     seed_database(repo, leads=1200, campaigns=4)
-    _, job_id = repo.create_job(CampaignConfig("florist", "Zürich"))
+    _, job_id = repo.jobs.create(CampaignConfig("florist", "Zürich"))
     newest = store(repo, job_id, "Blumen Müller", 1)  # stored by a run: not indexed yet
     view = AllLeadsView(repo.all_leads)
     qtbot.addWidget(view)
@@ -307,7 +306,7 @@ def test_view_indexes_new_leads_loads_on_a_thread_and_counts(qtbot: QtBot, repo:
     view.shutdown()
 
 
-def test_a_header_click_during_a_load_is_not_lost(qtbot: QtBot, repo: Repository) -> None:
+def test_a_header_click_during_a_load_is_not_lost(qtbot: QtBot, repo: Store) -> None:
     seed_database(repo, leads=800, campaigns=2)
     view = AllLeadsView(repo.all_leads)
     qtbot.addWidget(view)
@@ -319,7 +318,7 @@ def test_a_header_click_during_a_load_is_not_lost(qtbot: QtBot, repo: Repository
     view.shutdown()
 
 
-def test_kept_filter_results_are_bounded(repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kept_filter_results_are_bounded(repo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(all_leads_model, "CACHED_FILTER_IDS", 1500)
     seed_database(repo, leads=1000, campaigns=2)
     model = loaded_model(repo.all_leads)
@@ -331,7 +330,7 @@ def test_kept_filter_results_are_bounded(repo: Repository, monkeypatch: pytest.M
 
 
 def test_the_other_direction_of_a_column_is_reversed_without_a_query(
-    repo: Repository, monkeypatch: pytest.MonkeyPatch
+    repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_database(repo, leads=600, campaigns=3)
     model = loaded_model(repo.all_leads)

@@ -11,15 +11,14 @@ import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.tables.export_job import ExportJob
 from tests.fakes.seed_leads import seed_database
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "export.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "export.db")
     seed_database(repository, leads=3000, campaigns=3)
     yield repository
     repository.db.close()
@@ -38,7 +37,7 @@ def read_rows(path: Path) -> list[list[str]]:
 
 
 def test_export_all_leads_writes_every_row_with_progress(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
 ) -> None:
     job = ExportJob(repo, window.statusBar())
     seen: list[int] = []
@@ -58,7 +57,7 @@ def test_export_all_leads_writes_every_row_with_progress(
 
 
 def test_export_one_job_streams_its_leads(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
 ) -> None:
     job = ExportJob(repo, window.statusBar())
     target = tmp_path / "job.csv"
@@ -68,7 +67,7 @@ def test_export_one_job_streams_its_leads(
 
 
 def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
-    qtbot: QtBot, repo: Repository, window: QMainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "leads.csv"
     target.write_text("previous export\n", encoding="utf-8")
@@ -94,9 +93,7 @@ def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
     assert not job.running
 
 
-def test_bad_folder_fails_at_once_without_a_thread(
-    repo: Repository, window: QMainWindow, tmp_path: Path
-) -> None:
+def test_bad_folder_fails_at_once_without_a_thread(repo: Store, window: QMainWindow, tmp_path: Path) -> None:
     messages: list[tuple[str, str]] = []
     job = ExportJob(repo, window.statusBar(), lambda text, kind: messages.append((text, kind)))
     assert not job.export_all(tmp_path / "missing" / "x.csv")

@@ -9,8 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from leadgen_desktop.db.all_leads_queries import LeadSort
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.tables import all_leads_model, results_model
 from leadgen_desktop.gui.tables.all_leads_model import AllLeadsModel
 from leadgen_desktop.gui.tables.all_leads_order import LeadOrder
@@ -27,8 +26,8 @@ SHARED = ("Business", "Address", "Phone", "Website", "Email", "Email status", "S
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "both.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "both.db")
     seed_database(repository, leads=300, campaigns=1)
     yield repository
     repository.db.close()
@@ -39,9 +38,9 @@ def texts(model: object, column: int) -> list[str]:
 
 
 @pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
-def test_both_tables_sort_the_same_leads_the_same_way(repo: Repository, order: Qt.SortOrder) -> None:
+def test_both_tables_sort_the_same_leads_the_same_way(repo: Store, order: Qt.SortOrder) -> None:
     campaign = LeadTableModel()
-    campaign.set_rows(repo.leads_for_job("job0000"))
+    campaign.set_rows(repo.leads.for_job("job0000"))
     every = AllLeadsModel(repo.all_leads)
     every.set_order(LeadOrder.of(repo.all_leads.ordered_ids(LeadSort())))
     campaign_headers = [column.header for column in results_model.COLUMNS]

@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     CampaignConfig,
     CancelToken,
@@ -39,7 +39,7 @@ FINISH_TIMEOUT = 15_000
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
+def repo(tmp_path: Path) -> Iterator[Store]:
     """A fresh database; at teardown the test's windows are closed (joining their threads) first."""
     yield from repo_with_cleanup(tmp_path)
 
@@ -77,9 +77,7 @@ def shown_column(window: MainWindow, column: int) -> list[str]:
     return [proxy.index(row, column).data() for row in range(proxy.rowCount())]
 
 
-def test_demo_run_fills_table_sorts_filters_and_exports(
-    qtbot: QtBot, repo: Repository, tmp_path: Path
-) -> None:
+def test_demo_run_fills_table_sorts_filters_and_exports(qtbot: QtBot, repo: Store, tmp_path: Path) -> None:
     window = make_window(qtbot, repo)
     assert window.demo_banner.isVisible()
     assert window.demo_banner.text() == DEMO_TEXT
@@ -90,7 +88,7 @@ def test_demo_run_fills_table_sorts_filters_and_exports(
     result = run_to_end(qtbot, window)
 
     assert result.status is JobStatus.COMPLETED
-    stored = repo.leads_for_job(result.job_id)
+    stored = repo.leads.for_job(result.job_id)
     assert len(stored) == 25
     assert window.model.rowCount() == len(stored)
     assert window.displayed_job_id == result.job_id
@@ -136,7 +134,7 @@ def test_demo_run_fills_table_sorts_filters_and_exports(
 
 
 def test_export_menu_reports_errors_without_a_dialog(
-    qtbot: QtBot, repo: Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window(qtbot, repo)
     window.export_action.trigger()  # nothing displayed yet
@@ -157,13 +155,13 @@ def test_export_menu_reports_errors_without_a_dialog(
     assert (tmp_path / "leads.csv").exists()
 
 
-def test_job_visible_as_processing_right_after_job_started(qtbot: QtBot, repo: Repository) -> None:
+def test_job_visible_as_processing_right_after_job_started(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo, latency=0.02)
     fill_form(qtbot, window, max_results=200)
     seen: list[JobStatus | None] = []
 
     def check(job_id: str, campaign_id: str) -> bool:
-        job = repo.get_job(job_id)
+        job = repo.jobs.get(job_id)
         seen.append(None if job is None else job.status)
         return True
 
@@ -178,7 +176,7 @@ def test_job_visible_as_processing_right_after_job_started(qtbot: QtBot, repo: R
         qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
 
 
-def test_cancel_mid_run_ends_cancelled(qtbot: QtBot, repo: Repository) -> None:
+def test_cancel_mid_run_ends_cancelled(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo, latency=0.02)
     fill_form(qtbot, window, max_results=200)
     with qtbot.waitSignal(window.controller.job_started, timeout=5000) as started:
@@ -192,16 +190,16 @@ def test_cancel_mid_run_ends_cancelled(qtbot: QtBot, repo: Repository) -> None:
         qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
     assert result.status is JobStatus.CANCELLED
-    job = repo.get_job(job_id)
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.CANCELLED
-    assert 0 < repo.count_leads(job_id) < 200
-    qtbot.waitUntil(lambda: window.model.rowCount() == repo.count_leads(job_id))
+    assert 0 < repo.leads.count(job_id) < 200
+    qtbot.waitUntil(lambda: window.model.rowCount() == repo.leads.count(job_id))
     assert window.statusBar().currentMessage() == "Cancelled"
     assert window.start_button.isEnabled()
 
 
-def test_closing_window_mid_run_cancels_and_stops_thread(qtbot: QtBot, repo: Repository) -> None:
+def test_closing_window_mid_run_cancels_and_stops_thread(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo, latency=0.02)
     fill_form(qtbot, window, max_results=200)
     with qtbot.waitSignal(window.controller.job_started, timeout=5000) as started:
@@ -211,7 +209,7 @@ def test_closing_window_mid_run_cancels_and_stops_thread(qtbot: QtBot, repo: Rep
     assert window.controller.active_threads == 1
     window.close()
     assert thread.isFinished()
-    job = repo.get_job(job_id)
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.CANCELLED
     # The queued finished signal still arrives and is handled cleanly.
@@ -219,19 +217,19 @@ def test_closing_window_mid_run_cancels_and_stops_thread(qtbot: QtBot, repo: Rep
     qtbot.waitUntil(lambda: window.controller.active_threads == 0)
 
 
-def test_controller_collected_mid_run_joins_its_thread(qtbot: QtBot, repo: Repository) -> None:
+def test_controller_collected_mid_run_joins_its_thread(qtbot: QtBot, repo: Store) -> None:
     controller = RunController(repo)
     with qtbot.waitSignal(controller.job_started, timeout=5000) as started:
         controller.start(CampaignConfig("dentist", "Austin, TX", max_results=200), build_demo_providers(0.02))
     job_id = started.args[0]
     del controller
     gc.collect()  # no shutdown(): the finalizer cancels and joins instead of aborting the process
-    job = repo.get_job(job_id)
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.CANCELLED
 
 
-def test_history_lists_runs_and_selecting_reloads_rows(qtbot: QtBot, repo: Repository) -> None:
+def test_history_lists_runs_and_selecting_reloads_rows(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
     fill_form(qtbot, window, max_results=5)
     first = run_to_end(qtbot, window)
@@ -253,12 +251,12 @@ def test_history_lists_runs_and_selecting_reloads_rows(qtbot: QtBot, repo: Repos
     assert window.model.rowCount() == 8
 
 
-def test_a_large_rows_batch_reaches_the_table_in_slices(qtbot: QtBot, repo: Repository) -> None:
+def test_a_large_rows_batch_reaches_the_table_in_slices(qtbot: QtBot, repo: Store) -> None:
     """A resumed job sends every stored lead at once: the window must not build them all in one go."""
     window = make_window(qtbot, repo)
     fill_form(qtbot, window, max_results=5)
     result = run_to_end(qtbot, window)
-    stored = repo.leads_for_job(result.job_id)
+    stored = repo.leads.for_job(result.job_id)
     batch = [replace(stored[0], lead_id=1000 + i, rank=100 + i, place_id=f"extra{i}") for i in range(400)]
     inserts: list[int] = []
     window.model.rowsInserted.connect(lambda _parent, first, last: inserts.append(last - first + 1))
@@ -270,7 +268,7 @@ def test_a_large_rows_batch_reaches_the_table_in_slices(qtbot: QtBot, repo: Repo
     assert inserts[0] < 400
 
 
-def test_invalid_form_disables_start(qtbot: QtBot, repo: Repository) -> None:
+def test_invalid_form_disables_start(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
     fill_form(qtbot, window)
     assert window.start_button.isEnabled()
@@ -307,15 +305,20 @@ class FakeClock:
         return self.now
 
 
-class FakeRepo:
-    def __init__(self, repo: Repository) -> None:
-        self.db = repo.db
+class FakeLeads:
+    def __init__(self) -> None:
         self.stored: list[int] = []
         self.queries = 0
 
-    def leads_since(self, job_id: str, after: int) -> list[object]:
+    def since(self, job_id: str, after: int) -> list[object]:
         self.queries += 1
         return [_FakeLead(i) for i in self.stored if i > after]
+
+
+class FakeStore:
+    def __init__(self, repo: Store) -> None:
+        self.db = repo.db
+        self.leads = FakeLeads()
 
 
 class _FakeLead:
@@ -326,8 +329,8 @@ class _FakeLead:
 class FakePipeline:
     """Emits a scripted event stream; ``steps`` are (seconds to advance, event factory)."""
 
-    def __init__(self, repo: FakeRepo, clock: FakeClock, script: list[tuple[float, PipelineEvent]]) -> None:
-        self.repo = repo
+    def __init__(self, store: FakeStore, clock: FakeClock, script: list[tuple[float, PipelineEvent]]) -> None:
+        self.store = store
         self.clock = clock
         self.script = script
 
@@ -338,7 +341,7 @@ class FakePipeline:
         for advance, event in self.script:
             self.clock.now += advance
             if isinstance(event, LeadStored):
-                self.repo.stored.append(event.lead_id)
+                self.store.leads.stored.append(event.lead_id)
             on_event(event)
         last = self.script[-1][1]
         assert isinstance(last, JobFinished)
@@ -353,9 +356,9 @@ def stored(lead_id: int) -> LeadStored:
     return LeadStored("job", lead_id, None)  # type: ignore[arg-type]
 
 
-def test_worker_throttles_progress_and_batches_rows(qtbot: QtBot, repo: Repository) -> None:
+def test_worker_throttles_progress_and_batches_rows(qtbot: QtBot, repo: Store) -> None:
     clock = FakeClock()
-    fake_repo = FakeRepo(repo)
+    fake_store = FakeStore(repo)
     script: list[tuple[float, PipelineEvent]] = [(0.0, progress(Stage.DISCOVERING, 0))]
     script += [(0.01, progress(Stage.DISCOVERING, i)) for i in range(1, 30)]  # 0.29 s of events
     script += [(0.0, progress(Stage.ENRICHING, 50))]  # stage change: always sent
@@ -365,7 +368,7 @@ def test_worker_throttles_progress_and_batches_rows(qtbot: QtBot, repo: Reposito
     finished = JobFinished("job", "camp", JobStatus.COMPLETED, Metrics())
     script.append((0.0, finished))
     worker = PipelineWorker(
-        FakePipeline(fake_repo, clock, script), CampaignConfig("a", "b"), CancelToken(), clock=clock
+        FakePipeline(fake_store, clock, script), CampaignConfig("a", "b"), CancelToken(), clock=clock
     )  # type: ignore[arg-type]
 
     events: list[ProgressEvent] = []
@@ -387,4 +390,4 @@ def test_worker_throttles_progress_and_batches_rows(qtbot: QtBot, repo: Reposito
     assert flat == list(range(1, 451))
     assert all(len(batch) <= 200 for batch in batches)
     assert 2 <= len(batches) <= 10
-    assert fake_repo.queries == len(batches)
+    assert fake_store.leads.queries == len(batches)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,18 +16,20 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.db.tables import DiscoveryJob, utcnow
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.db.tables import utcnow
 from leadgen_desktop.domain import (
     PROVIDERS,
+    BudgetStop,
     CampaignConfig,
     JobFinished,
     JobStatus,
     Metrics,
     Providers,
+    StopReason,
 )
 from leadgen_desktop.gui.run.estimate_label import DEMO_ESTIMATE
 from leadgen_desktop.gui.shell.main_window import MainWindow
@@ -43,8 +46,8 @@ _OPEN: list[MainWindow] = []
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "t.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "t.db")
     yield repository
     while _OPEN:
         _OPEN.pop().close()
@@ -65,7 +68,7 @@ def live_factory(fake: FakeApis, *providers: str) -> Callable[[], Providers]:
     return factory
 
 
-def make_window(qtbot: QtBot, repo: Repository, factory: Callable[[], Providers] = demo) -> MainWindow:
+def make_window(qtbot: QtBot, repo: Store, factory: Callable[[], Providers] = demo) -> MainWindow:
     window = MainWindow(repo, providers_factory=factory)
     qtbot.addWidget(window)
     _OPEN.append(window)
@@ -74,19 +77,18 @@ def make_window(qtbot: QtBot, repo: Repository, factory: Callable[[], Providers]
     return window
 
 
-def crashed_job(repo: Repository, owner: str | None = None) -> str:
+def crashed_job(repo: Store, owner: str | None = None) -> str:
     """A job left ``processing`` by a process that died (no lease, or a dead owner's)."""
     _campaign, job_id = Pipeline(repo, demo()).start(CONFIG)
     if owner is not None:
-        DiscoveryJob.update(lease_owner=owner, lease_heartbeat=utcnow()).where(
-            DiscoveryJob.id == job_id
-        ).execute()
+        jobs = repo.db.tables.jobs
+        jobs.update(lease_owner=owner, lease_heartbeat=utcnow()).where(jobs.id == job_id).execute()
     return job_id
 
 
 @pytest.mark.parametrize("owner", [None, f"{socket.gethostname()}:999999"])
 def test_a_crashed_job_is_listed_at_start_up_and_resume_completes_it(
-    qtbot: QtBot, repo: Repository, owner: str | None
+    qtbot: QtBot, repo: Store, owner: str | None
 ) -> None:
     job_id = crashed_job(repo, owner)
     window = make_window(qtbot, repo)
@@ -104,14 +106,14 @@ def test_a_crashed_job_is_listed_at_start_up_and_resume_completes_it(
     result: JobFinished = blocker.args[0]
     assert result.job_id == job_id
     assert result.status is JobStatus.COMPLETED
-    job = repo.get_job(job_id)
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.COMPLETED
-    assert window.model.rowCount() == repo.count_leads(job_id) > 0
-    assert repo.interrupted_job_ids(only_crashed=True) == []
+    assert window.model.rowCount() == repo.leads.count(job_id) > 0
+    assert Jobs(repo).interrupted(only_crashed=True) == []
 
 
-def test_discard_marks_a_crashed_job_cancelled(qtbot: QtBot, repo: Repository) -> None:
+def test_discard_marks_a_crashed_job_cancelled(qtbot: QtBot, repo: Store) -> None:
     job_id = crashed_job(repo)
     other = crashed_job(repo)
     window = make_window(qtbot, repo)
@@ -125,15 +127,15 @@ def test_discard_marks_a_crashed_job_cancelled(qtbot: QtBot, repo: Repository) -
     assert dialog.discard_button.isEnabled()
     qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
     for jid in (job_id, other):
-        job = repo.get_job(jid)
+        job = repo.jobs.get(jid)
         assert job is not None
         assert job.status is JobStatus.CANCELLED
         assert job.stop_reason == "discarded"
     assert dialog.job_ids == []
-    assert repo.interrupted_job_ids() == []
+    assert Jobs(repo).interrupted() == []
 
 
-def test_no_prompt_without_crashed_jobs_and_not_for_a_live_lease(qtbot: QtBot, repo: Repository) -> None:
+def test_no_prompt_without_crashed_jobs_and_not_for_a_live_lease(qtbot: QtBot, repo: Store) -> None:
     crashed_job(repo, owner=f"{socket.gethostname()}:{os.getppid()}")  # a live process holds it
     window = make_window(qtbot, repo)
     with qtbot.assertNotEmitted(window.live.resumer.dialog_opened, wait=50):
@@ -141,9 +143,11 @@ def test_no_prompt_without_crashed_jobs_and_not_for_a_live_lease(qtbot: QtBot, r
     assert window.live.resumer.dialog is None
 
 
-def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Repository) -> None:
-    _campaign, job_id = Pipeline(repo, demo()).start(CONFIG)
-    repo.finish_job(job_id, JobStatus.CANCELLED, Metrics(), error="Cancelled by the user.")
+def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Store) -> None:
+    campaign_id, job_id = Pipeline(repo, demo()).start(CONFIG)
+    repo.jobs.finish(
+        JobFinished(job_id, campaign_id, JobStatus.CANCELLED, Metrics(), error="Cancelled by the user.")
+    )
     window = make_window(qtbot, repo)
     assert window.live.resumer.dialog is None  # cancelled is not crashed: no prompt
     window.live.resume_jobs_action.trigger()
@@ -153,9 +157,9 @@ def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Repository) -> 
     assert dialog.table.item(0, 2).text() == "cancelled"
 
 
-def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Repository) -> None:
+def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Store) -> None:
     campaign_id, job_id = Pipeline(repo, demo()).start(CONFIG)
-    repo.finish_job(job_id, JobStatus.CANCELLED, Metrics())
+    repo.jobs.finish(JobFinished(job_id, campaign_id, JobStatus.CANCELLED, Metrics()))
     window = make_window(qtbot, repo)
     button = window.live.history_resume_button
     assert not button.isVisibleTo(window)
@@ -168,25 +172,26 @@ def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Repository) -> 
     assert not button.isVisibleTo(window)  # completed: nothing to resume
 
 
-def test_a_job_held_by_another_live_process_is_reported_in_the_banner(qtbot: QtBot, repo: Repository) -> None:
+def test_a_job_held_by_another_live_process_is_reported_in_the_banner(qtbot: QtBot, repo: Store) -> None:
     job_id = crashed_job(repo)
     window = make_window(qtbot, repo)
     qtbot.waitUntil(lambda: window.live.resumer.dialog is not None)
     # Meanwhile another live process took the job.
-    DiscoveryJob.update(lease_owner=f"{socket.gethostname()}:{os.getppid()}", lease_heartbeat=utcnow()).where(
-        DiscoveryJob.id == job_id
+    jobs = repo.db.tables.jobs
+    jobs.update(lease_owner=f"{socket.gethostname()}:{os.getppid()}", lease_heartbeat=utcnow()).where(
+        jobs.id == job_id
     ).execute()
     with qtbot.waitSignal(window.controller.failed, timeout=FINISH_TIMEOUT) as blocker:
         assert window.live.resumer.resume(job_id)
     assert "another process" in blocker.args[0]
     assert "another process" in window.info_label.text()
-    job = repo.get_job(job_id)
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.PROCESSING  # untouched
 
 
-def test_a_live_job_without_keys_is_explained_in_the_banner(qtbot: QtBot, repo: Repository) -> None:
-    _campaign, job_id = repo.create_job(CONFIG)  # demo=False: a live job
+def test_a_live_job_without_keys_is_explained_in_the_banner(qtbot: QtBot, repo: Store) -> None:
+    _campaign, job_id = repo.jobs.create(CONFIG)  # demo=False: a live job
     window = make_window(qtbot, repo)  # demo mode
     assert not window.live.resumer.resume(job_id)
     assert "Google Places API key" in window.info_label.text()
@@ -204,7 +209,7 @@ def _fill(qtbot: QtBot, window: MainWindow, budget: str = "") -> None:
         qtbot.keyClicks(window.form.budget, budget)
 
 
-def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Repository) -> None:
+def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Store) -> None:
     fake = FakeApis()
     window = make_window(qtbot, repo, live_factory(fake, *PROVIDERS))
     _fill(qtbot, window, budget="0.05")
@@ -212,9 +217,12 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Repo
         window.start_run()
     first: JobFinished = blocker.args[0]
     assert first.stop_reason == "budget"
-    assert "Budget reached" in window.info_label.text()
+    stop = first.budget_stop
+    assert stop is not None
     bar = window.live.resumer.budget_bar
     assert bar.isVisibleTo(window)
+    assert "stopped on its budget" in bar.label.text()
+    assert f"A budget of ${stop.needed:.2f} would finish it" in bar.label.text()
     asked: list[float] = []
 
     def ask(suggested: float) -> float:
@@ -225,19 +233,48 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Repo
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
         qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     second: JobFinished = blocker.args[0]
-    assert asked
-    assert asked[0] > 0.05
+    assert asked == [
+        max(stop.needed, 0.1)
+    ]  # the stored budget stop (or twice the old budget), never a notice
+    assert stop.needed > 0.05
     assert second.job_id == first.job_id
     assert second.status is JobStatus.COMPLETED
     assert second.stop_reason is None
-    job = repo.get_job(first.job_id)
+    job = repo.jobs.get(first.job_id)
     assert job is not None
     assert job.config.budget == 5.0
     assert not bar.isVisibleTo(window)
 
 
+def test_a_budget_stopped_job_listed_after_a_restart_asks_for_the_stored_budget(
+    qtbot: QtBot, repo: Store
+) -> None:
+    campaign_id, job_id = Pipeline(repo, demo()).start(replace(CONFIG, budget=0.05))
+    stop = BudgetStop(spent=0.049, limit=0.05, remaining=0.31, leads_left=6)
+    ending = JobFinished(
+        job_id, campaign_id, JobStatus.COMPLETED, Metrics(), StopReason.BUDGET, budget_stop=stop
+    )
+    repo.jobs.finish(ending)
+    window = make_window(qtbot, repo)  # a window opened later: only the database knows how the job stopped
+    window.live.resume_jobs_action.trigger()
+    dialog = window.live.resumer.dialog
+    assert dialog is not None
+    assert dialog.job_ids == [job_id]
+    assert dialog.table.item(0, 2).text() == "stopped by its budget: $0.36 would finish it"
+    asked: list[float] = []
+
+    def ask(suggested: float) -> None:
+        asked.append(suggested)
+        return None  # the user cancels the budget dialog
+
+    window.live.resumer._ask_budget = ask
+    qtbot.mouseClick(dialog.resume_button, Qt.MouseButton.LeftButton)
+    assert asked == [stop.needed]  # resuming with the same budget would stop at once
+    assert not window.controller.is_running
+
+
 def test_a_run_without_hunter_and_neverbounce_keys_says_emails_were_skipped(
-    qtbot: QtBot, repo: Repository
+    qtbot: QtBot, repo: Store
 ) -> None:
     fake = FakeApis()
     window = make_window(qtbot, repo, live_factory(fake, "google_places"))
@@ -249,7 +286,7 @@ def test_a_run_without_hunter_and_neverbounce_keys_says_emails_were_skipped(
     assert "Emails were not searched: no Hunter.io API key" in window.info_label.text()
 
 
-def test_estimate_label_shows_dollars_in_live_mode_and_zero_in_demo(qtbot: QtBot, repo: Repository) -> None:
+def test_estimate_label_shows_dollars_in_live_mode_and_zero_in_demo(qtbot: QtBot, repo: Store) -> None:
     fake = FakeApis()
     window = make_window(qtbot, repo, live_factory(fake, *PROVIDERS))
     label = window.form.estimate_label
@@ -290,7 +327,7 @@ def _lead(lead_id: int, seen: bool) -> LeadRecord:
     )
 
 
-def test_only_new_businesses_filter_hides_leads_seen_before(qtbot: QtBot, repo: Repository) -> None:
+def test_only_new_businesses_filter_hides_leads_seen_before(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
     window.model.set_rows([_lead(1, False), _lead(2, True), _lead(3, False)])
     assert window.model.index(1, COL_SEEN).data() == "Seen before"
@@ -306,7 +343,7 @@ def test_only_new_businesses_filter_hides_leads_seen_before(qtbot: QtBot, repo: 
     assert window.proxy.rowCount() == 3
 
 
-def test_help_opens_the_log_folder(qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_help_opens_the_log_folder(qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[QUrl] = []
 
     def open_url(url: QUrl) -> bool:
@@ -320,7 +357,7 @@ def test_help_opens_the_log_folder(qtbot: QtBot, repo: Repository, monkeypatch: 
     assert log_dir().is_dir()
 
 
-def test_run_controller_resume_of_an_unknown_job_fails_with_a_message(qtbot: QtBot, repo: Repository) -> None:
+def test_run_controller_resume_of_an_unknown_job_fails_with_a_message(qtbot: QtBot, repo: Store) -> None:
     from leadgen_desktop.gui.run.run_controller import RunAlreadyActive, RunController
 
     controller = RunController(repo)
@@ -335,15 +372,17 @@ def test_run_controller_resume_of_an_unknown_job_fails_with_a_message(qtbot: QtB
         controller.shutdown()
 
 
-def test_resume_sends_the_leads_already_stored_first(qtbot: QtBot, repo: Repository) -> None:
+def test_resume_sends_the_leads_already_stored_first(qtbot: QtBot, repo: Store) -> None:
     from leadgen_desktop.domain import CancelToken
     from leadgen_desktop.gui.run.run_controller import RunController
 
     pipeline = Pipeline(repo, demo())
-    _campaign, job_id = pipeline.start(CONFIG)
+    campaign_id, job_id = pipeline.start(CONFIG)
     pipeline.run(job_id, CancelToken(), lambda _event: None)
-    repo.finish_job(job_id, JobStatus.CANCELLED, Metrics())  # as if cancelled at the very end
-    stored = repo.count_leads(job_id)
+    repo.jobs.finish(
+        JobFinished(job_id, campaign_id, JobStatus.CANCELLED, Metrics())
+    )  # cancelled at the very end
+    stored = repo.leads.count(job_id)
     assert stored > 0
     controller = RunController(repo)
     batches: list[list[LeadRecord]] = []

@@ -16,8 +16,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, Providers
 from leadgen_desktop.gui.settings.key_check import check_key
 from leadgen_desktop.gui.settings.settings_dialog import SettingsDialog
@@ -38,8 +37,8 @@ _OPEN: list[MainWindow | SettingsDialog] = []
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "t.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "t.db")
     yield repository
     while _OPEN:
         _OPEN.pop().close()
@@ -47,7 +46,7 @@ def repo(tmp_path: Path) -> Iterator[Repository]:
 
 
 def make_dialog(
-    qtbot: QtBot, repo: Repository, store: ApiKeyStore | None = None, **kwargs: object
+    qtbot: QtBot, repo: Store, store: ApiKeyStore | None = None, **kwargs: object
 ) -> SettingsDialog:
     dialog = SettingsDialog(repo, store or ApiKeyStore(), **kwargs)
     qtbot.addWidget(dialog)
@@ -64,7 +63,7 @@ def visible_texts(dialog: SettingsDialog) -> list[str]:
 
 
 def test_saving_a_key_stores_it_in_the_keychain_and_never_shows_it(
-    qtbot: QtBot, repo: Repository, isolated_env: MemoryKeyring
+    qtbot: QtBot, repo: Store, isolated_env: MemoryKeyring
 ) -> None:
     dialog = make_dialog(qtbot, repo)
     row = dialog.keys_tab.rows["google_places"]
@@ -86,7 +85,7 @@ def test_saving_a_key_stores_it_in_the_keychain_and_never_shows_it(
     assert all(SECRET not in text for text in visible_texts(again))
 
 
-def test_remove_deletes_the_stored_key(qtbot: QtBot, repo: Repository, isolated_env: MemoryKeyring) -> None:
+def test_remove_deletes_the_stored_key(qtbot: QtBot, repo: Store, isolated_env: MemoryKeyring) -> None:
     store = ApiKeyStore()
     store.set("hunter", SECRET)
     dialog = make_dialog(qtbot, repo, store)
@@ -100,9 +99,7 @@ def test_remove_deletes_the_stored_key(qtbot: QtBot, repo: Repository, isolated_
     assert not row.remove.isEnabled()
 
 
-def test_an_environment_key_is_read_only(
-    qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_environment_key_is_read_only(qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEADGEN_HUNTER_KEY", SECRET)
     dialog = make_dialog(qtbot, repo)
     row = dialog.keys_tab.rows["hunter"]
@@ -114,7 +111,7 @@ def test_an_environment_key_is_read_only(
 
 
 def test_without_a_keychain_the_key_is_kept_for_this_session_only(
-    qtbot: QtBot, repo: Repository, isolated_env: MemoryKeyring
+    qtbot: QtBot, repo: Store, isolated_env: MemoryKeyring
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
     store = ApiKeyStore()
@@ -136,7 +133,7 @@ def test_without_a_keychain_the_key_is_kept_for_this_session_only(
 
 
 def test_test_button_reports_valid_and_invalid_keys_from_the_loopback_fake(
-    qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = FakeApis()
     with serve(fake) as base_url:
@@ -164,7 +161,7 @@ def test_test_button_reports_valid_and_invalid_keys_from_the_loopback_fake(
     assert fake.calls["google_places"] == 2
 
 
-def test_test_button_shows_credits_left_and_network_errors(qtbot: QtBot, repo: Repository) -> None:
+def test_test_button_shows_credits_left_and_network_errors(qtbot: QtBot, repo: Store) -> None:
     fake = FakeApis()
 
     def refused(request: httpx.Request) -> httpx.Response:
@@ -194,13 +191,13 @@ def test_test_button_shows_credits_left_and_network_errors(qtbot: QtBot, repo: R
     assert "connect" in text
 
 
-def test_testing_without_any_key_says_so(qtbot: QtBot, repo: Repository) -> None:
+def test_testing_without_any_key_says_so(qtbot: QtBot, repo: Store) -> None:
     dialog = make_dialog(qtbot, repo)
     assert not dialog.keys_tab.test_key("hunter")
     assert "No key to test" in dialog.keys_tab.rows["hunter"].result.text()
 
 
-def test_prices_rate_and_cache_lifetime_are_saved_to_settings_json(qtbot: QtBot, repo: Repository) -> None:
+def test_prices_rate_and_cache_lifetime_are_saved_to_settings_json(qtbot: QtBot, repo: Store) -> None:
     dialog = make_dialog(qtbot, repo)
     assert set(dialog.price_spins) >= {"places_text_search_pro", "hunter_credit", "neverbounce_credit"}
     assert dialog.price_spins["hunter_credit"].decimals() >= 4
@@ -218,7 +215,7 @@ def test_prices_rate_and_cache_lifetime_are_saved_to_settings_json(qtbot: QtBot,
     assert load_settings().cache_ttl_days == 7
 
 
-def _populate_caches(repo: Repository) -> None:
+def _populate_caches(repo: Store) -> None:
     from leadgen_desktop.core.run.pipeline import Pipeline
 
     pipeline = Pipeline(repo, build_demo_providers(latency=0.0))
@@ -228,24 +225,24 @@ def _populate_caches(repo: Repository) -> None:
 
 
 def test_clear_cache_empties_the_cache_after_confirmation(
-    qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _populate_caches(repo)
-    assert repo.cache_stats().total > 0
+    assert repo.lookups.stats().total > 0
     dialog = make_dialog(qtbot, repo)
     assert "places" in dialog.cache_label.text()
     assert "database file" in dialog.cache_label.text()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
     assert not dialog.clear_cache()
-    assert repo.cache_stats().total > 0
+    assert repo.lookups.stats().total > 0
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(dialog.cache_cleared):
         qtbot.mouseClick(dialog.clear_cache_button, Qt.MouseButton.LeftButton)
-    assert repo.cache_stats().total == 0
+    assert repo.lookups.stats().total == 0
     assert dialog.cache_label.text().startswith("0 places, 0 domains, 0 emails")
 
 
-def make_window(qtbot: QtBot, repo: Repository, **kwargs: object) -> MainWindow:
+def make_window(qtbot: QtBot, repo: Store, **kwargs: object) -> MainWindow:
     window = MainWindow(repo, **kwargs)
     qtbot.addWidget(window)
     _OPEN.append(window)
@@ -254,7 +251,7 @@ def make_window(qtbot: QtBot, repo: Repository, **kwargs: object) -> MainWindow:
     return window
 
 
-def test_clear_cache_is_disabled_during_a_run(qtbot: QtBot, repo: Repository) -> None:
+def test_clear_cache_is_disabled_during_a_run(qtbot: QtBot, repo: Store) -> None:
     def slow() -> Providers:
         return build_demo_providers(latency=0.05)
 
@@ -269,9 +266,7 @@ def test_clear_cache_is_disabled_during_a_run(qtbot: QtBot, repo: Repository) ->
     assert dialog.clear_cache_button.isEnabled()
 
 
-def test_the_window_switches_from_demo_to_live_after_saving_a_google_key(
-    qtbot: QtBot, repo: Repository
-) -> None:
+def test_the_window_switches_from_demo_to_live_after_saving_a_google_key(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo, key_store=ApiKeyStore())
     assert window.providers is not None
     assert window.providers.demo
@@ -292,7 +287,7 @@ def test_the_window_switches_from_demo_to_live_after_saving_a_google_key(
     assert SECRET not in window.mode_label.text()
 
 
-def test_settings_shortcut_is_the_standard_preferences_key(qtbot: QtBot, repo: Repository) -> None:
+def test_settings_shortcut_is_the_standard_preferences_key(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
     action = window.live.settings_action
     assert QKeySequence("Ctrl+,") in action.shortcuts()
@@ -316,7 +311,7 @@ def log_file() -> Iterator[Path]:
 
 
 def test_keys_never_reach_qsettings_files_or_the_log(
-    qtbot: QtBot, repo: Repository, tmp_path: Path, log_file: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, tmp_path: Path, log_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = FakeApis(google_key=SECRET)
     with serve(fake) as base_url:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.gui.shell.window_ux import CANCEL_TITLE
 from tests.gui.ux_support import fill_form, make_window, repo_with_cleanup
@@ -21,11 +21,11 @@ FINISH_TIMEOUT = 15_000
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
+def repo(tmp_path: Path) -> Iterator[Store]:
     yield from repo_with_cleanup(tmp_path)
 
 
-def active_window(qtbot: QtBot, repo: Repository, **kwargs: object) -> MainWindow:
+def active_window(qtbot: QtBot, repo: Store, **kwargs: object) -> MainWindow:
     window = make_window(qtbot, repo, **kwargs)  # type: ignore[arg-type]
     window.welcome_panel.dismiss()
     window.activateWindow()
@@ -44,7 +44,7 @@ def wait_finished(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: not window.controller.is_running, timeout=FINISH_TIMEOUT)
 
 
-def test_ctrl_return_starts_only_when_the_form_is_valid(qtbot: QtBot, repo: Repository) -> None:
+def test_ctrl_return_starts_only_when_the_form_is_valid(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
     qtbot.keyClick(window.form.business_type, Qt.Key.Key_Return, CTRL)
     assert not window.controller.is_running
@@ -55,7 +55,7 @@ def test_ctrl_return_starts_only_when_the_form_is_valid(qtbot: QtBot, repo: Repo
 
 
 def test_escape_in_demo_cancels_without_asking(
-    qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def never(*_args: object) -> QMessageBox.StandardButton:
         raise AssertionError("demo runs cost nothing: no confirmation expected")
@@ -68,9 +68,7 @@ def test_escape_in_demo_cancels_without_asking(
     wait_finished(qtbot, window)
 
 
-def test_escape_in_live_mode_asks_first(
-    qtbot: QtBot, repo: Repository, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_escape_in_live_mode_asks_first(qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
 
@@ -92,26 +90,26 @@ def test_escape_in_live_mode_asks_first(
     wait_finished(qtbot, window)
 
 
-def test_escape_when_idle_does_nothing(qtbot: QtBot, repo: Repository) -> None:
+def test_escape_when_idle_does_nothing(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
     qtbot.keyClick(window.table_view, Qt.Key.Key_Escape)
     assert not window.ux.request_cancel()
 
 
-def test_ctrl_f_focuses_the_filter(qtbot: QtBot, repo: Repository) -> None:
+def test_ctrl_f_focuses_the_filter(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
     window.table_view.setFocus()
     qtbot.keyClick(window.table_view, Qt.Key.Key_F, CTRL)
     qtbot.waitUntil(window.filter_edit.hasFocus)
 
 
-def test_ctrl_e_exports(qtbot: QtBot, repo: Repository) -> None:
+def test_ctrl_e_exports(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
     qtbot.keyClick(window.table_view, Qt.Key.Key_E, CTRL)
     assert window.statusBar().currentMessage().startswith("Nothing to export")
 
 
-def test_f1_opens_about(qtbot: QtBot, repo: Repository) -> None:
+def test_f1_opens_about(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
     qtbot.keyClick(window.table_view, Qt.Key.Key_F1)
     dialog = window.ux.about_dialog
@@ -121,13 +119,13 @@ def test_f1_opens_about(qtbot: QtBot, repo: Repository) -> None:
     dialog.close()
 
 
-def test_ctrl_q_quits(qtbot: QtBot, repo: Repository) -> None:
+def test_ctrl_q_quits(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
     qtbot.keyClick(window.table_view, Qt.Key.Key_Q, CTRL)
     qtbot.waitUntil(lambda: not window.isVisible())
 
 
-def test_tab_order_and_accessible_names(qtbot: QtBot, repo: Repository) -> None:
+def test_tab_order_and_accessible_names(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
     form = window.form
     chain: list[QWidget] = [

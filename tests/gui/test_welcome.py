@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.shell.welcome import WELCOME_TEXT
 from leadgen_desktop.gui.shell.window_state import WindowStateStore
 from tests.gui.ux_support import make_window, repo_with_cleanup
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
+def repo(tmp_path: Path) -> Iterator[Store]:
     yield from repo_with_cleanup(tmp_path)
 
 
-def test_welcome_is_shown_once(qtbot: QtBot, repo: Repository) -> None:
+def test_welcome_is_shown_once(qtbot: QtBot, repo: Store) -> None:
     first = make_window(qtbot, repo)
     assert first.welcome_panel.isVisible()
     assert "demo mode" in WELCOME_TEXT
@@ -32,14 +32,14 @@ def test_welcome_is_shown_once(qtbot: QtBot, repo: Repository) -> None:
     assert second.demo_banner.isVisible()
 
 
-def test_got_it_hides_the_panel(qtbot: QtBot, repo: Repository) -> None:
+def test_got_it_hides_the_panel(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
     with qtbot.waitSignal(window.welcome_panel.dismissed):
         window.welcome_panel.close_button.click()
     assert not window.welcome_panel.isVisible()
 
 
-def test_settings_button_opens_settings(qtbot: QtBot, repo: Repository) -> None:
+def test_settings_button_opens_settings(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
     button = window.welcome_panel.settings_button
     assert not button.isHidden()  # the window offers Edit → Settings…

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.shell.window_state import STATE_FILENAME, WindowStateStore, open_state, state_path
 from leadgen_desktop.gui.tables.results_model import COL_EMAIL, COL_SCORE
 from leadgen_desktop.keychain import ApiKeyStore
@@ -18,7 +18,7 @@ from tests.gui.ux_support import make_window, repo_with_cleanup
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
+def repo(tmp_path: Path) -> Iterator[Store]:
     yield from repo_with_cleanup(tmp_path)
 
 
@@ -28,7 +28,7 @@ def test_state_file_is_in_the_isolated_config_folder(tmp_path: Path) -> None:
 
 
 def test_state_survives_a_restart(
-    qtbot: QtBot, repo: Repository, isolated_env: MemoryKeyring, tmp_path: Path
+    qtbot: QtBot, repo: Store, isolated_env: MemoryKeyring, tmp_path: Path
 ) -> None:
     secret = "sk-test-SECRET-123456"
     ApiKeyStore().set("hunter", secret)
@@ -78,14 +78,14 @@ def test_state_survives_a_restart(
     assert second.results_splitter.sizes()[1] == results_sizes[1]
 
 
-def test_fresh_start_keeps_defaults(qtbot: QtBot, repo: Repository) -> None:
+def test_fresh_start_keeps_defaults(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
     assert window.form.business_type.text() == ""
     assert window.form.max_results.value() == 20
     assert not WindowStateStore().restore_form(window.form)  # nothing saved yet
 
 
-def test_unreadable_values_are_ignored(qtbot: QtBot, repo: Repository) -> None:
+def test_unreadable_values_are_ignored(qtbot: QtBot, repo: Store) -> None:
     settings = open_state()
     settings.setValue("window/geometry", "garbage")
     settings.setValue("headers/leads", 12)

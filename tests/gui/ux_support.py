@@ -9,9 +9,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Providers
 from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.net.providers.demo import build_demo_providers
@@ -93,9 +92,9 @@ def no_email(lead_id: int, reason: str, **changes: object) -> LeadRecord:
 _WINDOWS: list[MainWindow] = []
 
 
-def repo_with_cleanup(tmp_path: Path) -> Iterator[Repository]:
+def repo_with_cleanup(tmp_path: Path) -> Iterator[Store]:
     """A fresh database for a fixture; the test's windows are closed (joining their threads) first."""
-    repository = Repository(open_database(tmp_path / "ux.db"))
+    repository = Store.open(tmp_path / "ux.db")
     yield repository
     while _WINDOWS:
         window = _WINDOWS.pop()
@@ -103,7 +102,7 @@ def repo_with_cleanup(tmp_path: Path) -> Iterator[Repository]:
     repository.db.close()
 
 
-def make_window(qtbot: QtBot, repo: Repository, *, live: bool = False, latency: float = 0.0) -> MainWindow:
+def make_window(qtbot: QtBot, repo: Store, *, live: bool = False, latency: float = 0.0) -> MainWindow:
     """A shown window over demo providers (``live`` pretends they are paid ones)."""
 
     def factory() -> Providers:

@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import DEFAULT_PRICES, CampaignConfig, CancelToken, JobFinished, JobStatus
 from tests.fakes.api_server import FakeApis, cli_env
 from tests.fakes.cli_support import campaign_args
@@ -59,7 +58,7 @@ class Running:
     """A pipeline run on a background thread."""
 
     def __init__(self, tmp_path: Path, fake: FakeApis) -> None:
-        self.repo = Repository(open_database(tmp_path / "t.db"))
+        self.repo = Store.open(tmp_path / "t.db")
         self.pipeline = Pipeline(self.repo, live_providers(fake))
         _, self.job_id = self.pipeline.start(
             CampaignConfig("dentist", "Austin, TX", max_results=25, min_score=0)
@@ -87,10 +86,10 @@ def assert_cancelled(run: Running, took: float) -> None:
     assert run.finished is not None
     assert run.finished.status is JobStatus.CANCELLED, run.finished.error
     assert took < CANCEL_LIMIT, f"cancel took {took:.3f}s"
-    job = run.repo.get_job(run.job_id)
+    job = run.repo.jobs.get(run.job_id)
     assert job is not None
     assert job.status is JobStatus.CANCELLED
-    assert run.repo.lease_holder(run.job_id) is None  # the lease is given back
+    assert run.repo.leases.get(run.job_id) is None  # the lease is given back
 
 
 def test_cancel_during_a_discovery_backoff(tmp_path: Path) -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from leadgen_desktop.core.jobs import LEASE_STALE_AFTER
 from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.resume_queries import LEASE_STALE_AFTER
-from leadgen_desktop.db.tables import DiscoveryJob, utcnow
+from leadgen_desktop.db.tables import utcnow
 from tests.fakes.api_server import FakeApis, cli_env
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
@@ -157,10 +157,11 @@ def test_a_lease_of_another_host_counts_until_it_is_stale(
         a.communicate()
     assert fake.wait_idle()
     database = open_database(db)
+    jobs = database.tables.jobs
     try:
-        DiscoveryJob.update(
-            {DiscoveryJob.lease_owner: "some-other-host:4242", DiscoveryJob.lease_heartbeat: utcnow() - age}
-        ).where(DiscoveryJob.id == job_id).execute()
+        jobs.update({jobs.lease_owner: "some-other-host:4242", jobs.lease_heartbeat: utcnow() - age}).where(
+            jobs.id == job_id
+        ).execute()
     finally:
         database.close()
     b = leadgen("resume", job_id, "--json", "--db", str(db), env=cli_env(base_url, tmp_path))

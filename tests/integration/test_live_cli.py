@@ -244,15 +244,14 @@ def test_no_request_is_sent_after_a_run_has_failed(tmp_path: Path) -> None:
     sent (paid, and recorded nowhere) after ``Pipeline.run`` returned ``failed``.
     """
     from leadgen_desktop.core.run.pipeline import Pipeline
-    from leadgen_desktop.db.database import open_database
-    from leadgen_desktop.db.repository import Repository
+    from leadgen_desktop.db.store import Store
     from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus
     from leadgen_desktop.net.providers.live import build_live_providers
 
     fake = FakeApis(latencies={"hunter": 0.1})
     keys = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": "bad-neverbounce-key-000111"}
     providers = build_live_providers(keys, transports=dict.fromkeys(keys, fake.transport()))
-    repo = Repository(open_database(tmp_path / "t.db"))
+    repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers)
     _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=40, min_score=0))
     finished = pipeline.run(job_id, CancelToken(), lambda _e: None)
@@ -266,3 +265,36 @@ def test_no_request_is_sent_after_a_run_has_failed(tmp_path: Path) -> None:
     late = [path for t, path in fake.entered if t > returned + 0.05]
     assert late == [], f"{len(late)} request(s) started after the run had failed: {late[:3]}"
     repo.db.close()
+
+
+def test_a_budget_stop_is_worded_by_the_cli_and_its_suggestion_finishes_the_run(
+    fake: FakeApis, base_url: str, tmp_path: Path
+) -> None:
+    """``stop_reason`` "budget" (the contract), a notice the command line words from the stored
+    budget stop, and a suggested budget that covers what was spent and finishes the run."""
+    db = tmp_path / "t.db"
+    env = cli_env(base_url, tmp_path)
+    settings = tmp_path / "xdg-config" / "leadgen-desktop" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"neverbounce_rate": 100}', encoding="utf-8")  # the fake has no rate limit to honour
+    first = leadgen("run", *campaign_args(8), "--budget", "0.1", "--db", str(db), "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["status"] == "completed"
+    assert summary["stop_reason"] == "budget"
+    (notice,) = [n for n in summary["notices"] if n.startswith("Budget reached:")]
+    spent = summary["metrics"]["total_cost"]
+    assert f"${spent:.4f} spent of $0.10" in notice
+    suggested = float(notice.rsplit("--budget ", 1)[1])
+    assert suggested > spent
+    assert f"leadgen resume {summary['job_id']} --budget {suggested:.2f}" in notice
+
+    again = leadgen(
+        "resume", summary["job_id"], "--budget", f"{suggested:.2f}", "--db", str(db), "--json", env=env
+    )
+    assert again.returncode == 0, again.stderr
+    final = json.loads(again.stdout)
+    assert final["status"] == "completed"
+    assert final["stop_reason"] is None
+    assert not [n for n in final["notices"] if "Budget reached" in n]
+    assert final["metrics"]["total_cost"] <= suggested + 1e-9

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus, Providers
 from leadgen_desktop.net.http import build_client
 from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery
@@ -64,7 +64,7 @@ def config(out: Path) -> CampaignConfig:
 
 def test_network_loss_fails_resumably_and_resume_pays_only_for_the_rest(tmp_path: Path) -> None:
     reference_fake = FakeApis()
-    reference_repo = Repository(open_database(tmp_path / "ref.db"))
+    reference_repo = Store.open(tmp_path / "ref.db")
     reference = Pipeline(reference_repo, providers(Network(reference_fake)))
     _, ref_job = reference.start(config(tmp_path / "ref.csv"))
     assert reference.run(ref_job, CancelToken(), lambda _e: None).status is JobStatus.COMPLETED
@@ -72,12 +72,12 @@ def test_network_loss_fails_resumably_and_resume_pays_only_for_the_rest(tmp_path
 
     fake = FakeApis()
     network = Network(fake)
-    repo = Repository(open_database(tmp_path / "t.db"))
+    repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers(network))
     _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
 
     def unplug_after_some_leads(event: object) -> None:
-        if repo.count_leads(job_id) >= 8:
+        if repo.leads.count(job_id) >= 8:
             network.down.set()
 
     failed = pipeline.run(job_id, CancelToken(), unplug_after_some_leads)
@@ -86,13 +86,13 @@ def test_network_loss_fails_resumably_and_resume_pays_only_for_the_rest(tmp_path
     assert "network was unreachable" in failed.error
     assert f"leadgen resume {job_id}" in failed.error
     assert sum(network.refused.values()) >= FAST_RETRY.max_attempts  # it retried before giving up
-    stored_before = repo.count_leads(job_id)
+    stored_before = repo.leads.count(job_id)
     assert stored_before >= 8
     searched_before = Counter(fake.domain_requests)
     verified_before = Counter(fake.email_requests)
 
     network.down.clear()
-    repo.reopen_job(job_id, None, raise_budget=False)
+    Jobs(repo).reopen(job_id)
     resumed = Pipeline(repo, providers(network)).run(job_id, CancelToken(), lambda _e: None)
     assert resumed.status is JobStatus.COMPLETED, resumed.error
     assert (tmp_path / "leads.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
@@ -134,7 +134,7 @@ class PageInFlightWhenEnrichmentFails(Network):
 def test_a_page_still_loading_when_enrichment_fails_is_stored_and_never_paid_again(tmp_path: Path) -> None:
     fake = FakeApis()
     network = PageInFlightWhenEnrichmentFails(fake)
-    repo = Repository(open_database(tmp_path / "t.db"))
+    repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers(network))
     _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
 
@@ -143,13 +143,13 @@ def test_a_page_still_loading_when_enrichment_fails_is_stored_and_never_paid_aga
     assert failed.status is JobStatus.FAILED
     assert failed.error is not None
     assert "network was unreachable" in failed.error
-    checkpoint = repo.discovery_checkpoint(job_id)
+    checkpoint = repo.checkpoints.load(job_id)
     assert checkpoint.pages == 2  # the page that arrived after the failure is kept
     assert failed.metrics.api_calls["google_places"] == 2
     assert len(checkpoint.businesses) == failed.metrics.businesses_found > 0
 
     network.down.clear()
-    repo.reopen_job(job_id, None, raise_budget=False)
+    Jobs(repo).reopen(job_id)
     resumed = Pipeline(repo, providers(network)).run(job_id, CancelToken(), lambda _e: None)
     assert resumed.status is JobStatus.COMPLETED, resumed.error
     assert network.page_requests == 1  # page 2 was not bought twice
@@ -179,7 +179,7 @@ def cancel_after_failure(tmp_path: Path, network: Network, failed: Callable[[], 
 
     The wait that follows a failure (requests still out) must end at the cancel, within 1 s.
     """
-    repo = Repository(open_database(tmp_path / "t.db"))
+    repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers(network))
     _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
     token = CancelToken()

@@ -18,21 +18,21 @@ from leadgen_desktop.db.all_leads_queries import (
 )
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.migrations import MIGRATIONS, statements
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Business, CampaignConfig, EmailStatus, Lead, search_key
 from leadgen_desktop.gui.tables.all_leads_order import LeadOrder
 from tests.fakes.seed_leads import seed_database, synthetic_rows
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    repository = Repository(open_database(tmp_path / "all.db"))
+def repo(tmp_path: Path) -> Iterator[Store]:
+    repository = Store.open(tmp_path / "all.db")
     yield repository
     repository.db.close()
 
 
 def store(
-    repo: Repository,
+    repo: Store,
     job_id: str,
     name: str,
     rank: int,
@@ -43,12 +43,12 @@ def store(
 ) -> int:
     business = Business(place_id=f"p-{job_id}-{rank}", name=name, address=address, rating=rating)
     lead = Lead(business=business, score=score, email_status=EmailStatus.NOT_FOUND, rank=rank)
-    return repo.store_lead(job_id, lead)
+    return repo.leads.add(job_id, lead)
 
 
-def test_new_leads_get_a_search_key_and_only_once(repo: Repository) -> None:
+def test_new_leads_get_a_search_key_and_only_once(repo: Store) -> None:
     queries = repo.all_leads
-    _, job_id = repo.create_job(CampaignConfig("café", "İstanbul"))
+    _, job_id = repo.jobs.create(CampaignConfig("café", "İstanbul"))
     first = store(repo, job_id, "Çiğ Köfte Evi", 1, address="İstiklal Caddesi 5")
     assert queries.unindexed_count() == 1
     progress: list[tuple[int, int]] = []
@@ -61,14 +61,16 @@ def test_new_leads_get_a_search_key_and_only_once(repo: Repository) -> None:
         assert list(queries.scan_matches(search_key(typed))) == [first], typed
     for typed in ("cafe — istanbul", "İSTANBUL", "not found"):  # the campaign, the email status
         assert set(queries.scan_matches(search_key(typed))) == {first, second}, typed
-    key = repo.db.execute_sql("SELECT key FROM lead_search WHERE lead_id = ?", (first,)).fetchone()[0]
+    key = repo.db.connection.execute_sql(
+        "SELECT key FROM lead_search WHERE lead_id = ?", (first,)
+    ).fetchone()[0]
     assert key == lead_search_text(queries.rows([first])[0])
 
 
-def test_gaps_in_the_index_are_filled_in_batches_and_a_cancel_stops_between_batches(repo: Repository) -> None:
+def test_gaps_in_the_index_are_filled_in_batches_and_a_cancel_stops_between_batches(repo: Store) -> None:
     seed_database(repo, leads=250, campaigns=3)
     queries = repo.all_leads
-    repo.db.execute_sql("DELETE FROM lead_search WHERE lead_id % 7 = 0 OR lead_id > 240")
+    repo.db.connection.execute_sql("DELETE FROM lead_search WHERE lead_id % 7 = 0 OR lead_id > 240")
     assert queries.unindexed_count() == 35 + 10 - 1  # ids 7..245 step 7, and 241..250 (245 once)
     assert queries.update_search_index(cancelled=lambda: True, batch=4) == 4
     assert queries.update_search_index(batch=4) == 40
@@ -78,10 +80,10 @@ def test_gaps_in_the_index_are_filled_in_batches_and_a_cancel_stops_between_batc
             row[0] for row in synthetic_rows(250, campaigns=3) if needle in lead_search_text(row)
         )
         assert queries.indexed_matches(needle, 1000) == queries.scan_matches(needle)
-    repo.db.execute_sql("INSERT INTO lead_search_fts (lead_search_fts) VALUES ('integrity-check')")
+    repo.db.connection.execute_sql("INSERT INTO lead_search_fts (lead_search_fts) VALUES ('integrity-check')")
 
 
-def test_the_trigram_index_answers_only_when_it_should(repo: Repository) -> None:
+def test_the_trigram_index_answers_only_when_it_should(repo: Store) -> None:
     seed_database(repo, leads=300, campaigns=3)
     queries = repo.all_leads
     assert queries.indexed_matches("bu", 1000) is None  # two characters: no trigram
@@ -105,7 +107,7 @@ class CancelDuringScan(threading.Event):
         return self.looks > 1
 
 
-def test_a_scan_stops_when_cancelled_before_or_during_it(repo: Repository) -> None:
+def test_a_scan_stops_when_cancelled_before_or_during_it(repo: Store) -> None:
     seed_database(repo, leads=6000, campaigns=3)
     queries = repo.all_leads
     cancelled = threading.Event()
@@ -119,9 +121,9 @@ def test_a_scan_stops_when_cancelled_before_or_during_it(repo: Repository) -> No
     assert len(queries.scan_matches("b", threading.Event())) == 6000  # the handler is gone again
 
 
-def test_a_deleted_lead_leaves_the_search_index(repo: Repository) -> None:
+def test_a_deleted_lead_leaves_the_search_index(repo: Store) -> None:
     seed_database(repo, leads=50, campaigns=2)
-    repo.db.execute_sql("DELETE FROM campaigns WHERE id = 'camp0000'")  # cascades to its leads
+    repo.db.connection.execute_sql("DELETE FROM campaigns WHERE id = 'camp0000'")  # cascades to its leads
     queries = repo.all_leads
     assert queries.count() == 25
     assert set(queries.scan_matches("business")) == set(range(26, 51))
@@ -160,7 +162,7 @@ def reference_order(rows: list[tuple], field: SortField, descending: bool) -> li
 
 
 @pytest.mark.parametrize("descending", [False, True])
-def test_every_column_sorts_with_blanks_last_and_ties_by_id(repo: Repository, descending: bool) -> None:
+def test_every_column_sorts_with_blanks_last_and_ties_by_id(repo: Store, descending: bool) -> None:
     seed_database(repo, leads=400, campaigns=4)
     rows = synthetic_rows(400, campaigns=4)
     queries = repo.all_leads
@@ -176,7 +178,7 @@ def test_every_column_sorts_with_blanks_last_and_ties_by_id(repo: Repository, de
     assert list(queries.ordered_ids(LeadSort()).ids) == list(range(400, 0, -1))  # newest first
 
 
-def test_the_campaign_column_sorts_by_title_then_campaign_then_lead(repo: Repository) -> None:
+def test_the_campaign_column_sorts_by_title_then_campaign_then_lead(repo: Store) -> None:
     seed_database(repo, leads=82, campaigns=41)  # two leads each; camp0000 and camp0040: dentist — Austin
     queries = repo.all_leads
     rows = {row.lead_id: row for row in queries.rows(list(range(1, 83)))}
@@ -188,7 +190,7 @@ def test_the_campaign_column_sorts_by_title_then_campaign_then_lead(repo: Reposi
     assert list(queries.ordered_ids(LeadSort(SortField.CAMPAIGN, descending=True)).ids) == ascending[::-1]
 
 
-def test_rows_by_id_and_unknown_ids(repo: Repository) -> None:
+def test_rows_by_id_and_unknown_ids(repo: Store) -> None:
     seed_database(repo, leads=1200, campaigns=2)
     rows = repo.all_leads.rows([1200, 3, 99999, *range(10, 700)])
     assert len(rows) == 2 + 690  # more ids than one IN list holds; unknown ids skipped
@@ -196,7 +198,7 @@ def test_rows_by_id_and_unknown_ids(repo: Repository) -> None:
     assert tuple(by_id[3]) == synthetic_rows(1200, campaigns=2)[2]
 
 
-def test_export_batches_name_their_columns(repo: Repository) -> None:
+def test_export_batches_name_their_columns(repo: Store) -> None:
     seed_database(repo, leads=30, campaigns=3)
     queries = repo.all_leads
     with pytest.raises(ValueError, match="maps_link"):
@@ -239,8 +241,8 @@ def test_a_version_2_database_is_upgraded_and_its_leads_become_searchable(tmp_pa
 
 
 def test_two_databases_side_by_side_do_not_see_each_other(tmp_path: Path) -> None:
-    first = Repository(open_database(tmp_path / "a.db"))
-    second = Repository(open_database(tmp_path / "b.db"))
+    first = Store.open(tmp_path / "a.db")
+    second = Store.open(tmp_path / "b.db")
     seed_database(first, leads=20, campaigns=2)
     seed_database(second, leads=5, campaigns=1)
     assert first.all_leads.count() == 20

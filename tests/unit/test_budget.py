@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -21,14 +20,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadgen_desktop.core.billing.budget import EPSILON, Budget, UnitPrices
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import BudgetStop, CampaignConfig, CancelToken, JobFinished, JobStatus, StopReason
 from tests.fakes.api_server import FakeApis
 from tests.fakes.live_support import live_providers, logged_spend
 
 LEADS = 25
+AMPLE = 1_000.0
+"""A budget this run can never reach (resumes "without" a limit)."""
 
 # -- Budget itself ------------------------------------------------------------------------------
 
@@ -113,8 +114,8 @@ class Outcome:
     fake: FakeApis
 
 
-def run_job(root: Path, fake: FakeApis, budget: float | None) -> tuple[Repository, Pipeline, str, Outcome]:
-    repo = Repository(open_database(root / "t.db"))
+def run_job(root: Path, fake: FakeApis, budget: float | None) -> tuple[Store, Pipeline, str, Outcome]:
+    repo = Store.open(root / "t.db")
     pipeline = Pipeline(repo, live_providers(fake))
     out = root / "leads.csv"
     config = CampaignConfig(
@@ -126,8 +127,8 @@ def run_job(root: Path, fake: FakeApis, budget: float | None) -> tuple[Repositor
     return repo, pipeline, job_id, Outcome(finished, data, logged_spend(root / "t.db", job_id), fake)
 
 
-def resume_job(repo: Repository, fake: FakeApis, job_id: str, budget: float | None, root: Path) -> Outcome:
-    repo.reopen_job(job_id, budget, raise_budget=True)
+def resume_job(repo: Store, fake: FakeApis, job_id: str, budget: float | None, root: Path) -> Outcome:
+    Jobs(repo).reopen(job_id, budget)
     finished = Pipeline(repo, live_providers(fake)).run(job_id, CancelToken(), lambda _e: None)
     return Outcome(finished, (root / "leads.csv").read_bytes(), logged_spend(root / "t.db", job_id), fake)
 
@@ -147,18 +148,20 @@ def without_cost_column(data: bytes) -> list[list[str]]:
     return [row[:column] + row[column + 1 :] for row in rows]
 
 
-def check_budget_stop(outcome: Outcome, budget: float, job_id: str) -> float:
-    """A budget stop is a completed run that says how much more would finish it; return that amount."""
+def check_budget_stop(outcome: Outcome, budget: float, job_id: str) -> BudgetStop:
+    """A budget stop is a completed run that says what it spent and what would finish it."""
     finished = outcome.finished
     assert finished.status is JobStatus.COMPLETED, finished.error
-    assert finished.stop_reason == "budget"
-    notice = " ".join(finished.notices)
-    match = re.search(r"At most \$([0-9.]+) more would finish", notice)
-    assert match, finished.notices
-    assert f"leadgen resume {job_id} --budget" in notice
-    more = float(match.group(1))
-    assert more > 0
-    return more
+    assert finished.stop_reason is StopReason.BUDGET
+    stop = finished.budget_stop
+    assert stop is not None
+    assert stop.limit == budget
+    assert stop.spent == pytest.approx(outcome.spent, abs=1e-9)
+    assert stop.remaining > 0
+    assert stop.leads_left > 0
+    assert stop.needed > stop.spent
+    assert not [n for n in finished.notices if "budget" in n.lower()]  # a value, not a notice to parse
+    return stop
 
 
 @given(budget=st.floats(min_value=0.0, max_value=1.5, allow_nan=False))
@@ -194,9 +197,12 @@ def test_the_amount_said_to_finish_is_enough(tmp_path: Path) -> None:
     """Resuming with exactly the budget the notice suggests finishes the run without another stop."""
     fake = FakeApis()
     repo, _, job_id, first = run_job(tmp_path, fake, 0.25)
-    more = check_budget_stop(first, 0.25, job_id)
-    suggested = float(re.search(r"--budget ([0-9.]+)", " ".join(first.finished.notices)).group(1))  # type: ignore[union-attr]
-    assert suggested == pytest.approx(0.25 + more, abs=0.006)
+    stop = check_budget_stop(first, 0.25, job_id)
+    suggested = stop.needed
+    assert 0 <= suggested - (max(0.25, stop.spent) + stop.remaining) < 0.01  # rounded up to the cent
+    stored = repo.jobs.get(job_id)
+    assert stored is not None
+    assert stored.budget_stop == stop  # kept with the job, for a window opened later
     final = resume_job(repo, fake, job_id, suggested, tmp_path)
     assert final.finished.status is JobStatus.COMPLETED
     assert final.finished.stop_reason is None, final.finished.notices
@@ -220,7 +226,7 @@ def test_resumed_budget_run_csv_is_byte_equal_to_an_unbudgeted_run(budget: float
     fake = FakeApis()
     repo, _, job_id, first = run_job(tmp_path, fake, budget)
     check_budget_stop(first, budget, job_id)
-    final = resume_job(repo, fake, job_id, None, tmp_path)
+    final = resume_job(repo, fake, job_id, AMPLE, tmp_path)
     assert final.finished.status is JobStatus.COMPLETED
     assert final.spent == pytest.approx(unbudgeted()[1], abs=1e-9)
     assert final.csv == unbudgeted()[0]
@@ -235,14 +241,14 @@ def test_a_run_finished_after_a_budget_stop_no_longer_says_the_budget_was_reache
     fake = FakeApis()
     repo, _, job_id, first = run_job(tmp_path, fake, 0.25)
     check_budget_stop(first, 0.25, job_id)
-    final = resume_job(repo, fake, job_id, None, tmp_path)
+    final = resume_job(repo, fake, job_id, AMPLE, tmp_path)
     assert final.finished.status is JobStatus.COMPLETED
     assert final.finished.stop_reason is None
-    stale = [n for n in final.finished.notices if "Budget reached" in n or "--budget" in n]
-    assert stale == [], final.finished.notices
-    job = repo.get_job(job_id)
+    assert final.finished.budget_stop is None
+    job = repo.jobs.get(job_id)
     assert job is not None
-    assert not [n for n in job.notices if "Budget reached" in n]
+    assert job.stop_reason is None
+    assert job.budget_stop is None
 
 
 def test_requests_out_notice_counts_and_prices_what_a_cancel_left_unanswered() -> None:

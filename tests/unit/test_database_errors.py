@@ -23,13 +23,32 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import peewee
 import pytest
 
 from leadgen_desktop.cli import main
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import SCHEMA_VERSION, StorageError, describe_sqlite_error, open_database
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, LeadStored, PipelineEvent
+from leadgen_desktop.db.database import (
+    SCHEMA_VERSION,
+    Database,
+    StorageError,
+    describe_sqlite_error,
+    open_database,
+)
+from leadgen_desktop.db.lead_queries import LeadQueries
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import (
+    Business,
+    CampaignConfig,
+    CancelToken,
+    JobStatus,
+    LeadStored,
+    Metrics,
+    PipelineEvent,
+    PriceTable,
+    Stage,
+)
 from leadgen_desktop.net.providers.demo import build_demo_providers
 
 DEMO_RUN = ["run", "--demo", "--business-type", "dentist", "--location", "Austin, TX", "--min-score", "0"]
@@ -139,15 +158,15 @@ def test_sqlite_messages_become_sentences(error: str, expected: str) -> None:
     assert "/data/leads.db" in text
 
 
-def _fill_the_disk_after(repo: Repository, leads: int) -> None:
+def _fill_the_disk(database: Database) -> None:
     """From now on the database cannot grow: a real SQLITE_FULL on the next page it needs."""
-    (pages,) = repo.db.execute_sql("PRAGMA page_count").fetchone()
-    repo.db.execute_sql(f"PRAGMA max_page_count = {pages}")
+    (pages,) = database.connection.execute_sql("PRAGMA page_count").fetchone()
+    database.connection.execute_sql(f"PRAGMA max_page_count = {pages}")
 
 
 def test_disk_full_mid_run_fails_the_job_and_keeps_earlier_leads(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
-    repo = Repository(open_database(db))
+    repo = Store.open(db)
     pipeline = Pipeline(repo, build_demo_providers(latency=0.0))
     _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=200, min_score=0))
     stored: list[str] = []
@@ -156,7 +175,7 @@ def test_disk_full_mid_run_fails_the_job_and_keeps_earlier_leads(tmp_path: Path)
         if isinstance(event, LeadStored):
             stored.append(event.lead.business.place_id)
             if len(stored) == 5:
-                _fill_the_disk_after(repo, 5)
+                _fill_the_disk(repo.db)
 
     finished = pipeline.run(job_id, CancelToken(), on_event)
     assert finished.status is JobStatus.FAILED
@@ -180,16 +199,16 @@ def test_disk_full_mid_run_fails_the_job_and_keeps_earlier_leads(tmp_path: Path)
 
 def test_disk_full_mid_run_from_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     db = tmp_path / "t.db"
-    real_store = Repository.store_lead
+    real_add = LeadQueries.add
     count = {"n": 0}
 
-    def store_lead(self: Repository, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def add(self: LeadQueries, *args, **kwargs):  # type: ignore[no-untyped-def]
         count["n"] += 1
         if count["n"] == 6:
-            _fill_the_disk_after(self, 5)
-        return real_store(self, *args, **kwargs)
+            _fill_the_disk(self._db)
+        return real_add(self, *args, **kwargs)
 
-    monkeypatch.setattr(Repository, "store_lead", store_lead)
+    monkeypatch.setattr(LeadQueries, "add", add)
     code = main([*DEMO_RUN, "--max-results", "200", "--db", str(db), "--json"])
     captured = capsys.readouterr()
     assert code == 1, captured.err
@@ -203,3 +222,71 @@ def test_disk_full_mid_run_from_the_cli(tmp_path: Path, monkeypatch: pytest.Monk
         assert conn.execute("SELECT count(*) FROM leads").fetchone()[0] >= 5
     finally:
         conn.close()
+
+
+# -- a full disk inside a transaction: the cause, never "cannot rollback" -------------------------
+
+
+def test_a_full_disk_mid_transaction_reports_the_full_disk(tmp_path: Path) -> None:
+    """SQLite gives a transaction up by itself on SQLITE_FULL; the ROLLBACK that follows then fails
+    with "cannot rollback - no transaction is active", which used to be the only message."""
+    store = Store.open(tmp_path / "t.db")
+    _, job_id = store.jobs.create(CampaignConfig("dentist", "Austin, TX"))
+    _fill_the_disk(store.db)
+    page = [Business(place_id=f"p{i}", name="A business " * 20) for i in range(2_000)]
+    with pytest.raises(StorageError) as failure:
+        store.checkpoints.save_page(
+            job_id, page, [], PriceTable(), None, True, (Stage.DISCOVERING, 9, Metrics())
+        )
+    assert "is full" in str(failure.value)
+    assert "rollback" not in str(failure.value)
+    assert not failure.value.damaged
+    checkpoint = store.checkpoints.load(job_id)
+    assert (checkpoint.pages, checkpoint.businesses) == (0, ())  # all or nothing
+
+
+def test_a_failed_commit_reports_why_it_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write that fails is the COMMIT itself (a real disk fills up as the WAL grows)."""
+    store = Store.open(tmp_path / "t.db")
+    connection = store.db.connection
+
+    def commit_on_a_full_disk() -> None:
+        connection.execute_sql("ROLLBACK")  # what SQLite does by itself when the commit cannot be written
+        raise peewee.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(connection, "commit", commit_on_a_full_disk)
+    with pytest.raises(StorageError, match="is full") as failure:
+        store.jobs.create(CampaignConfig("dentist", "Austin, TX"))
+    assert "rollback" not in str(failure.value)
+    monkeypatch.undo()
+    assert store.campaigns.summaries() == []  # nothing half-written
+    store.jobs.create(CampaignConfig("dentist", "Austin, TX"))  # and the connection still works
+
+
+def test_after_a_full_disk_the_same_process_resumes_the_job(tmp_path: Path) -> None:
+    """As in the window: the run fails on a full disk, space comes back, the job is listed as
+    interrupted and a resume in the same process finishes it."""
+    store = Store.open(tmp_path / "t.db")
+    pipeline = Pipeline(store, build_demo_providers(latency=0.0))
+    _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=60, min_score=0))
+    stored: list[int] = []
+
+    def on_event(event: PipelineEvent) -> None:
+        if isinstance(event, LeadStored):
+            stored.append(event.lead_id)
+            if len(stored) == 5:
+                _fill_the_disk(store.db)
+
+    failed = pipeline.run(job_id, CancelToken(), on_event)
+    assert failed.status is JobStatus.FAILED
+    assert failed.error is not None
+    assert "is full" in failed.error
+    assert f"leadgen resume {job_id}" in failed.error
+    store.db.connection.execute_sql("PRAGMA max_page_count = 1073741823")  # room again
+    jobs = Jobs(store)
+    assert jobs.holder(job_id) is None
+    assert jobs.can_resume(job_id)
+    jobs.reopen(job_id)
+    resumed = Pipeline(store, build_demo_providers(latency=0.0)).run(job_id, CancelToken(), lambda _e: None)
+    assert resumed.status is JobStatus.COMPLETED, resumed.error
+    assert store.leads.count(job_id) == resumed.metrics.qualified_leads == 60

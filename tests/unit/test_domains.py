@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from leadgen_desktop.core.emails import domains
 from leadgen_desktop.core.emails.domains import (
     SHARED_PLATFORMS,
     email_domain_matches,
     is_shared_platform,
     registrable_domain,
 )
+from leadgen_desktop.domain import web_domains
 
 
 @pytest.mark.parametrize(
@@ -150,11 +150,11 @@ def test_no_network_and_no_cache_written(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     # Force a fresh extractor so the suffix list is loaded under the patch.
-    monkeypatch.setattr(domains, "_extractor", None)
-    domains._registrable.cache_clear()
+    monkeypatch.setattr(web_domains, "_extractor", None)
+    web_domains._registrable.cache_clear()
     assert registrable_domain("https://www.freshly-loaded-example.co.uk/") == "freshly-loaded-example.co.uk"
     assert is_shared_platform("https://someone.wixsite.com/site")
-    domains._registrable.cache_clear()
+    web_domains._registrable.cache_clear()
     # conftest points HOME and XDG_CACHE_HOME into tmp_path: nothing may appear there.
     written = [p for p in tmp_path.rglob("*") if "tldextract" in str(p).lower()]
     assert written == []
@@ -162,6 +162,6 @@ def test_no_network_and_no_cache_written(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 def test_extractor_is_built_once() -> None:
     registrable_domain("example.com")
-    first = domains._get_extractor()
+    first = web_domains._get_extractor()
     registrable_domain("another-example.com")
-    assert domains._get_extractor() is first
+    assert web_domains._get_extractor() is first

@@ -13,8 +13,7 @@ import pytest
 
 from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus, PriceTable
 from tests.fakes.api_server import (
     FAKE_KEYS,
@@ -42,7 +41,7 @@ def test_worst_case_bounds_the_real_spend(
     max_results: int, min_score: int, verify: bool, keys: dict[str, str], tmp_path: Path
 ) -> None:
     fake = FakeApis()
-    repo = Repository(open_database(tmp_path / "t.db"))
+    repo = Store.open(tmp_path / "t.db")
     providers = live_providers(fake, keys)
     config = CampaignConfig(
         "dentist", "Austin, TX", max_results=max_results, min_score=min_score, verify=verify
@@ -63,7 +62,7 @@ def test_worst_case_bounds_the_real_spend(
 
 def test_cached_domains_lower_the_expected_cost(tmp_path: Path) -> None:
     fake = FakeApis()
-    repo = Repository(open_database(tmp_path / "t.db"))
+    repo = Store.open(tmp_path / "t.db")
     providers = live_providers(fake)
     config = CampaignConfig("dentist", "Austin, TX", max_results=30, min_score=0)
     before = estimate_cost(config, providers, PriceTable(), repo)

@@ -17,9 +17,8 @@ from leadgen_desktop.core.export import (
     neutralize,
     write_csv,
 )
-from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from tests.fakes.seed_leads import seed_database
 
 
@@ -122,14 +121,18 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_the_database_fast_path_writes_the_same_file_as_lead_records(tmp_path: Path) -> None:
-    repo = Repository(open_database(tmp_path / "x.db"))
+    repo = Store.open(tmp_path / "x.db")
     seed_database(repo, leads=2500, campaigns=2)
-    repo.db.execute_sql("UPDATE leads SET cost = 0.0325, email_reason = 'no_website' WHERE id % 3 = 0")
-    repo.db.execute_sql("UPDATE leads SET business_name = '=cmd()', phone = '-1' WHERE id % 11 = 0")
+    repo.db.connection.execute_sql(
+        "UPDATE leads SET cost = 0.0325, email_reason = 'no_website' WHERE id % 3 = 0"
+    )
+    repo.db.connection.execute_sql(
+        "UPDATE leads SET business_name = '=cmd()', phone = '-1' WHERE id % 11 = 0"
+    )
     progress: list[int] = []
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     assert export_job_csv(repo, "job0001", fast, progress.append) == 1250
-    assert write_csv(repo.iter_leads("job0001"), slow) == 1250
+    assert write_csv(repo.leads.stream("job0001"), slow) == 1250
     assert fast.read_bytes() == slow.read_bytes()  # same cells, same order (best first)
     assert progress == [1250]  # after each batch (one batch of up to 2,000 here)
     _, rows = read(fast)

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.database import open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
     Business,
@@ -36,14 +35,15 @@ from leadgen_desktop.domain import (
     Verification,
 )
 from leadgen_desktop.net.providers.demo import build_demo_providers
+from tests.fakes.live_support import logged_calls
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    return Repository(open_database(tmp_path / "t.db"))
+def repo(tmp_path: Path) -> Store:
+    return Store.open(tmp_path / "t.db")
 
 
-def run(repo: Repository, providers: Providers, config: CampaignConfig, cancel: CancelToken | None = None):
+def run(repo: Store, providers: Providers, config: CampaignConfig, cancel: CancelToken | None = None):
     events: list[PipelineEvent] = []
     pipeline = Pipeline(repo, providers)
     _, job_id = pipeline.start(config)
@@ -51,7 +51,7 @@ def run(repo: Repository, providers: Providers, config: CampaignConfig, cancel: 
     return finished, events
 
 
-def test_demo_run_events_bands_and_metrics(repo: Repository, tmp_path: Path) -> None:
+def test_demo_run_events_bands_and_metrics(repo: Store, tmp_path: Path) -> None:
     out = tmp_path / "leads.csv"
     config = CampaignConfig("dentist", "Austin, TX", max_results=25, min_score=0, output=str(out))
     finished, events = run(repo, build_demo_providers(latency=0.0), config)
@@ -78,26 +78,26 @@ def test_demo_run_events_bands_and_metrics(repo: Repository, tmp_path: Path) -> 
     assert m.total_cost == 0.0
     assert finished.output == str(out)
     assert len(out.read_text(encoding="utf-8-sig").strip().splitlines()) == 26
-    job = repo.get_job(finished.job_id)
+    job = repo.jobs.get(finished.job_id)
     assert job is not None
     assert (job.status, job.progress) == (JobStatus.COMPLETED, 100)
     assert job.metrics == m
-    assert repo.count_leads(finished.job_id) == 25
+    assert repo.leads.count(finished.job_id) == 25
     # leads are sorted by score and respect the filter
-    scores = [lead.confidence_score for lead in repo.iter_leads(finished.job_id)]
+    scores = [lead.confidence_score for lead in repo.leads.stream(finished.job_id)]
     assert scores == sorted(scores, reverse=True)
-    assert repo.list_campaigns()[0].demo
+    assert repo.campaigns.summaries()[0].demo
 
 
-def test_each_lead_is_stored_before_the_next_is_enriched(repo: Repository) -> None:
+def test_each_lead_is_stored_before_the_next_is_enriched(repo: Store) -> None:
     counts: list[int] = []
     pipeline = Pipeline(repo, build_demo_providers(latency=0.0))
     _, job_id = pipeline.start(CampaignConfig("bakery", "Leeds", max_results=10, min_score=0))
 
     def on_event(event: PipelineEvent) -> None:
         if isinstance(event, LeadStored):
-            counts.append(repo.count_leads(job_id))
-            job = repo.get_job(job_id)
+            counts.append(repo.leads.count(job_id))
+            job = repo.jobs.get(job_id)
             assert job is not None
             assert job.stage in (Stage.DISCOVERING, Stage.ENRICHING)  # enrichment overlaps discovery
             assert job.status is JobStatus.PROCESSING
@@ -106,7 +106,7 @@ def test_each_lead_is_stored_before_the_next_is_enriched(repo: Repository) -> No
     assert counts == list(range(1, 11))
 
 
-def test_min_score_filters_and_notice_when_too_few(repo: Repository) -> None:
+def test_min_score_filters_and_notice_when_too_few(repo: Store) -> None:
     finished, events = run(
         repo,
         build_demo_providers(latency=0.0),
@@ -119,7 +119,7 @@ def test_min_score_filters_and_notice_when_too_few(repo: Repository) -> None:
         assert any("reached the minimum score" in n for n in finished.notices)
 
 
-def test_cancel_between_items_marks_job_cancelled(repo: Repository) -> None:
+def test_cancel_between_items_marks_job_cancelled(repo: Store) -> None:
     token = CancelToken()
     pipeline = Pipeline(repo, build_demo_providers(latency=0.0))
     _, job_id = pipeline.start(CampaignConfig("dentist", "Austin", max_results=30, min_score=0))
@@ -136,8 +136,8 @@ def test_cancel_between_items_marks_job_cancelled(repo: Repository) -> None:
     assert finished.status is JobStatus.CANCELLED
     # Answers already back when the cancel came are stored too (paid for: never thrown away);
     # nothing new is requested, so a few at most, and every stored lead was announced.
-    assert 5 <= repo.count_leads(job_id) == stored < 30
-    job = repo.get_job(job_id)
+    assert 5 <= repo.leads.count(job_id) == stored < 30
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.CANCELLED
 
@@ -220,7 +220,7 @@ class ScriptedVerifier:
         )
 
 
-def test_costs_and_call_counts_add_up_to_the_call_log(repo: Repository) -> None:
+def test_costs_and_call_counts_add_up_to_the_call_log(repo: Store) -> None:
     pages = [
         [biz(1), biz(2), biz(3, "https://www.shop1.com/about")],
         [biz(4, None), biz(5, "https://facebook.com/shop5")],
@@ -239,16 +239,16 @@ def test_costs_and_call_counts_add_up_to_the_call_log(repo: Repository) -> None:
     prices = PriceTable()
     assert m.api_calls == {"google_places": 2, "hunter": 2, "neverbounce": 2}
     assert m.cost_by_provider["google_places"] == pytest.approx(2 * prices.prices["places_text_search_pro"])
-    calls, costs = repo.call_totals(finished.job_id)
+    calls, costs = logged_calls(Path(repo.path), finished.job_id)
     assert calls == dict(m.api_calls)
     for provider, cost in costs.items():
         assert math.isclose(cost, m.cost_by_provider[provider], abs_tol=1e-12)
     assert math.isclose(m.total_cost, sum(costs.values()), abs_tol=1e-12)
-    lead_costs = sum(lead.cost for lead in repo.iter_leads(finished.job_id))
+    lead_costs = sum(lead.cost for lead in repo.leads.stream(finished.job_id))
     assert math.isclose(lead_costs + m.cost_by_provider["google_places"], m.total_cost, abs_tol=1e-12)
 
 
-def test_auth_failure_fails_job_but_keeps_stored_leads(repo: Repository) -> None:
+def test_auth_failure_fails_job_but_keeps_stored_leads(repo: Store) -> None:
     finder = ScriptedFinder(auth_fail_after=1)
     providers = Providers(ScriptedDiscovery([[biz(1), biz(2)]]), finder, ScriptedVerifier())
     finished, _ = run(repo, providers, CampaignConfig("shop", "Town", max_results=10, min_score=0))
@@ -257,14 +257,16 @@ def test_auth_failure_fails_job_but_keeps_stored_leads(repo: Repository) -> None
     assert "Hunter.io" in finished.error
     # the search that succeeded before the rejection was paid for: it is kept in the cache
     assert len(finder.searched) == 1
-    assert repo.cached_domain(finder.searched[0], dt.timedelta(days=1)) is not None
-    assert repo.call_totals(finished.job_id)[0]["hunter"] == 2  # the rejected attempt is logged too
-    job = repo.get_job(finished.job_id)
+    assert repo.lookups.domain(finder.searched[0], dt.timedelta(days=1)) is not None
+    assert (
+        logged_calls(Path(repo.path), finished.job_id)[0]["hunter"] == 2
+    )  # the rejected attempt is logged too
+    job = repo.jobs.get(finished.job_id)
     assert job is not None
     assert job.error == finished.error
 
 
-def test_discovery_auth_failure_fails_with_readable_error(repo: Repository) -> None:
+def test_discovery_auth_failure_fails_with_readable_error(repo: Store) -> None:
     err = ProviderAuthError("google_places", "Google Places rejected the API key (API_KEY_INVALID).")
     providers = Providers(ScriptedDiscovery([], fail_with=err))
     finished, events = run(repo, providers, CampaignConfig("shop", "Town"))
@@ -273,7 +275,7 @@ def test_discovery_auth_failure_fails_with_readable_error(repo: Repository) -> N
     assert isinstance(events[-1], JobFinished)
 
 
-def test_quota_exhausted_finishes_without_emails(repo: Repository) -> None:
+def test_quota_exhausted_finishes_without_emails(repo: Store) -> None:
     pages = [[biz(i) for i in range(1, 6)]]
     finder = ScriptedFinder(quota_after=2)
     finished, events = run(
@@ -288,7 +290,7 @@ def test_quota_exhausted_finishes_without_emails(repo: Repository) -> None:
     assert any("quota is exhausted" in n for n in finished.notices)
 
 
-def test_provider_error_marks_lead_and_run_goes_on(repo: Repository) -> None:
+def test_provider_error_marks_lead_and_run_goes_on(repo: Store) -> None:
     pages = [[biz(1), biz(2)]]
     finder = ScriptedFinder(error_domains=frozenset({"shop1.com"}))
     finished, events = run(
@@ -303,7 +305,7 @@ def test_provider_error_marks_lead_and_run_goes_on(repo: Repository) -> None:
     assert leads["p2"].email == "info@shop2.com"
 
 
-def test_without_finder_and_verifier_keys(repo: Repository) -> None:
+def test_without_finder_and_verifier_keys(repo: Store) -> None:
     finished, events = run(
         repo, Providers(ScriptedDiscovery([[biz(1)]])), CampaignConfig("shop", "Town", min_score=0)
     )
@@ -313,7 +315,7 @@ def test_without_finder_and_verifier_keys(repo: Repository) -> None:
     assert any("no Hunter.io API key" in n for n in finished.notices)
 
 
-def test_no_verify_leaves_emails_unverified(repo: Repository) -> None:
+def test_no_verify_leaves_emails_unverified(repo: Store) -> None:
     verifier = ScriptedVerifier()
     finished, events = run(
         repo,
@@ -326,14 +328,14 @@ def test_no_verify_leaves_emails_unverified(repo: Repository) -> None:
     assert finished.metrics.api_calls["neverbounce"] == 0
 
 
-def test_unexpected_exception_becomes_failed_job(repo: Repository) -> None:
+def test_unexpected_exception_becomes_failed_job(repo: Store) -> None:
     providers = Providers(ScriptedDiscovery([], fail_with=ZeroDivisionError("boom")))
     finished, _ = run(repo, providers, CampaignConfig("shop", "Town"))
     assert finished.status is JobStatus.FAILED
     assert finished.error == "Unexpected error: ZeroDivisionError: boom"
 
 
-def test_dedupe_across_pages(repo: Repository) -> None:
+def test_dedupe_across_pages(repo: Store) -> None:
     dup = Business(place_id="other", name="SHOP 1", address="1 Main St.", website="https://shop1.com")
     pages = [[biz(1), biz(2)], [biz(2), dup, biz(3)]]
     finished, _ = run(

@@ -1,4 +1,4 @@
-"""Repository and database: migrations, writes in one transaction, reads, bad files."""
+"""Store and database: migrations, writes in one transaction, reads, bad files."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from leadgen_desktop.db.database import SCHEMA_VERSION, StorageError, open_database
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
     Business,
     CampaignConfig,
     EmailStatus,
+    JobFinished,
     JobStatus,
     Lead,
     Metrics,
@@ -21,10 +22,11 @@ from leadgen_desktop.domain import (
     ScoreComponent,
     Stage,
 )
+from tests.fakes.live_support import logged_calls
 
 
-def make_repo(tmp_path: Path) -> Repository:
-    return Repository(open_database(tmp_path / "t.db"))
+def make_repo(tmp_path: Path) -> Store:
+    return Store.open(tmp_path / "t.db")
 
 
 def a_lead(place_id: str = "p1", rank: int = 1, score: int = 80) -> Lead:
@@ -50,15 +52,15 @@ def test_schema_version_pragmas_and_wal(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"campaigns", "discovery_jobs", "leads", "api_calls"} <= tables
-    assert repo.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert repo.db.connection.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
 def test_reopening_keeps_data(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    campaign_id, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    campaign_id, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     repo.db.close()
     again = make_repo(tmp_path)
-    job = again.get_job(job_id)
+    job = again.jobs.get(job_id)
     assert job is not None
     assert job.campaign_id == campaign_id
     assert job.status is JobStatus.PROCESSING
@@ -67,44 +69,44 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
 
 def test_store_lead_with_calls_and_progress_is_one_transaction(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    _, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    _, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     metrics = Metrics(leads_enriched=1)
-    lead_id = repo.store_lead(job_id, a_lead(), [CALL], PriceTable(), (Stage.ENRICHING, 70, metrics))
+    lead_id = repo.leads.add(job_id, a_lead(), [CALL], PriceTable(), (Stage.ENRICHING, 70, metrics))
     assert lead_id > 0
-    job = repo.get_job(job_id)
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert (job.stage, job.progress, job.metrics.leads_enriched) == (Stage.ENRICHING, 70, 1)
-    calls, costs = repo.call_totals(job_id)
+    calls, costs = logged_calls(Path(repo.path), job_id)
     assert calls["hunter"] == 1
     assert costs["hunter"] == pytest.approx(0.0245)
     # A duplicate place in the same job violates the unique index: nothing of it is kept.
     with pytest.raises(StorageError):
-        repo.store_lead(job_id, a_lead(), [CALL], PriceTable(), (Stage.ENRICHING, 90, metrics))
-    assert repo.count_leads(job_id) == 1
-    assert repo.call_totals(job_id)[0]["hunter"] == 1
-    job = repo.get_job(job_id)
+        repo.leads.add(job_id, a_lead(), [CALL], PriceTable(), (Stage.ENRICHING, 90, metrics))
+    assert repo.leads.count(job_id) == 1
+    assert logged_calls(Path(repo.path), job_id)[0]["hunter"] == 1
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert job.progress == 70
 
 
 def test_iter_leads_streams_in_rank_order(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    _, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
+    _, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     for rank in (3, 1, 2, 5, 4):
-        repo.store_lead(job_id, a_lead(f"p{rank}", rank))
-    ranks = [lead.rank for lead in repo.iter_leads(job_id, batch=2)]
+        repo.leads.add(job_id, a_lead(f"p{rank}", rank))
+    ranks = [lead.rank for lead in repo.leads.stream(job_id, batch=2)]
     assert ranks == [1, 2, 3, 4, 5]
-    assert [lead.rank for lead in repo.leads_since(job_id, 0)] == [3, 1, 2, 5, 4]
+    assert [lead.rank for lead in repo.leads.since(job_id, 0)] == [3, 1, 2, 5, 4]
 
 
 def test_list_campaigns_newest_first_with_counts(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    first, job1 = repo.create_job(CampaignConfig("dentist", "Austin, TX", demo=True))
-    second, job2 = repo.create_job(CampaignConfig("plumber", "Leeds"))
-    repo.store_lead(job1, a_lead("a"))
-    repo.store_lead(job1, a_lead("b", 2))
-    repo.finish_job(job1, JobStatus.COMPLETED, Metrics(total_cost=0.5))
-    summaries = repo.list_campaigns()
+    first, job1 = repo.jobs.create(CampaignConfig("dentist", "Austin, TX", demo=True))
+    second, job2 = repo.jobs.create(CampaignConfig("plumber", "Leeds"))
+    repo.leads.add(job1, a_lead("a"))
+    repo.leads.add(job1, a_lead("b", 2))
+    repo.jobs.finish(JobFinished(job1, first, JobStatus.COMPLETED, Metrics(total_cost=0.5)))
+    summaries = repo.campaigns.summaries()
     assert [s.campaign_id for s in summaries] == [second, first]
     by_id = {s.campaign_id: s for s in summaries}
     assert by_id[first].leads == 2
@@ -126,11 +128,12 @@ def test_list_campaigns_newest_first_with_counts(tmp_path: Path) -> None:
 
 def test_finish_job_records_final_state(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    _, job_id = repo.create_job(CampaignConfig("dentist", "Austin, TX"))
-    repo.finish_job(
-        job_id, JobStatus.FAILED, Metrics(), error="Google Places rejected the key", notices=["n"]
+    campaign_id, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
+    error = "Google Places rejected the key"
+    repo.jobs.finish(
+        JobFinished(job_id, campaign_id, JobStatus.FAILED, Metrics(), error=error, notices=("n",))
     )
-    job = repo.get_job(job_id)
+    job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.FAILED
     assert job.error == "Google Places rejected the key"

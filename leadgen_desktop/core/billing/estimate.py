@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from leadgen_desktop.core.billing.budget import UnitPrices
 from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, PriceTable, Providers
 
 PAGE_SIZE = 20
@@ -51,7 +51,7 @@ def estimate_cost(
     config: CampaignConfig,
     providers: Providers,
     prices: PriceTable,
-    repo: Repository | None = None,
+    store: Store | None = None,
     cache_ttl: dt.timedelta = dt.timedelta(days=30),
 ) -> CostEstimate:
     """Estimate ``config``'s cost with these providers and prices (calls nothing paid)."""
@@ -62,18 +62,18 @@ def estimate_cost(
     unit = UnitPrices.of(providers, prices, config.verify)
     worst = worst_pages * unit.page + leads * unit.lead
 
-    cached = _cached_domains(config, repo, cache_ttl) if repo is not None else 0
+    cached = _cached_domains(config, store, cache_ttl) if store is not None else 0
     expected_pages = min(worst_pages, max(1, math.ceil(leads / PAGE_SIZE)))
     searched = max(leads * WEBSITE_SHARE - cached, 0.0)
     expected = expected_pages * unit.page + searched * unit.search + searched * EMAIL_FOUND_SHARE * unit.check
     return CostEstimate(worst, min(expected, worst), worst_pages, leads, cached)
 
 
-def _cached_domains(config: CampaignConfig, repo: Repository, ttl: dt.timedelta) -> int:
+def _cached_domains(config: CampaignConfig, store: Store, ttl: dt.timedelta) -> int:
     """Fresh cached domains of earlier campaigns with the same business type and location."""
     domains: set[str] = set()
-    for website in repo.websites_of_similar_campaigns(config.business_type, config.location):
+    for website in store.campaigns.similar_websites(config.business_type, config.location):
         domain = registrable_domain(website)
         if domain and not is_shared_platform(domain):
             domains.add(domain)
-    return sum(1 for d in domains if repo.cached_domain(d, ttl) is not None)
+    return sum(1 for d in domains if store.lookups.domain(d, ttl) is not None)

@@ -1,30 +1,17 @@
-"""Registrable domains, shared platforms and email/website domain matching.
+"""Shared platforms, on top of registrable domains and email/website domain matching.
 
-A business website such as ``https://www.smile-dental.com/contact`` belongs to
-the *registrable domain* ``smile-dental.com``: the part a company registers
-with a registrar, one label below a public suffix (``com``, ``co.uk``, ...).
-Email finders are queried by registrable domain, and an email only counts for a
-lead when its own domain has the same registrable domain.
-
-The public suffix list is the snapshot bundled with ``tldextract``. The
-extractor is built once, lazily, with no suffix-list URLs and no cache
-directory, so it never touches the network and never writes a cache file into
-the user's home directory. PSL *private* suffixes (``blogspot.com``,
-``github.io``, ...) are deliberately not treated as suffixes, so every site on
-such a platform collapses to the platform's own domain (``x.blogspot.com`` ->
-``blogspot.com``), which :func:`is_shared_platform` then recognises.
-
-Returned domains are lowercase ASCII; internationalised names are given in
-their IDNA (``xn--``) form, so ``bücher.de`` and ``xn--bcher-kva.de`` agree.
+The registrable-domain rule itself (``registrable_domain``,
+``email_domain_matches``) lives in :mod:`leadgen_desktop.domain.web_domains`,
+because the website crawler in ``net`` needs it too; it is re-exported here for
+the core modules that already import it from this place. PSL *private*
+suffixes collapse every site on a platform to the platform's own domain
+(``x.blogspot.com`` -> ``blogspot.com``), which :func:`is_shared_platform`
+then recognises.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import threading
-
-import tldextract
+from leadgen_desktop.domain import email_domain_matches, registrable_domain
 
 __all__ = [
     "SHARED_PLATFORMS",
@@ -126,71 +113,6 @@ company email domain, so no email finder is queried for it and scoring gives
 it fewer points than an own domain.
 """
 
-_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_MAX_DOMAIN_LENGTH = 253
-
-_extractor: tldextract.TLDExtract | None = None
-_extractor_lock = threading.Lock()
-
-
-def _get_extractor() -> tldextract.TLDExtract:
-    """Build the offline extractor on first use (thread-safe)."""
-    global _extractor
-    with _extractor_lock:
-        if _extractor is None:
-            _extractor = tldextract.TLDExtract(
-                cache_dir=None,
-                suffix_list_urls=(),
-                fallback_to_snapshot=True,
-                include_psl_private_domains=False,
-            )
-        return _extractor
-
-
-def _to_ascii(name: str) -> str | None:
-    """Lowercase IDNA form of a dotted name, or None when a label is invalid."""
-    labels: list[str] = []
-    for label in name.split("."):
-        try:
-            ascii_label = label.encode("idna").decode("ascii").lower()
-        except UnicodeError:
-            return None
-        if not _LABEL_RE.match(ascii_label):
-            return None
-        labels.append(ascii_label)
-    joined = ".".join(labels)
-    return joined if len(joined) <= _MAX_DOMAIN_LENGTH else None
-
-
-@functools.lru_cache(maxsize=8192)
-def _registrable(text: str) -> str | None:
-    """Cached core of :func:`registrable_domain` for a stripped string."""
-    if any(ch.isspace() or ord(ch) < 32 for ch in text):
-        return None
-    parts = _get_extractor().extract_str(text.lower())
-    if not parts.domain or not parts.suffix:
-        return None  # IP addresses, "localhost", unknown TLDs, bare suffixes.
-    return _to_ascii(f"{parts.domain}.{parts.suffix}")
-
-
-def registrable_domain(url: str | None) -> str | None:
-    """Return the registrable domain of a URL or host, or None if there is none.
-
-    Accepts full URLs, bare hosts (``example.com``), URLs without a scheme,
-    with ports, paths, queries, credentials or a ``www.`` prefix, and
-    internationalised names. Garbage, IP addresses, single-label hosts and
-    hosts without a known public suffix give None.
-
-    >>> registrable_domain("https://www.shop.example.co.uk:8443/a?b=c")
-    'example.co.uk'
-    """
-    if not isinstance(url, str):
-        return None
-    text = url.strip()
-    if not text:
-        return None
-    return _registrable(text)
-
 
 def is_shared_platform(domain: str) -> bool:
     """True when ``domain`` (or a URL/host on it) is in :data:`SHARED_PLATFORMS`.
@@ -200,17 +122,3 @@ def is_shared_platform(domain: str) -> bool:
     """
     registrable = registrable_domain(domain)
     return registrable is not None and registrable in SHARED_PLATFORMS
-
-
-def email_domain_matches(email: str, domain: str) -> bool:
-    """True when ``email``'s host has the same registrable domain as ``domain``.
-
-    ``domain`` may be a registrable domain, a host or a website URL. Subdomain
-    mailboxes match (``jo@mail.acme.com`` matches ``acme.com``); malformed
-    addresses never match.
-    """
-    local, at, host = email.strip().rpartition("@")
-    if not at or not local or not host:
-        return False
-    email_registrable = registrable_domain(host)
-    return email_registrable is not None and email_registrable == registrable_domain(domain)

@@ -34,7 +34,7 @@ from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_
 from leadgen_desktop.core.emails.email_choice import choose_email
 from leadgen_desktop.core.run.run_state import RunState
 from leadgen_desktop.core.run.worker_pool import WorkerPool
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
     Cancelled,
@@ -81,7 +81,7 @@ class EnrichScheduler:
     def __init__(
         self,
         *,
-        repo: Repository,
+        store: Store,
         job_id: str,
         providers: Providers,
         prices: PriceTable,
@@ -94,12 +94,12 @@ class EnrichScheduler:
         concurrency: int = 12,
         heartbeat: Callable[[], None] | None = None,
     ) -> None:
-        self.repo, self.job_id, self.providers, self.prices = repo, job_id, providers, prices
+        self.store, self.job_id, self.providers, self.prices = store, job_id, providers, prices
         self.verify, self.state, self.budget, self.cancel = verify, state, budget, cancel
         self.on_final, self.cache_ttl, self.heartbeat = on_final, cache_ttl, heartbeat
         # One pool per kind, so verifications never queue behind searches waiting on their rate limit.
         self._stop = cancel.child()  # set by close(): queued and waiting requests give up
-        self._charged_domains, self._charged_emails = repo.charged_lookups(job_id)
+        self._charged_domains, self._charged_emails = store.leads.charged_lookups(job_id)
         self._pools = {
             "search": WorkerPool(concurrency, "leadgen-search"),
             "verify": WorkerPool(concurrency, "leadgen-verify"),
@@ -220,7 +220,7 @@ class EnrichScheduler:
             self._on_search(work, self._domains[domain])
         elif domain in self._domain_waiters:
             self._domain_waiters[domain].append(work)
-        elif (entry := self.repo.cached_domain_entry(domain, self.cache_ttl)) is not None:
+        elif (entry := self.store.lookups.domain(domain, self.cache_ttl)) is not None:
             assert isinstance(entry.value, DomainSearch)
             self._domains[domain] = entry.value
             if entry.job_id == self.job_id:  # paid by this job before it was interrupted
@@ -286,7 +286,7 @@ class EnrichScheduler:
             self._on_verdict(work, self._verdicts[key])
         elif key in self._verify_waiters:
             self._verify_waiters[key].append(work)
-        elif (entry := self.repo.cached_verification_entry(key, self.cache_ttl)) is not None:
+        elif (entry := self.store.lookups.verification(key, self.cache_ttl)) is not None:
             assert isinstance(entry.value, Verification)
             self._verdicts[key] = entry.value
             if entry.job_id == self.job_id:  # paid by this job before it was interrupted
@@ -350,7 +350,7 @@ class EnrichScheduler:
         if isinstance(outcome, ProviderError):
             cost = self.state.add_calls(outcome.calls)
             self.budget.settle(ticket, cost)
-            self.repo.record_calls(self.job_id, outcome.calls, self.prices)
+            self.store.calls.add(self.job_id, outcome.calls, self.prices)
             if isinstance(outcome, ProviderAuthError | NetworkUnavailable):
                 # its calls are logged above; the copy carries none so they are not logged twice
                 raise type(outcome)(outcome.provider, outcome.message) from None
@@ -370,7 +370,7 @@ class EnrichScheduler:
         if isinstance(outcome, DomainSearch):
             cost = self.state.add_calls(outcome.calls)
             self.budget.settle(ticket, cost)
-            self.repo.save_domain_result(self.job_id, finder.provider, outcome, outcome.calls, self.prices)
+            self.store.lookups.save_domain(self.job_id, finder.provider, outcome, outcome.calls, self.prices)
         elif isinstance(outcome, QuotaExhausted):
             self._finder_exhausted = True
             self.state.notice(
@@ -394,7 +394,9 @@ class EnrichScheduler:
         if isinstance(outcome, Verification):
             cost = self.state.add_calls(outcome.calls)
             self.budget.settle(ticket, cost)
-            self.repo.save_verification(self.job_id, verifier.provider, outcome, outcome.calls, self.prices)
+            self.store.lookups.save_verification(
+                self.job_id, verifier.provider, outcome, outcome.calls, self.prices
+            )
         elif isinstance(outcome, QuotaExhausted):
             self._verifier_exhausted = True
             self.state.notice(

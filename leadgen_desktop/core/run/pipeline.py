@@ -12,7 +12,8 @@ only thread that writes to the database). It is resumable from any point:
 * every paid lookup lands in the shared cache with its calls the moment it
   answers, and every lead is stored the moment it is final, with the job's
   stage, progress and metrics in the same transaction;
-* a job holds a lease (owner + heartbeat) so two processes never run it at once.
+* a job holds a lease (:class:`~leadgen_desktop.core.jobs.Jobs`) so two
+  processes never run it at once.
 
 It reports plain immutable events through a callback, honours a cancel token
 (also inside provider waits), keeps spend under the budget by reserving each
@@ -34,14 +35,15 @@ from leadgen_desktop.core.billing.budget import Budget, UnitPrices
 from leadgen_desktop.core.discovery.dedupe import Deduper
 from leadgen_desktop.core.emails.domains import registrable_domain
 from leadgen_desktop.core.export import ExportError, export_job_csv
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.enrich_scheduler import EnrichScheduler
 from leadgen_desktop.core.run.run_state import RunState
 from leadgen_desktop.core.scoring import score_business
-from leadgen_desktop.db.database import StorageError
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.db.resume_queries import process_owner
+from leadgen_desktop.db.errors import StorageError
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
+    BudgetStop,
     Business,
     BusinessStatus,
     CampaignConfig,
@@ -60,6 +62,7 @@ from leadgen_desktop.domain import (
     ProviderError,
     Providers,
     Stage,
+    StopReason,
 )
 
 log = logging.getLogger(__name__)
@@ -67,17 +70,8 @@ log = logging.getLogger(__name__)
 DEFAULT_CACHE_TTL = dt.timedelta(days=30)
 PAGE_SIZE = 20
 """Places per discovery page."""
-BUDGET_NOTICE = "Budget reached:"
 SETTLE_TIMEOUT = 20.0
 """After a failure, how long to wait for requests already sent (the longest read timeout)."""
-
-
-class JobNotFound(LookupError):
-    """The job id does not exist in this database."""
-
-
-class JobBusy(RuntimeError):
-    """Another live process holds the job's lease."""
 
 
 class _BudgetStop(Exception):
@@ -85,11 +79,11 @@ class _BudgetStop(Exception):
 
 
 class Pipeline:
-    """Runs campaigns with the given providers against one repository."""
+    """Runs campaigns with the given providers against one store."""
 
     def __init__(
         self,
-        repo: Repository,
+        store: Store,
         providers: Providers,
         prices: PriceTable | None = None,
         *,
@@ -97,39 +91,29 @@ class Pipeline:
         concurrency: int = 12,
         owner: str | None = None,
     ) -> None:
-        self.repo = repo
+        self.store = store
+        self.jobs = Jobs(store, owner=owner)
         self.providers = providers
         self.prices = prices or PriceTable()
         self.cache_ttl = cache_ttl
         self.concurrency = concurrency
-        self.owner = owner or process_owner()
 
     def start(self, config: CampaignConfig) -> tuple[str, str]:
-        """Create the campaign and its ``processing`` job; return (campaign_id, job_id)."""
-        return self.repo.create_job(replace(config, demo=config.demo or self.providers.demo))
+        """Create the job to run (:meth:`Jobs.start`; with demo providers, a demo campaign); return ids."""
+        return self.jobs.start(replace(config, demo=config.demo or self.providers.demo))
 
     def run(self, job_id: str, cancel: CancelToken, on_event: EventCallback) -> JobFinished:
         """Run (or resume) job ``job_id`` to a final state; the last event is a :class:`JobFinished`.
 
         Raises:
             JobNotFound: no such job.
-            JobBusy: another live process is running it.
+            JobBusy: a live process (maybe this one) is running it.
         """
-        job = self.repo.get_job(job_id)
-        if job is None:
-            raise JobNotFound(job_id)
-        if not self.repo.acquire_lease(job_id, self.owner):
-            raise JobBusy(
-                f"Job {job_id} is being run by another process ({self.repo.lease_holder(job_id)}); "
-                "wait for it to finish or stop that process first."
-            )
+        job = self.jobs.claim(job_id)
         try:
             finished = _Run(self, job_id, job.campaign_id, job.config, cancel, on_event).execute()
         finally:
-            try:
-                self.repo.release_lease(job_id, self.owner)
-            except StorageError:
-                log.warning("Could not release the lease of job %s", job_id)
+            self.jobs.release(job_id)
         on_event(finished)
         return finished
 
@@ -147,24 +131,24 @@ class _Run:
         on_event: EventCallback,
     ) -> None:
         self.pipeline = pipeline
-        self.repo = pipeline.repo
+        self.store = pipeline.store
         self.providers = pipeline.providers
         self.prices = pipeline.prices
         self.job_id, self.campaign_id, self.config = job_id, campaign_id, config
         self.cancel, self.on_event = cancel, on_event
-        self.state = RunState.rebuild(self.prices, self.repo, job_id)
+        self.state = RunState.rebuild(self.prices, self.store, job_id)
         self.budget = Budget(config.budget)
         self.budget.add_spent(self.state.snapshot().total_cost)
         self.stage = Stage.DISCOVERING
         self.progress = 0
         self.selected: list[Business] = []
-        self.stored = self.repo.stored_place_ids(job_id)
+        self.stored = self.store.leads.place_ids(job_id)
         self.finished_leads = len(self.stored)
         self.seen_elsewhere: set[str] = set()
         self.discovery_done = False
         self._page_out = False  # a discovery page request is out
         self.scheduler = EnrichScheduler(
-            repo=self.repo,
+            store=self.store,
             job_id=job_id,
             providers=self.providers,
             prices=self.prices,
@@ -191,23 +175,13 @@ class _Run:
         except Cancelled:
             self._report_requests_out_on_cancel()
             return self._finish(JobStatus.CANCELLED, error="Cancelled by the user.")
-        except NetworkUnavailable as exc:
+        except ProviderError as exc:  # also NetworkUnavailable and ProviderAuthError
             self._settle_after_failure()
             self._log_calls_quietly(exc)
-            return self._finish(
-                JobStatus.FAILED,
-                error=f"The network was unreachable ({exc.message}). Everything paid for is kept; "
-                f"resume with: leadgen resume {self.job_id}",
-            )
-        except ProviderAuthError as exc:
-            self._settle_after_failure()
-            self._log_calls_quietly(exc)
-            return self._finish(JobStatus.FAILED, error=exc.message)
-        except ProviderError as exc:
-            self._settle_after_failure()
-            self._log_calls_quietly(exc)
-            return self._finish(JobStatus.FAILED, error=str(exc))
-        except (StorageError, ExportError) as exc:
+            return self._finish(JobStatus.FAILED, error=self._failure_text(exc))
+        except StorageError as exc:
+            return self._finish(JobStatus.FAILED, error=self._failure_text(exc))
+        except ExportError as exc:
             return self._finish(JobStatus.FAILED, error=str(exc))
         except Exception as exc:
             log.exception("Unexpected error in job %s", self.job_id)
@@ -225,14 +199,14 @@ class _Run:
         )
 
     def _heartbeat(self) -> None:
-        self.repo.heartbeat(self.job_id, self.pipeline.owner)
+        self.pipeline.jobs.heartbeat(self.job_id)
 
     # -- discovery (with overlapping enrichment) --------------------------------------
 
     def _discover(self) -> None:
         discovery = self.providers.discovery
         wanted = self.config.max_results
-        checkpoint = self.repo.discovery_checkpoint(self.job_id)
+        checkpoint = self.store.checkpoints.load(self.job_id)
         deduper = Deduper()
         found: list[Business] = []
         for business in checkpoint.businesses:
@@ -272,7 +246,9 @@ class _Run:
             done = not token or len(self.selected) >= wanted or len(found) >= discovery.max_results_per_query
             fraction = min(len(self.selected) / wanted, 1.0)
             progress = (Stage.DISCOVERING, Stage.DISCOVERING.progress_at(fraction), self.state.snapshot())
-            self.repo.save_discovery_page(self.job_id, fresh, page.calls, self.prices, token, done, progress)
+            self.store.checkpoints.save_page(
+                self.job_id, fresh, page.calls, self.prices, token, done, progress
+            )
             if failure is not None:  # storing failed while the page loaded: the page is kept, now fail
                 raise failure
             self._start_enrichment(ranked)
@@ -286,7 +262,7 @@ class _Run:
             self.scheduler.pump(0)
         if not self.budget.exhausted:
             self.discovery_done = True
-            self.repo.mark_discovery_done(self.job_id)
+            self.store.checkpoints.mark_done(self.job_id)
 
     def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, int | None, Exception | None]:
         """Fetch one page on a helper thread while this thread keeps storing enriched leads.
@@ -352,9 +328,7 @@ class _Run:
 
     def _start_enrichment(self, ranked: list[tuple[int, Business]]) -> None:
         """Hand newly selected businesses that have no stored lead yet to the scheduler."""
-        self.seen_elsewhere |= self.repo.place_ids_seen_elsewhere(
-            self.job_id, [b.place_id for _, b in ranked]
-        )
+        self.seen_elsewhere |= self.store.leads.seen_elsewhere(self.job_id, [b.place_id for _, b in ranked])
         for rank, business in ranked:
             if business.place_id in self.stored:
                 continue
@@ -384,7 +358,7 @@ class _Run:
                 f"{self.config.min_score} (asked for {self.config.max_results}; one search returns "
                 f"at most {limit} places)."
             )
-        self.repo.update_progress(
+        self.store.jobs.update_progress(
             self.job_id, Stage.SCORING, Stage.SCORING.progress_at(1.0), self.state.snapshot()
         )
         self._emit_progress(Stage.SCORING, 1.0, f"{selected} qualified leads", selected, selected)
@@ -406,7 +380,7 @@ class _Run:
         progress = (
             self.progress if stage is Stage.DISCOVERING else max(self.progress, stage.progress_at(fraction))
         )
-        lead_id = self.repo.store_lead(
+        lead_id = self.store.leads.add(
             self.job_id,
             lead,
             log_calls,
@@ -430,7 +404,7 @@ class _Run:
         self._emit_progress(Stage.STORING, 0.0, "Storing results")
         output = self.config.output
         if output:
-            export_job_csv(self.repo, self.job_id, Path(output))
+            export_job_csv(self.store, self.job_id, Path(output))
         self._emit_progress(Stage.STORING, 1.0, "Done")
         return output
 
@@ -446,15 +420,11 @@ class _Run:
             to_come = min(self.config.max_results - len(self.selected), places_left)
             unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
             more += math.ceil(places_left / PAGE_SIZE) * unit.page + to_come * unit.lead
-        limit = self.config.budget or 0.0
-        enough = math.ceil((limit + more) * 100 - 1e-6) / 100
-        self.state.notice(
-            f"{BUDGET_NOTICE} ${self.budget.spent:.4f} spent of ${limit:.2f}. At most ${more:.4f} more "
-            f"would finish the run ({blocked + to_come} lead(s) left). Resume with a higher budget: "
-            f"leadgen resume {self.job_id} --budget {enough:.2f}"
-        )
+        stop = BudgetStop(self.budget.spent, self.config.budget or 0.0, more, leads_left=blocked + to_come)
         output = self._store()
-        return self._finish(JobStatus.COMPLETED, output=output, stop_reason="budget")
+        return self._finish(
+            JobStatus.COMPLETED, output=output, stop_reason=StopReason.BUDGET, budget_stop=stop
+        )
 
     def _settle_after_failure(self) -> None:
         """Record requests already sent before the job is marked failed (never raises)."""
@@ -475,13 +445,24 @@ class _Run:
         if notice:
             self.state.notice(notice)
 
+    def _failure_text(self, exc: ProviderError | StorageError) -> str:
+        """What to tell the user when the run failed, and how to go on when resuming helps."""
+        if isinstance(exc, NetworkUnavailable):
+            return (
+                f"The network was unreachable ({exc.message}). Everything paid for is kept; "
+                f"resume with: leadgen resume {self.job_id}"
+            )
+        if isinstance(exc, StorageError):
+            return str(exc) if exc.damaged else f"{exc} Resume with: leadgen resume {self.job_id}"
+        return exc.message if isinstance(exc, ProviderAuthError) else str(exc)
+
     def _log_calls_quietly(self, exc: ProviderError) -> None:
         """Count and record the calls of a failed request without masking the failure."""
         if not exc.calls:
             return
         self.state.add_calls(exc.calls)
         try:
-            self.repo.record_calls(self.job_id, exc.calls, self.prices)
+            self.store.calls.add(self.job_id, exc.calls, self.prices)
         except StorageError:
             log.warning("Could not log %d failed call(s) for job %s", len(exc.calls), self.job_id)
 
@@ -491,23 +472,27 @@ class _Run:
         *,
         error: str | None = None,
         output: str | None = None,
-        stop_reason: str | None = None,
+        stop_reason: StopReason | None = None,
+        budget_stop: BudgetStop | None = None,
     ) -> JobFinished:
-        metrics = self.state.snapshot()
         notices = tuple(self.state.notices)
-        try:
-            self.repo.finish_job(
-                self.job_id, status, metrics, error=error, notices=notices, stop_reason=stop_reason
-            )
-        except StorageError as exc:
-            status, error = JobStatus.FAILED, str(exc)
-        return JobFinished(
-            job_id=self.job_id,
-            campaign_id=self.campaign_id,
-            status=status,
-            metrics=metrics,
-            stop_reason=stop_reason,
-            error=error,
-            notices=notices,
-            output=output,
+        finished = JobFinished(
+            self.job_id,
+            self.campaign_id,
+            status,
+            self.state.snapshot(),
+            stop_reason,
+            error,
+            notices,
+            output,
+            budget_stop,
         )
+        try:
+            self.store.jobs.finish(finished)
+        except StorageError as exc:  # the job stays resumable: its lease is not live once released
+            log.warning("Could not store the end of job %s: %s", self.job_id, exc)
+            failure = self._failure_text(exc)
+            return replace(
+                finished, status=JobStatus.FAILED, error=failure, stop_reason=None, budget_stop=None
+            )
+        return finished

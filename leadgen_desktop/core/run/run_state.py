@@ -6,11 +6,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import PROVIDERS, ApiCall, EmailStatus, Lead, Metrics, PriceTable
-
-ENDING_NOTICES = ("Budget reached:",)
-"""Notices that describe how an attempt ended; a resumed run does not inherit them."""
 
 
 @dataclass
@@ -49,20 +46,24 @@ class RunState:
             self.emails_verified += 1
 
     @classmethod
-    def rebuild(cls, prices: PriceTable, repo: Repository, job_id: str) -> RunState:
-        """Counters of a job from what the database holds (a fresh job gives zeros)."""
+    def rebuild(cls, prices: PriceTable, store: Store, job_id: str) -> RunState:
+        """Counters of a job from what the database holds (a fresh job gives zeros).
+
+        Notices about the work done carry over; how the last attempt ended
+        (a budget stop) is not a notice, so a resumed run never repeats it.
+        """
         state = cls(prices=prices)
-        for provider, rows in repo.calls_by_provider(job_id).items():
-            state.call_counts[provider] = sum(1 for r in rows if not r.cached)
-            state.call_costs[provider] = [float(r.cost) for r in rows]
-        for score, email, status in repo.lead_outcomes(job_id):
+        for provider, calls in store.calls.by_provider(job_id).items():
+            state.call_counts[provider] = sum(1 for call in calls if not call.cached)
+            state.call_costs[provider] = [call.cost for call in calls]
+        for score, email, status in store.leads.outcomes(job_id):
             state.leads_enriched += 1
             state.scores.append(score)
             state.emails_found += 1 if email else 0
             state.emails_verified += 1 if status == EmailStatus.VALID.value else 0
-        job = repo.get_job(job_id)
-        if job is not None:  # keep notes about the work done, not about how the last attempt ended
-            state.notices.extend(n for n in job.notices if not n.startswith(ENDING_NOTICES))
+        job = store.jobs.get(job_id)
+        if job is not None:
+            state.notices.extend(job.notices)
         return state
 
     def notice(self, text: str) -> None:

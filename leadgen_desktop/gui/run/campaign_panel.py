@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.campaign_form import CampaignForm
 from leadgen_desktop.gui.run.history_panel import HistoryPanel
 
@@ -18,7 +18,7 @@ class CampaignPanel(QWidget):
     Signals: none of its own (see :class:`CampaignForm` and :class:`HistoryPanel`).
     """
 
-    def __init__(self, repo: Repository, parent: QWidget | None = None) -> None:
+    def __init__(self, repo: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.form = CampaignForm()
         self.start_button = QPushButton("Start")

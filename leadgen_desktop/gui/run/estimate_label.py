@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QLabel
 
 from leadgen_desktop.core.billing.estimate import estimate_cost
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Providers
 from leadgen_desktop.gui.run.campaign_form import CampaignForm
 from leadgen_desktop.settings import AppSettings, load_settings
@@ -37,7 +37,7 @@ class EstimateUpdater(QObject):
         form: CampaignForm,
         label: QLabel,
         providers: Callable[[], Providers | None],
-        repo: Repository,
+        repo: Store,
         settings: Callable[[], AppSettings] = load_settings,
         parent: QObject | None = None,
     ) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from leadgen_desktop.db.records import CampaignSummary
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 
 CAMPAIGN_ROLE = Qt.ItemDataRole.UserRole + 1
 JOB_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -36,7 +36,7 @@ class HistoryPanel(QWidget):
 
     campaign_selected = Signal(str)
 
-    def __init__(self, repo: Repository, parent: QWidget | None = None) -> None:
+    def __init__(self, repo: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repo = repo
         self.list_widget = QListWidget()
@@ -74,7 +74,7 @@ class HistoryPanel(QWidget):
     def refresh(self, select_campaign_id: str | None = None) -> None:
         """Re-read campaigns; select ``select_campaign_id`` (or keep the selection) quietly."""
         keep = select_campaign_id or self.current_campaign_id()
-        self._summaries = self._repo.list_campaigns()
+        self._summaries = self._repo.campaigns.summaries()
         self.list_widget.blockSignals(True)
         try:
             self.list_widget.clear()

@@ -4,7 +4,8 @@
 spent so far; :class:`JobResumer` does the work for the window: it picks the
 providers a job needs (its demo flag decides, see :mod:`provider_mode`),
 resumes it through the run controller, offers "Resume with higher budget…"
-after a run stopped on its budget, and discards jobs.
+after a run stopped on its budget, and discards jobs. What can be resumed or
+discarded is decided by :class:`~leadgen_desktop.core.jobs.Jobs`.
 
 Database writes: reopening a job happens on the worker thread (the
 :class:`PipelineWorker` reopens it before running). Discarding is one short
@@ -16,7 +17,6 @@ it safe next to the GUI's reads.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -35,9 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.records import JobRecord
-from leadgen_desktop.db.repository import Repository
-from leadgen_desktop.domain import JobFinished, JobStatus
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import JobFinished, JobStatus, StopReason
 from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
 from leadgen_desktop.gui.shell.provider_mode import providers_for_job
 from leadgen_desktop.keychain import ApiKeyStore
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_SUGGESTED_BUDGET = re.compile(r"--budget (\d+(?:\.\d+)?)")
 _HEADERS = ("Business type", "Location", "State", "Leads so far", "Cost so far", "When")
 
 
@@ -55,20 +55,12 @@ def job_state_text(job: JobRecord) -> str:
     """Why the job stopped, in a few words."""
     if job.status is JobStatus.PROCESSING:
         return "interrupted (the app quit or crashed)"
-    if job.stop_reason == "budget":
-        return "stopped by its budget"
+    if job.stop_reason is StopReason.BUDGET:
+        needed = f": ${job.budget_stop.needed:.2f} would finish it" if job.budget_stop is not None else ""
+        return f"stopped by its budget{needed}"
     if job.status is JobStatus.FAILED:
         return f"failed: {job.error}" if job.error else "failed"
     return "cancelled"
-
-
-def is_resumable(job: JobRecord, holder: str | None) -> bool:
-    """Cancelled, failed, budget-stopped or crashed (no live lease), and not discarded."""
-    if job.stop_reason == "discarded":
-        return False
-    if job.status is JobStatus.PROCESSING:
-        return holder is None
-    return job.status in (JobStatus.CANCELLED, JobStatus.FAILED) or job.stop_reason == "budget"
 
 
 class ResumeDialog(QDialog):
@@ -85,7 +77,7 @@ class ResumeDialog(QDialog):
     resume_requested = Signal(str)
     discard_requested = Signal(list)
 
-    def __init__(self, repo: Repository, job_ids: Sequence[str], parent: QWidget | None = None) -> None:
+    def __init__(self, repo: Store, job_ids: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resumeDialog")
         self.setWindowTitle("Resume interrupted campaigns")
@@ -132,7 +124,7 @@ class ResumeDialog(QDialog):
 
     def set_jobs(self, job_ids: Sequence[str]) -> None:
         """List these jobs (unknown ids are skipped); the first one is selected."""
-        jobs = [job for job in (self._repo.get_job(job_id) for job_id in job_ids) if job is not None]
+        jobs = [job for job in (self._repo.jobs.get(job_id) for job_id in job_ids) if job is not None]
         self.job_ids = [job.job_id for job in jobs]
         self.table.setRowCount(len(jobs))
         for row, job in enumerate(jobs):
@@ -141,7 +133,7 @@ class ResumeDialog(QDialog):
                 job.config.business_type,
                 job.config.location,
                 job_state_text(job),
-                f"{self._repo.count_leads(job.job_id):,}",
+                f"{self._repo.leads.count(job.job_id):,}",
                 "$0.00 (demo)" if job.config.demo else f"${job.metrics.total_cost:.4f}",
                 f"{when:%Y-%m-%d %H:%M} UTC",
             )
@@ -210,13 +202,14 @@ class JobResumer(QObject):
     def __init__(
         self,
         window: MainWindow,
-        repo: Repository,
+        repo: Store,
         key_store: ApiKeyStore,
         ask_budget: Callable[[float], float | None] | None = None,
     ) -> None:
         super().__init__(window)
         self._window = window
         self._repo = repo
+        self._jobs = Jobs(repo)
         self._keys = key_store
         self._ask_budget = ask_budget or self._ask_budget_dialog
         self.dialog: ResumeDialog | None = None
@@ -243,7 +236,7 @@ class JobResumer(QObject):
         if not self._window.isVisible():
             return
         try:
-            crashed = self._repo.interrupted_job_ids(only_crashed=True)
+            crashed = [job.job_id for job in self._jobs.interrupted(only_crashed=True)]
         except Exception:
             log.warning("Could not look for interrupted jobs", exc_info=True)
             return
@@ -252,7 +245,7 @@ class JobResumer(QObject):
 
     def open_dialog(self, job_ids: Sequence[str] | None = None) -> ResumeDialog:
         """Show the dialog for ``job_ids`` (default: every resumable job)."""
-        ids = list(job_ids) if job_ids is not None else self._repo.interrupted_job_ids()
+        ids = list(job_ids) if job_ids is not None else [job.job_id for job in self._jobs.interrupted()]
         ids = [job_id for job_id in ids if job_id != self._window.controller.job_id or not self._running()]
         if self.dialog is None:
             self.dialog = ResumeDialog(self._repo, ids, self._window)
@@ -269,20 +262,22 @@ class JobResumer(QObject):
 
     def can_resume(self, job_id: str | None) -> bool:
         """True when ``job_id`` exists, is resumable, and no run is going."""
-        if job_id is None or self._running():
-            return False
-        job = self._repo.get_job(job_id)
-        return job is not None and is_resumable(job, self._repo.lease_holder(job_id))
+        return job_id is not None and not self._running() and self._jobs.can_resume(job_id)
 
     def resume(self, job_id: str, budget: float | None = None) -> bool:
-        """Resume ``job_id`` (optionally with a new budget); explain in the banner when it cannot."""
+        """Resume ``job_id`` (optionally with a new budget); explain in the banner when it cannot.
+
+        A job stopped by its budget asks for a higher one first (the same budget would stop it again).
+        """
         if self._running():
             self._window.show_banner("A campaign is running: resume this one once it has finished.", "info")
             return False
-        job = self._repo.get_job(job_id)
+        job = self._jobs.get(job_id)
         if job is None:
             self._window.show_banner("That campaign is no longer in the database.", "error")
             return False
+        if budget is None and job.stop_reason is StopReason.BUDGET:
+            return self.resume_with_budget(job_id)
         providers = providers_for_job(job.config.demo, self._window.providers, self._keys.all_keys)
         if isinstance(providers, str):
             self._window.show_banner(providers, "error")
@@ -295,13 +290,10 @@ class JobResumer(QObject):
         if self._running():
             return 0
         done = 0
-        for job_id in job_ids:
-            try:
-                self._repo.discard_job(job_id)
-                done += 1
-            except Exception as exc:  # noqa: BLE001 - report storage problems in the banner
-                self._window.show_banner(f"Could not discard the campaign: {exc}", "error")
-                break
+        try:
+            done = self._jobs.discard(job_ids)
+        except Exception as exc:  # noqa: BLE001 - report storage problems in the banner
+            self._window.show_banner(f"Could not discard the campaign: {exc}", "error")
         self._window.history.refresh()
         if self.dialog is not None:
             remaining = [job_id for job_id in self.dialog.job_ids if job_id not in set(job_ids)]
@@ -331,20 +323,16 @@ class JobResumer(QObject):
 
     def _on_finished(self, result: JobFinished) -> None:
         self._on_run_state()
-        if result.stop_reason == "budget":
-            self.budget_bar.show_for(result.job_id)
+        if result.stop_reason is StopReason.BUDGET:
+            self.budget_bar.show_for(result.job_id, result.budget_stop)
 
     @Slot(str)
     def resume_with_budget(self, job_id: str) -> bool:
         """Ask for a higher budget, then resume ``job_id`` with it."""
-        job = self._repo.get_job(job_id)
+        job = self._jobs.get(job_id)
         if job is None:
             return False
-        suggested = 0.0
-        for notice in job.notices:
-            match = _SUGGESTED_BUDGET.search(notice)
-            if match:
-                suggested = float(match.group(1))
+        suggested = job.budget_stop.needed if job.budget_stop is not None else 0.0
         current = job.config.budget or 0.0
         budget = self._ask_budget(max(suggested, round(current * 2, 2), 0.01))
         if budget is None:

@@ -10,19 +10,19 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, Providers
 from leadgen_desktop.gui.run.worker import PipelineWorker
 from leadgen_desktop.settings import load_settings
 from leadgen_desktop.wiring import build_pipeline
 
-PipelineFactory = Callable[[Repository, Providers], Pipeline]
+PipelineFactory = Callable[[Store, Providers], Pipeline]
 
 GUI_SWITCH_INTERVAL = 0.0005
 """GIL switch interval (seconds) while a run's threads compete with the GUI thread."""
 
 
-def default_pipeline_factory(repo: Repository, providers: Providers) -> Pipeline:
+def default_pipeline_factory(repo: Store, providers: Providers) -> Pipeline:
     """A pipeline with the user's current settings (prices, cache lifetime)."""
     return build_pipeline(repo, providers, load_settings())
 
@@ -90,7 +90,7 @@ class RunController(QObject):
 
     def __init__(
         self,
-        repo: Repository,
+        repo: Store,
         parent: QObject | None = None,
         pipeline_factory: PipelineFactory = default_pipeline_factory,
     ) -> None:

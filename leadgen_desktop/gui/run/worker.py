@@ -1,8 +1,9 @@
 """The pipeline worker: runs one campaign on a QThread and reports in throttled batches.
 
 The worker is a plain QObject moved to a QThread (never a QThread subclass).
-All SQLite writes happen here, inside :class:`~leadgen_desktop.core.run.pipeline.Pipeline`;
-the GUI thread only reads. Progress is coalesced to about ten updates a
+A run's SQLite writes all happen here: creating or reopening the job (through
+:class:`~leadgen_desktop.core.jobs.Jobs`) and everything
+:class:`~leadgen_desktop.core.run.pipeline.Pipeline` stores. Progress is coalesced to about ten updates a
 second and stored leads are read back in batches, so a fast run cannot flood
 the GUI event loop.
 """
@@ -16,7 +17,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from leadgen_desktop.core.run.pipeline import JobBusy, JobNotFound, Pipeline
+from leadgen_desktop.core.jobs import JobBusy, JobNotFound, JobNotResumable
+from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.core.run.worker_pool import lower_thread_priority
 from leadgen_desktop.domain import (
     CampaignConfig,
@@ -42,10 +44,10 @@ class PipelineWorker(QObject):
     """Runs :meth:`Pipeline.start` and :meth:`Pipeline.run` for one config.
 
     With ``job_id`` (and ``config`` None) it resumes that existing job instead:
-    it checks no live process holds the job, reopens it (with ``budget`` when
-    ``raise_budget``), announces it, sends the leads already stored as a first
-    ``rows_ready`` batch and runs it. The reopen write happens here, on the
-    worker thread, like every other write of a run.
+    it reopens it through :meth:`Jobs.reopen` (no live process may hold it;
+    with ``budget`` when ``raise_budget``), announces it, sends the leads
+    already stored as a first ``rows_ready`` batch and runs it. The reopen
+    write happens here, on the worker thread, like every other write of a run.
 
     Cancel by calling ``cancel_token.cancel()`` from any thread (never through
     a queued slot: :meth:`run` does not return to the event loop until the job
@@ -129,9 +131,9 @@ class PipelineWorker(QObject):
             result = self.pipeline.run(job_id, self.cancel_token, self.on_event)
             self._flush_rows_now()
             self._flush_progress()
-        except (JobBusy, JobNotFound) as exc:
+        except (JobBusy, JobNotFound, JobNotResumable) as exc:
             log.warning("Cannot resume job %s: %s", self._resume_job_id, exc)
-            error = str(exc) if isinstance(exc, JobBusy) else f"There is no job {exc} in this database."
+            error = f"There is no job {exc} in this database." if isinstance(exc, JobNotFound) else str(exc)
         except Exception as exc:
             log.exception("Pipeline worker failed")
             error = f"{type(exc).__name__}: {exc}"
@@ -143,23 +145,13 @@ class PipelineWorker(QObject):
             self.failed.emit(error or "The run ended without a result.")
 
     def _reopen(self, job_id: str) -> tuple[str, str]:
-        """Check the job can be resumed here and put it back to ``processing``."""
-        repo = self.pipeline.repo
-        job = repo.get_job(job_id)
-        if job is None:
-            raise JobNotFound(job_id)
-        holder = repo.lease_holder(job_id)
-        if holder is not None:
-            raise JobBusy(
-                f"This job is being run by another process ({holder}); "
-                "wait for it to finish or stop that process first."
-            )
-        repo.reopen_job(job_id, self._budget, raise_budget=self._raise_budget)
+        """Put the job back to ``processing`` (it must be resumable here)."""
+        job = self.pipeline.jobs.reopen(job_id, self._budget if self._raise_budget else None)
         return job.campaign_id, job_id
 
     def _send_stored_rows(self) -> None:
         """Send the leads a resumed job had already stored (the table starts empty)."""
-        rows = self.pipeline.repo.leads_since(self._job_id, 0)
+        rows = self.pipeline.store.leads.since(self._job_id, 0)
         if rows:
             self._last_lead_id = rows[-1].lead_id
             self.rows_ready.emit(rows)
@@ -208,16 +200,14 @@ class PipelineWorker(QObject):
             return
         self._last_flush = self._clock() if now is None else now
         self._pending_leads = 0
-        rows = self.pipeline.repo.leads_since(self._job_id, self._last_lead_id)
+        rows = self.pipeline.store.leads.since(self._job_id, self._last_lead_id)
         if rows:
             self._last_lead_id = rows[-1].lead_id
             self.rows_ready.emit(rows)
 
     def _close_thread_connection(self) -> None:
         """Close this thread's SQLite connection (peewee keeps one per thread)."""
-        db = self.pipeline.repo.db
         try:
-            if not db.is_closed():
-                db.close()
+            self.pipeline.store.db.close()
         except Exception:
             log.warning("Could not close the worker's database connection", exc_info=True)

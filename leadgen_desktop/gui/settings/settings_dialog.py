@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import DEFAULT_PRICES
 from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.settings.api_keys_tab import ApiKeysTab
@@ -101,7 +101,7 @@ class SettingsDialog(QDialog):
 
     def __init__(
         self,
-        repo: Repository,
+        repo: Store,
         key_store: ApiKeyStore,
         controller: RunController | None = None,
         parent: QWidget | None = None,
@@ -227,7 +227,7 @@ class SettingsDialog(QDialog):
     def refresh_cache_stats(self) -> None:
         """Show the number of cached entries and the database size."""
         try:
-            stats = self._repo.cache_stats()
+            stats = self._repo.lookups.stats()
         except Exception as exc:  # noqa: BLE001 - a busy or broken database must not break the dialog
             self.cache_label.setText(f"Cannot read the cache: {exc}")
             return
@@ -253,7 +253,7 @@ class SettingsDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         try:
-            self._repo.clear_caches()
+            self._repo.lookups.clear()
         except Exception as exc:  # noqa: BLE001 - report storage problems in the dialog
             QMessageBox.warning(self, "Cache not cleared", str(exc))
             return False

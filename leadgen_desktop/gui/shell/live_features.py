@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenu, QPushButton
 
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.estimate_label import EstimateUpdater
 from leadgen_desktop.gui.run.resume_prompt import JobResumer
 from leadgen_desktop.gui.settings.key_check import KeyChecker
@@ -44,7 +44,7 @@ class LiveFeatures(QObject):
     Signals: none of its own.
     """
 
-    def __init__(self, window: MainWindow, repo: Repository, key_store: ApiKeyStore) -> None:
+    def __init__(self, window: MainWindow, repo: Store, key_store: ApiKeyStore) -> None:
         super().__init__(window)
         self._window = window
         self._repo = repo
@@ -186,7 +186,7 @@ class LiveFeatures(QObject):
         campaign_id = self._window.history.current_campaign_id()
         if campaign_id is None:
             return None
-        job = self._repo.latest_job_for_campaign(campaign_id)
+        job = self._repo.jobs.latest_for_campaign(campaign_id)
         return None if job is None else job.job_id
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.db.records import JobRecord, LeadRecord
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import JobFinished, JobStatus, ProgressEvent, Providers
 from leadgen_desktop.gui.run.campaign_panel import CampaignPanel
 from leadgen_desktop.gui.run.metrics_panel import format_cost
@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        repo: Repository,
+        repo: Store,
         key_store: ApiKeyStore | None = None,
         providers_factory: Callable[[], Providers] | None = None,
     ) -> None:
@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
         self.run_overview.set_stage(title)
         if result.status is JobStatus.COMPLETED:
             self.progress_bar.setValue(100)
-            leads = self._repo.count_leads(result.job_id)
+            leads = self._repo.leads.count(result.job_id)
             cost = format_cost(result.metrics.total_cost, False)
             stopped = f" (stopped early: {result.stop_reason})" if result.stop_reason else ""
             self.statusBar().showMessage(f"Completed: {leads} leads, {cost}{stopped}")
@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_campaign_selected(self, campaign_id: str) -> None:
-        job = self._repo.latest_job_for_campaign(campaign_id)
+        job = self._repo.jobs.latest_for_campaign(campaign_id)
         if job is None:
             self._displayed_job_id = None
             self.row_feeder.clear()
@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
         self._displayed_job_id = job.job_id
         self._displayed_demo = job.config.demo
         self.row_feeder.clear()
-        self.model.set_rows(self._repo.leads_for_job(job.job_id))
+        self.model.set_rows(self._repo.leads.for_job(job.job_id))
         if job.job_id == self._running_job_id:
             self._show_running_metrics(job)
             return
@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
         if self._displayed_job_id is None:
             self.statusBar().showMessage("Nothing to export yet: run a campaign or pick one in the history.")
             return
-        job = self._repo.get_job(self._displayed_job_id)
+        job = self._repo.jobs.get(self._displayed_job_id)
         name = "leads"
         if job is not None:
             name = f"{_slug(job.config.business_type)}-{_slug(job.config.location)}"

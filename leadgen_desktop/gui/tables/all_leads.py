@@ -90,8 +90,8 @@ class AllLeadsLoader(QObject):
             log.exception("Could not load all leads")
             error = f"{type(exc).__name__}: {exc}"
         try:
-            if not self._queries.db.is_closed():
-                self._queries.db.close()  # this thread's connection only
+            if not self._queries.database.is_closed():
+                self._queries.database.close()  # this thread's connection only
         except Exception:
             log.warning("Could not close the loader's database connection", exc_info=True)
         if result is not None:

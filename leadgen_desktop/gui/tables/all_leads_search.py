@@ -101,8 +101,8 @@ class ScanWorker(QObject):
         except Exception:
             log.exception("The All-leads search for a filter failed")
         try:
-            if not self._queries.db.is_closed():
-                self._queries.db.close()  # this thread's connection only
+            if not self._queries.database.is_closed():
+                self._queries.database.close()  # this thread's connection only
         except Exception:
             log.warning("Could not close the search thread's database connection", exc_info=True)
         if shown is not None and not self._cancel.is_set():

@@ -8,7 +8,9 @@ The rows stream from the database in batches of plain values
 and raises :class:`ExportCancelled` once Cancel was pressed. ``write_csv`` writes to a
 temporary sibling and renames it into place only at the end, so a cancelled
 or failed export removes its temporary file and never touches an existing
-file at the destination.
+file at the destination; a target that is not a regular file (a FIFO, a
+device, a broken link) is refused. Exporting a job that is still running
+writes what is stored so far and says so.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from leadgen_desktop.core.export import (
     all_rows,
     check_output_path,
     job_rows,
+    unfinished_job_notice,
     write_csv,
 )
-from leadgen_desktop.db.repository import Repository
+from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.thread_task import ThreadTask
 
 log = logging.getLogger(__name__)
@@ -62,7 +66,7 @@ class ExportWorker(QObject):
 
     def __init__(
         self,
-        repo: Repository,
+        repo: Store,
         rows: RowsFactory,
         path: Path,
         cancel: threading.Event,
@@ -127,7 +131,7 @@ class ExportJob(QObject):
 
     def __init__(
         self,
-        repo: Repository,
+        repo: Store,
         status_bar: QStatusBar,
         report: Callable[[str, str], None] | None = None,
         parent: QObject | None = None,
@@ -162,8 +166,16 @@ class ExportJob(QObject):
         return self._task is not None
 
     def export_job(self, job_id: str, path: Path) -> bool:
-        """Export one job's leads to ``path`` in the background; False if it could not start."""
-        return self._start(lambda: job_rows(self._repo, job_id), self._repo.count_leads(job_id), path)
+        """Export one job's leads to ``path`` in the background; False if it could not start.
+
+        A job that has not finished is exported all the same (what is stored so far) and
+        the user is told so.
+        """
+        started = self._start(lambda: job_rows(self._repo, job_id), self._repo.leads.count(job_id), path)
+        notice = unfinished_job_notice(Jobs(self._repo), job_id) if started else None
+        if notice:
+            self._tell(notice, "info")
+        return started
 
     def export_all(self, path: Path) -> bool:
         """Export the leads of every campaign to ``path`` in the background."""

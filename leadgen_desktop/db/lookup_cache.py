@@ -1,0 +1,112 @@
+"""The caches shared across campaigns: places, email-finder results per domain, verdicts per email.
+
+Each entry carries its fetch time (a read gives only entries younger than a
+maximum age); paid entries also carry the job that paid for them and what
+they cost, so a resumed job charges its leads exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from leadgen_desktop.db import codec
+from leadgen_desktop.db.call_log import CallLog
+from leadgen_desktop.db.database import Database, insert_in_batches
+from leadgen_desktop.db.records import CachedLookup, CacheStats
+from leadgen_desktop.db.tables import PaidCacheTable, utcnow
+from leadgen_desktop.domain import ApiCall, Business, DomainSearch, PriceTable, Verification
+
+
+class LookupCache:
+    """Reads and writes ``place_cache``, ``domain_cache`` and ``email_cache``."""
+
+    def __init__(self, database: Database, calls: CallLog) -> None:
+        self._db = database
+        self._tables = database.tables
+        self._calls = calls
+
+    # -- reads -------------------------------------------------------------------------
+
+    def domain(self, domain: str, max_age: dt.timedelta) -> CachedLookup | None:
+        """A fresh email-finder result for ``domain`` with who paid for it, or None."""
+        table = self._tables.domain_cache
+        with self._db.reading():
+            row = table.get_or_none((table.domain == domain) & (table.fetched_at >= utcnow() - max_age))
+        if row is None or (value := codec.search_from_json(row.data)) is None:
+            return None
+        return CachedLookup(value, row.job_id, float(row.cost))
+
+    def verification(self, email: str, max_age: dt.timedelta) -> CachedLookup | None:
+        """A fresh verdict for ``email`` (any case) with who paid for it, or None."""
+        table = self._tables.email_cache
+        with self._db.reading():
+            row = table.get_or_none(
+                (table.email == email.casefold()) & (table.fetched_at >= utcnow() - max_age)
+            )
+        if row is None or (value := codec.verification_from_json(row.data)) is None:
+            return None
+        return CachedLookup(value, row.job_id, float(row.cost))
+
+    def stats(self) -> CacheStats:
+        """How many entries each cache holds."""
+        tables = self._tables
+        with self._db.reading():
+            return CacheStats(
+                tables.place_cache.select().count(),
+                tables.domain_cache.select().count(),
+                tables.email_cache.select().count(),
+            )
+
+    # -- writes ------------------------------------------------------------------------
+
+    def remember_places(self, businesses: Sequence[Business]) -> None:
+        """Cache discovered businesses by place id (newer data replaces older)."""
+        now = utcnow()
+        rows = [
+            {
+                "place_id": b.place_id,
+                "provider": b.source,
+                "data": codec.business_to_json(b),
+                "fetched_at": now,
+            }
+            for b in businesses
+        ]
+        with self._db.transaction():
+            insert_in_batches(self._tables.place_cache, rows, on_conflict="replace")
+
+    def save_domain(
+        self, job_id: str, provider: str, search: DomainSearch, calls: Sequence[ApiCall], prices: PriceTable
+    ) -> None:
+        """Cache a paid email-finder result together with its calls (one transaction)."""
+        entry = {"domain": search.domain, "data": codec.search_to_json(search)}
+        self._save_paid(self._tables.domain_cache, entry, job_id, provider, calls, prices)
+
+    def save_verification(
+        self, job_id: str, provider: str, verdict: Verification, calls: Sequence[ApiCall], prices: PriceTable
+    ) -> None:
+        """Cache a paid verdict together with its calls (one transaction)."""
+        entry = {"email": verdict.email.casefold(), "data": codec.verification_to_json(verdict)}
+        self._save_paid(self._tables.email_cache, entry, job_id, provider, calls, prices)
+
+    def _save_paid(
+        self,
+        table: type[PaidCacheTable],
+        entry: Mapping[str, str],
+        job_id: str,
+        provider: str,
+        calls: Sequence[ApiCall],
+        prices: PriceTable,
+    ) -> None:
+        """Log the calls of a paid lookup and cache its answer with who paid and what it cost."""
+        with self._db.transaction():
+            cost = self._calls.add(job_id, calls, prices)
+            row = {**entry, "provider": provider, "fetched_at": utcnow(), "job_id": job_id, "cost": cost}
+            table.insert(row).on_conflict_replace().execute()
+
+    def clear(self) -> None:
+        """Forget every cached lookup (the next runs pay again)."""
+        tables = self._tables
+        with self._db.transaction():
+            for table in (tables.place_cache, tables.domain_cache, tables.email_cache):
+                table.delete().execute()
