@@ -49,11 +49,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LEADGEN_DEMO_LATENCY"] = "0"
 
 from bench_env import isolate_user_dirs, ms, rss_mb, wait  # noqa: E402
-from leadgen_desktop.db.repository import Store  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from leadgen_desktop.db.store import Store  # noqa: E402
 from leadgen_desktop.domain import CampaignConfig  # noqa: E402
 from leadgen_desktop.gui.shell.main_window import MainWindow  # noqa: E402
 from leadgen_desktop.gui.tables.all_leads_model import (  # noqa: E402
