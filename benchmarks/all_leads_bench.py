@@ -139,9 +139,12 @@ def measure(folder: Path, leads: int, seeded_dir: Path | None, busy: bool) -> No
     window.show()
     QApplication.processEvents()
     gc.freeze()  # as leadgen_desktop.app.main does once the window is up
-    window.history.list_widget.setCurrentRow(0)  # a campaign's leads in the Campaign tab, as in real use
+    window.campaign_panel.history.list_widget.setCurrentRow(
+        0
+    )  # a campaign in the Campaign tab, as in real use
     QApplication.processEvents()
-    print(f"  Campaign tab showing {window.model.rowCount():,} leads of the newest campaign (counted in RSS)")
+    shown = window.campaign_page.model.rowCount()
+    print(f"  Campaign tab showing {shown:,} leads of the newest campaign (counted in RSS)")
     view = window.all_leads
     viewport = view.table_view.viewport()
     load = os.getloadavg()[0]

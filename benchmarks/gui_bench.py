@@ -87,11 +87,11 @@ def stall_probe(folder: Path, run: int) -> tuple[float, float, float]:
     last = clock.nsecsElapsed()
     window.controller.start(config, window.providers)
     wait(window.controller.finished)
-    while window.row_feeder.pending:  # the last rows reach the table in timed slices
+    while window.campaign_page.row_feeder.pending:  # the last rows reach the table in timed slices
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     probe.stop()
     elapsed = time.perf_counter() - started
-    leads = window.model.rowCount()
+    leads = window.campaign_page.model.rowCount()
     window.close()
     repo.db.close()
     gaps.sort()

@@ -213,8 +213,11 @@ class AllLeadsModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= row < len(self._shown):
             return
         lead, column = self._lead_at(row), index.column()
+        if isinstance(roleDataSpan, QModelRoleData):  # one role asked on its own
+            roleDataSpan.setData(self._value(lead, column, roleDataSpan.role()))
+            return
         span: Any = roleDataSpan  # a sequence of QModelRoleData (the stubs do not say so)
-        for position in range(len(span)):
+        for position in range(span.size()):
             item = span[position]
             role = item.role()
             if role == _DISPLAY:

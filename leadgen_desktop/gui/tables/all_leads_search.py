@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from leadgen_desktop.db.all_leads_queries import AllLeadsQueries, SearchCancelled
-from leadgen_desktop.gui.run.thread_task import ThreadTask
 from leadgen_desktop.gui.tables.all_leads_order import LeadOrder
+from leadgen_desktop.gui.thread_task import ThreadTask, close_thread_connection
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +100,7 @@ class ScanWorker(QObject):
             pass
         except Exception:
             log.exception("The All-leads search for a filter failed")
-        try:
-            if not self._queries.database.is_closed():
-                self._queries.database.close()  # this thread's connection only
-        except Exception:
-            log.warning("Could not close the search thread's database connection", exc_info=True)
+        close_thread_connection(self._queries.database)
         if shown is not None and not self._cancel.is_set():
             self.done.emit(self._generation, shown)
         else:
