@@ -231,9 +231,9 @@ def measure(folder: Path, leads: int, seeded_dir: Path | None, busy: bool) -> No
 def repaint_during_run(db_path: Path, busy: bool) -> None:
     """Force a repaint of the All-leads table every 50 ms while a zero-latency demo run goes.
 
-    In a fresh window that only loaded the tab: a run ending in a window where a
-    history line was clicked crashes PySide 6.11 in ``HistoryPanel.refresh``
-    (``QListWidget.clear()`` releases an item wrapper twice; also on main).
+    In a fresh process and window that only loaded the tab, so the probe sees the
+    run and the table alone (an earlier main also crashed in ``HistoryPanel.refresh``
+    when a run ended after a history click; the window no longer does).
     """
     repo = Store.open(db_path)
     window = MainWindow(repo, providers_factory=lambda: build_demo_providers(latency=0.0))
