@@ -6,7 +6,7 @@ search index, writes) with plain SQL, so the view never holds more than lead
 ids in memory:
 
 * **Orders** (:meth:`~AllLeadsQueries.ordered_ids`): every lead id in the order
-  of one column, from an index scan (schema step 3 adds one index per sortable
+  of one column, from an index scan (schema step 5 adds one index per sortable
   column). Blank values last in both directions, as in the Campaign tab
   (:func:`~leadgen_desktop.gui.tables.lead_cells.sorted_blanks_last`); ties in
   lead id order in the sort's direction, so both directions are plain index

@@ -11,7 +11,7 @@ statements separated by ``;`` (keep them portable: team mode translates them
 for PostgreSQL), append it to :data:`MIGRATIONS`, and change ``tables.py`` to
 match. Old steps are never edited.
 
-Not portable, on purpose: step 4's search index for the All-leads view (an
+Not portable, on purpose: step 5's search index for the All-leads view (an
 FTS5 trigram table, its delete trigger, ``COLLATE NOCASE`` indexes). Its
 queries all live in :mod:`~leadgen_desktop.db.all_leads_queries`; a PostgreSQL
 variant would create a ``pg_trgm`` GIN index and ``lower()`` indexes instead.
@@ -78,6 +78,19 @@ ALTER TABLE "discovery_jobs" ADD COLUMN "budget_stop" TEXT;
 """
 
 V4 = """
+ALTER TABLE "api_calls" ADD COLUMN "confirmed" INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE "api_calls" ADD COLUMN "worst_cost" REAL NOT NULL DEFAULT 0;
+CREATE INDEX "api_calls_job_id_confirmed" ON "api_calls" ("job_id", "confirmed");
+CREATE TABLE "lookup_claims" ("kind" VARCHAR(16) NOT NULL, "subject" TEXT NOT NULL, "owner" TEXT NOT NULL,
+  "job_id" VARCHAR(32) NOT NULL, "claimed_at" DATETIME NOT NULL, "heartbeat" DATETIME NOT NULL,
+  PRIMARY KEY ("kind", "subject"));
+CREATE INDEX "lookup_claims_owner_job_id" ON "lookup_claims" ("owner", "job_id");
+"""
+"""The honest bill and lookups claimed across processes: an API call is written down before it is
+sent (``confirmed`` 0 until its answer is read; ``worst_cost`` is the most it may cost), and a
+lookup being paid for is claimed (kind + subject) so no other run pays for it at the same time."""
+
+V5 = """
 CREATE TABLE "lead_search" ("lead_id" INTEGER NOT NULL PRIMARY KEY, "key" TEXT NOT NULL,
   FOREIGN KEY ("lead_id") REFERENCES "leads" ("id") ON DELETE CASCADE);
 CREATE VIRTUAL TABLE "lead_search_fts" USING fts5("key", content='lead_search', content_rowid='lead_id',
@@ -102,7 +115,7 @@ an index scan), and every lead's search key (``lead_search``, written only by
 eight times slower) with a trigger that keeps the index right when a lead is
 deleted."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 
 
 def statements(script: str) -> list[str]:

@@ -9,7 +9,8 @@ shared contract. The package is split by subject; import from the package:
 * ``leads``: businesses, email candidates, score components, leads;
 * ``billing``: API calls, prices, metrics, the budget stop;
 * ``events``: what the pipeline reports;
-* ``cancel``: the cancel token;
+* ``cancel``: the cancel token and the wake-up latch (both safe in a signal handler);
+* ``ledger``: the hook that writes each paid request down before it is sent;
 * ``geo``: areas and tiles on the globe;
 * ``providers``: provider results, errors and protocols;
 * ``urls``: the one rule for web links (http(s) only);
@@ -31,6 +32,7 @@ from leadgen_desktop.domain.billing import (
 from leadgen_desktop.domain.cancel import (
     Cancelled,
     CancelToken,
+    Waker,
 )
 from leadgen_desktop.domain.config import (
     MAX_RESULTS_RANGE,
@@ -63,6 +65,13 @@ from leadgen_desktop.domain.leads import (
     EmailCandidate,
     Lead,
     ScoreComponent,
+)
+from leadgen_desktop.domain.ledger import (
+    BudgetReached,
+    Ledger,
+    PaidAttempt,
+    current_ledger,
+    paying_into,
 )
 from leadgen_desktop.domain.mail_server import MailServerCheck, MailServerStatus
 from leadgen_desktop.domain.providers import (
@@ -118,6 +127,7 @@ __all__ = [
     "Area",
     "AreaDiscovery",
     "AreaError",
+    "BudgetReached",
     "BudgetStop",
     "Business",
     "BusinessStatus",
@@ -141,12 +151,14 @@ __all__ = [
     "JobStatus",
     "Lead",
     "LeadStored",
+    "Ledger",
     "LocatedArea",
     "LocationLookup",
     "MailServerCheck",
     "MailServerStatus",
     "Metrics",
     "NetworkUnavailable",
+    "PaidAttempt",
     "PipelineEvent",
     "PriceTable",
     "ProgressEvent",
@@ -160,14 +172,17 @@ __all__ = [
     "Stage",
     "StopReason",
     "Verification",
+    "Waker",
     "ascii_domain_name",
     "campaign_title",
+    "current_ledger",
     "email_domain_matches",
     "email_registrable_domain",
     "email_status_label",
     "haversine_m",
     "is_free_mail",
     "is_web_url",
+    "paying_into",
     "registrable_domain",
     "search_key",
     "web_url",
