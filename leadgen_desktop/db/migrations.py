@@ -15,9 +15,18 @@ types: ``INTEGER NOT NULL PRIMARY KEY`` becomes ``BIGSERIAL PRIMARY KEY``,
 ``TIMESTAMP``), so use only those types plus ``TEXT`` and ``VARCHAR(n)``, keep
 yes/no columns ``INTEGER`` (0/1, ``FlagField``), name every index uniquely
 across tables (PostgreSQL's rule), and write conflicts as ``ON CONFLICT``.
+
+Not portable, on purpose: step 5's search index for the All-leads view (an
+FTS5 trigram table, its delete trigger, ``COLLATE NOCASE`` indexes). Its
+queries all live in :mod:`~leadgen_desktop.db.all_leads_queries`; on
+PostgreSQL :func:`~leadgen_desktop.db.postgres.postgres_statements` turns them
+into a ``pg_trgm`` GIN index and ``lower()`` indexes, and
+:mod:`~leadgen_desktop.db.all_leads_postgres` queries those.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 V1 = """
 CREATE TABLE "campaigns" ("id" VARCHAR(32) NOT NULL PRIMARY KEY, "business_type" TEXT NOT NULL,
@@ -89,6 +98,31 @@ sent (``confirmed`` 0 until its answer is read; ``worst_cost`` is the most it ma
 lookup being paid for is claimed (kind + subject) so no other run pays for it at the same time."""
 
 V5 = """
+CREATE TABLE "lead_search" ("lead_id" INTEGER NOT NULL PRIMARY KEY, "key" TEXT NOT NULL,
+  FOREIGN KEY ("lead_id") REFERENCES "leads" ("id") ON DELETE CASCADE);
+CREATE VIRTUAL TABLE "lead_search_fts" USING fts5("key", content='lead_search', content_rowid='lead_id',
+  tokenize='trigram case_sensitive 1', detail=none, columnsize=0);
+CREATE TRIGGER "lead_search_fts_delete" AFTER DELETE ON "lead_search" BEGIN
+  INSERT INTO "lead_search_fts" ("lead_search_fts", rowid, "key") VALUES ('delete', old."lead_id", old."key");
+END;
+CREATE INDEX "leads_confidence_score" ON "leads" ("confidence_score");
+CREATE INDEX "leads_rating" ON "leads" ("rating");
+CREATE INDEX "leads_review_count" ON "leads" ("review_count");
+CREATE INDEX "leads_business_name_nocase" ON "leads" ("business_name" COLLATE NOCASE);
+CREATE INDEX "leads_address_nocase" ON "leads" ("address" COLLATE NOCASE);
+CREATE INDEX "leads_phone_nocase" ON "leads" ("phone" COLLATE NOCASE);
+CREATE INDEX "leads_website_nocase" ON "leads" ("website" COLLATE NOCASE);
+CREATE INDEX "leads_email_nocase" ON "leads" ("email" COLLATE NOCASE);
+CREATE INDEX "leads_email_status_nocase" ON "leads" ("email_status" COLLATE NOCASE);
+"""
+"""The All-leads view at a million leads: one index per sortable column (a sort is
+an index scan), and every lead's search key (``lead_search``, written only by
+``AllLeadsQueries.update_search_index``, which adds each key to the trigram index
+``lead_search_fts`` in the same transaction; an insert trigger would be about
+eight times slower) with a trigger that keeps the index right when a lead is
+deleted."""
+
+V6 = """
 ALTER TABLE "campaigns" ADD COLUMN "created_by" TEXT;
 ALTER TABLE "discovery_jobs" ADD COLUMN "queued" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "discovery_jobs" ADD COLUMN "lease_expires_at" DATETIME;
@@ -99,9 +133,20 @@ CREATE TABLE "workers" ("owner" TEXT NOT NULL PRIMARY KEY, "user_name" TEXT, "st
 """
 """Team mode: who ran a campaign, queued jobs and leases with an end, the workers of a team database."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
 
 
 def statements(script: str) -> list[str]:
-    """Split a migration script into single statements."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """Split a migration script into single statements (trigger bodies stay whole)."""
+    result: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            statement = pending.strip()[:-1].strip()
+            if statement:
+                result.append(statement)
+            pending = ""
+    if pending.strip(" \n;"):
+        result.append(pending.strip(" \n;"))
+    return result

@@ -46,13 +46,44 @@ _TYPES = (
 )
 
 
+_NOCASE = re.compile(r'\("(\w+)" COLLATE NOCASE\)')
+_FTS5 = re.compile(r'CREATE VIRTUAL TABLE "(\w+)" USING fts5\("(\w+)", content=\'(\w+)\'')
+TRIGRAM_INDEX = """DO $$
+BEGIN
+  BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+  EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'pg_trgm is not available: the All-leads search scans the keys instead';
+  END;
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+    EXECUTE 'CREATE INDEX "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)';
+  END IF;
+END $$"""
+"""SQLite's FTS5 trigram table, as PostgreSQL has it: a ``pg_trgm`` GIN index on the same column
+(created when the extension may be, as a database owner may for this trusted one)."""
+
+
 def postgres_statements(script: str) -> list[str]:
-    """The statements of a frozen migration step, with SQLite's types written as PostgreSQL's."""
+    """The statements of a frozen migration step as PostgreSQL's.
+
+    SQLite's types become PostgreSQL's; the SQLite-only pieces of the All-leads
+    search index get their counterparts: an FTS5 trigram table becomes a
+    ``pg_trgm`` GIN index on its content table's column (kept current by
+    PostgreSQL itself, so the trigger that maintained FTS5 is dropped), and
+    ``COLLATE NOCASE`` index columns become ``lower()`` expressions.
+    """
     translated = []
     for statement in statements(script):
+        if statement.startswith("CREATE TRIGGER"):
+            continue  # only ever kept an FTS5 table current
+        fts5 = _FTS5.match(statement)
+        if fts5 is not None:
+            name, column, table = fts5.groups()
+            translated.append(TRIGRAM_INDEX.format(name=f"{name}_trgm", table=table, column=column))
+            continue
         for pattern, replacement in _TYPES:
             statement = pattern.sub(replacement, statement)
-        translated.append(statement)
+        translated.append(_NOCASE.sub(r'(lower("\1"))', statement))
     return translated
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from leadgen_desktop.db.all_leads_postgres import PostgresAllLeadsQueries
 from leadgen_desktop.db.all_leads_queries import AllLeadsQueries
 from leadgen_desktop.db.call_log import CallLog
 from leadgen_desktop.db.campaign_queries import CampaignQueries
@@ -39,7 +40,7 @@ class Store:
         self.lookups = LookupCache(db, self.calls, self.claims)
         self.leads = LeadQueries(db, self.calls, self.jobs)
         self.checkpoints = CheckpointQueries(db, self.calls, self.jobs, self.lookups)
-        self.all_leads = AllLeadsQueries(db)
+        self.all_leads = PostgresAllLeadsQueries(db) if db.is_postgres else AllLeadsQueries(db)
         self.workers = WorkerQueries(db)
 
     @classmethod
