@@ -39,8 +39,8 @@ from tests.fakes.api_server import cli_env
 from tests.fakes.backends import query, url_for
 
 WORKER = (sys.executable, "-m", "leadgen_desktop.cli", "worker")
-NEVERBOUNCE_RATE = 10.0
-"""The workers' NeverBounce rate (settings), the simulation's limit."""
+NEVERBOUNCE_RATE = float(LIMITS["neverbounce"][0][0])
+"""The workers' NeverBounce rate (settings): the simulation's limit (its real one is undocumented)."""
 
 
 def least_seconds(provider: str, requests: int) -> float:
