@@ -122,7 +122,7 @@ an index scan), and every lead's search key (``lead_search``, written only by
 eight times slower) with a trigger that keeps the index right when a lead is
 deleted."""
 
-V6 = """
+V8 = """
 ALTER TABLE "campaigns" ADD COLUMN "created_by" TEXT;
 ALTER TABLE "discovery_jobs" ADD COLUMN "queued" INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE "discovery_jobs" ADD COLUMN "lease_expires_at" DATETIME;
@@ -131,9 +131,12 @@ CREATE TABLE "workers" ("owner" TEXT NOT NULL PRIMARY KEY, "user_name" TEXT, "st
   "heartbeat" DATETIME NOT NULL, "expires_at" DATETIME NOT NULL, "max_jobs" INTEGER NOT NULL,
   "key_groups" TEXT NOT NULL);
 """
-"""Team mode: who ran a campaign, queued jobs and leases with an end, the workers of a team database."""
+"""Step 8, team mode: who ran a campaign, queued jobs and leases with an end, the workers of a team database."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
+# Step numbers are fixed across branches: V6 (website emails) and V7 (area tiles) land before
+# V8 (team mode). Each branch lists only the steps it has; the integrator joins the tuple in
+# that order when merging, so ``len(MIGRATIONS)`` is the schema version.
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V8)
 
 
 def statements(script: str) -> list[str]:
