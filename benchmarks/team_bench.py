@@ -7,10 +7,12 @@ exits. Printed per round: jobs per minute, the providers' bound and the ratio to
 
 The bound is what the providers' limits allow for the requests the round really needed: for
 each provider, the least time its sliding windows (Google 10/s and 600/min, Hunter 15/s and
-500/min, NeverBounce 10/s) let that many accepted requests take; the largest is the bound on
-the round's time, and jobs / that time is the bound in jobs per minute. Throughput grows with workers while
-latency limits each worker, then flattens at the bound: workers sharing a key split its rate
-(the ``workers`` table), so together they never exceed it (rate-limit answers are counted).
+500/min, NeverBounce ``--nb-limit``/s, 20 by default) let that many accepted requests take; the
+largest is the bound on the round's time, and jobs / that time is the bound in jobs per minute.
+Throughput grows with workers while latency limits each worker, then flattens at the bound:
+workers sharing a key split its rate (the ``workers`` table), so together they never exceed it
+(rate-limit answers are counted). With the default limits the machine's CPU binds first on
+2 cores; ``--nb-limit 2 --max-jobs 1`` makes the providers bind within reach.
 
 Needs a PostgreSQL server to create databases on: ``--server URL`` or ``LEADGEN_TEST_PG_URL``
 (``bash scripts/with_postgres.sh .venv/bin/python benchmarks/team_bench.py`` starts one).
@@ -25,12 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: tests.fakes
 
-from sim_server import LIMITS, SimApis, serve_sim
+from sim_server import LIMITS, SimApis, limits_with, serve_sim
 
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.store import Store
@@ -39,18 +42,16 @@ from tests.fakes.api_server import cli_env
 from tests.fakes.backends import query, url_for
 
 WORKER = (sys.executable, "-m", "leadgen_desktop.cli", "worker")
-NEVERBOUNCE_RATE = float(LIMITS["neverbounce"][0][0])
-"""The workers' NeverBounce rate (settings): the simulation's limit (its real one is undocumented)."""
 
 
-def least_seconds(provider: str, requests: int) -> float:
+def least_seconds(limits: Mapping[str, tuple[tuple[int, float], ...]], provider: str, requests: int) -> float:
     """The least time the simulation's sliding-window limits let ``requests`` to ``provider`` take.
 
     A rule "at most ``count`` in any ``window`` seconds" lets the first ``count`` go at once and
     each further ``count`` one window later: ``(ceil(requests / count) - 1) * window``.
     """
     return max(
-        (max(-(-requests // count) - 1, 0) * window for count, window in LIMITS[provider]), default=0.0
+        (max(-(-requests // count) - 1, 0) * window for count, window in limits[provider]), default=0.0
     )
 
 
@@ -70,7 +71,7 @@ def fresh_database(server: str, name: str) -> str:
 
 
 def one_round(
-    server: str, workers: int, jobs: int, leads: int, latency: float, max_jobs: int, root: Path
+    server: str, workers: int, jobs: int, leads: int, latency: float, max_jobs: int, nb_limit: int, root: Path
 ) -> dict[str, float]:
     db = fresh_database(server, f"bench_team_{workers}")
     store = Store.open(db)
@@ -82,7 +83,8 @@ def one_round(
             queued=True,
         )
     store.db.close()
-    sim = SimApis(latencies=dict.fromkeys(("google_places", "hunter", "neverbounce"), latency))
+    limits = limits_with(nb_limit)
+    sim = SimApis(latencies=dict.fromkeys(("google_places", "hunter", "neverbounce"), latency), limits=limits)
     with serve_sim(sim) as url:
         procs = []
         started = time.monotonic()
@@ -91,7 +93,8 @@ def one_round(
             env = cli_env(url, home)
             settings = Path(env["XDG_CONFIG_HOME"]) / "leadgen-desktop" / "settings.json"
             settings.parent.mkdir(parents=True, exist_ok=True)
-            settings.write_text(json.dumps({"neverbounce_rate": NEVERBOUNCE_RATE}))
+            # NeverBounce's real limit is undocumented: the workers are told the simulation's.
+            settings.write_text(json.dumps({"neverbounce_rate": float(nb_limit)}))
             procs.append(
                 subprocess.Popen(
                     [*WORKER, "--db", db, "--once", "--max-jobs", str(max_jobs)],
@@ -106,8 +109,8 @@ def one_round(
     if any(proc.returncode for proc in procs):
         raise SystemExit(f"a worker failed: {errors}")
     ((done,),) = query(db, "SELECT count(*) FROM discovery_jobs WHERE status = 'completed'")
-    accepted = {p: sim.attempts[p] - sim.rate_limited[p] for p in LIMITS}
-    bound_seconds = max(least_seconds(p, n) for p, n in accepted.items())
+    accepted = {p: sim.attempts[p] - sim.rate_limited[p] for p in limits}
+    bound_seconds = max(least_seconds(limits, p, n) for p, n in accepted.items())
     per_minute = done / elapsed * 60
     bound = done / bound_seconds * 60 if bound_seconds else float("inf")
     return {
@@ -133,19 +136,32 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.8, help="seconds per simulated request")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--max-jobs", type=int, default=3, help="jobs each worker runs at once")
+    parser.add_argument(
+        "--nb-limit",
+        type=int,
+        default=LIMITS["neverbounce"][0][0],
+        help="the simulated NeverBounce limit per second (a low one makes the providers bind first)",
+    )
     args = parser.parse_args()
     if not args.server:
         raise SystemExit("needs a PostgreSQL server: --server URL or LEADGEN_TEST_PG_URL (see the docstring)")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(
         f"{args.jobs} jobs x {args.leads} leads, {args.latency:.2f} s per request, "
-        f"{args.max_jobs} job(s) per worker at once, limits {dict(LIMITS)}"
+        f"{args.max_jobs} job(s) per worker at once, limits {limits_with(args.nb_limit)}"
     )
     print("workers  jobs  seconds  jobs/min  bound/min  ratio  rate-limited  paid-twice  requests g/h/nb")
     with tempfile.TemporaryDirectory() as folder:
         for workers in (int(w) for w in args.workers.split(",")):
             r = one_round(
-                args.server, workers, args.jobs, args.leads, args.latency, args.max_jobs, Path(folder)
+                args.server,
+                workers,
+                args.jobs,
+                args.leads,
+                args.latency,
+                args.max_jobs,
+                args.nb_limit,
+                Path(folder),
             )
             print(
                 f"{workers:>7} {r['jobs']:>5.0f} {r['seconds']:>8.1f} {r['jobs_per_minute']:>9.1f} "

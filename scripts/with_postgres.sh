@@ -73,7 +73,8 @@ if [ "$(id -u)" = "0" ]; then
 fi
 run_pg() {
     if [ "${#AS[@]}" -gt 0 ]; then
-        "${AS[@]}" "$(printf '%q ' "$@")"
+        # from / : the postgres user may not enter the caller's folder (a private mktemp -d)
+        "${AS[@]}" "cd / && $(printf '%q ' "$@")"
     else
         "$@"
     fi
