@@ -29,15 +29,17 @@ from leadgen_desktop.domain import (
     BudgetStop,
     CampaignConfig,
     CancelToken,
+    HunterMode,
     JobFinished,
     JobStatus,
     PipelineEvent,
     ProgressEvent,
+    Providers,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
 from leadgen_desktop.paths import log_dir
-from leadgen_desktop.settings import load_settings
+from leadgen_desktop.settings import AppSettings, load_settings
 from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -93,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--min-score", type=_int_in(0, 100, "--min-score"), default=50)
     run.add_argument("--budget", type=_budget, default=None, help="USD ceiling for paid calls")
     run.add_argument("--no-verify", action="store_true", help="do not verify found emails")
+    run.add_argument(
+        "--hunter",
+        choices=[mode.value for mode in HunterMode],
+        default=None,
+        help="when to pay for Hunter's email search after reading the website: always, fallback "
+        "(only where the website shows no address; the default, or the mode chosen in Settings) or never",
+    )
     run.add_argument("--demo", action="store_true", help="use offline demo data (costs nothing)")
     run.add_argument("--output", type=Path, default=None, help="write the leads to this CSV file")
     run.add_argument("--db", default=None, help="database file (default: LEADGEN_DB or the data folder)")
@@ -148,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     demo = demo_requested(args.demo)
+    settings = load_settings()
     config = CampaignConfig(
         business_type=args.business_type,
         location=args.location,
@@ -158,6 +168,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         verify=not args.no_verify,
         demo=demo,
         output=str(args.output.expanduser().resolve()) if args.output else None,
+        hunter=HunterMode(args.hunter) if args.hunter else settings.hunter_mode,
     ).normalized()
     errors = config.validate()
     if errors:
@@ -168,8 +179,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--output: {problem}")
     keys = _keys_for(demo)
     store = open_store(args.db)
-    settings = load_settings()
-    providers = build_providers(demo, keys, settings)
+    providers = _providers(demo, keys, settings)
     if args.estimate:
         estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
         if args.json:
@@ -192,6 +202,14 @@ def _keys_for(demo: bool) -> dict[str, str | None]:
             f"{ENV_VARS['google_places']}, or try the offline demo with --demo."
         )
     return keys
+
+
+def _providers(demo: bool, keys: dict[str, str | None], settings: AppSettings) -> Providers:
+    """The run's providers; an unusable proxy, CA bundle or DNS server variable is a usage error."""
+    try:
+        return build_providers(demo, keys, settings)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _configure_logging(keys: dict[str, str | None]) -> None:
@@ -220,7 +238,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
     _configure_logging(keys)
     jobs.reopen(job.job_id, args.budget)
     settings = load_settings()
-    pipeline = build_pipeline(store, build_providers(job.config.demo, keys, settings), settings)
+    pipeline = build_pipeline(store, _providers(job.config.demo, keys, settings), settings)
     finished = _run_with_ctrl_c(pipeline, job.job_id, _Progress(sys.stderr, quiet=False))
     return _report(finished, args.json)
 
@@ -286,6 +304,8 @@ def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
         f"Job {finished.job_id} (campaign {finished.campaign_id}): {finished.status.value}",
         f"  businesses found {m.businesses_found}, qualified {m.qualified_leads}, "
         f"enriched {m.leads_enriched}, emails found {m.emails_found}, verified {m.emails_verified}",
+        f"  emails from websites {m.emails_by_source.get('website', 0)}, from Hunter "
+        f"{m.emails_by_source.get('hunter', 0)}, domains without a mail server {m.mx_rejected}",
         f"  average confidence {m.avg_confidence:.1f}, total cost ${m.total_cost:.4f}",
     ]
     if finished.output:

@@ -1,4 +1,4 @@
-"""User settings shared by the window and the command line: prices, cache lifetime, rates.
+"""User settings shared by the window and the command line: prices, cache lifetime, rates, Hunter mode.
 
 Stored as JSON in the user config folder (``settings.json``), written
 atomically. API keys are never stored here (see :mod:`leadgen_desktop.keychain`);
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from leadgen_desktop.domain import DEFAULT_PRICES, PriceTable
+from leadgen_desktop.domain import DEFAULT_PRICES, HunterMode, PriceTable
 from leadgen_desktop.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ class AppSettings:
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     cache_ttl_days: int = 30
     neverbounce_rate: float = 5.0
+    hunter_mode: HunterMode = HunterMode.FALLBACK
+    """When new campaigns pay for Hunter's email search (``leadgen run --hunter`` overrides it)."""
 
     @property
     def price_table(self) -> PriceTable:
@@ -58,6 +60,7 @@ class AppSettings:
             "prices": dict(self.prices),
             "cache_ttl_days": self.cache_ttl_days,
             "neverbounce_rate": self.neverbounce_rate,
+            "hunter_mode": self.hunter_mode.value,
         }
 
     @classmethod
@@ -78,6 +81,9 @@ class AppSettings:
         rate = data.get("neverbounce_rate")
         if isinstance(rate, int | float) and 0 < rate <= 100:
             settings = replace(settings, neverbounce_rate=float(rate))
+        mode = data.get("hunter_mode")
+        if isinstance(mode, str) and mode in {m.value for m in HunterMode}:
+            settings = replace(settings, hunter_mode=HunterMode(mode))
         return settings
 
 

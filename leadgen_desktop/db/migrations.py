@@ -70,7 +70,14 @@ V3 = """
 ALTER TABLE "discovery_jobs" ADD COLUMN "budget_stop" TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
+V4 = """
+CREATE TABLE "site_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
+  "fetched_at" DATETIME NOT NULL, "outcome" VARCHAR(32) NOT NULL, "transient" INTEGER NOT NULL, "job_id" TEXT);
+CREATE TABLE "mail_server_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL,
+  "data" TEXT NOT NULL, "fetched_at" DATETIME NOT NULL, "status" VARCHAR(32) NOT NULL, "transient" INTEGER NOT NULL);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 
 
 def statements(script: str) -> list[str]:

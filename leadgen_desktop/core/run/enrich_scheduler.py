@@ -4,15 +4,19 @@ The scheduler runs on the pipeline's thread and owns every decision; provider
 calls run on a :class:`~leadgen_desktop.core.run.worker_pool.WorkerPool` and come
 back through a queue. For each lead it:
 
-1. settles leads that need no lookup (no website, shared platform, no key,
-   quota gone) at once;
-2. looks the domain up in this run, then in the shared cache (a hit costs $0
-   and is logged as such), and only then reserves the search's worst-case
-   price against the budget and asks the email finder — one request per
-   domain however many leads share it;
-3. chooses the email (:mod:`~leadgen_desktop.core.emails.email_choice`) and verifies
-   it the same way (run, cache, budget, verifier), starting as soon as the
-   finder answered for that lead.
+1. settles leads that need no lookup (no website, shared platform) at once;
+2. reads the website first, free (:mod:`~leadgen_desktop.core.run.website_checks`:
+   once per domain, cached);
+3. when the Hunter mode asks for the paid search
+   (:mod:`~leadgen_desktop.core.emails.email_sources`) and the domain has a mail
+   server, looks the domain up in this run, then in the shared cache (a hit
+   costs $0 and is logged as such), and only then reserves the search's
+   worst-case price against the budget and asks the email finder — one request
+   per domain however many leads share it;
+4. chooses the email (:mod:`~leadgen_desktop.core.emails.email_choice`) among the
+   website's and the finder's addresses, checks that its domain receives mail
+   (no mail server: ``invalid``, nothing paid), and verifies it the same way
+   (run, cache, budget, verifier).
 
 Every paid answer is written to the cache together with its API calls in one
 transaction the moment it arrives, so a crash never loses a lookup that was
@@ -27,12 +31,14 @@ import queue
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
 from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
-from leadgen_desktop.core.emails.email_choice import choose_email
+from leadgen_desktop.core.run.lead_work import LeadWork
 from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.core.run.website_checks import MAIL_SERVER, WEBSITE, WebsiteChecks
+from leadgen_desktop.core.run.website_step import WebsiteStep
 from leadgen_desktop.core.run.worker_pool import WorkerPool
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
@@ -40,9 +46,9 @@ from leadgen_desktop.domain import (
     Cancelled,
     CancelToken,
     DomainSearch,
-    EmailCandidate,
     EmailReason,
     EmailStatus,
+    HunterMode,
     Lead,
     NetworkUnavailable,
     PriceTable,
@@ -55,20 +61,9 @@ from leadgen_desktop.domain import (
 
 FinalCallback = Callable[[Lead, tuple[ApiCall, ...]], None]
 HEARTBEAT_SECONDS = 10.0
-
-
-@dataclass
-class _Work:
-    """A lead on its way through enrichment."""
-
-    lead: Lead
-    domain: str | None = None
-    provenance: dict[str, object] = field(default_factory=dict)
-    log_calls: list[ApiCall] = field(default_factory=list)  # stored with the lead (cache-hit markers)
-    cost: float = 0.0
-    candidates: tuple[EmailCandidate, ...] = ()
-    email: str | None = None
-    waiting_for: str = ""  # "search" or "verify" while blocked by the budget
+WEBSITE_CONCURRENCY = 16
+"""Websites read at once (each site one request at a time; the crawler's host gate sees to that)."""
+MAIL_SERVER_CONCURRENCY = 8
 
 
 def _cache_hit(provider: str, endpoint: str, sku: str) -> ApiCall:
@@ -93,9 +88,11 @@ class EnrichScheduler:
         cache_ttl: dt.timedelta,
         concurrency: int = 12,
         heartbeat: Callable[[], None] | None = None,
+        hunter: HunterMode = HunterMode.FALLBACK,
     ) -> None:
         self.store, self.job_id, self.providers, self.prices = store, job_id, providers, prices
         self.verify, self.state, self.budget, self.cancel = verify, state, budget, cancel
+        self.hunter = hunter
         self.on_final, self.cache_ttl, self.heartbeat = on_final, cache_ttl, heartbeat
         # One pool per kind, so verifications never queue behind searches waiting on their rate limit.
         self._stop = cancel.child()  # set by close(): queued and waiting requests give up
@@ -103,24 +100,45 @@ class EnrichScheduler:
         self._pools = {
             "search": WorkerPool(concurrency, "leadgen-search"),
             "verify": WorkerPool(concurrency, "leadgen-verify"),
+            WEBSITE: WorkerPool(WEBSITE_CONCURRENCY, "leadgen-website"),
+            MAIL_SERVER: WorkerPool(MAIL_SERVER_CONCURRENCY, "leadgen-dns"),
         }
+        self._checks = WebsiteChecks(
+            store=store,
+            job_id=job_id,
+            websites=providers.websites,
+            mail_servers=providers.mail_servers,
+            reader_name="demo" if providers.demo else "website",
+            cache_ttl=cache_ttl,
+            submit=lambda kind, subject, call: self._start(kind, subject, None, call),
+        )
+        self._step = WebsiteStep(
+            self._checks,
+            hunter=hunter,
+            finder=providers.finder.provider if providers.finder else None,
+            notice=state.notice,
+            search=self._search,
+            verify=self._verify,
+            finish_without=self._final_without,
+            finish_with=self._final_with,
+        )
         self._results: queue.SimpleQueue[tuple[str, str, int | None, object]] = queue.SimpleQueue()
         self._in_flight = 0
         self._out: Counter[str] = Counter()  # started and not yet handled, per kind
         self._domains: dict[str, DomainSearch | ProviderError] = {}
-        self._domain_waiters: dict[str, list[_Work]] = {}
+        self._domain_waiters: dict[str, list[LeadWork]] = {}
         self._verdicts: dict[str, Verification | ProviderError] = {}
-        self._verify_waiters: dict[str, list[_Work]] = {}
+        self._verify_waiters: dict[str, list[LeadWork]] = {}
         self._finder_exhausted = False
         self._verifier_exhausted = False
-        self.blocked: list[_Work] = []
+        self.blocked: list[LeadWork] = []
         self._last_beat = time.monotonic()
 
     # -- public API (pipeline thread) ------------------------------------------------
 
     def add(self, lead: Lead) -> None:
         """Start enriching ``lead`` (it may finish at once)."""
-        work = _Work(lead, provenance=dict(lead.provenance))
+        work = LeadWork(lead, provenance=dict(lead.provenance))
         website = lead.business.website
         work.domain = registrable_domain(website)
         if not website or work.domain is None:
@@ -133,11 +151,7 @@ class EnrichScheduler:
             )
             self._final_without(work, EmailReason.SHARED_PLATFORM)
             return
-        if self.providers.finder is None:
-            self.state.notice("Emails were not searched: no Hunter.io API key. Add one in Settings.")
-            self._final_without(work, EmailReason.NO_KEY)
-            return
-        self._search(work)
+        self._step.begin(work, website)
 
     @property
     def in_flight(self) -> int:
@@ -203,21 +217,21 @@ class EnrichScheduler:
 
     def remaining_worst_case(self) -> float:
         """What the leads stopped by the budget could cost at most."""
-        unit = UnitPrices.of(self.providers, self.prices, self.verify)
+        unit = UnitPrices.of(self.providers, self.prices, self.verify, self.hunter)
         return sum((unit.search if w.waiting_for == "search" else 0.0) + unit.check for w in self.blocked)
 
     # -- searching -------------------------------------------------------------------
 
-    def _search(self, work: _Work) -> None:
+    def _search(self, work: LeadWork) -> None:
         finder = self.providers.finder
         assert finder is not None
         assert work.domain is not None
         domain = work.domain
         if self._finder_exhausted:
-            self._final_without(work, EmailReason.QUOTA_EXHAUSTED)
+            self._step.choose(work, work.site_candidates, EmailReason.QUOTA_EXHAUSTED)
         elif domain in self._domains:
             work.provenance["email_search_reused_in_run"] = True
-            self._on_search(work, self._domains[domain])
+            self._step.searched(work, self._domains[domain])
         elif domain in self._domain_waiters:
             self._domain_waiters[domain].append(work)
         elif (entry := self.store.lookups.domain(domain, self.cache_ttl)) is not None:
@@ -229,7 +243,7 @@ class EnrichScheduler:
             else:
                 work.log_calls.append(_cache_hit(finder.provider, "/v2/domain-search", finder.billing_sku))
                 work.provenance["email_search_cache_hit"] = True
-            self._on_search(work, entry.value)
+            self._step.searched(work, entry.value)
         else:
             ticket = self.budget.reserve(self._price(finder.billing_sku))
             if ticket is None:
@@ -239,35 +253,9 @@ class EnrichScheduler:
             self._domain_waiters[domain] = [work]
             self._start("search", domain, ticket, finder.find)
 
-    def _on_search(self, work: _Work, outcome: DomainSearch | ProviderError) -> None:
-        finder = self.providers.finder
-        assert finder is not None
-        assert work.domain is not None
-        if isinstance(outcome, QuotaExhausted):
-            self._final_without(work, EmailReason.QUOTA_EXHAUSTED)
-            return
-        if isinstance(outcome, ProviderError):
-            work.provenance["email_search"] = f"{finder.provider} error: {outcome.message}"
-            work.lead = replace(work.lead, error=outcome.message)
-            self._final_without(work, EmailReason.PROVIDER_ERROR)
-            return
-        work.provenance["email_search"] = {
-            "provider": finder.provider,
-            "domain": work.domain,
-            "candidates": len(outcome.candidates),
-        }
-        chosen, alternatives = choose_email(outcome.candidates, work.domain)
-        if chosen is None:
-            work.candidates = outcome.candidates
-            self._final_without(work, EmailReason.PROVIDER_FOUND_NONE)
-            return
-        work.candidates = (chosen, *alternatives)
-        work.email = chosen.email
-        self._verify(work)
-
     # -- verifying -------------------------------------------------------------------
 
-    def _verify(self, work: _Work) -> None:
+    def _verify(self, work: LeadWork) -> None:
         verifier = self.providers.verifier
         assert work.email is not None
         key = work.email.casefold()
@@ -306,7 +294,7 @@ class EnrichScheduler:
             self._verify_waiters[key] = [work]
             self._start("verify", work.email, ticket, verifier.verify)
 
-    def _on_verdict(self, work: _Work, outcome: Verification | ProviderError) -> None:
+    def _on_verdict(self, work: LeadWork, outcome: Verification | ProviderError) -> None:
         verifier = self.providers.verifier
         assert verifier is not None
         if isinstance(outcome, QuotaExhausted):
@@ -345,6 +333,9 @@ class EnrichScheduler:
         kind, subject, ticket, outcome = message
         self._in_flight -= 1
         self._out[kind] -= 1
+        if kind in (WEBSITE, MAIL_SERVER):
+            self._checks.handle(kind, subject, outcome)
+            return
         if isinstance(outcome, Cancelled):
             raise Cancelled
         if isinstance(outcome, ProviderError):
@@ -384,7 +375,7 @@ class EnrichScheduler:
                 self._charge(work, "search", domain, paid)
             else:
                 work.provenance["email_search_reused_in_run"] = True
-            self._on_search(work, outcome)
+            self._step.searched(work, outcome)
 
     def _handle_verdict(self, email: str, outcome: Verification | ProviderError, ticket: int | None) -> None:
         verifier = self.providers.verifier
@@ -413,7 +404,7 @@ class EnrichScheduler:
 
     # -- endings ------------------------------------------------------------------------
 
-    def _final_without(self, work: _Work, reason: EmailReason) -> None:
+    def _final_without(self, work: LeadWork, reason: EmailReason) -> None:
         work.provenance.setdefault("email_search", reason.description)
         lead = replace(
             work.lead,
@@ -426,14 +417,15 @@ class EnrichScheduler:
         )
         self.on_final(lead, tuple(work.log_calls))
 
-    def _final_with(self, work: _Work, status: EmailStatus, flags: tuple[str, ...]) -> None:
-        finder = self.providers.finder
+    def _final_with(
+        self, work: LeadWork, status: EmailStatus, flags: tuple[str, ...], reason: EmailReason | None = None
+    ) -> None:
         lead = replace(
             work.lead,
             email=work.email,
             email_status=status,
-            email_reason=None,
-            email_source=finder.provider if finder else None,
+            email_reason=reason,
+            email_source=work.source,
             candidates=work.candidates,
             verification_flags=flags,
             provenance=work.provenance,
@@ -441,7 +433,7 @@ class EnrichScheduler:
         )
         self.on_final(lead, tuple(work.log_calls))
 
-    def _charge(self, work: _Work, kind: str, subject: str, cost: float) -> None:
+    def _charge(self, work: LeadWork, kind: str, subject: str, cost: float) -> None:
         """Put a paid lookup's cost on this lead (once per lookup and job, also across resumes)."""
         work.cost += cost
         charged = work.provenance.setdefault("charged", {})

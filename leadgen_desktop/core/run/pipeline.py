@@ -160,6 +160,7 @@ class _Run:
             cache_ttl=pipeline.cache_ttl,
             concurrency=pipeline.concurrency,
             heartbeat=self._heartbeat,
+            hunter=config.hunter,
         )
 
     # -- orchestration -------------------------------------------------------------
@@ -418,7 +419,7 @@ class _Run:
             discovery = self.providers.discovery
             places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
             to_come = min(self.config.max_results - len(self.selected), places_left)
-            unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+            unit = UnitPrices.of(self.providers, self.prices, self.config.verify, self.config.hunter)
             more += math.ceil(places_left / PAGE_SIZE) * unit.page + to_come * unit.lead
         stop = BudgetStop(self.budget.spent, self.config.budget or 0.0, more, leads_left=blocked + to_come)
         output = self._store()
@@ -440,7 +441,7 @@ class _Run:
         except Exception:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
-        unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+        unit = UnitPrices.of(self.providers, self.prices, self.config.verify, self.config.hunter)
         notice = unit.requests_out_notice(int(self._page_out), out.get("search", 0), out.get("verify", 0))
         if notice:
             self.state.notice(notice)

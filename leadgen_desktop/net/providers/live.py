@@ -1,4 +1,4 @@
-"""Composition of the three live providers from API keys (the app's and CLI's entry point)."""
+"""Composition of the live providers from API keys and the environment (the app's and CLI's entry point)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from collections.abc import Mapping
 
 import httpx
 
-from leadgen_desktop.domain import Providers
+from leadgen_desktop.domain import MailServerLookup, Providers, WebsiteReader
 from leadgen_desktop.net.http import build_client
+from leadgen_desktop.net.mail_dns import MailServerChecker
 from leadgen_desktop.net.providers.google_places_area import GooglePlacesAreaDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
 from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
 from leadgen_desktop.net.rate_limit import RateLimiter
+from leadgen_desktop.net.web import WebsiteCrawler
 
 
 def _key(keys: Mapping[str, str | None], provider: str) -> str | None:
@@ -24,14 +26,20 @@ def build_live_providers(
     *,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     rates: Mapping[str, float] | None = None,
+    websites: WebsiteReader | None = None,
+    mail_servers: MailServerLookup | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Providers:
     """Build Google Places discovery (page by page and by area) plus Hunter/NeverBounce when keyed.
 
     ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
     a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
     network per provider (tests); ``rates`` overrides requests per second per provider.
-    Base URLs come from the LEADGEN_*_URL variables.
-    Raises ValueError without a Google key (callers check first).
+    Base URLs come from the LEADGEN_*_URL variables. The website reader and the
+    mail-server checker come from ``environ`` (default ``os.environ``: proxies,
+    ``SSL_CERT_FILE``, ``LEADGEN_DNS_SERVER``) unless given.
+    Raises ValueError without a Google key (callers check first), and with a
+    message naming the variable when one of those environment variables is unusable.
     """
     google_key = _key(keys, "google_places")
     if google_key is None:
@@ -64,4 +72,14 @@ def build_live_providers(
         if neverbounce_key
         else None
     )
-    return Providers(discovery=discovery, finder=finder, verifier=verifier, demo=False, area=discovery)
+    return Providers(
+        discovery=discovery,
+        finder=finder,
+        verifier=verifier,
+        demo=False,
+        area=discovery,
+        websites=websites if websites is not None else WebsiteCrawler.from_environment(environ),
+        mail_servers=mail_servers
+        if mail_servers is not None
+        else MailServerChecker.from_environment(environ),
+    )
