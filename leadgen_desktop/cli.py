@@ -178,8 +178,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(f"--output: {problem}")
     keys = _keys_for(demo)
+    providers = _providers(demo, keys, settings)  # before the database: a bad variable writes nothing
     store = open_store(args.db)
-    providers = _providers(demo, keys, settings)
     if args.estimate:
         estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
         if args.json:
