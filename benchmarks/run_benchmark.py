@@ -2,9 +2,22 @@
 
 Command (from the repository root)::
 
-    .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-rate 10]
+    .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-rate 10] [--site-latency 0.3]
 
-It starts :mod:`sim_server` (Google 0.4 s, Hunter 0.6 s, NeverBounce 0.8 s per request;
+It runs the same campaign twice, each time on a fresh simulation and database:
+
+* **Hunter for every domain** (the design before issue 12): the websites cannot be
+  reached (a loopback proxy that refuses), so every company domain is searched;
+* **website first** (``--hunter fallback``): every listed business has a website
+  (:mod:`sim_websites`: served through a loopback HTTPS proxy, each answer
+  ``--site-latency`` s, half of them showing ``info@<domain>``, 5 % of domains with a
+  null MX), so only the others are searched with Hunter.
+
+It prints both wall times (the second must not be slower), the emails found per
+source, and the dollars saved per 100 leads against Hunter for every domain, then the
+full report of the website-first run.
+
+Each run starts :mod:`sim_server` (Google 0.4 s, Hunter 0.6 s, NeverBounce 0.8 s per request;
 enforced limits Google 10/s + 600/min, Hunter 15/s + 500/min, NeverBounce 10/s), writes
 a ``settings.json`` whose ``neverbounce_rate`` equals the simulated NeverBounce limit
 into a temporary ``XDG_CONFIG_HOME``, and runs, as a subprocess with LEADGEN_*_URL and
@@ -33,6 +46,10 @@ emails verified; t = 0 is the arrival of the first request at the server):
   ``r_k + max_i floor((n−k)/N_i)·W_i`` and is answered L later:
   ``B_p = max_k [ r_k + max_i floor((n−k)/N_i)·W_i ] + L``.
 * ``bound = max(P·L_g, B_hunter, B_neverbounce)``.
+* With websites, a domain's website is read first: its requests go one at a time, so
+  its crawl ends no earlier than ``r + C`` with ``C = requests·L_site`` (counted in the
+  proxy's log); its Hunter search is released then, and an address the site showed is
+  released for verification then (an address Hunter found, ``L_h`` later).
 
 It ignores client CPU time, process start-up and the database, so it cannot be
 beaten; "wall time" is measured from spawning the process to its exit and includes
@@ -50,6 +67,7 @@ add the same CPU and start-up overhead to it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -66,6 +84,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim_server import LATENCIES, LIMITS, SimApis, serve_sim
+from sim_websites import SITE_LATENCY, SITE_SHARE, SimSites, serve_sites, sim_sites, site_seconds
 
 from tests.fakes.api_server import cli_env
 
@@ -86,14 +105,23 @@ def provider_bound(releases: Sequence[float], limits: Sequence[tuple[int, float]
     return latest_start + latency
 
 
-def lower_bound(sim: SimApis) -> dict[str, float]:
-    """The bound and its parts, from the requests the simulation accepted."""
+def lower_bound(sim: SimApis, crawl: Mapping[str, float], shown: set[str]) -> dict[str, float]:
+    """The bound and its parts, from the requests the simulation accepted (``crawl``: seconds per site)."""
     lat_g, lat_h, lat_v = (LATENCIES[p] for p in ("google_places", "hunter", "neverbounce"))
     pages = sim.pages_served
-    domain_release = {d: sim.domain_page.get(d, 1) * lat_g for d in sim.paid_domains}
-    email_release = [domain_release.get(email.rpartition("@")[2], lat_g) + lat_h for email in sim.paid_emails]
+
+    def read(domain: str) -> float:  # the domain's page is answered, then its site is read
+        return sim.domain_page.get(domain, 1) * lat_g + crawl.get(domain, 0.0)
+
+    domain_release = {d: read(d) for d in sim.paid_domains}
+    email_release = [
+        read(domain) + (0.0 if email in shown else lat_h)
+        for email in sim.paid_emails
+        for domain in [email.rpartition("@")[2]]
+    ]
     parts = {
         "discovery": pages * lat_g,
+        "websites": max((read(d) for d in crawl), default=0.0),
         "hunter": provider_bound(list(domain_release.values()), LIMITS["hunter"], lat_h),
         "neverbounce": provider_bound(email_release, LIMITS["neverbounce"], lat_v),
     }
@@ -125,10 +153,19 @@ def leadgen_command() -> list[str]:
     return [found]
 
 
-def run(leads: int, nb_rate: float, timeline: bool = False, leadgen: str | None = None) -> int:
+QUERY = "dentist in Austin, TX"
+
+
+def campaign(
+    leads: int, nb_rate: float, leadgen: str | None, sites: SimSites | None
+) -> tuple[SimApis, float, float, dict[str, object], Path] | None:
+    """Run the campaign once on a fresh simulation (websites served when ``sites`` is given)."""
     sim = SimApis()
-    with tempfile.TemporaryDirectory(prefix="leadgen-bench-") as root, serve_sim(sim) as url:
-        env = cli_env(url, root)
+    with contextlib.ExitStack() as stack:
+        root = stack.enter_context(tempfile.TemporaryDirectory(prefix="leadgen-bench-"))
+        env = cli_env(stack.enter_context(serve_sim(sim)), root)
+        if sites is not None:
+            env.update(stack.enter_context(serve_sites(sites)))
         settings = write_settings(env, nb_rate)
         command = [
             *(shlex.split(leadgen) if leadgen else leadgen_command()),
@@ -151,11 +188,61 @@ def run(leads: int, nb_rate: float, timeline: bool = False, leadgen: str | None 
     if done.returncode != 0:
         print(done.stdout, done.stderr, sep="\n", file=sys.stderr)
         print(f"leadgen exited with {done.returncode}", file=sys.stderr)
-        return 1
+        return None
     summary = json.loads(done.stdout.strip().splitlines()[-1])
+    return sim, wall, started, summary, settings
+
+
+def run(
+    leads: int,
+    nb_rate: float,
+    timeline: bool = False,
+    leadgen: str | None = None,
+    site_latency: float = SITE_LATENCY,
+    site_share: float = SITE_SHARE,
+) -> int:
+    before = campaign(leads, nb_rate, leadgen, None)
+    sites = sim_sites(SimApis(), QUERY, latency=site_latency, share=site_share)
+    after = campaign(leads, nb_rate, leadgen, sites)
+    if before is None or after is None:
+        return 1
+    compare(before, after, sites)
+    sim, wall, started, summary, settings = after
     metrics = summary["metrics"]
-    report(sim, wall, started, summary["status"], metrics, settings, nb_rate, timeline)
+    assert isinstance(metrics, dict)
+    crawl = site_seconds(sites, site_latency)
+    shown = set(sites.shows.values())
+    report(sim, wall, started, str(summary["status"]), metrics, settings, nb_rate, timeline, crawl, shown)
     return 0
+
+
+Outcome = tuple[SimApis, float, float, dict[str, object], Path]
+
+
+def compare(before: Outcome, after: Outcome, sites: SimSites) -> None:
+    """Wall time, emails per source and the bill: Hunter for every domain vs website first."""
+    print("website first vs Hunter for every domain (same campaign, fresh simulation and database each)")
+    rows = []
+    for name, (_sim, wall, _started, summary, _settings) in (("Hunter for every domain", before),
+                                                           ("website first", after)):  # fmt: skip
+        metrics = summary["metrics"]
+        assert isinstance(metrics, dict)
+        leads = max(int(metrics["leads_enriched"]), 1)
+        calls, by_source = metrics["api_calls"], metrics.get("emails_by_source", {})
+        rows.append((float(metrics["total_cost"]), leads))
+        print(
+            f"  {name:24} wall {wall:6.2f} s · Hunter searches {calls['hunter']:3d} · verifications "
+            f"{calls['neverbounce']:3d} · emails {metrics['emails_found']} (website "
+            f"{by_source.get('website', 0)}, Hunter {by_source.get('hunter', 0)}) · mx_rejected "
+            f"{metrics.get('mx_rejected', 0)} · ${float(metrics['total_cost']):.4f} "
+            f"= ${100 * float(metrics['total_cost']) / leads:.4f} per 100 leads"
+        )
+    (cost_before, leads_before), (cost_after, leads_after) = rows
+    saved = 100 * (cost_before / leads_before - cost_after / leads_after)
+    slower = after[1] / before[1]
+    print(f"  sites showing an address: {len(sites.shows)}; domains with a null MX: {len(sites.null_mx)}")
+    print(f"  saved per 100 leads: ${saved:.4f}; wall time website first / before: {slower:.2f}")
+    print()
 
 
 def report(
@@ -166,9 +253,11 @@ def report(
     metrics: Mapping[str, object],
     settings: Path,
     nb_rate: float,
-    timeline: bool = False,
+    timeline: bool,
+    crawl: Mapping[str, float],
+    shown: set[str],
 ) -> None:
-    parts = lower_bound(sim)
+    parts = lower_bound(sim, crawl, shown)
     bound = parts["bound"]
     first = sim.first_arrival if sim.first_arrival is not None else started
     last = max((s.answered for s in sim.served), default=first)
@@ -200,10 +289,11 @@ def report(
     print(f"  tail (last answer → exit)       {started + wall - last:7.2f} s")
     print(f"lower bound                       {bound:7.2f} s")
     print(f"  discovery  P·L_g = {pages}×{lat_g:g}             = {parts['discovery']:.2f} s")
+    print(f"  websites   max(r + C) over {len(crawl)} sites      = {parts['websites']:.2f} s")
     print(f"  hunter     B_h over {domains} domains          = {parts['hunter']:.2f} s")
     print(f"  neverbounce B_v over {emails} emails          = {parts['neverbounce']:.2f} s")
-    print("  (bound = max(P·L_g, B_h, B_v); B_p = max_k[r_k + max_i floor((n-k)/N_i)·W_i] + L_p,")
-    print("   r = page·L_g for a domain's search, r(domain) + L_h for its email's check)")
+    print("  (bound = max(P·L_g, sites, B_h, B_v); B_p = max_k[r_k + max_i floor((n-k)/N_i)·W_i] + L_p,")
+    print("   r = page·L_g + C(site) for a domain's search and a site's address, + L_h for Hunter's)")
     print(f"ratio wall / bound                {ratio:7.2f}   (target ≤ {TARGET_RATIO})")
     print(f"ratio span / bound                {span / bound if bound else float('inf'):7.2f}")
     print()
@@ -243,13 +333,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the app's neverbounce_rate setting (default: the simulated limit)",
     )
     parser.add_argument("--timeline", action="store_true", help="also print every accepted request")
+    parser.add_argument("--site-latency", type=float, default=SITE_LATENCY, help="seconds per website answer")
+    parser.add_argument(
+        "--site-share", type=float, default=SITE_SHARE, help="share of sites showing an address"
+    )
     parser.add_argument(
         "--leadgen",
         default=None,
         help="command to run instead of the installed leadgen (e.g. a patched build)",
     )
     args = parser.parse_args(argv)
-    return run(args.leads, args.nb_rate, args.timeline, args.leadgen)
+    return run(args.leads, args.nb_rate, args.timeline, args.leadgen, args.site_latency, args.site_share)
 
 
 if __name__ == "__main__":
