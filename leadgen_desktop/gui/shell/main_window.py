@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -271,6 +272,7 @@ class MainWindow(QMainWindow):
             self.form.show_all_errors()
             self.statusBar().showMessage("Fix the highlighted fields to start.")
             return
+        config = replace(config, hunter=load_settings().hunter_mode)
         if self._providers is None:
             self.reload_providers()
         if self._providers is None:
