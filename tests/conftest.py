@@ -1,4 +1,4 @@
-"""Test-wide set-up: offscreen Qt, isolated paths and an in-memory keychain."""
+"""Test-wide set-up: offscreen Qt, isolated paths, an in-memory keychain, websites and DNS on loopback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import pytest
+
+from tests.fakes.offline_web import offline_web_env
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LEADGEN_DEMO_LATENCY", "0")
@@ -48,6 +50,19 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Me
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LEADGEN_DEMO_LATENCY", "0")
+    # Every run reads websites and checks mail servers: keep both on loopback unless a test says otherwise.
+    for var in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in offline_web_env().items():
+        monkeypatch.setenv(var, value)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
