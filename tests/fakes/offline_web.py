@@ -8,10 +8,10 @@ change what they measure. Two ways:
 * in-process: :func:`offline_websites` (a real crawler over an empty fake web:
   every page 404, so no address, and the run falls back to the email finder)
   and :class:`AlwaysMail` (every domain has an MX, so verification goes ahead);
-* in a ``leadgen`` subprocess: :func:`offline_web_env` points ``HTTP(S)_PROXY``
-  at a loopback port that refuses connections (every site unreachable) and
-  ``LEADGEN_DNS_SERVER`` at a loopback DNS server that refuses every question
-  (every mail server "unknown": verification goes ahead).
+* in a ``leadgen`` subprocess (and in every test's environment, ``conftest``):
+  :func:`offline_web_env` points ``LEADGEN_DNS_SERVER`` at a loopback DNS
+  server that refuses every question, so no website's name resolves (every
+  site unreachable) and every mail server is "unknown" (verification goes ahead).
 """
 
 from __future__ import annotations
@@ -49,15 +49,6 @@ class AlwaysMail:
 
 
 @functools.cache
-def _refused_port() -> int:
-    """A loopback TCP port that refuses connections (bound, never listening) for the test session."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    _KEEP.append(sock)
-    return int(sock.getsockname()[1])
-
-
-@functools.cache
 def _refusing_dns() -> str:
     """``HOST:PORT`` of a loopback DNS server answering REFUSED to everything (started once)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -90,11 +81,10 @@ def _close_sockets() -> None:
 
 
 def offline_web_env() -> dict[str, str]:
-    """Environment variables that keep a ``leadgen`` subprocess's website and DNS traffic on loopback."""
-    proxy = f"http://127.0.0.1:{_refused_port()}"
-    return {
-        "HTTP_PROXY": proxy,
-        "HTTPS_PROXY": proxy,
-        "NO_PROXY": "127.0.0.1,localhost",
-        "LEADGEN_DNS_SERVER": _refusing_dns(),
-    }
+    """Environment variables that keep website and DNS traffic on loopback (a subprocess's, or the tests').
+
+    Without a proxy the crawler resolves every host itself, through ``LEADGEN_DNS_SERVER``,
+    and connects only to the addresses it resolved: a DNS that refuses every question
+    keeps every site unreachable and every mail server "unknown".
+    """
+    return {"LEADGEN_DNS_SERVER": _refusing_dns()}

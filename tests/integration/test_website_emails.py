@@ -34,18 +34,19 @@ def _domain(listing: str) -> str:
 
 
 def _rows(path: Path) -> dict[str, dict[str, str]]:
+    """CSV rows by the listing's site (the search may write a listing's address in full)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return {row["website"]: row for row in csv.DictReader(handle)}
+        return {_domain(row["website"]): row for row in csv.DictReader(handle)}
 
 
 def _website_candidates(db: Path) -> dict[str, set[str]]:
-    """Per lead website: the addresses stored as found on the website."""
+    """Per listed site: the addresses stored as found on the website."""
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT website, candidates FROM leads").fetchall()
     conn.close()
     return {
-        website: {c["email"] for c in json.loads(text) if c.get("source") == "website"}
-        for website, text in rows
+        _domain(site): {c["email"] for c in json.loads(text) if c.get("source") == "website"}
+        for site, text in rows
     }
 
 
@@ -65,7 +66,7 @@ def test_a_full_run_reads_websites_first_and_pays_only_where_it_must(tmp_path: P
 
 def _check_addresses(world: World, out: Path) -> None:
     rows = _rows(out)
-    shows = world.shows
+    shows = {_domain(site): emails for site, emails in world.shows.items()}
     shown = {(site, email) for site, emails in shows.items() for email in emails}
     found = {
         (site, email)
@@ -76,16 +77,16 @@ def _check_addresses(world: World, out: Path) -> None:
     assert found == shown, "every address a site shows is found on it, and no other"
     assert len(shown) == 13
     for listing in LISTED:
-        row = rows[listing]
         domain = _domain(listing)
-        if shows[listing]:
-            assert row["email"] in shows[listing], listing
+        row = rows[domain]
+        if shows[domain]:
+            assert row["email"] in shows[domain], listing
             assert row["email_source"] == "website"
         elif row["email"]:
             assert row["email"] in {e["value"] for e in HUNTER_FINDS[domain]}, "never a wrong address"
             assert row["email_source"] == "hunter"
-    assert rows["https://joes-pizza.com/"]["email"] == "joe@joes-pizza.com", "own domain before free mail"
-    assert rows["http://192.168.178.1/"]["email_reason"] == "no_website"
+    assert rows["joes-pizza.com"]["email"] == "joe@joes-pizza.com", "own domain before free mail"
+    assert rows["192.168.178.1"]["email_reason"] == "no_website"
 
 
 def _check_payments(world: World, out: Path, summary: dict[str, object]) -> None:
@@ -98,14 +99,14 @@ def _check_payments(world: World, out: Path, summary: dict[str, object]) -> None
     assert not verified_domains & NO_MAIL, "no verification paid for a domain without mail"
     assert max(fake.email_requests.values()) == 1
     assert max(fake.domain_requests.values()) == 1
-    for listing in ("bright-plumbing.com", "https://quiet-law.com/"):
-        row = rows[listing]
+    for domain in ("bright-plumbing.com", "quiet-law.com"):
+        row = rows[domain]
         assert row["email"]
         assert row["email_status"] == "invalid"
         assert row["email_reason"] == "no_mail_server"
-    slow = rows["https://slow-tailor.com/"]
+    slow = rows["slow-tailor.com"]
     assert (slow["email"], slow["email_status"], slow["email_reason"]) == ("", "not_found", "no_mail_server")
-    weber = rows["http://zahnarzt-weber.de"]  # the DNS never answers: unknown, so it is verified
+    weber = rows["zahnarzt-weber.de"]  # the DNS never answers: unknown, so it is verified
     assert weber["email"] in fake.email_requests
     assert weber["email_reason"] == ""
 
