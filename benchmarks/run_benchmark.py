@@ -206,7 +206,7 @@ def run(
     after = campaign(leads, nb_rate, leadgen, sites)
     if before is None or after is None:
         return 1
-    compare(before, after, sites)
+    compare(before, after, sites, site_seconds(sites, site_latency))
     sim, wall, started, summary, settings = after
     metrics = summary["metrics"]
     assert isinstance(metrics, dict)
@@ -219,20 +219,21 @@ def run(
 Outcome = tuple[SimApis, float, float, dict[str, object], Path]
 
 
-def compare(before: Outcome, after: Outcome, sites: SimSites) -> None:
+def compare(before: Outcome, after: Outcome, sites: SimSites, crawl: Mapping[str, float]) -> None:
     """Wall time, emails per source and the bill: Hunter for every domain vs website first."""
     print("website first vs Hunter for every domain (same campaign, fresh simulation and database each)")
     rows = []
-    for name, (_sim, wall, _started, summary, _settings) in (("Hunter for every domain", before),
-                                                           ("website first", after)):  # fmt: skip
+    scenarios = (("Hunter for every domain", before, {}), ("website first", after, crawl))
+    for name, (sim, wall, _started, summary, _settings), seconds in scenarios:
+        bound = lower_bound(sim, seconds, set(sites.shows.values()) if seconds else set())["bound"]
         metrics = summary["metrics"]
         assert isinstance(metrics, dict)
         leads = max(int(metrics["leads_enriched"]), 1)
         calls, by_source = metrics["api_calls"], metrics.get("emails_by_source", {})
         rows.append((float(metrics["total_cost"]), leads))
         print(
-            f"  {name:24} wall {wall:6.2f} s · Hunter searches {calls['hunter']:3d} · verifications "
-            f"{calls['neverbounce']:3d} · emails {metrics['emails_found']} (website "
+            f"  {name:24} wall {wall:6.2f} s (bound {bound:.2f} s) · Hunter searches {calls['hunter']:3d} · "
+            f"verifications {calls['neverbounce']:3d} · emails {metrics['emails_found']} (website "
             f"{by_source.get('website', 0)}, Hunter {by_source.get('hunter', 0)}) · mx_rejected "
             f"{metrics.get('mx_rejected', 0)} · ${float(metrics['total_cost']):.4f} "
             f"= ${100 * float(metrics['total_cost']) / leads:.4f} per 100 leads"
