@@ -23,4 +23,4 @@ class LeadWork:
     source: str | None = None
     """The chosen email's source: ``website``, or the finder's provider id."""
     waiting_for: str = ""
-    """"search" or "verify" while blocked by the budget."""
+    """The paid lookup (``search`` or ``verify``) the budget holds the lead at."""

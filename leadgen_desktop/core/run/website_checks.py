@@ -81,8 +81,6 @@ class WebsiteChecks:
         self._site_urls: dict[str, str] = {}
         self._mail: dict[str, MailServerCheck | None] = {}
         self._mail_waiters: dict[str, list[MailCallback]] = {}
-        self.sites_fetched = 0
-        """Websites crawled by this run (not taken from the cache)."""
 
     # -- websites ----------------------------------------------------------------------
 
@@ -146,7 +144,6 @@ class WebsiteChecks:
 
     def _site_answered(self, domain: str, outcome: object) -> None:
         if isinstance(outcome, SiteResult):
-            self.sites_fetched += 1
             self._store.sites.save_site(domain, self._job_id, self._reader_name, outcome)
             result = outcome
         else:  # a bug in the reader: the lead goes on without the website, nothing is cached

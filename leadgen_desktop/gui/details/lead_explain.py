@@ -39,6 +39,7 @@ PROVIDER_NAMES: dict[str, str] = {
     "hunter": "Hunter.io",
     "neverbounce": "NeverBounce",
     "demo": "Demo data (offline)",
+    "website": "the business's own website",
 }
 
 _KNOWN_KEYS = frozenset(
