@@ -96,14 +96,13 @@ def test_a_campaign_started_in_the_window_uses_the_hunter_mode_of_settings(
     window = make_window(qtbot, repo)
     fill_form(qtbot, window, max_results=20)
     with qtbot.waitSignal(window.controller.finished, timeout=20_000) as finished:
-        window.start_run()
+        window.run_display.start_run()
     result = finished.args[0]
     job = repo.jobs.get(result.job_id)
     assert job is not None
     assert job.config.hunter is HunterMode.NEVER
     assert result.metrics.emails_by_source["hunter"] == 0
     assert result.metrics.emails_by_source["website"] > 0
-    assert (
-        window.metrics_panel.text("emails_by_source") == f"{result.metrics.emails_by_source['website']} / 0"
-    )
+    shown = window.run_overview.metrics_panel.text("emails_by_source")
+    assert shown == f"{result.metrics.emails_by_source['website']} / 0"
     next(cleanup, None)
