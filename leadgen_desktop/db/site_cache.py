@@ -16,8 +16,9 @@ import json
 import peewee as pw
 
 from leadgen_desktop.db import codec
+from leadgen_desktop.db.claim_queries import ClaimQueries
 from leadgen_desktop.db.database import Database
-from leadgen_desktop.db.records import CachedSite
+from leadgen_desktop.db.records import CachedSite, ClaimKey
 from leadgen_desktop.db.tables import MailServerCache as MailServerCacheTable
 from leadgen_desktop.db.tables import SiteCache as SiteCacheTable
 from leadgen_desktop.db.tables import utcnow
@@ -27,8 +28,9 @@ from leadgen_desktop.domain import MailServerCheck, SiteResult
 class SiteCache:
     """Reads and writes ``site_cache`` and ``mail_server_cache``."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, claims: ClaimQueries) -> None:
         self._db = database
+        self._claims = claims
         self._sites = database.tables.site_cache
         self._mail = database.tables.mail_server_cache
 
@@ -53,8 +55,13 @@ class SiteCache:
             return None
         return CachedSite(result, row.job_id, row.provider)
 
-    def save_site(self, domain: str, job_id: str, provider: str, result: SiteResult) -> None:
-        """Cache a crawl's result under the site's registrable ``domain`` (replacing an older one)."""
+    def save_site(
+        self, domain: str, job_id: str, provider: str, result: SiteResult, claim: ClaimKey | None = None
+    ) -> None:
+        """Cache a crawl's result under the site's registrable ``domain``; give ``claim`` up (one step).
+
+        A newer result replaces an older one.
+        """
         row = {
             "domain": domain,
             "provider": provider,
@@ -66,6 +73,8 @@ class SiteCache:
         }
         with self._db.transaction():
             self._sites.insert(row).on_conflict_replace().execute()
+            if claim is not None:
+                self._claims.release(claim)
 
     def found_share(self, max_age: dt.timedelta) -> tuple[int, int]:
         """(sites that showed an address, settled sites) among fresh entries: the observed hit rate."""

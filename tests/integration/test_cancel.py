@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -41,33 +42,30 @@ def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
-class WatchedToken(CancelToken):
-    """A cancel token that tells when someone is inside a long wait on it (a backoff)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.in_long_wait = threading.Event()
-
-    def wait(self, seconds: float) -> bool:
-        if seconds >= 1.0:
-            self.in_long_wait.set()
-        return super().wait(seconds)
-
-
 class Running:
-    """A pipeline run on a background thread."""
+    """A pipeline run on a background thread; ``in_long_wait`` tells when a retry sleeps 1 s or more."""
 
     def __init__(self, tmp_path: Path, fake: FakeApis) -> None:
         self.repo = Store.open(tmp_path / "t.db")
-        self.pipeline = Pipeline(self.repo, live_providers(fake))
+        self.in_long_wait = threading.Event()
+        providers = live_providers(fake)
+        for provider in (providers.discovery, providers.finder, providers.verifier):
+            retry = provider._retry  # type: ignore[union-attr]
+            provider._retry = replace(retry, wait=self._watched_wait)  # type: ignore[union-attr]
+        self.pipeline = Pipeline(self.repo, providers)
         _, self.job_id = self.pipeline.start(
             CampaignConfig("dentist", "Austin, TX", max_results=25, min_score=0)
         )
-        self.token = WatchedToken()
+        self.token = CancelToken()
         self.finished: JobFinished | None = None
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
+
+    def _watched_wait(self, cancel: CancelToken, seconds: float) -> bool:
+        if seconds >= 1.0:
+            self.in_long_wait.set()
+        return cancel.wait(seconds)
 
     def _run(self) -> None:
         try:
@@ -96,7 +94,7 @@ def test_cancel_during_a_discovery_backoff(tmp_path: Path) -> None:
     fake = FakeApis()
     fake.inject("google_places", *["http_503"] * 4, retry_after="30")
     run = Running(tmp_path, fake)
-    wait_until(run.token.in_long_wait.is_set)  # the retry policy sleeps on the 30 s Retry-After
+    wait_until(run.in_long_wait.is_set)  # the retry policy sleeps on the 30 s Retry-After
     took = run.cancel_and_time()
     assert_cancelled(run, took)
     assert fake.calls["google_places"] == 1  # no retry was sent after the cancel

@@ -125,3 +125,68 @@ def test_cancel_ends_the_run_within_a_second_while_a_page_is_being_fetched(tmp_p
         assert box[0].status is JobStatus.CANCELLED
         assert elapsed < 1.0, f"cancel took {elapsed:.2f} s"
         assert HELD not in _cached_sites(world.db), "a cancelled crawl is never cached"
+
+
+def _stored_leads(db: Path, job_id: str) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            (count,) = conn.execute("SELECT count(*) FROM leads WHERE job_id = ?", (job_id,)).fetchone()
+        conn.close()
+    except sqlite3.Error:
+        return 0
+    return int(count)
+
+
+def _newest_job(db: Path, known: set[str]) -> str | None:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            ids = {job_id for (job_id,) in conn.execute("SELECT id FROM discovery_jobs")}
+        conn.close()
+    except sqlite3.Error:
+        return None
+    fresh = ids - known
+    return fresh.pop() if fresh else None
+
+
+def test_two_processes_never_read_the_same_site_at_once(tmp_path: Path) -> None:
+    quick = town()
+    quick.zone.silent.clear()
+    with serve_world(tmp_path, the_town=quick) as world:
+        web = world.town.web
+        args = (*RUN, "--max-results", str(len(LISTED)), "--db", str(world.db), "--json")
+        command = [sys.executable, "-m", "leadgen_desktop.cli", *args]
+        first = subprocess.Popen(command, env=world.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        second: subprocess.Popen[bytes] | None = None
+        try:
+            wait_for(
+                lambda: web.wait_for(HELD, "/", timeout=0.01), first, what="the first run reading the site"
+            )
+            first_job = _newest_job(world.db, set())
+            assert first_job is not None
+            second = subprocess.Popen(
+                command, env=world.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+            second_job = wait_for(lambda: _newest_job(world.db, {first_job}), second, what="the second job")
+            assert isinstance(second_job, str)
+            wait_for(
+                lambda: _stored_leads(world.db, second_job) == len(LISTED) - 1,
+                second,
+                what="the second run done with every lead but the held site's",
+            )
+            held = [entry for entry in web.log if (entry.host, entry.path) == (HELD, "/")]
+            assert held[0].ended is None, (
+                "the second run got there while the first was still reading the site"
+            )
+            web.release.set()  # the held page gives up; the first run stores its result and its claim goes
+            out, _ = second.communicate(timeout=60)
+            assert json.loads(out)["status"] == "completed"
+            assert first.wait(timeout=60) == 0
+        finally:
+            for proc in (first, second):
+                if proc is not None and proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        assert [(e.host, e.path) for e in web.log].count((HELD, "/")) == 1, (
+            "the site was read by one run only"
+        )
+        assert _stored_leads(world.db, second_job) == len(LISTED)

@@ -1,7 +1,7 @@
 """What a run can cost before it starts: a worst case and an expected figure.
 
 Worst case: every discovery page a query can have (one text search returns
-at most ``max_results_per_query`` places, ``PAGE_SIZE`` per page), one paid
+at most ``max_results_per_query`` places, ``RESULTS_PER_PAGE`` per page), one paid
 email search and one paid verification per lead, no cache hits.
 
 Expected: the pages needed for ``max_results`` at the observed qualification
@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from leadgen_desktop.core.billing.budget import UnitPrices
 from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import CampaignConfig, HunterMode, PriceTable, Providers
+from leadgen_desktop.domain import RESULTS_PER_PAGE, CampaignConfig, HunterMode, PriceTable, Providers
 
-PAGE_SIZE = 20
 WEBSITE_SHARE = 0.8
 """Typical share of local businesses with a website on their own domain."""
 EMAIL_FOUND_SHARE = 0.7
@@ -74,13 +73,13 @@ def estimate_cost(
     """Estimate ``config``'s cost with these providers and prices (calls nothing paid)."""
     discovery = providers.discovery
     leads = min(config.max_results, discovery.max_results_per_query)
-    max_pages = math.ceil(discovery.max_results_per_query / PAGE_SIZE)
+    max_pages = math.ceil(discovery.max_results_per_query / RESULTS_PER_PAGE)
     worst_pages = max_pages  # closed, duplicate or low-scoring places can make every page necessary
     unit = UnitPrices.of(providers, prices, config.verify, config.hunter)
     worst = worst_pages * unit.page + leads * unit.lead
 
     cached = _cached_domains(config, store, cache_ttl) if store is not None else 0
-    expected_pages = min(worst_pages, max(1, math.ceil(leads / PAGE_SIZE)))
+    expected_pages = min(worst_pages, max(1, math.ceil(leads / RESULTS_PER_PAGE)))
     domains = max(leads * WEBSITE_SHARE - cached, 0.0)
     share = _website_share(store, cache_ttl) if providers.websites is not None else 0.0
     searches, emails = _searches_and_emails(config.hunter, domains, share)

@@ -104,8 +104,8 @@ class WebsiteStep:
         work.provenance["email_search"] = f"Not searched: {work.domain} has no mail server ({detail})."
         self.choose(work, work.site_candidates, EmailReason.NO_MAIL_SERVER)
 
-    def searched(self, work: LeadWork, outcome: DomainSearch | ProviderError) -> None:
-        """Go on after the paid search answered for the lead's domain (or failed)."""
+    def searched(self, work: LeadWork, outcome: object) -> None:
+        """Go on after the paid search answered for the lead's domain (a ``DomainSearch``, or an error)."""
         if isinstance(outcome, QuotaExhausted):
             self.choose(work, work.site_candidates, EmailReason.QUOTA_EXHAUSTED)
             return
@@ -115,6 +115,7 @@ class WebsiteStep:
             self.choose(work, work.site_candidates, EmailReason.PROVIDER_ERROR)
             return
         assert self._finder is not None
+        assert isinstance(outcome, DomainSearch)
         work.provenance["email_search"] = {
             "provider": self._finder,
             "domain": work.domain,
