@@ -2,29 +2,27 @@
 
 Command (from the repository root)::
 
-    .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-rate 10] [--site-latency 0.3]
+    .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-limit 20 --nb-limit 3]
+                                                 [--repeat 5] [--nb-rate R] [--warm]
+                                                 [--site-latency 0.3 [--site-share 0.5]]
 
-It runs the same campaign twice, each time on a fresh simulation and database:
-
-* **Hunter for every domain** (the design before issue 12): the websites cannot be
-  reached (a loopback proxy that refuses), so every company domain is searched;
-* **website first** (``--hunter fallback``): every listed business has a website
-  (:mod:`sim_websites`: served through a loopback HTTPS proxy, each answer
-  ``--site-latency`` s, half of them showing ``info@<domain>``, 5 % of domains with a
-  null MX), so only the others are searched with Hunter.
-
-It prints both wall times (the second must not be slower), the emails found per
-source, and the dollars saved per 100 leads against Hunter for every domain, then the
-full report of the website-first run.
-
-Each run starts :mod:`sim_server` (Google 0.4 s, Hunter 0.6 s, NeverBounce 0.8 s per request;
-enforced limits Google 10/s + 600/min, Hunter 15/s + 500/min, NeverBounce 10/s), writes
-a ``settings.json`` whose ``neverbounce_rate`` equals the simulated NeverBounce limit
-into a temporary ``XDG_CONFIG_HOME``, and runs, as a subprocess with LEADGEN_*_URL and
-LEADGEN_*_KEY pointing at the simulation and the null keyring::
+It starts :mod:`sim_server` (Google 0.4 s, Hunter 0.6 s, NeverBounce 0.8 s per request;
+enforced limits Google 10/s + 600/min, Hunter 15/s + 500/min, NeverBounce ``--nb-limit``
+per second, by default both 20/s and 3/s) and runs, **as a new user would** (default
+settings, nothing learned: fresh temporary XDG folders for every run), as a subprocess
+with LEADGEN_*_URL and LEADGEN_*_KEY pointing at the simulation and the null keyring::
 
     leadgen run --business-type dentist --location "Austin, TX" --max-results N
                 --min-score 0 --json --db <tmp>
+
+``--nb-rate R`` instead writes a ``settings.json`` with ``neverbounce_rate`` R (the old
+way: the app told the limit). ``--warm`` measures a second run in the same user folders,
+after a first one has learned the rates. Without ``--site-latency`` the businesses'
+websites cannot be reached (every domain is searched with Hunter, as before websites
+were read); with it, :mod:`sim_websites` serves a website for every listed business
+through a loopback HTTPS proxy, each answer taking that many seconds, ``--site-share``
+of them showing an address, and a loopback DNS (5 % of domains with a null MX).
+``website_benchmark.py`` runs both and compares them.
 
 It prints the wall time, the lower bound, their ratio, the requests per provider, the
 rate-limit answers (and their share of all requests), the duplicate paid requests and
@@ -46,10 +44,21 @@ emails verified; t = 0 is the arrival of the first request at the server):
   ``r_k + max_i floor((n−k)/N_i)·W_i`` and is answered L later:
   ``B_p = max_k [ r_k + max_i floor((n−k)/N_i)·W_i ] + L``.
 * ``bound = max(P·L_g, B_hunter, B_neverbounce)``.
-* With websites, a domain's website is read first: its requests go one at a time, so
-  its crawl ends no earlier than ``r + C`` with ``C = requests·L_site`` (counted in the
-  proxy's log); its Hunter search is released then, and an address the site showed is
-  released for verification then (an address Hunter found, ``L_h`` later).
+
+That bound lets every email be verified ``L_h`` after its *page*, as if Hunter had no limit.
+The **chained bound** keeps Hunter's limits on the way to NeverBounce, and is still one no
+run can beat: take only the domains whose emails were verified; start their searches
+greedily in release order as early as Hunter's windows allow
+(``s_k = max(r_k, max_i s_{k−N_i} + W_i)``: no schedule starts its k-th search earlier);
+release the emails at those answers, ``s_k + L_h`` (domains with more emails first), and
+apply ``B_p`` to them: ``B_v'``. ``chained bound = max(P·L_g, B_hunter, B_v')``. The
+targets are checked against it; both ratios are printed.
+
+With websites, a domain's website is read before its Hunter search: the site's
+requests go one at a time, so its crawl ends no earlier than ``r + C``, ``C =
+requests·L_site`` (counted in the proxy's log). The domain's search is released then
+(instead of at ``r``), and an address the site itself showed is released for
+verification then, without Hunter (``websites`` part: the last crawl's end).
 
 It ignores client CPU time, process start-up and the database, so it cannot be
 beaten; "wall time" is measured from spawning the process to its exit and includes
@@ -73,23 +82,29 @@ import math
 import os
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim_server import LATENCIES, LIMITS, SimApis, serve_sim
-from sim_websites import SITE_LATENCY, SITE_SHARE, SimSites, serve_sites, sim_sites, site_seconds
+from sim_server import LATENCIES, NEVERBOUNCE_LIMITS, SimApis, limits_with, serve_sim
+from sim_websites import SITE_SHARE, SimSites, serve_sites, sim_sites, site_seconds
 
 from tests.fakes.api_server import cli_env
 
-TARGET_RATIO = 1.3
-TARGET_RATE_LIMITED = 0.02
+TARGETS: Mapping[int, tuple[float, float]] = {20: (1.2, 0.02), 3: (1.3, 0.10)}
+"""(ratio, rate-limited share) targets per simulated NeverBounce limit (issue 15)."""
+DEFAULT_TARGET = (1.3, 0.02)
+QUERY = "dentist in Austin, TX"
+"""The text search of the measured campaign (its places' websites are the ones served)."""
 
 
 def provider_bound(releases: Sequence[float], limits: Sequence[tuple[int, float]], latency: float) -> float:
@@ -105,27 +120,55 @@ def provider_bound(releases: Sequence[float], limits: Sequence[tuple[int, float]
     return latest_start + latency
 
 
-def lower_bound(sim: SimApis, crawl: Mapping[str, float], shown: set[str]) -> dict[str, float]:
-    """The bound and its parts, from the requests the simulation accepted (``crawl``: seconds per site)."""
+def earliest_starts(releases: Sequence[float], limits: Sequence[tuple[int, float]]) -> list[float]:
+    """The greedy schedule of these requests under "at most N_i in any W_i": the earliest k-th starts."""
+    starts: list[float] = []
+    for release in sorted(releases):
+        start = release
+        for count, seconds in limits:
+            if len(starts) >= count:
+                start = max(start, starts[-count] + seconds)
+        starts.append(start)
+    return starts
+
+
+def lower_bound(
+    sim: SimApis, crawl: Mapping[str, float] | None = None, shown: set[str] | None = None
+) -> dict[str, float]:
+    """The bound, the chained bound and their parts, from the requests the simulation accepted.
+
+    ``crawl`` gives each website's least reading time and ``shown`` the addresses sites showed.
+    """
     lat_g, lat_h, lat_v = (LATENCIES[p] for p in ("google_places", "hunter", "neverbounce"))
     pages = sim.pages_served
+    crawl, shown = crawl or {}, shown or set()
 
-    def read(domain: str) -> float:  # the domain's page is answered, then its site is read
+    def read(domain: str) -> float:  # the domain's page is answered, then its website is read
         return sim.domain_page.get(domain, 1) * lat_g + crawl.get(domain, 0.0)
 
     domain_release = {d: read(d) for d in sim.paid_domains}
-    email_release = [
-        read(domain) + (0.0 if email in shown else lat_h)
-        for email in sim.paid_emails
-        for domain in [email.rpartition("@")[2]]
+    from_sites = [email for email in sim.paid_emails if email in shown]
+    email_domains = [email.rpartition("@")[2] for email in sim.paid_emails if email not in shown]
+    site_release = [read(email.rpartition("@")[2]) for email in from_sites]
+    email_release = site_release + [domain_release.get(d, lat_g) + lat_h for d in email_domains]
+    per_domain = Counter(email_domains)
+    searched = earliest_starts([domain_release.get(d, lat_g) for d in per_domain], sim.limits["hunter"])
+    chained = site_release + [
+        start + lat_h
+        for start, emails in zip(searched, sorted(per_domain.values(), reverse=True), strict=True)
+        for _ in range(emails)
     ]
     parts = {
         "discovery": pages * lat_g,
         "websites": max((read(d) for d in crawl), default=0.0),
-        "hunter": provider_bound(list(domain_release.values()), LIMITS["hunter"], lat_h),
-        "neverbounce": provider_bound(email_release, LIMITS["neverbounce"], lat_v),
+        "hunter": provider_bound(list(domain_release.values()), sim.limits["hunter"], lat_h),
+        "neverbounce": provider_bound(email_release, sim.limits["neverbounce"], lat_v),
+        "neverbounce_chained": provider_bound(chained, sim.limits["neverbounce"], lat_v),
     }
-    parts["bound"] = max(parts.values())
+    parts["bound"] = max(parts["discovery"], parts["websites"], parts["hunter"], parts["neverbounce"])
+    parts["chained"] = max(
+        parts["discovery"], parts["websites"], parts["hunter"], parts["neverbounce_chained"]
+    )
     return parts
 
 
@@ -153,97 +196,106 @@ def leadgen_command() -> list[str]:
     return [found]
 
 
-QUERY = "dentist in Austin, TX"
+@dataclass(frozen=True)
+class Outcome:
+    """The figures of one measured run."""
+
+    nb_limit: int
+    wall: float
+    bound: float
+    ratio: float
+    chained_bound: float
+    chained_ratio: float
+    limited: int
+    requests: int
+    nb_limited: int
+    nb_requests: int
+    duplicates: int
+
+    @property
+    def share(self) -> float:
+        """Rate-limit answers as a share of all requests."""
+        return self.limited / self.requests if self.requests else 0.0
+
+    def met(self) -> bool:
+        """Whether this run meets its case's targets."""
+        ratio, share = TARGETS.get(self.nb_limit, DEFAULT_TARGET)
+        return self.chained_ratio <= ratio and self.share < share and not self.duplicates
 
 
-def campaign(
-    leads: int, nb_rate: float, leadgen: str | None, sites: SimSites | None
-) -> tuple[SimApis, float, float, dict[str, object], Path] | None:
-    """Run the campaign once on a fresh simulation (websites served when ``sites`` is given)."""
-    sim = SimApis()
+def run(
+    leads: int,
+    nb_limit: int,
+    nb_rate: float | None = None,
+    *,
+    warm: bool = False,
+    timeline: bool = False,
+    leadgen: str | None = None,
+    quiet: bool = False,
+    sites: SimSites | None = None,
+    site_latency: float = 0.0,
+    summaries: list[dict[str, object]] | None = None,
+) -> Outcome | None:
+    """One measured ``leadgen run`` against a fresh simulation; None if it did not complete.
+
+    With ``sites`` the businesses' websites are served (see the module docstring); the run's
+    ``--json`` summary is appended to ``summaries`` when given.
+    """
     with contextlib.ExitStack() as stack:
         root = stack.enter_context(tempfile.TemporaryDirectory(prefix="leadgen-bench-"))
-        env = cli_env(stack.enter_context(serve_sim(sim)), root)
+        web = stack.enter_context(serve_sites(sites)) if sites is not None else {}
+        env = cli_env("http://127.0.0.1:9", root)  # the URL is replaced below, per simulation
+        told = write_settings(env, nb_rate) if nb_rate is not None else None
+        if warm:  # a first run in the same user folders learns the rates; the second is measured
+            with serve_sim(SimApis(limits=limits_with(nb_limit))) as url:
+                warmed = _leadgen(leads, root, "warm.db", {**cli_env(url, root), **web}, leadgen)
+                if warmed[0].returncode != 0:
+                    return None
+        sim = SimApis(limits=limits_with(nb_limit))
         if sites is not None:
-            env.update(stack.enter_context(serve_sites(sites)))
-        settings = write_settings(env, nb_rate)
-        command = [
-            *(shlex.split(leadgen) if leadgen else leadgen_command()),
-            "run",
-            "--business-type",
-            "dentist",
-            "--location",
-            "Austin, TX",
-            "--max-results",
-            str(leads),
-            "--min-score",
-            "0",
-            "--json",
-            "--db",
-            os.path.join(root, "bench.db"),
-        ]
-        started = time.monotonic()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        wall = time.monotonic() - started
+            sites.web.log.clear()
+        with serve_sim(sim) as url:
+            env = {**cli_env(url, root), **web}
+            done, started, wall = _leadgen(leads, root, "bench.db", env, leadgen)
     if done.returncode != 0:
         print(done.stdout, done.stderr, sep="\n", file=sys.stderr)
         print(f"leadgen exited with {done.returncode}", file=sys.stderr)
         return None
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    return sim, wall, started, summary, settings
+    if summaries is not None:
+        summaries.append(summary)
+    client = f"neverbounce_rate={nb_rate:g}/s from {told.name}" if told else "default settings"
+    client += ", rates learned by a first run" if warm else ", nothing learned"
+    crawl = site_seconds(sites, site_latency) if sites is not None else {}
+    shown = set(sites.shows.values()) if sites is not None else set()
+    client += f", websites at {site_latency:g} s per answer" if sites is not None else ", no website"
+    return report(
+        sim, wall, started, summary["status"], summary["metrics"], client, timeline, quiet, crawl, shown
+    )
 
 
-def run(
-    leads: int,
-    nb_rate: float,
-    timeline: bool = False,
-    leadgen: str | None = None,
-    site_latency: float = SITE_LATENCY,
-    site_share: float = SITE_SHARE,
-) -> int:
-    before = campaign(leads, nb_rate, leadgen, None)
-    sites = sim_sites(SimApis(), QUERY, latency=site_latency, share=site_share)
-    after = campaign(leads, nb_rate, leadgen, sites)
-    if before is None or after is None:
-        return 1
-    compare(before, after, sites, site_seconds(sites, site_latency))
-    sim, wall, started, summary, settings = after
-    metrics = summary["metrics"]
-    assert isinstance(metrics, dict)
-    crawl = site_seconds(sites, site_latency)
-    shown = set(sites.shows.values())
-    report(sim, wall, started, str(summary["status"]), metrics, settings, nb_rate, timeline, crawl, shown)
-    return 0
-
-
-Outcome = tuple[SimApis, float, float, dict[str, object], Path]
-
-
-def compare(before: Outcome, after: Outcome, sites: SimSites, crawl: Mapping[str, float]) -> None:
-    """Wall time, emails per source and the bill: Hunter for every domain vs website first."""
-    print("website first vs Hunter for every domain (same campaign, fresh simulation and database each)")
-    rows = []
-    scenarios = (("Hunter for every domain", before, {}), ("website first", after, crawl))
-    for name, (sim, wall, _started, summary, _settings), seconds in scenarios:
-        bound = lower_bound(sim, seconds, set(sites.shows.values()) if seconds else set())["bound"]
-        metrics = summary["metrics"]
-        assert isinstance(metrics, dict)
-        leads = max(int(metrics["leads_enriched"]), 1)
-        calls, by_source = metrics["api_calls"], metrics.get("emails_by_source", {})
-        rows.append((float(metrics["total_cost"]), leads))
-        print(
-            f"  {name:24} wall {wall:6.2f} s (bound {bound:.2f} s) · Hunter searches {calls['hunter']:3d} · "
-            f"verifications {calls['neverbounce']:3d} · emails {metrics['emails_found']} (website "
-            f"{by_source.get('website', 0)}, Hunter {by_source.get('hunter', 0)}) · mx_rejected "
-            f"{metrics.get('mx_rejected', 0)} · ${float(metrics['total_cost']):.4f} "
-            f"= ${100 * float(metrics['total_cost']) / leads:.4f} per 100 leads"
-        )
-    (cost_before, leads_before), (cost_after, leads_after) = rows
-    saved = 100 * (cost_before / leads_before - cost_after / leads_after)
-    slower = after[1] / before[1]
-    print(f"  sites showing an address: {len(sites.shows)}; domains with a null MX: {len(sites.null_mx)}")
-    print(f"  saved per 100 leads: ${saved:.4f}; wall time website first / before: {slower:.2f}")
-    print()
+def _leadgen(
+    leads: int, root: str, db: str, env: Mapping[str, str], leadgen: str | None
+) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run the campaign once; return the finished process, its start time and its wall time."""
+    command = [
+        *(shlex.split(leadgen) if leadgen else leadgen_command()),
+        "run",
+        "--business-type",
+        "dentist",
+        "--location",
+        "Austin, TX",
+        "--max-results",
+        str(leads),
+        "--min-score",
+        "0",
+        "--json",
+        "--db",
+        os.path.join(root, db),
+    ]
+    started = time.monotonic()
+    done = subprocess.run(command, env=dict(env), capture_output=True, text=True, check=False)
+    return done, started, time.monotonic() - started
 
 
 def report(
@@ -252,12 +304,13 @@ def report(
     started: float,
     status: str,
     metrics: Mapping[str, object],
-    settings: Path,
-    nb_rate: float,
-    timeline: bool,
-    crawl: Mapping[str, float],
-    shown: set[str],
-) -> None:
+    client: str,
+    timeline: bool = False,
+    quiet: bool = False,
+    crawl: Mapping[str, float] | None = None,
+    shown: set[str] | None = None,
+) -> Outcome:
+    """Print the figures of one run (unless ``quiet``) and return them."""
     parts = lower_bound(sim, crawl, shown)
     bound = parts["bound"]
     first = sim.first_arrival if sim.first_arrival is not None else started
@@ -266,19 +319,36 @@ def report(
     total = sum(sim.attempts.values())
     limited = sum(sim.rate_limited.values())
     duplicates = sim.duplicates()
+    nb_limit = sim.limits["neverbounce"][0][0]
+    ratio = wall / bound if bound else float("inf")
+    chained = parts["chained"]
+    outcome = Outcome(
+        nb_limit,
+        wall,
+        bound,
+        ratio,
+        chained,
+        wall / chained if chained else float("inf"),
+        limited,
+        total,
+        sim.rate_limited["neverbounce"],
+        sim.attempts["neverbounce"],
+        sum(duplicates.values()),
+    )
+    if quiet:
+        return outcome
     pages, domains, emails = sim.pages_served, len(sim.paid_domains), len(sim.paid_emails)
     lat_g, lat_h, lat_v = (LATENCIES[p] for p in ("google_places", "hunter", "neverbounce"))
     sequential = (
         pages * lat_g + sum(sim.paid_domains.values()) * lat_h + sum(sim.paid_emails.values()) * lat_v
     )
-    ratio = wall / bound if bound else float("inf")
+    target_ratio, target_share = TARGETS.get(nb_limit, DEFAULT_TARGET)
 
     print("leadgen run benchmark (simulated APIs on loopback)")
-    print(
-        f"  limits: {', '.join(f'{p} ' + ' + '.join(f'{n}/{w:g}s' for n, w in r) for p, r in LIMITS.items())}"
-    )
+    limits = ", ".join(f"{p} " + " + ".join(f"{n}/{w:g}s" for n, w in r) for p, r in sim.limits.items())
+    print(f"  limits: {limits}")
     print(f"  latencies: {', '.join(f'{p} {s:g}s' for p, s in LATENCIES.items())}")
-    print(f"  client neverbounce_rate={nb_rate:g}/s (from {settings.name}); job status: {status}")
+    print(f"  client: {client}; job status: {status}")
     print(
         f"  leads {metrics.get('qualified_leads')}, emails found {metrics.get('emails_found')}, "
         f"verified {metrics.get('emails_verified')}"
@@ -290,13 +360,17 @@ def report(
     print(f"  tail (last answer → exit)       {started + wall - last:7.2f} s")
     print(f"lower bound                       {bound:7.2f} s")
     print(f"  discovery  P·L_g = {pages}×{lat_g:g}             = {parts['discovery']:.2f} s")
-    print(f"  websites   max(r + C) over {len(crawl)} sites      = {parts['websites']:.2f} s")
+    if crawl:
+        print(f"  websites   max(r + C) over {len(crawl)} sites     = {parts['websites']:.2f} s")
     print(f"  hunter     B_h over {domains} domains          = {parts['hunter']:.2f} s")
     print(f"  neverbounce B_v over {emails} emails          = {parts['neverbounce']:.2f} s")
-    print("  (bound = max(P·L_g, sites, B_h, B_v); B_p = max_k[r_k + max_i floor((n-k)/N_i)·W_i] + L_p,")
-    print("   r = page·L_g + C(site) for a domain's search and a site's address, + L_h for Hunter's)")
-    print(f"ratio wall / bound                {ratio:7.2f}   (target ≤ {TARGET_RATIO})")
-    print(f"ratio span / bound                {span / bound if bound else float('inf'):7.2f}")
+    print(f"chained lower bound               {chained:7.2f} s")
+    print(f"  neverbounce B_v' (after Hunter's limits) = {parts['neverbounce_chained']:.2f} s")
+    print("  (bound = max(P·L_g, B_h, B_v); B_p = max_k[r_k + max_i floor((n-k)/N_i)·W_i] + L_p,")
+    print("   r = page·L_g for a domain's search, r(domain) + L_h for its email's check)")
+    print(f"ratio wall / bound                {ratio:7.2f}")
+    print(f"ratio wall / chained bound        {outcome.chained_ratio:7.2f}   (target ≤ {target_ratio:g})")
+    print(f"ratio span / chained bound        {span / chained if chained else float('inf'):7.2f}")
     print()
     print("requests per provider (all attempts / rate limited / max concurrent):")
     for provider in ("google_places", "hunter", "neverbounce"):
@@ -304,8 +378,10 @@ def report(
             f"  {provider:13} {sim.attempts[provider]:4d} / {sim.rate_limited[provider]:3d} "
             f"/ {sim.max_concurrent[provider]:3d}"
         )
-    share = limited / total if total else 0.0
-    print(f"rate-limit errors                 {limited} of {total} requests = {share:.1%}  (target < 2%)")
+    print(
+        f"rate-limit errors                 {limited} of {total} requests = {outcome.share:.1%}  "
+        f"(target < {target_share:.0%})"
+    )
     print(f"duplicate paid requests           {sum(duplicates.values())}  {sorted(duplicates) or ''}")
     print(
         f"sequential reference (computed)   {sequential:7.2f} s  = {pages}×{lat_g:g} + "
@@ -313,8 +389,7 @@ def report(
         f"(one request at a time, Σ latency)"
     )
     print(f"speed-up vs sequential            {sequential / wall:7.2f}×")
-    ok = ratio <= TARGET_RATIO and not duplicates and share < TARGET_RATE_LIMITED
-    print(f"target met: {'yes' if ok else 'NO'}")
+    print(f"target met: {'yes' if outcome.met() else 'NO'}")
     if timeline:
         print()
         print("timeline (seconds after the first request: arrival → answer)")
@@ -322,29 +397,88 @@ def report(
         rows += [(arrived, f"  RATE LIMITED  {provider}") for provider, arrived in sim.rejected]
         for arrived, text in sorted(rows):
             print(f"  {arrived - first:6.3f} {text}")
+    print()
+    return outcome
+
+
+def summarize(outcomes: Sequence[Outcome]) -> None:
+    """One line per case: the spread of both ratios and of the rate-limited share over the runs."""
+    print("summary (min / median / max over the runs)")
+
+    def spread(values: Sequence[float], form: str) -> str:
+        return " / ".join(format(v, form) for v in (min(values), statistics.median(values), max(values)))
+
+    for nb_limit in dict.fromkeys(o.nb_limit for o in outcomes):
+        runs = [o for o in outcomes if o.nb_limit == nb_limit]
+        target_ratio, target_share = TARGETS.get(nb_limit, DEFAULT_TARGET)
+        limited = ", ".join(f"{o.limited}/{o.requests}" for o in runs)
+        print(
+            f"  NeverBounce {nb_limit:2d}/s, {len(runs)} run(s): "
+            f"wall {spread([o.wall for o in runs], '.2f')} s; "
+            f"ratio to the chained bound {spread([o.chained_ratio for o in runs], '.2f')} "
+            f"(target ≤ {target_ratio:g}); to the first bound {spread([o.ratio for o in runs], '.2f')}; "
+            f"rate limited {spread([o.share for o in runs], '.1%')} [{limited}] "
+            f"(target < {target_share:.0%}); "
+            f"met in {sum(o.met() for o in runs)}/{len(runs)}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=60, help="--max-results of the run (1-60)")
+    parser.add_argument(
+        "--nb-limit",
+        type=int,
+        action="append",
+        help=f"simulated NeverBounce limit per second; repeat for several cases "
+        f"(default: {' and '.join(map(str, NEVERBOUNCE_LIMITS))})",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per case (each one a new user)")
     parser.add_argument(
         "--nb-rate",
         type=float,
-        default=float(LIMITS["neverbounce"][0][0]),
-        help="the app's neverbounce_rate setting (default: the simulated limit)",
+        default=None,
+        help="write this neverbounce_rate into settings.json first (default: none, as a new user)",
     )
+    parser.add_argument("--warm", action="store_true", help="measure a second run, after one has learned")
     parser.add_argument("--timeline", action="store_true", help="also print every accepted request")
-    parser.add_argument("--site-latency", type=float, default=SITE_LATENCY, help="seconds per website answer")
+    parser.add_argument(
+        "--site-latency",
+        type=float,
+        default=None,
+        help="serve the businesses' websites, each answer taking this many seconds (default: none)",
+    )
     parser.add_argument(
         "--site-share", type=float, default=SITE_SHARE, help="share of sites showing an address"
     )
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
         "--leadgen",
         default=None,
         help="command to run instead of the installed leadgen (e.g. a patched build)",
     )
     args = parser.parse_args(argv)
-    return run(args.leads, args.nb_rate, args.timeline, args.leadgen, args.site_latency, args.site_share)
+    outcomes: list[Outcome] = []
+    for nb_limit in args.nb_limit or NEVERBOUNCE_LIMITS:
+        for _ in range(max(1, args.repeat)):
+            outcome = run(
+                args.leads,
+                nb_limit,
+                args.nb_rate,
+                warm=args.warm,
+                timeline=args.timeline,
+                leadgen=args.leadgen,
+                quiet=args.quiet,
+                sites=None
+                if args.site_latency is None
+                else sim_sites(SimApis(), QUERY, latency=args.site_latency, share=args.site_share),
+                site_latency=args.site_latency or 0.0,
+            )
+            if outcome is None:
+                return 1
+            outcomes.append(outcome)
+    summarize(outcomes)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""User settings shared by the window and the command line: prices, cache lifetime, rates, Hunter mode.
+"""User settings shared by the window and the command line: prices, cache lifetime, a fixed rate, Hunter mode.
 
 Stored as JSON in the user config folder (``settings.json``), written
 atomically. API keys are never stored here (see :mod:`leadgen_desktop.keychain`);
@@ -32,7 +32,8 @@ class AppSettings:
 
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     cache_ttl_days: int = 30
-    neverbounce_rate: float = 5.0
+    neverbounce_rate: float | None = None
+    """Requests per second to NeverBounce; None (the default) lets the app find the limit itself."""
     hunter_mode: HunterMode = HunterMode.FALLBACK
     """When new campaigns pay for Hunter's email search (``leadgen run --hunter`` overrides it)."""
 
@@ -56,12 +57,14 @@ class AppSettings:
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready mapping."""
-        return {
+        data: dict[str, object] = {
             "prices": dict(self.prices),
             "cache_ttl_days": self.cache_ttl_days,
-            "neverbounce_rate": self.neverbounce_rate,
             "hunter_mode": self.hunter_mode.value,
         }
+        if self.neverbounce_rate is not None:
+            data["neverbounce_rate"] = self.neverbounce_rate
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> AppSettings:
@@ -79,7 +82,7 @@ class AppSettings:
         if isinstance(ttl, int) and CACHE_TTL_RANGE[0] <= ttl <= CACHE_TTL_RANGE[1]:
             settings = replace(settings, cache_ttl_days=ttl)
         rate = data.get("neverbounce_rate")
-        if isinstance(rate, int | float) and 0 < rate <= 100:
+        if isinstance(rate, int | float) and not isinstance(rate, bool) and 0 < rate <= 100:
             settings = replace(settings, neverbounce_rate=float(rate))
         mode = data.get("hunter_mode")
         if isinstance(mode, str) and mode in {m.value for m in HunterMode}:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import keyring
 import keyring.backend
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.fakes.offline_web import offline_web_env
 
@@ -24,6 +25,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LEADGEN_DEMO_LATENCY", "0")
 OFFLINE_WEB_ENV = offline_web_env()
 """Started here, before any test: its loopback DNS server's thread lives as long as the session."""
+
+# Hypothesis's timing checks (a per-example deadline, "input generation is slow") judge the
+# machine, not the code: on a busy CI machine they fail tests at random. No verdict here may
+# depend on timing, so the whole suite runs without them.
+settings.register_profile("leadgen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("leadgen")
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """Say how to replay the test order (pytest-randomly shuffles it; ``-q`` hides its header)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(f"Test order shuffled (seed {seed}); replay: --randomly-seed={seed}")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

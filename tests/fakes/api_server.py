@@ -71,6 +71,9 @@ def route(path: str) -> str | None:
     return ROUTES.get(path) or ("google_places" if path.startswith(DETAILS_PREFIX) else None)
 
 
+HOLD_SECONDS = 60.0
+"""The longest a request held by :meth:`FakeApis.hold_after` waits for :meth:`FakeApis.release_waiting`."""
+
 FAULTS = (
     "http_503",
     "http_500",
@@ -245,7 +248,9 @@ class FakeApis:
         self._faults: dict[str, deque[tuple[str, str | None]]] = {}
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
-        self._released = threading.Event()  # set by release_waiting(): latencies end at once
+        self._released = threading.Event()  # set by release_waiting(): latency, stall and hold waits end
+        self._hold_after: dict[str, int] = {}  # provider -> requests answered before the rest are held
+        self._arrived: Counter[str] = Counter()  # requests per provider, counted on arrival
 
     # -- configuration ---------------------------------------------------------
 
@@ -265,8 +270,24 @@ class FakeApis:
             self._faults.setdefault(provider, deque()).extend((k, retry_after) for k in kinds)
 
     def release_waiting(self) -> None:
-        """Answer every request now instead of after its latency (a test ends with no thread left)."""
+        """Answer every waiting request now (latency, stall, hold) and skip such waits from now on.
+
+        A test that holds requests for a long time (so that only a cancel can end the
+        client's wait) calls this when it is done, so no server thread outlives it.
+        """
         self._released.set()
+
+    def hold_after(self, provider: str, count: int) -> None:
+        """Answer the first ``count`` requests to ``provider``; hold the rest until :meth:`release_waiting`.
+
+        A test uses it to keep a client busy (its run cannot finish) for as long as it needs.
+        """
+        with self._lock:
+            self._hold_after[provider] = count
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` unless :meth:`release_waiting` is called first."""
+        self._released.wait(seconds)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no request is being handled (e.g. after the client was killed)."""
@@ -308,10 +329,15 @@ class FakeApis:
         )
         if self.before_answer is not None:
             self.before_answer(received)
-        latency = self.latencies.get(route(path) or "", self.latency)
-        if latency:
-            self._released.wait(latency)
         provider = route(path)
+        with self._lock:
+            self._arrived[provider or ""] += 1
+            held = provider in self._hold_after and self._arrived[provider] > self._hold_after[provider]
+        if held:
+            self.pause(HOLD_SECONDS)
+        latency = self.latencies.get(provider or "", self.latency)
+        if latency:
+            self.pause(latency)
         with self._lock:
             self.requests.append(received)
             if provider is None:
@@ -624,7 +650,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # hang up without an answer
             return
         if answer.fault == "timeout":
-            time.sleep(self.fake.stall_seconds)
+            self.fake.pause(self.fake.stall_seconds)
             answer = _json(504, {"error": "stalled"})
         self.send_response(answer.status)
         for name, value in {**answer.headers, "content-length": str(len(answer.body))}.items():
