@@ -1,4 +1,4 @@
-"""peewee table declarations (schema version 5; the DDL itself is frozen in migrations.py).
+"""peewee table declarations (schema version 6; the DDL itself is frozen in migrations.py).
 
 The classes here are templates bound to no database: using one directly
 fails. :class:`TableSet` makes a subclass of each, bound to one open database
