@@ -12,7 +12,8 @@ a site for every listed business (``--site-latency`` seconds per answer,
 ``--site-share`` of them showing an address, 5 % of domains with a null MX). It prints
 both runs' wall times and lower bounds (the website bound puts each site's requests
 before its domain's Hunter search), the emails found per source, the Hunter searches
-and verifications, and the dollars saved per 100 leads against Hunter for every domain.
+and verifications, the cost per verified email, and the dollars saved per 100 leads against Hunter
+for every domain.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ def _figures(name: str, outcome: Outcome, summary: Mapping[str, object]) -> tupl
     assert isinstance(metrics, dict)
     leads = max(int(metrics["leads_enriched"]), 1)
     calls, by_source = metrics["api_calls"], metrics.get("emails_by_source", {})
-    cost = float(metrics["total_cost"])
+    cost, verified = float(metrics["total_cost"]), int(metrics["emails_verified"])
     print(
         f"  {name:24} wall {outcome.wall:6.2f} s (chained bound {outcome.chained_bound:.2f} s) · "
         f"Hunter searches {calls['hunter']:3d} · verifications {calls['neverbounce']:3d} · "
         f"emails {metrics['emails_found']} (website {by_source.get('website', 0)}, "
         f"Hunter {by_source.get('hunter', 0)}) · mx_rejected {metrics.get('mx_rejected', 0)} · "
-        f"${cost:.4f} = ${100 * cost / leads:.4f} per 100 leads"
+        f"${cost:.4f} = ${100 * cost / leads:.4f} per 100 leads · "
+        f"verified {verified} (${cost / max(verified, 1):.4f} per verified email)"
     )
     return cost, leads
 
