@@ -46,14 +46,13 @@ from leadgen_desktop.domain import (
     Metrics,
     PipelineEvent,
     ProgressEvent,
-    Providers,
     Waker,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
 from leadgen_desktop.net.http import ConfigError
 from leadgen_desktop.paths import log_dir
-from leadgen_desktop.settings import AppSettings, load_settings
+from leadgen_desktop.settings import load_settings
 from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -109,13 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--min-score", type=_int_in(0, 100, "--min-score"), default=50)
     run.add_argument("--budget", type=_budget, default=None, help="USD ceiling for paid calls")
     run.add_argument("--no-verify", action="store_true", help="do not verify found emails")
-    run.add_argument(
-        "--hunter",
-        choices=[mode.value for mode in HunterMode],
-        default=None,
-        help="when to pay for Hunter's email search after reading the website: always, fallback "
-        "(only where the website shows no address; the default, or the mode chosen in Settings) or never",
-    )
+    modes = [mode.value for mode in HunterMode]
+    run.add_argument("--hunter", choices=modes, help="when to pay for Hunter's search: always, fallback "
+        "(only where the website shows no address; default: Settings' mode) or never")  # fmt: skip
     run.add_argument("--demo", action="store_true", help="use offline demo data (costs nothing)")
     run.add_argument("--output", type=Path, default=None, help="write the leads to this CSV file")
     run.add_argument("--db", default=None, help="database file (default: LEADGEN_DB or the data folder)")
@@ -209,7 +204,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(f"--output: {problem}")
     keys = _keys_for(demo)
-    providers = _providers(demo, keys, settings)  # checks LEADGEN_*_URL, the keys and the web variables first
+    providers = build_providers(demo, keys, settings)  # checks LEADGEN_*_URL, keys, web variables first
     store = open_store(args.db)
     if args.estimate:
         estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
@@ -233,14 +228,6 @@ def _keys_for(demo: bool) -> dict[str, str | None]:
             f"{ENV_VARS['google_places']}, or try the offline demo with --demo."
         )
     return keys
-
-
-def _providers(demo: bool, keys: dict[str, str | None], settings: AppSettings) -> Providers:
-    """The run's providers; an unusable proxy, CA bundle or DNS server variable is a usage error."""
-    try:
-        return build_providers(demo, keys, settings)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def _configure_logging(keys: dict[str, str | None]) -> None:
@@ -267,7 +254,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(f"the job's output file: {problem}")
     settings = load_settings()
-    providers = _providers(job.config.demo, keys, settings)  # checks LEADGEN_*_URL, keys, web variables
+    providers = build_providers(job.config.demo, keys, settings)  # checks LEADGEN_*_URL, keys, web variables
     _configure_logging(keys)
     jobs.reopen(job.job_id, args.budget)
     pipeline = build_pipeline(store, providers, settings)

@@ -8,7 +8,7 @@ import httpx
 
 from leadgen_desktop.domain import MailServerLookup, Providers, WebsiteReader
 from leadgen_desktop.net.bounded import RequestLimits
-from leadgen_desktop.net.http import build_client
+from leadgen_desktop.net.http import ConfigError, build_client
 from leadgen_desktop.net.mail_dns import MailServerChecker
 from leadgen_desktop.net.providers.google_places_area import GooglePlacesAreaDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
@@ -47,9 +47,9 @@ def build_live_providers(
     ``SSL_CERT_FILE``, ``LEADGEN_DNS_SERVER``) unless given.
 
     Raises:
-        ValueError: there is no Google key (callers check first), or a proxy, CA bundle or
-            DNS server variable is unusable (the message names it).
-        ConfigError: a LEADGEN_*_URL variable or a key cannot be used (the message says which).
+        ValueError: there is no Google key (callers check first).
+        ConfigError: a LEADGEN_*_URL variable, a key, or a proxy, CA bundle or DNS server
+            variable cannot be used (the message says which).
     """
     google_key = _key(keys, "google_places")
     if google_key is None:
@@ -100,14 +100,18 @@ def build_live_providers(
         if neverbounce_key
         else None
     )
+    try:
+        websites = websites if websites is not None else WebsiteCrawler.from_environment(environ)
+        if mail_servers is None:
+            mail_servers = MailServerChecker.from_environment(environ)
+    except ValueError as exc:  # the message names the variable and how to fix it
+        raise ConfigError(str(exc)) from None
     return Providers(
         discovery=discovery,
         finder=finder,
         verifier=verifier,
         demo=False,
         area=discovery,
-        websites=websites if websites is not None else WebsiteCrawler.from_environment(environ),
-        mail_servers=mail_servers
-        if mail_servers is not None
-        else MailServerChecker.from_environment(environ),
+        websites=websites,
+        mail_servers=mail_servers,
     )
