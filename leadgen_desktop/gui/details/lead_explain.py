@@ -33,14 +33,15 @@ from leadgen_desktop.domain import (
     MailServerStatus,
     web_url,
 )
+from leadgen_desktop.keychain import PROVIDER_NAMES
 
-PROVIDER_NAMES: dict[str, str] = {
-    "google_places": "Google Places",
-    "hunter": "Hunter.io",
-    "neverbounce": "NeverBounce",
+SOURCE_NAMES: dict[str, str] = {
+    **PROVIDER_NAMES,
     "demo": "Demo data (offline)",
     "website": "the business's own website",
 }
+"""Who a lead's data came from, for people: the paid providers (named once, in
+:mod:`~leadgen_desktop.keychain`) and the free sources."""
 
 _KNOWN_KEYS = frozenset(
     {
@@ -145,8 +146,8 @@ def provider_name(provider: object) -> str:
     """Readable provider name (``hunter`` -> ``Hunter.io``)."""
     text = str(provider or "unknown provider")
     if text.startswith(DEMO_PROVIDER_PREFIX):
-        return PROVIDER_NAMES["demo"]
-    return PROVIDER_NAMES.get(text, text)
+        return SOURCE_NAMES["demo"]
+    return SOURCE_NAMES.get(text, text)
 
 
 def is_demo_lead(record: LeadRecord) -> bool:
