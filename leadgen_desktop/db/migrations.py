@@ -122,6 +122,15 @@ an index scan), and every lead's search key (``lead_search``, written only by
 eight times slower) with a trigger that keeps the index right when a lead is
 deleted."""
 
+V6 = """
+CREATE TABLE "site_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
+  "fetched_at" DATETIME NOT NULL, "outcome" VARCHAR(32) NOT NULL, "transient" INTEGER NOT NULL, "job_id" TEXT);
+CREATE TABLE "mail_server_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL,
+  "data" TEXT NOT NULL, "fetched_at" DATETIME NOT NULL, "status" VARCHAR(32) NOT NULL, "transient" INTEGER NOT NULL);
+"""
+"""Emails from the website: what each website showed (by registrable domain, with the job that read
+it: its checkpoint) and each email domain's mail-server answer, kept as free lookups' caches."""
+
 V8 = """
 ALTER TABLE "campaigns" ADD COLUMN "created_by" TEXT;
 ALTER TABLE "discovery_jobs" ADD COLUMN "queued" INTEGER NOT NULL DEFAULT 0;
@@ -133,10 +142,10 @@ CREATE TABLE "workers" ("owner" TEXT NOT NULL PRIMARY KEY, "user_name" TEXT, "st
 """
 """Step 8, team mode: who ran a campaign, queued jobs and leases with an end, the workers of a team database."""
 
-# Step numbers are fixed across branches: V6 (website emails) and V7 (area tiles) land before
-# V8 (team mode). Each branch lists only the steps it has; the integrator joins the tuple in
-# that order when merging, so ``len(MIGRATIONS)`` is the schema version.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V8)
+# Step numbers are fixed across branches: V6 (website emails), V7 (area tiles), V8 (team mode).
+# Each branch lists only the steps it has; the integrator joins the tuple in that order when
+# merging, so ``len(MIGRATIONS)`` is the schema version.
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V8)
 
 
 def statements(script: str) -> list[str]:
