@@ -273,8 +273,8 @@ def insert_in_batches(
     if not rows:
         return
     if on_conflict == "replace":  # one row per key: PostgreSQL refuses to update a row twice in a statement
-        key = cast(pw.Field, table._meta.primary_key).name
-        rows = list({row[key]: row for row in rows}.values())
+        names = [field.name for field in key_fields(table)]
+        rows = list({tuple(row[name] for name in names): row for row in rows}.values())
     per_statement = max(1, MAX_VARIABLES // max(1, len(rows[0])))
     for start in range(0, len(rows), per_statement):
         query = table.insert_many(rows[start : start + per_statement])
@@ -287,8 +287,19 @@ def insert_in_batches(
         query.execute()
 
 
+def key_fields(table: type[pw.Model]) -> list[pw.Field]:
+    """The columns of ``table``'s primary key (one, or several for a composite key)."""
+    key = table._meta.primary_key
+    if isinstance(key, pw.CompositeKey):
+        return [table._meta.fields[name] for name in key.field_names]
+    return [cast(pw.Field, key)]
+
+
 def upsert(table: type[pw.Model], query: pw.ModelInsert, columns: Iterable[str]) -> pw.ModelInsert:
     """``query`` whose conflict on the primary key replaces the stored row's ``columns`` with the new ones."""
-    key = cast(pw.Field, table._meta.primary_key)
-    preserve = [table._meta.fields[name] for name in columns if name != key.name]
-    return query.on_conflict(conflict_target=[key], preserve=preserve)
+    keys = key_fields(table)
+    names = {field.name for field in keys}
+    preserve = [table._meta.fields[name] for name in columns if name not in names]
+    if not preserve:  # nothing but the key: keep the stored row
+        return query.on_conflict(conflict_target=keys, action="NOTHING")
+    return query.on_conflict(conflict_target=keys, preserve=preserve)
