@@ -116,6 +116,7 @@ class TileMap:
         self._orphans: dict[str, tuple[str, ...]] = {}  # complete split tile -> ids no descendant returned
         self._mapping_out: set[str] = set()
         self._distance: dict[str, float] = {}
+        self._changed_tiles: dict[str, None] = {}  # tiles changed since the last checkpoint
 
     def _start(self) -> None:
         """Create the root tiles (one per side of the antimeridian)."""
@@ -183,6 +184,14 @@ class TileMap:
         self._mapping_out.update(chosen)
         return [MapTask(key, self._tiles[key].rect) for key in chosen]
 
+    def take_tile(self, key: str) -> MapTask:
+        """Hand out this pending tile (resuming a round of work); ValueError when it is not pending."""
+        tile = self.tile(key)
+        if tile.state is not TileState.PENDING or key in self._mapping_out:
+            raise ValueError(f"tile {key} is not waiting to be mapped")
+        self._mapping_out.add(key)
+        return MapTask(key, tile.rect)
+
     def release_tile(self, key: str) -> None:
         """Hand a tile back unmapped (its search was not answered): it is handed out again."""
         self._mapping_out.discard(key)
@@ -230,15 +239,26 @@ class TileMap:
         lng_ok = rect.width_m >= 2 * self.min_side_m
         return rect.split(lat=lat_ok, lng=lng_ok) if lat_ok or lng_ok else ()
 
-    def _add_tile(self, tile: Tile) -> None:
+    def _put_tile(self, tile: Tile) -> None:
+        """Store a new or changed tile (the next checkpoint writes it)."""
         self._tiles[tile.key] = tile
+        self._changed_tiles[tile.key] = None
+
+    def _add_tile(self, tile: Tile) -> None:
+        self._put_tile(tile)
         if tile.state is TileState.PENDING:
             self._count_open(tile.key, +1)
 
     def _settle(self, tile: Tile) -> None:
         """Store a tile that just left PENDING and update the counts above it."""
-        self._tiles[tile.key] = tile
+        self._put_tile(tile)
         self._count_open(tile.key, -1)
+
+    def _take_changed_tiles(self) -> tuple[Tile, ...]:
+        """The tiles created or changed since the last call, parents before children."""
+        changed = sorted(self._changed_tiles, key=tile_order)
+        self._changed_tiles.clear()
+        return tuple(self._tiles[key] for key in changed)
 
     def _count_open(self, key: str, delta: int) -> None:
         node: str | None = key
@@ -320,6 +340,10 @@ class TileMap:
                 return tile.key
         return None
 
+    def owner_of(self, place_id: str) -> str | None:
+        """The tile that owns a place id: the leaf nearest the centre that returned it (or a split tile)."""
+        return self._owner.get(place_id)
+
     def tile_of(self, business: Business) -> str | None:
         """The tile that found a business: its mapping's owner, else the leaf at its location."""
         return self._owner.get(business.place_id) or self.tile_at(business.latitude, business.longitude)
@@ -328,6 +352,11 @@ class TileMap:
     def places_mapped(self) -> int:
         """Distinct place ids the mapping returned."""
         return len(self._mapped)
+
+
+def tile_order(key: str) -> tuple[int, str]:
+    """Depth first, then the key: an order in which every tile comes after its parent."""
+    return key.count("."), key
 
 
 def _edges(rect: Area) -> tuple[tuple[str, float, float, float], ...]:
