@@ -1,7 +1,8 @@
 """The store: small query objects composed over one open database. Nothing outside ``db/`` writes SQL.
 
 Each part owns one subject (``campaigns``, ``jobs``, ``leases``, ``leads``,
-``checkpoints``, ``lookups``, ``calls``, ``all_leads``). Every write is one
+``checkpoints``, ``tiling`` (areas and the tiling checkpoint), ``lookups``,
+``calls``, ``all_leads``). Every write is one
 transaction; a write that belongs with others (a lead with the calls it took
 and the job's progress) joins them in one. Reads return immutable records
 from :mod:`leadgen_desktop.db.records`, safe to hand to another thread. Every
@@ -22,6 +23,7 @@ from leadgen_desktop.db.job_queries import JobQueries
 from leadgen_desktop.db.lead_queries import LeadQueries
 from leadgen_desktop.db.lease_queries import LeaseQueries
 from leadgen_desktop.db.lookup_cache import LookupCache
+from leadgen_desktop.db.tiling_queries import TilingQueries
 
 
 class Store:
@@ -36,6 +38,7 @@ class Store:
         self.lookups = LookupCache(db, self.calls)
         self.leads = LeadQueries(db, self.calls, self.jobs)
         self.checkpoints = CheckpointQueries(db, self.calls, self.jobs, self.lookups)
+        self.tiling = TilingQueries(db, self.calls, self.jobs, self.lookups, self.checkpoints)
         self.all_leads = AllLeadsQueries(db)
 
     @classmethod

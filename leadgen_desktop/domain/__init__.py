@@ -11,6 +11,7 @@ shared contract. The package is split by subject; import from the package:
 * ``events``: what the pipeline reports;
 * ``cancel``: the cancel token;
 * ``geo``: areas and tiles on the globe;
+* ``coverage``: what an area search covered (for the coverage picture);
 * ``providers``: provider results, errors and protocols;
 * ``web_domains``: registrable domains, email/domain matching, free-mail providers;
 * ``website``: what a website crawl found (addresses, outcome);
@@ -37,6 +38,7 @@ from leadgen_desktop.domain.config import (
     CampaignConfig,
     FieldError,
 )
+from leadgen_desktop.domain.coverage import Coverage, CoverageTile
 from leadgen_desktop.domain.enums import (
     DEMO_PROVIDER_PREFIX,
     PROVIDERS,
@@ -48,13 +50,14 @@ from leadgen_desktop.domain.enums import (
     StopReason,
 )
 from leadgen_desktop.domain.events import (
+    CoverageEvent,
     EventCallback,
     JobFinished,
     LeadStored,
     PipelineEvent,
     ProgressEvent,
 )
-from leadgen_desktop.domain.geo import Area, AreaError, haversine_m
+from leadgen_desktop.domain.geo import AREA_EXAMPLE, AREA_FORMAT, Area, AreaError, haversine_m
 from leadgen_desktop.domain.leads import (
     Business,
     EmailCandidate,
@@ -66,6 +69,7 @@ from leadgen_desktop.domain.providers import (
     RESULTS_PER_PAGE,
     RESULTS_PER_QUERY,
     AreaDiscovery,
+    AreaUnknown,
     Discovery,
     DiscoveryPage,
     DomainSearch,
@@ -92,6 +96,8 @@ from leadgen_desktop.domain.web_domains import (
 from leadgen_desktop.domain.website import EmailMethod, FoundAddress, SiteOutcome, SiteResult
 
 __all__ = [
+    "AREA_EXAMPLE",
+    "AREA_FORMAT",
     "DEFAULT_PRICES",
     "DEMO_PROVIDER_PREFIX",
     "FREE_MAIL_DOMAINS",
@@ -105,12 +111,16 @@ __all__ = [
     "Area",
     "AreaDiscovery",
     "AreaError",
+    "AreaUnknown",
     "BudgetStop",
     "Business",
     "BusinessStatus",
     "CampaignConfig",
     "CancelToken",
     "Cancelled",
+    "Coverage",
+    "CoverageEvent",
+    "CoverageTile",
     "Discovery",
     "DiscoveryPage",
     "DomainSearch",

@@ -76,6 +76,10 @@ class Metrics:
     total_cost: float = 0.0
     api_calls: Mapping[str, int] = field(default_factory=_zero_calls)
     cost_by_provider: Mapping[str, float] = field(default_factory=_zero_by_provider)
+    tiles_searched: int = 0
+    tiles_saturated: int = 0
+    area: tuple[float, float, float, float] | None = None
+    """The area searched, ``(south, west, north, east)``; None before it is known."""
 
     def to_dict(self) -> dict[str, object]:
         """The binding JSON shape."""
@@ -89,6 +93,9 @@ class Metrics:
             "total_cost": self.total_cost,
             "api_calls": {p: int(self.api_calls.get(p, 0)) for p in PROVIDERS},
             "cost_by_provider": {p: float(self.cost_by_provider.get(p, 0.0)) for p in PROVIDERS},
+            "tiles_searched": self.tiles_searched,
+            "tiles_saturated": self.tiles_saturated,
+            "area": None if self.area is None else list(self.area),
         }
 
     @classmethod
@@ -101,6 +108,7 @@ class Metrics:
 
         calls = data.get("api_calls")
         costs = data.get("cost_by_provider")
+        area = data.get("area")
         return cls(
             businesses_found=int(num("businesses_found")),
             qualified_leads=int(num("qualified_leads")),
@@ -115,7 +123,20 @@ class Metrics:
             cost_by_provider={p: float(costs.get(p, 0.0)) for p in PROVIDERS}
             if isinstance(costs, Mapping)
             else _zero_by_provider(),
+            tiles_searched=int(num("tiles_searched")),
+            tiles_saturated=int(num("tiles_saturated")),
+            area=_four_numbers(area),
         )
+
+
+def _four_numbers(value: object) -> tuple[float, float, float, float] | None:
+    """``[south, west, north, east]`` read back, or None when it is not four numbers."""
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return None
+    south, west, north, east = (float(v) for v in value)
+    return south, west, north, east
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-MAX_RESULTS_RANGE = (1, 1000)
+from leadgen_desktop.domain.geo import Area, AreaError
+
+MAX_RESULTS_RANGE = (1, 10_000)
 MIN_SCORE_RANGE = (0, 100)
 TEXT_FIELD_MAX = 200
 
@@ -34,6 +36,8 @@ class CampaignConfig:
     verify: bool = True
     demo: bool = False
     output: str | None = None
+    area: Area | None = None
+    """The rectangle to search (``--area``); None: the location's own viewport."""
 
     def normalized(self) -> CampaignConfig:
         """Return a copy with surrounding whitespace removed from text fields."""
@@ -84,6 +88,7 @@ class CampaignConfig:
             "verify": self.verify,
             "demo": self.demo,
             "output": self.output,
+            "area": None if self.area is None else self.area.to_list(),
         }
 
     @classmethod
@@ -91,6 +96,7 @@ class CampaignConfig:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         budget = data.get("budget")
         output = data.get("output")
+        area = data.get("area")
         return cls(
             business_type=str(data.get("business_type", "")),
             location=str(data.get("location", "")),
@@ -101,6 +107,7 @@ class CampaignConfig:
             verify=bool(data.get("verify", True)),
             demo=bool(data.get("demo", False)),
             output=None if output is None else str(output),
+            area=_stored_area(area),
         )
 
     @property
@@ -112,6 +119,16 @@ class CampaignConfig:
     def text_query(self) -> str:
         """The page-by-page discovery query: business type, keywords and location."""
         return f"{self.business_query} in {self.location}"
+
+
+def _stored_area(value: object) -> Area | None:
+    """A stored area, or None when there is none (or it no longer reads as one)."""
+    if value is None:
+        return None
+    try:
+        return Area.from_list(value)
+    except AreaError:
+        return None
 
 
 _EXAMPLES = {

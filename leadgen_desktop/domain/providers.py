@@ -36,6 +36,13 @@ class NetworkUnavailable(ProviderError):
     """The provider could not be reached after every retry: the run stops, resumable."""
 
 
+class AreaUnknown(ProviderError):
+    """The location cannot be searched as an area (Places does not know it, or it is too large).
+
+    ``message`` is one sentence naming the location and how to give the area instead.
+    """
+
+
 RESULTS_PER_QUERY = 60
 """Most places one text search returns over all its pages (Google's documented ceiling)."""
 
@@ -106,6 +113,8 @@ class LocationLookup:
     located: LocatedArea | None
     calls: tuple[ApiCall, ...] = ()
     problem: str = ""
+    without_viewport: bool = False
+    """Places found the location but gave no viewport for it (nothing to tile; text search still works)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,7 @@ class _Located:
     def __init__(self, location: str) -> None:
         self.location = location
         self.problem = ""
+        self.without_viewport = False
 
     def __call__(self, data: dict[str, object]) -> LocatedArea | None:
         for item in places_of(data):
@@ -119,6 +120,9 @@ class _Located:
                 continue
             display = item.get("displayName")
             name = opt_str(display.get("text")) if isinstance(display, dict) else None
+            if item.get("viewport") is None:
+                self.without_viewport = True
+                continue
             try:
                 area = viewport_area(item.get("viewport"))
             except AreaError as exc:
@@ -144,7 +148,8 @@ class GooglePlacesAreaDiscovery(GooglePlacesDiscovery):
         """Look the location text up; ``located`` is None when Places finds no usable place.
 
         ``problem`` explains a place that was found but cannot be searched (e.g. a
-        viewport larger than an area may be).
+        viewport larger than an area may be); ``without_viewport`` says Places
+        found a place but sent no viewport for it.
         """
         text = " ".join(location.split())
         if not text:
@@ -152,7 +157,9 @@ class GooglePlacesAreaDiscovery(GooglePlacesDiscovery):
         reader = _Located(text)
         body: dict[str, object] = {"textQuery": text, "pageSize": 1}
         located, calls = self._post(body, LOCATE_FIELDS, self.locate_sku, reader, cancel)
-        return LocationLookup(located, calls, reader.problem if located is None else "")
+        if located is not None:
+            return LocationLookup(located, calls)
+        return LocationLookup(None, calls, reader.problem, without_viewport=reader.without_viewport)
 
     def map_tile(self, query: str, rect: Area, page_token: str | None, cancel: CancelToken) -> IdsPage:
         """One IDs-only page of ``query`` inside ``rect`` ($0)."""
