@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import signal
 import sys
 import time
@@ -24,8 +25,12 @@ from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
 from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.domain import (
+    AREA_EXAMPLE,
+    AREA_FORMAT,
     MAX_RESULTS_RANGE,
     PROVIDERS,
+    Area,
+    AreaError,
     BudgetStop,
     CampaignConfig,
     CancelToken,
@@ -48,6 +53,11 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # "-33.9,151.1,-33.7,151.3" is a value (an area in the south), not an option
+        self._negative_number_matcher = re.compile(r"^-\d")
+
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"leadgen: error: {message}\n(see 'leadgen {self._sub_hint()}--help')\n")
 
@@ -79,6 +89,13 @@ def _budget(text: str) -> float:
     return value
 
 
+def _area(text: str) -> Area:
+    try:
+        return Area.parse(text)
+    except AreaError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``leadgen`` (subcommands run, campaigns, export, keys)."""
     parser = _Parser(prog="leadgen", description="Find local-business leads with verified emails.")
@@ -89,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--business-type", required=True, help='e.g. "dentist"')
     run.add_argument("--location", required=True, help='e.g. "Austin, TX"')
     run.add_argument("--keywords", default="")
+    run.add_argument(
+        "--area",
+        type=_area,
+        default=None,
+        metavar=AREA_FORMAT,
+        help=f"the rectangle to cover, in degrees (e.g. {AREA_EXAMPLE}); default: the location's own area",
+    )
     run.add_argument("--max-results", type=_int_in(*MAX_RESULTS_RANGE, "--max-results"), default=20)
     run.add_argument("--min-score", type=_int_in(0, 100, "--min-score"), default=50)
     run.add_argument("--budget", type=_budget, default=None, help="USD ceiling for paid calls")
@@ -158,6 +182,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         verify=not args.no_verify,
         demo=demo,
         output=str(args.output.expanduser().resolve()) if args.output else None,
+        area=args.area,
     ).normalized()
     errors = config.validate()
     if errors:

@@ -64,7 +64,11 @@ def details_sku(fields: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class CityPlace:
-    """One business of the city; ``rank`` orders search results (lower is more prominent)."""
+    """One business of the city; ``rank`` orders search results (lower is more prominent).
+
+    About one in seven has no website and one in ten a page on a shared platform;
+    the others have a domain of their own.
+    """
 
     id: str
     name: str
@@ -89,8 +93,10 @@ class CityPlace:
             "rating": round(3.0 + (digest % 21) / 10, 1),
             "userRatingCount": digest % 500,
         }
-        if digest % 7:
-            place["websiteUri"] = f"https://www.{slug}.example.com/"
+        if digest % 10 == 8:
+            place["websiteUri"] = f"https://www.facebook.com/{slug}"  # a shared platform
+        elif digest % 7:
+            place["websiteUri"] = f"https://www.{slug}.com/"  # its own domain
         return place
 
 
@@ -123,8 +129,12 @@ class FakeCity:
         centre: tuple[float, float] = (30.2672, -97.7431),
         half_side_m: float = 10_000.0,
         closed_every: int = 97,
+        aliases: tuple[str, ...] = ("Austin, TX",),
     ) -> FakeCity:
         """A deterministic city: a dense core, a few neighbourhood clusters, sparse suburbs.
+
+        Places knows it as ``name`` and as each of ``aliases`` (the default centre is
+        Austin's, the location the older integration tests ask for).
 
         Three extra places sit exactly on the lines where the area's first split
         falls (one on the centre point, shared by four tiles). Every
@@ -163,7 +173,9 @@ class FakeCity:
             for i, (lat, lng) in enumerate(points)
         ]
         on_edges = tuple(p.id for p in places[-3:])
-        return cls(places, {name: (name, (south, west, north, east))}, on_edges=on_edges)
+        viewport = (south, west, north, east)
+        known = {text: (name, viewport) for text in (name, *aliases)}
+        return cls(places, known, on_edges=on_edges)
 
     # -- what the city holds ---------------------------------------------------------
 

@@ -36,6 +36,8 @@ from leadgen_desktop.core.discovery.dedupe import Deduper
 from leadgen_desktop.core.emails.domains import registrable_domain
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.core.run.area_search import AreaSearch
+from leadgen_desktop.core.run.area_stage import capacity_note, discover_by_area
 from leadgen_desktop.core.run.enrich_scheduler import EnrichScheduler
 from leadgen_desktop.core.run.run_state import RunState
 from leadgen_desktop.core.scoring import score_business
@@ -43,6 +45,7 @@ from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
+    AreaUnknown,
     BudgetStop,
     Business,
     BusinessStatus,
@@ -147,6 +150,7 @@ class _Run:
         self.seen_elsewhere: set[str] = set()
         self.discovery_done = False
         self._page_out = False  # a discovery page request is out
+        self.area_search: AreaSearch | None = None  # discovery by area, once it started
         self.scheduler = EnrichScheduler(
             store=self.store,
             job_id=job_id,
@@ -188,6 +192,8 @@ class _Run:
             return self._finish(JobStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
         finally:
             self.scheduler.close()
+            if self.area_search is not None:
+                self.area_search.close()
 
     def _emit_progress(
         self, stage: Stage, fraction: float, message: str, done: int = 0, total: int = 0
@@ -220,7 +226,13 @@ class _Run:
         self._emit_progress(
             Stage.DISCOVERING, len(self.selected) / wanted, f"Searching for {self.config.text_query}"
         )
-        while not done and len(self.selected) < wanted and len(found) < discovery.max_results_per_query:
+        by_area = self.providers.area is not None and not pages and discover_by_area(self, found)
+        while (
+            not by_area
+            and not done
+            and len(self.selected) < wanted
+            and len(found) < discovery.max_results_per_query
+        ):
             self.cancel.raise_if_cancelled()
             try:
                 page, ticket, failure = self._fetch_page(token)
@@ -334,13 +346,14 @@ class _Run:
                 continue
             score, components = score_business(business)
             provider = business.source or self.providers.discovery.provider
+            found_in = self.area_search.provenance(business) if self.area_search else {}
             self.scheduler.add(
                 Lead(
                     business=business,
                     score=score,
                     components=components,
                     rank=rank,
-                    provenance={"discovery": {"provider": provider}},
+                    provenance={"discovery": {"provider": provider, **found_in}},
                 )
             )
 
@@ -353,10 +366,14 @@ class _Run:
         self._emit_progress(Stage.SCORING, 0.0, f"{selected} qualified leads", selected, selected)
         if selected < self.config.max_results and not self.budget.exhausted:
             limit = self.providers.discovery.max_results_per_query
+            why = (
+                capacity_note(self.area_search)
+                if self.area_search
+                else f"one search returns at most {limit} places"
+            )
             self.state.notice(
                 f"Only {selected} of {self.state.businesses_found} businesses reached the minimum score "
-                f"{self.config.min_score} (asked for {self.config.max_results}; one search returns "
-                f"at most {limit} places)."
+                f"{self.config.min_score} (asked for {self.config.max_results}; {why})."
             )
         self.store.jobs.update_progress(
             self.job_id, Stage.SCORING, Stage.SCORING.progress_at(1.0), self.state.snapshot()
@@ -415,11 +432,16 @@ class _Run:
         more = self.scheduler.remaining_worst_case()
         to_come = 0
         if not self.discovery_done:
-            discovery = self.providers.discovery
-            places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
-            to_come = min(self.config.max_results - len(self.selected), places_left)
             unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
-            more += math.ceil(places_left / PAGE_SIZE) * unit.page + to_come * unit.lead
+            if self.area_search is not None:
+                buying, places_left = self.area_search.remaining()
+            else:
+                places_left = max(
+                    self.providers.discovery.max_results_per_query - self.state.businesses_found, 0
+                )
+                buying = math.ceil(places_left / PAGE_SIZE) * unit.page
+            to_come = min(self.config.max_results - len(self.selected), places_left)
+            more += buying + to_come * unit.lead
         stop = BudgetStop(self.budget.spent, self.config.budget or 0.0, more, leads_left=blocked + to_come)
         output = self._store()
         return self._finish(
@@ -441,7 +463,8 @@ class _Run:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
         unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
-        notice = unit.requests_out_notice(int(self._page_out), out.get("search", 0), out.get("verify", 0))
+        pages = int(self._page_out) + (self.area_search.purchases_out if self.area_search else 0)
+        notice = unit.requests_out_notice(pages, out.get("search", 0), out.get("verify", 0))
         if notice:
             self.state.notice(notice)
 
@@ -454,7 +477,7 @@ class _Run:
             )
         if isinstance(exc, StorageError):
             return str(exc) if exc.damaged else f"{exc} Resume with: leadgen resume {self.job_id}"
-        return exc.message if isinstance(exc, ProviderAuthError) else str(exc)
+        return exc.message if isinstance(exc, ProviderAuthError | AreaUnknown) else str(exc)
 
     def _log_calls_quietly(self, exc: ProviderError) -> None:
         """Count and record the calls of a failed request without masking the failure."""

@@ -24,6 +24,9 @@ class RunState:
     call_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROVIDERS, 0))
     call_costs: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PROVIDERS})
     notices: list[str] = field(default_factory=list)
+    tiles_searched: int = 0
+    tiles_saturated: int = 0
+    area: tuple[float, float, float, float] | None = None
 
     def add_calls(self, calls: Iterable[ApiCall]) -> float:
         """Count ``calls`` and their cost; return the cost they added."""
@@ -84,4 +87,7 @@ class RunState:
             total_cost=sum(by_provider[p] for p in PROVIDERS),
             api_calls={p: self.call_counts.get(p, 0) for p in PROVIDERS},
             cost_by_provider=by_provider,
+            tiles_searched=self.tiles_searched,
+            tiles_saturated=self.tiles_saturated,
+            area=self.area,
         )

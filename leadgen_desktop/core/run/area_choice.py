@@ -1,0 +1,106 @@
+"""Which area a campaign searches: the one it already has, the one given, one stored, or one lookup.
+
+In that order (DESIGN 6.1):
+
+1. the area already stored with the campaign (a resumed job never looks twice);
+2. the area given with the campaign (``--area``, the form's Area field);
+3. an area looked up for the same location by an earlier campaign of the same
+   kind (demo or live) within the cache lifetime: free;
+4. one location lookup (a paid Text Search, its price reserved in the budget
+   first). A location Places does not know, or whose viewport is too large to
+   search, fails the job before any business search with one sentence naming
+   it and saying how to give the area. A place Places knows without a viewport
+   is searched by text instead (at most 60 places), with a notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from leadgen_desktop.core.billing.budget import Budget
+from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import (
+    AREA_EXAMPLE,
+    AREA_FORMAT,
+    RESULTS_PER_QUERY,
+    Area,
+    AreaDiscovery,
+    AreaUnknown,
+    CampaignConfig,
+    CancelToken,
+    PriceTable,
+    ProviderError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AreaChoice:
+    """The outcome: an area to tile, or None with why (``text``: search by text; ``budget``: stopped)."""
+
+    area: Area | None
+    source: str
+
+
+def area_hint(location: str, why: str) -> str:
+    """The one sentence a run fails with when its location cannot be searched as an area."""
+    return (
+        f"{why} Give the area to search instead: --area {AREA_FORMAT} (or the Area field of the form), "
+        f"e.g. --area {AREA_EXAMPLE}."
+    )
+
+
+def choose_area(
+    *,
+    store: Store,
+    job_id: str,
+    campaign_id: str,
+    config: CampaignConfig,
+    discovery: AreaDiscovery,
+    prices: PriceTable,
+    budget: Budget,
+    state: RunState,
+    cancel: CancelToken,
+    cache_ttl: dt.timedelta,
+) -> AreaChoice:
+    """Find the campaign's area, storing where it came from (see the module docstring).
+
+    Raises:
+        AreaUnknown: the location cannot be searched as an area (the lookup's calls are logged).
+        ProviderError: the lookup failed (its calls travel with the error).
+    """
+    stored = store.tiling.campaign_area(campaign_id)
+    if stored is not None:
+        return AreaChoice(stored.area, stored.source)
+    if config.area is not None:
+        store.tiling.save_area(campaign_id, config.area, "given")
+        return AreaChoice(config.area, "given")
+    earlier = store.tiling.located_area(config.location, config.demo, cache_ttl)
+    if earlier is not None:
+        store.tiling.save_area(campaign_id, earlier.area, "reused", earlier.fetched_at)
+        return AreaChoice(earlier.area, "reused")
+    ticket = budget.reserve(float(prices.prices.get(discovery.locate_sku, 0.0)))
+    if ticket is None:
+        return AreaChoice(None, "budget")
+    try:
+        lookup = discovery.locate(config.location, cancel)
+    except ProviderError:
+        budget.settle(ticket, 0.0)
+        raise
+    budget.settle(ticket, state.add_calls(lookup.calls))
+    if lookup.located is not None:
+        store.tiling.save_located_area(job_id, campaign_id, lookup.located.area, lookup.calls, prices)
+        return AreaChoice(lookup.located.area, "located")
+    store.calls.add(job_id, lookup.calls, prices)
+    if lookup.without_viewport:
+        state.notice(
+            f'Places knows "{config.location}" but gave no area for it, so it was searched by text '
+            f"(one search returns at most {RESULTS_PER_QUERY} places). Give --area to cover the whole area."
+        )
+        return AreaChoice(None, "text")
+    if lookup.problem:
+        why = f'"{config.location}" cannot be searched as one area ({lookup.problem}).'
+    else:
+        why = f'Places found no location called "{config.location}".'
+    raise AreaUnknown(discovery.provider, area_hint(config.location, why))

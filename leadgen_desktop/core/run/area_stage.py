@@ -1,0 +1,132 @@
+"""The pipeline's discovery stage by area: choose the area, then run the area search for the run.
+
+:func:`discover_by_area` is what the pipeline calls when its providers can
+search an area (the live Google provider and the demo). :class:`RunHost`
+lends the area search what it needs of the run: the enrichment scheduler to
+keep pumping, the selection of qualified leads, progress and coverage events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from leadgen_desktop.core.run.area_choice import choose_area
+from leadgen_desktop.core.run.area_search import AreaSearch
+from leadgen_desktop.domain import Area, Business, BusinessStatus, Coverage, CoverageEvent, Stage
+
+if TYPE_CHECKING:
+    from leadgen_desktop.core.run.pipeline import _Run
+
+
+def discover_by_area(run: _Run, known: Sequence[Business]) -> bool:
+    """Search the run's area; False when its location can only be searched by text (page by page).
+
+    ``known`` are the businesses the job found before (a resumed job). A budget
+    too small for the location lookup ends discovery (True, the budget is exhausted).
+
+    Raises:
+        AreaUnknown: the location cannot be searched as an area (the job fails, saying how to fix it).
+    """
+    discovery = run.providers.area
+    assert discovery is not None
+    choice = choose_area(
+        store=run.store,
+        job_id=run.job_id,
+        campaign_id=run.campaign_id,
+        config=run.config,
+        discovery=discovery,
+        prices=run.prices,
+        budget=run.budget,
+        state=run.state,
+        cancel=run.cancel,
+        cache_ttl=run.pipeline.cache_ttl,
+    )
+    if choice.area is None:
+        return choice.source == "budget"
+    if not known and run.store.tiling.load(run.job_id) is None:
+        known = repeat_earlier_search(run, choice.area)
+    search = AreaSearch(
+        store=run.store,
+        job_id=run.job_id,
+        config=run.config,
+        discovery=discovery,
+        prices=run.prices,
+        budget=run.budget,
+        state=run.state,
+        cancel=run.cancel,
+        host=RunHost(run),
+        cache_ttl=run.pipeline.cache_ttl,
+        known=known,
+    )
+    run.area_search = search
+    search.run(choice.area)
+    return True
+
+
+def repeat_earlier_search(run: _Run, area: Area) -> list[Business]:
+    """A new search that repeats an earlier one starts from its businesses, in its order, for free.
+
+    The same campaign run again (same query, same area) then keeps the same leads
+    in the same order, and pays nothing for what the caches hold.
+    """
+    config = run.config
+    earlier = [
+        b
+        for b in run.store.tiling.earlier_places(
+            run.campaign_id, config.business_query, area, config.demo, run.pipeline.cache_ttl
+        )
+        if b.business_status is not BusinessStatus.CLOSED_PERMANENTLY
+    ]
+    if earlier:
+        run.store.checkpoints.append_places(run.job_id, earlier)
+        run.state.businesses_found = len(earlier)
+        run._start_enrichment(run._select(earlier))
+    return earlier
+
+
+def capacity_note(search: AreaSearch) -> str:
+    """Why fewer leads than asked may exist: what the area holds (for the scoring notice)."""
+    if search.planner is None:
+        return "the area was not searched"
+    summary = search.planner.summary()
+    note = f"the area holds {summary.places_mapped} places of this kind"
+    if summary.tiles_saturated:
+        note += (
+            f"; {summary.tiles_saturated} tile(s) were still full at the smallest size, "
+            "where Google shows at most 60 places"
+        )
+    return note
+
+
+class RunHost:
+    """The run as the area search's host (:class:`~leadgen_desktop.core.run.area_search.AreaHost`)."""
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+
+    def pump(self, timeout: float) -> None:
+        """Handle the enrichment's answers."""
+        self._run.scheduler.pump(timeout)
+
+    def leads_wanted(self) -> int:
+        """Qualified leads still missing."""
+        return max(self._run.config.max_results - len(self._run.selected), 0)
+
+    def leads_selected(self) -> int:
+        """Qualified leads selected so far."""
+        return len(self._run.selected)
+
+    def take(self, businesses: Sequence[Business]) -> None:
+        """Score and select new businesses, and start enriching the selected ones."""
+        if businesses:
+            self._run._start_enrichment(self._run._select(list(businesses)))
+
+    def progress(self, fraction: float, message: str) -> None:
+        """A discovery progress event."""
+        run = self._run
+        run._emit_progress(Stage.DISCOVERING, fraction, message, len(run.selected), run.config.max_results)
+
+    def coverage(self, coverage: Coverage) -> None:
+        """A coverage event."""
+        self._run.on_event(CoverageEvent(self._run.job_id, coverage))
