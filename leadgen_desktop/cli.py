@@ -2,6 +2,11 @@
 
 Exit codes: 0 completed, 1 failed (the job started and failed), 2 bad usage
 or input (nothing started), 130 cancelled (Ctrl-C).
+
+Ctrl-C: the run works on a thread of its own while the main thread only waits, so a
+signal is always handled at once, whatever the run is blocked on. The first Ctrl-C
+cancels (the job is stored as ``cancelled``, resumable); a second one exits 130 at
+once, leaving the job as it was stored so far (``leadgen resume`` continues it).
 """
 
 from __future__ import annotations
@@ -9,9 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +27,7 @@ from typing import NoReturn, TextIO
 
 from leadgen_desktop import __version__
 from leadgen_desktop.core.billing.estimate import estimate_cost
-from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv
+from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
 from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
 from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.errors import StorageError
@@ -36,11 +43,13 @@ from leadgen_desktop.domain import (
     CancelToken,
     JobFinished,
     JobStatus,
+    Metrics,
     PipelineEvent,
     ProgressEvent,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
+from leadgen_desktop.net.http import ConfigError
 from leadgen_desktop.paths import log_dir
 from leadgen_desktop.settings import load_settings
 from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
@@ -162,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "resume":
             return _cmd_resume(args)
         return _cmd_keys(args)
-    except (UsageError, StorageError, ExportError, JobBusy) as exc:
+    except (UsageError, StorageError, ExportError, JobBusy, ConfigError) as exc:
         print(f"leadgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -192,9 +201,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(f"--output: {problem}")
     keys = _keys_for(demo)
-    store = open_store(args.db)
     settings = load_settings()
-    providers = build_providers(demo, keys, settings)
+    providers = build_providers(demo, keys, settings)  # checks LEADGEN_*_URL and the keys before anything
+    store = open_store(args.db)
     if args.estimate:
         estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
         if args.json:
@@ -204,8 +213,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     _configure_logging(keys)
     pipeline = build_pipeline(store, providers, settings)
-    _campaign_id, job_id = pipeline.start(config)
-    finished = _run_with_ctrl_c(pipeline, job_id, _Progress(sys.stderr, quiet=False))
+    campaign_id, job_id = pipeline.start(config)
+    finished = _run_with_ctrl_c(pipeline, job_id, campaign_id, args.json)
     return _report(finished, args.json)
 
 
@@ -242,26 +251,76 @@ def _cmd_resume(args: argparse.Namespace) -> int:
         problem = check_output_path(Path(job.config.output))
         if problem:
             raise UsageError(f"the job's output file: {problem}")
+    settings = load_settings()
+    providers = build_providers(job.config.demo, keys, settings)  # checks LEADGEN_*_URL and the keys
     _configure_logging(keys)
     jobs.reopen(job.job_id, args.budget)
-    settings = load_settings()
-    pipeline = build_pipeline(store, build_providers(job.config.demo, keys, settings), settings)
-    finished = _run_with_ctrl_c(pipeline, job.job_id, _Progress(sys.stderr, quiet=False))
+    pipeline = build_pipeline(store, providers, settings)
+    finished = _run_with_ctrl_c(pipeline, job.job_id, job.campaign_id, args.json)
     return _report(finished, args.json)
 
 
-def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, progress: _Progress) -> JobFinished:
+SIGNAL_CHECK_INTERVAL = 0.2
+"""Longest the main thread waits without letting a signal handler run (see _run_with_ctrl_c)."""
+
+CANCELLING_LINE = "leadgen: cancelling… (press Ctrl-C again to stop at once)"
+"""Said on stderr at the first Ctrl-C (tests wait for it before sending the second)."""
+
+
+def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json: bool) -> JobFinished:
+    """Run the job on a worker thread; the first SIGINT cancels it, a second one exits 130 at once.
+
+    The main thread only waits, so its handler runs at once even while the run is blocked
+    in C code (a socket, SQLite's busy wait). The run thread blocks SIGINT (and every thread
+    it starts inherits that), so the kernel delivers the signal to the main thread, whose
+    wait it interrupts; the bounded wait is the safety net where that cannot be arranged.
+    """
+    progress = _Progress(sys.stderr, quiet=False)
     token = CancelToken()
+    outcome: list[JobFinished | BaseException] = []
+    done = threading.Event()
+
+    def work() -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            outcome.append(pipeline.run(job_id, token, progress))
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
+            outcome.append(exc)
+        finally:
+            done.set()
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
+        if token.cancelled:
+            _exit_at_once(job_id, campaign_id, progress.metrics, as_json)
         token.cancel()
+        print(CANCELLING_LINE, file=sys.stderr, flush=True)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        return pipeline.run(job_id, token, progress)
+        threading.Thread(target=work, name="leadgen-run", daemon=True).start()
+        while not done.wait(SIGNAL_CHECK_INTERVAL):
+            pass
     finally:
         signal.signal(signal.SIGINT, previous)
         progress.close()
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _exit_at_once(job_id: str, campaign_id: str, metrics: Metrics, as_json: bool) -> NoReturn:
+    """The second Ctrl-C: say what is kept, print the summary if asked, exit 130 without waiting."""
+    error = (
+        "Stopped at once by a second Ctrl-C: everything stored so far is kept; "
+        f"continue with: leadgen resume {job_id}"
+    )
+    if as_json:
+        stopped = JobFinished(job_id, campaign_id, JobStatus.CANCELLED, metrics, error=error)
+        print(json.dumps(summary_json(stopped)), flush=True)
+    print(f"leadgen: {error}", file=sys.stderr, flush=True)
+    os._exit(EXIT_CANCELLED)
 
 
 def _report(finished: JobFinished, as_json: bool) -> int:
@@ -330,9 +389,13 @@ class _Progress:
         self.tty = stream.isatty()
         self.last_stage: str | None = None
         self.last_draw = 0.0
+        self.metrics = Metrics()  # the latest counters, for a summary if the run is stopped at once
 
     def __call__(self, event: PipelineEvent) -> None:
-        if self.quiet or not isinstance(event, ProgressEvent):
+        if not isinstance(event, ProgressEvent):
+            return
+        self.metrics = event.metrics
+        if self.quiet:
             return
         stage_changed = event.stage.value != self.last_stage
         now = time.monotonic()
@@ -379,6 +442,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(
             f"no campaign {args.campaign_id!r} in {store.path}; list them with 'leadgen campaigns'."
         )
+    notice = unfinished_job_notice(Jobs(store), job.job_id)
+    if notice:
+        print(f"leadgen: note: {notice}", file=sys.stderr)
     count = export_job_csv(store, job.job_id, args.output)
     print(f"Wrote {count} leads to {args.output}", file=sys.stderr)
     return EXIT_OK

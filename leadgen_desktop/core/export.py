@@ -4,21 +4,36 @@ Contract: UTF-8 with BOM, RFC 4180 quoting (CRLF line ends, fields with
 commas, quotes or line breaks quoted), a header row whose first columns are
 :data:`REQUIRED_COLUMNS`, and a guard against spreadsheet formula injection:
 any cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is
-prefixed with ``'``. The file is written to a temporary sibling and renamed
-into place, so a failed export never leaves a half-written CSV behind.
+prefixed with ``'``. The file is written through
+:func:`~leadgen_desktop.core.output_file.atomic_output`: a temporary sibling renamed
+into place (a failed export never leaves a half-written CSV), symlinks followed,
+anything but a regular file refused, the umask or the replaced file's mode respected.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.core.output_file import ExportError, atomic_output, output_problem
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import JobStatus
+
+__all__ = [
+    "COLUMNS",
+    "EXTRA_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "ExportError",
+    "check_output_path",
+    "export_job_csv",
+    "lead_cells",
+    "neutralize",
+    "unfinished_job_notice",
+    "write_csv",
+]
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "business_name",
@@ -42,10 +57,6 @@ EXTRA_COLUMNS: tuple[str, ...] = (
 COLUMNS = REQUIRED_COLUMNS + EXTRA_COLUMNS
 
 _DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-class ExportError(Exception):
-    """The CSV could not be written; the message says where and why."""
 
 
 def neutralize(cell: str) -> str:
@@ -88,36 +99,21 @@ def write_csv(
     path: Path,
     on_row: Callable[[int], None] | None = None,
 ) -> int:
-    """Write ``rows`` to ``path`` atomically; return how many were written."""
-    target = path.expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"Cannot write {target}: the folder {folder} does not exist.")
-    if target.is_dir():
-        raise ExportError(f"Cannot write {target}: it is a folder; give a file name ending in .csv.")
+    """Write ``rows`` to ``path`` atomically; return how many were written.
+
+    Raises:
+        ExportError: the target may not be written (see :mod:`~leadgen_desktop.core.output_file`)
+            or writing failed; nothing was changed at ``path``.
+    """
     count = 0
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, dialect="excel", lineterminator="\r\n")
-            writer.writerow(COLUMNS)
-            for lead in rows:
-                writer.writerow(lead_cells(lead))
-                count += 1
-                if on_row is not None:
-                    on_row(count)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except OSError as exc:
-        _remove_quietly(tmp_name)
-        raise ExportError(f"Cannot write {target}: {exc.strerror or exc}.") from None
-    except BaseException:
-        _remove_quietly(tmp_name)
-        raise
+    with atomic_output(path, encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, dialect="excel", lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for lead in rows:
+            writer.writerow(lead_cells(lead))
+            count += 1
+            if on_row is not None:
+                on_row(count)
     return count
 
 
@@ -126,21 +122,28 @@ def export_job_csv(store: Store, job_id: str, path: Path, on_row: Callable[[int]
     return write_csv(store.leads.stream(job_id), path, on_row)
 
 
+def unfinished_job_notice(jobs: Jobs, job_id: str) -> str | None:
+    """What to tell before exporting a job that has not finished (None when it has).
+
+    The export still writes every lead stored so far; the notice says that it is partial.
+    """
+    job = jobs.get(job_id)
+    if job is None or job.status not in (JobStatus.PROCESSING, JobStatus.PENDING):
+        return None
+    stored = jobs.store.leads.count(job_id)
+    leads = f"{stored} lead{'' if stored == 1 else 's'}"
+    if job.status is JobStatus.PENDING:
+        return f"Job {job_id} has not started yet: the CSV holds the {leads} stored so far."
+    if jobs.holder(job_id):
+        return (
+            f"Job {job_id} is still running: the CSV holds the {leads} stored so far; "
+            "export again when the run has finished."
+        )
+    return (
+        f"Job {job_id} was interrupted: the CSV holds the {leads} stored so far; resume the job to finish it."
+    )
+
+
 def check_output_path(path: Path) -> str | None:
-    """Return why ``path`` cannot receive a CSV, or None when it can."""
-    target = path.expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        return f"{target} is a folder; give a file name ending in .csv."
-    if not folder.is_dir():
-        return f"The folder {folder} does not exist."
-    if not os.access(folder, os.W_OK):
-        return f"The folder {folder} is not writable."
-    if target.exists() and not os.access(target, os.W_OK):
-        return f"{target} exists and is not writable."
-    return None
-
-
-def _remove_quietly(name: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(name)
+    """Return why ``path`` cannot receive a CSV, or None when it can (nothing is touched)."""
+    return output_problem(path)

@@ -13,6 +13,7 @@ shared contract. The package is split by subject; import from the package:
 * ``geo``: areas and tiles on the globe;
 * ``coverage``: what an area search covered (for the coverage picture);
 * ``providers``: provider results, errors and protocols;
+* ``urls``: the one rule for web links (http(s) only);
 * ``web_domains``: registrable domains, email/domain matching, free-mail providers;
 * ``website``: what a website crawl found (addresses, outcome);
 * ``mail_server``: whether an email domain can receive mail (MX check).
@@ -85,6 +86,12 @@ from leadgen_desktop.domain.providers import (
     QuotaExhausted,
     Verification,
 )
+from leadgen_desktop.domain.urls import (
+    MAX_URL_LENGTH,
+    WEB_SCHEMES,
+    is_web_url,
+    web_url,
+)
 from leadgen_desktop.domain.web_domains import (
     FREE_MAIL_DOMAINS,
     ascii_domain_name,
@@ -102,11 +109,13 @@ __all__ = [
     "DEMO_PROVIDER_PREFIX",
     "FREE_MAIL_DOMAINS",
     "MAX_RESULTS_RANGE",
+    "MAX_URL_LENGTH",
     "MIN_SCORE_RANGE",
     "PROVIDERS",
     "RESULTS_PER_PAGE",
     "RESULTS_PER_QUERY",
     "TEXT_FIELD_MAX",
+    "WEB_SCHEMES",
     "ApiCall",
     "Area",
     "AreaDiscovery",
@@ -162,5 +171,7 @@ __all__ = [
     "email_registrable_domain",
     "haversine_m",
     "is_free_mail",
+    "is_web_url",
     "registrable_domain",
+    "web_url",
 ]

@@ -1,9 +1,12 @@
 """The one httpx client factory, plus small helpers shared by the live providers.
 
 Every live provider receives an ``httpx.Client`` built here (or, in tests, one built
-here around an injected transport), so timeouts, the User-Agent and connection
-limits are set in exactly one place. The helpers decode JSON defensively, redact API
-keys from any text and keep httpx's own request log lines free of keys.
+here around an injected transport), so timeouts, the User-Agent, connection limits
+and the per-request deadline (:mod:`leadgen_desktop.net.bounded`) are set in exactly
+one place. The environment's base URLs and keys are checked here before anything is
+sent (:class:`ConfigError` names the variable or provider, never the key). The helpers
+decode JSON defensively, clamp or drop untrusted numbers and links, redact API keys
+from any text and keep httpx's own request log lines free of keys.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from dataclasses import dataclass
 import httpx
 
 from leadgen_desktop import __version__
-from leadgen_desktop.domain import ApiCall
+from leadgen_desktop.domain import MAX_URL_LENGTH, ApiCall, web_url
+from leadgen_desktop.net.bounded import install_deadline
 
 DEFAULT_BASE_URLS: Mapping[str, str] = {
     "google_places": "https://places.googleapis.com",
@@ -59,11 +63,72 @@ def _provider_id(provider: str) -> str:
     return name
 
 
+class ConfigError(ValueError):
+    """A LEADGEN_*_URL variable or an API key cannot be used; the message says which and how to fix it.
+
+    It never contains a key. The command exits 2 on it; the window shows it.
+    """
+
+
 def base_url_for(provider: str) -> str:
-    """The base URL for ``provider``: its LEADGEN_*_URL variable, else production."""
+    """The base URL for ``provider``: its LEADGEN_*_URL variable when set, else production.
+
+    Raises:
+        ConfigError: the variable is set but blank, or not an ``http(s)://host[:port]`` URL.
+            A blank value is an error rather than production: pointing a test at the real
+            (paid) API by mistake is what it would cost.
+    """
     name = _provider_id(provider)
-    value = os.environ.get(BASE_URL_ENV[name], "").strip()
-    return (value or DEFAULT_BASE_URLS[name]).rstrip("/")
+    variable = BASE_URL_ENV[name]
+    value = os.environ.get(variable)
+    if value is None or value == "":
+        return DEFAULT_BASE_URLS[name]
+    problem = _base_url_problem(value)
+    if problem:
+        raise ConfigError(
+            f"{variable} {problem}; set it to a base URL such as http://127.0.0.1:8080, "
+            f"or unset it to use {DEFAULT_BASE_URLS[name]}."
+        )
+    return value.strip().rstrip("/")
+
+
+def _base_url_problem(value: str) -> str | None:
+    text = value.strip()
+    if not text:
+        return "is only white space"
+    if not text.lower().startswith(("http://", "https://")):
+        return "is not an http:// or https:// URL"
+    if web_url(text) is None:
+        return "is not a valid URL (a host, an optional port and path, nothing else)"
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError):
+        return "is not a valid URL"
+    if url.query or url.fragment:
+        return "must not have a query (?...) or a fragment (#...)"
+    return None
+
+
+def check_api_key(provider: str, label: str, key: str) -> str:
+    """``key`` without surrounding white space, when it can be sent in a request.
+
+    ``label`` is the provider's name for people ("Hunter.io").
+
+    Raises:
+        ConfigError: it is empty or holds characters no API key has (non-ASCII, spaces,
+            control characters); the message names the provider, never the key.
+    """
+    name = _provider_id(provider)
+    value = key.strip()
+    if not value:
+        raise ConfigError(f"The {label} API key is empty; store the whole key.")
+    if not all("!" <= char <= "~" for char in value):
+        raise ConfigError(
+            f"The {label} API key holds characters an API key cannot have (non-ASCII letters, "
+            "spaces or control characters): copy it again from the provider's dashboard and store it "
+            f"with 'leadgen keys set {name}' or in its LEADGEN_*_KEY variable."
+        )
+    return value
 
 
 def build_client(
@@ -79,7 +144,7 @@ def build_client(
     """
     name = _provider_id(provider)
     install_log_redaction()
-    return httpx.Client(
+    client = httpx.Client(
         base_url=(base_url or base_url_for(name)).rstrip("/"),
         timeout=httpx.Timeout(READ_TIMEOUTS[name], connect=CONNECT_TIMEOUT),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
@@ -89,6 +154,8 @@ def build_client(
         transport=transport,
         follow_redirects=False,
     )
+    install_deadline(client)
+    return client
 
 
 # ---------------------------------------------------------------------------
@@ -154,7 +221,7 @@ def json_object(response: httpx.Response) -> dict[str, object]:
 
 MAX_TEXT = 500
 """Longest text field kept from a provider answer (longer values are cut)."""
-MAX_URL = 2048
+MAX_URL = MAX_URL_LENGTH
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z0-9-]{2,63}$")
 
@@ -172,13 +239,12 @@ def opt_str(value: object, limit: int = MAX_TEXT) -> str | None:
 
 
 def opt_url(value: object) -> str | None:
-    """An http(s) URL (or a bare host) without white space, at most ``MAX_URL`` long; else None."""
-    text = opt_str(value, MAX_URL + 1)
-    if text is None or len(text) > MAX_URL or " " in text:
-        return None
-    if "://" in text and not text.lower().startswith(("http://", "https://")):
-        return None
-    return text
+    """An http(s) link (a bare host gets ``https://``), else None; the rule is ``domain.web_url``.
+
+    ``javascript:``, ``file:``, ``smb:``, ``search-ms:`` and every other scheme are
+    dropped, so nothing stored can reach the system opener or a CSV as such a link.
+    """
+    return web_url(value)
 
 
 def opt_email(value: object) -> str | None:
@@ -194,7 +260,10 @@ def opt_float(value: object) -> float | None:
     """``value`` as a float if it is a real number (bools excluded), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        return None
     return number if number == number and abs(number) != float("inf") else None
 
 
@@ -207,6 +276,30 @@ def opt_int(value: object) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
+
+
+def float_in(value: object, low: float, high: float) -> float | None:
+    """``value`` as a float when it is a number within [low, high]; else None (dropped)."""
+    number = opt_float(value)
+    return number if number is not None and low <= number <= high else None
+
+
+def int_in(value: object, low: int, high: int) -> int | None:
+    """``value`` as an int when it is a whole number within [low, high]; else None (dropped).
+
+    Strings, fractions, bools and numbers out of range (``10**30`` overflows SQLite's
+    INTEGER) are all None: a count nobody can trust is no count.
+    """
+    number = opt_int(value)
+    return number if number is not None and low <= number <= high else None
+
+
+def clamped_int(value: object, low: int, high: int) -> int | None:
+    """``value`` rounded to an int and clamped into [low, high]; None when it is not a number."""
+    number = opt_float(value)
+    if number is None:
+        return None
+    return min(max(round(number), low), high)
 
 
 # ---------------------------------------------------------------------------

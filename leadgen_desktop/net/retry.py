@@ -5,7 +5,10 @@ A provider describes one request (``send``) and how to read an answer
 :meth:`RetryPolicy.run` does the rest: rate limiting, timing, one ``ApiCall`` per
 attempt, exponential backoff with full jitter or the server's ``Retry-After``
 (capped), and the final exception. Transport errors are wrapped: an httpx exception
-(whose text may contain a URL with a key in it) never leaves this module.
+(whose text may contain a URL with a key in it) never leaves this module. An answer
+that broke a limit of :mod:`~leadgen_desktop.net.bounded` (the deadline, the body cap)
+is a permanent failure of that item, logged with its own outcome (``deadline``,
+``too_large``, ``bad_encoding``) and the HTTP status when it had arrived.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from leadgen_desktop.domain import ApiCall, Cancelled, CancelToken, NetworkUnavailable, ProviderError
+from leadgen_desktop.net.bounded import BoundExceeded
 from leadgen_desktop.net.http import KeyCheck, redact
 from leadgen_desktop.net.rate_limit import Clock, RateLimiter, Wait, token_wait
 
@@ -207,12 +211,17 @@ class RetryPolicy:
         started = self.clock()
         response: httpx.Response | None = None
         error: httpx.HTTPError | None = None
+        bound: BoundExceeded | None = None
         try:
             response = send()
+        except BoundExceeded as exc:
+            bound = exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error = exc if isinstance(exc, httpx.HTTPError) else httpx.RequestError("invalid URL")
         duration_ms = max(0.0, (self.clock() - started) * 1000.0)
         # Decide outside the except block so no exception raised later chains the httpx one.
+        if bound is not None:  # never retried: a dripping or bloated provider does it again
+            return Failure(bound.outcome, bound.describe(label)), bound.status, duration_ms
         if response is None:
             assert error is not None
             if on_transport_error is not None:

@@ -8,8 +8,8 @@ come from the palette, and the panel re-renders when the palette changes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Slot
+from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.gui.details import lead_explain as explain
+from leadgen_desktop.gui.details.web_links import open_web_page
 from leadgen_desktop.gui.shell.theme import blend, muted_text
 
 EMPTY_TEXT = "Select a lead to see where its data came from, how it was scored and what it cost."
@@ -90,7 +91,7 @@ class LeadDetailsPanel(QWidget):
     ``website_button``, ``maps_button``, ``score_bars`` (one
     :class:`ScoreBar` per component); :meth:`text` returns everything shown.
 
-    Signals: none (the link buttons open URLs through QDesktopServices).
+    Signals: none (the link buttons open http(s) URLs through ``web_links.open_web_page``).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -223,16 +224,13 @@ class LeadDetailsPanel(QWidget):
 
     @Slot()
     def open_website(self) -> bool:
-        """Open the lead's website in the browser; False when there is none."""
-        url = explain.website_url(self._record) if self._record else None
-        return bool(url) and QDesktopServices.openUrl(QUrl(url))
+        """Open the lead's website in the browser; False when there is none (or it is not http(s))."""
+        return self._record is not None and open_web_page(explain.website_url(self._record))
 
     @Slot()
     def open_maps(self) -> bool:
-        """Open the lead's Google Maps page (or a Maps search for it)."""
-        if self._record is None:
-            return False
-        return QDesktopServices.openUrl(QUrl(explain.maps_url(self._record)))
+        """Open the lead's Google Maps page (or a Maps search for it); http(s) links only."""
+        return self._record is not None and open_web_page(explain.maps_url(self._record))
 
     # -- sections ----------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.domain import DEMO_PROVIDER_PREFIX, EmailReason, EmailStatus
+from leadgen_desktop.domain import DEMO_PROVIDER_PREFIX, EmailReason, EmailStatus, web_url
 
 PROVIDER_NAMES: dict[str, str] = {
     "google_places": "Google Places",
@@ -287,9 +287,10 @@ def no_email_explanation(record: LeadRecord) -> str:
 
 
 def maps_url(record: LeadRecord) -> str:
-    """The lead's Google Maps page, or a Maps search for its name and address."""
-    if record.maps_url:
-        return record.maps_url
+    """The lead's Google Maps page (when it is an http(s) link), or a Maps search for its name and address."""
+    stored = web_url(record.maps_url)
+    if stored:
+        return stored
     query = ", ".join(part for part in (record.business_name, record.address) if part)
     url = f"https://www.google.com/maps/search/?api=1&query={quote_plus(query)}"
     if record.place_id and not record.place_id.startswith(DEMO_PROVIDER_PREFIX):
@@ -298,8 +299,8 @@ def maps_url(record: LeadRecord) -> str:
 
 
 def website_url(record: LeadRecord) -> str | None:
-    """The website with a scheme (``https://`` is assumed when missing), or None."""
-    site = (record.website or "").strip()
-    if not site:
-        return None
-    return site if "://" in site else f"https://{site}"
+    """The website as an http(s) URL (``https://`` is assumed for a bare host), or None.
+
+    Anything that is not an http(s) link (``javascript:``, ``file:`` ...) is None: never opened.
+    """
+    return web_url(record.website)

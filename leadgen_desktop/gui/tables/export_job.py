@@ -7,7 +7,9 @@ reports progress (throttled to about ten signals a second) and raises
 :class:`ExportCancelled` once Cancel was pressed. ``write_csv`` writes to a
 temporary sibling and renames it into place only at the end, so a cancelled
 or failed export removes its temporary file and never touches an existing
-file at the destination.
+file at the destination; a target that is not a regular file (a FIFO, a
+device, a broken link) is refused. Exporting a job that is still running
+writes what is stored so far and says so.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QProgressBar, QPushButton, QStatusBar, QWidget
 
-from leadgen_desktop.core.export import ExportError, check_output_path, write_csv
+from leadgen_desktop.core.export import ExportError, check_output_path, unfinished_job_notice, write_csv
+from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.thread_task import ThreadTask
@@ -156,8 +159,16 @@ class ExportJob(QObject):
         return self._task is not None
 
     def export_job(self, job_id: str, path: Path) -> bool:
-        """Export one job's leads to ``path`` in the background; False if it could not start."""
-        return self._start(lambda: self._repo.leads.stream(job_id), self._repo.leads.count(job_id), path)
+        """Export one job's leads to ``path`` in the background; False if it could not start.
+
+        A job that has not finished is exported all the same (what is stored so far) and
+        the user is told so.
+        """
+        started = self._start(lambda: self._repo.leads.stream(job_id), self._repo.leads.count(job_id), path)
+        notice = unfinished_job_notice(Jobs(self._repo), job_id) if started else None
+        if notice:
+            self._tell(notice, "info")
+        return started
 
     def export_all(self, path: Path) -> bool:
         """Export the leads of every campaign to ``path`` in the background."""

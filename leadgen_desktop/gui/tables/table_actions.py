@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPoint, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPoint, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, QTableView
 
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.gui.details import lead_explain as explain
+from leadgen_desktop.gui.details.web_links import open_web_page
 
 ROW_HEIGHT = 24
 
@@ -171,16 +172,15 @@ class LeadTableActions(QObject):
 
     @Slot()
     def open_website(self) -> bool:
-        """Open the current lead's website in the browser."""
+        """Open the current lead's website in the browser (http(s) links only)."""
         record = self.current_record()
-        url = explain.website_url(record) if record else None
-        return bool(url) and QDesktopServices.openUrl(QUrl(url))
+        return record is not None and open_web_page(explain.website_url(record))
 
     @Slot()
     def open_maps(self) -> bool:
-        """Open the current lead on Google Maps."""
+        """Open the current lead on Google Maps (http(s) links only)."""
         record = self.current_record()
-        return record is not None and QDesktopServices.openUrl(QUrl(explain.maps_url(record)))
+        return record is not None and open_web_page(explain.maps_url(record))
 
     @Slot()
     def show_details(self) -> None:
@@ -195,7 +195,7 @@ class LeadTableActions(QObject):
         current = self.current_record()
         self.copy_rows_action.setEnabled(bool(records))
         self.copy_email_action.setEnabled(any(record.email for record in records))
-        self.open_website_action.setEnabled(current is not None and bool(current.website))
+        self.open_website_action.setEnabled(current is not None and explain.website_url(current) is not None)
         self.open_maps_action.setEnabled(current is not None)
         self.show_details_action.setEnabled(current is not None)
 

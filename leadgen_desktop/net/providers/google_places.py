@@ -10,6 +10,7 @@ The area protocol (tiles, IDs-only mapping, Place Details) builds on this class 
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -30,7 +31,8 @@ from leadgen_desktop.domain import (
     ProviderError,
     QuotaExhausted,
 )
-from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_float, opt_int, opt_str, opt_url
+from leadgen_desktop.net.bounded import RequestLimits
+from leadgen_desktop.net.http import BadJson, KeyCheck, float_in, int_in, json_object, opt_str, opt_url
 from leadgen_desktop.net.providers.base import LiveProvider
 from leadgen_desktop.net.providers.places_fields import (
     KEY_TEST_FIELDS,
@@ -47,11 +49,17 @@ from leadgen_desktop.net.retry import (
     status_failure,
 )
 
+log = logging.getLogger(__name__)
+
 PROVIDER = "google_places"
 LABEL = "Google Places"
 SEARCH_PATH = "/v1/places:searchText"
 PAGE_SIZE = RESULTS_PER_PAGE
 MAX_RESULTS = RESULTS_PER_QUERY
+MAX_REVIEW_COUNT = 10_000_000
+"""Most reviews a place is believed to have (the busiest have under a million); above is dropped."""
+MAX_TYPES = 50
+MAX_TYPE_LENGTH = 100
 
 MAX_PAGE_TOKEN = 8192
 """Longest page token kept; a longer one is treated as the last page."""
@@ -84,18 +92,12 @@ def page_token_of(data: dict[str, object]) -> str | None:
     return token if opt_str(token, MAX_PAGE_TOKEN) == token else None
 
 
-def _in_range(value: float | None, low: float, high: float) -> float | None:
-    return value if value is not None and low <= value <= high else None
-
-
-def _count(value: int | None) -> int | None:
-    return value if value is not None and value >= 0 else None
-
-
 def parse_place(place: object) -> Business | None:
     """Map one ``places[]`` item to a Business; None when it lacks an id or a name.
 
-    Absent fields and fields of the wrong type become None.
+    Absent fields, fields of the wrong type and numbers out of range become None (a
+    rating outside 0-5, a review count that is negative, fractional or above
+    :data:`MAX_REVIEW_COUNT`, coordinates off the globe); links other than http(s) too.
     """
     if not isinstance(place, dict):
         return None
@@ -118,15 +120,23 @@ def parse_place(place: object) -> Business | None:
         address=opt_str(place.get("formattedAddress")),
         phone=opt_str(place.get("nationalPhoneNumber")) or opt_str(place.get("internationalPhoneNumber")),
         website=opt_url(place.get("websiteUri")),
-        rating=_in_range(opt_float(place.get("rating")), 0.0, 5.0),
-        review_count=_count(opt_int(place.get("userRatingCount"))),
+        rating=float_in(place.get("rating"), 0.0, 5.0),
+        review_count=int_in(place.get("userRatingCount"), 0, MAX_REVIEW_COUNT),
         business_status=status,
-        types=tuple(t for t in types if isinstance(t, str)) if isinstance(types, list) else (),
-        latitude=_in_range(opt_float(location.get("latitude")), -90.0, 90.0),
-        longitude=_in_range(opt_float(location.get("longitude")), -180.0, 180.0),
+        types=_types(types),
+        latitude=float_in(location.get("latitude"), -90.0, 90.0),
+        longitude=float_in(location.get("longitude"), -180.0, 180.0),
         maps_url=opt_url(place.get("googleMapsUri")),
         source=PROVIDER,
     )
+
+
+def _types(value: object) -> tuple[str, ...]:
+    """The place's type tags: clean strings only, at most :data:`MAX_TYPES` of them."""
+    if not isinstance(value, list):
+        return ()
+    cleaned = (opt_str(item, MAX_TYPE_LENGTH) for item in value[:MAX_TYPES])
+    return tuple(item for item in cleaned if item)
 
 
 def classify_error(response: httpx.Response) -> Failure:
@@ -184,6 +194,7 @@ class GooglePlacesDiscovery(LiveProvider):
     """``domain.Discovery`` over Google Places Text Search (New)."""
 
     provider = PROVIDER
+    label = LABEL
     max_results_per_query = MAX_RESULTS
 
     def __init__(
@@ -193,9 +204,10 @@ class GooglePlacesDiscovery(LiveProvider):
         *,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        limits: RequestLimits | None = None,
         fields: tuple[str, ...] = SEARCH_FIELDS,
     ) -> None:
-        super().__init__(client, api_key, limiter=limiter, retry=retry)
+        super().__init__(client, api_key, limiter=limiter, retry=retry, limits=limits)
         self._fields = fields
         self.billing_sku: str = text_search_sku(fields)
         self._pages_by_token: dict[str, int] = {}
@@ -256,7 +268,7 @@ class GooglePlacesDiscovery(LiveProvider):
         headers = {"X-Goog-Api-Key": self._key, "X-Goog-FieldMask": ",".join(fields)}
 
         def send() -> httpx.Response:
-            return self._client.request(method, path, json=body, headers=headers)
+            return self._send(method, path, json=body, headers=headers)
 
         def interpret(response: httpx.Response) -> Decision[T]:
             if response.status_code != 200:
@@ -291,7 +303,15 @@ def places_of(data: dict[str, object]) -> list[object]:
         return []  # no results: Google answers an empty object
     if not isinstance(places, list):
         raise BadJson(f"'places' was {type(places).__name__}, not a list")
-    return places[:RESULTS_PER_PAGE]  # a page never holds more; anything beyond is ignored
+    if len(places) > RESULTS_PER_PAGE:  # a page never holds more: the rest is a lie, and ignored
+        log.warning(
+            "%s sent %d places in one page; kept the first %d (the API sends at most %d)",
+            LABEL,
+            len(places),
+            RESULTS_PER_PAGE,
+            RESULTS_PER_PAGE,
+        )
+    return places[:RESULTS_PER_PAGE]
 
 
 def _read_any(data: dict[str, object]) -> DiscoveryPage:

@@ -19,7 +19,15 @@ from leadgen_desktop.domain import (
     ProviderError,
     QuotaExhausted,
 )
-from leadgen_desktop.net.http import BadJson, KeyCheck, json_object, opt_email, opt_float, opt_int, opt_str
+from leadgen_desktop.net.http import (
+    BadJson,
+    KeyCheck,
+    clamped_int,
+    json_object,
+    opt_email,
+    opt_float,
+    opt_str,
+)
 from leadgen_desktop.net.providers.base import LiveProvider
 from leadgen_desktop.net.retry import Decision, Failure, Success, run_key_check, status_failure
 
@@ -38,17 +46,19 @@ def credits_for(emails_returned: int) -> int:
 
 
 def parse_candidate(item: object) -> EmailCandidate | None:
-    """Map one ``data.emails[]`` item; None when it has no usable ``value``."""
+    """Map one ``data.emails[]`` item; None when it has no usable ``value``.
+
+    ``confidence`` is rounded and clamped into 0-100 (0 when it is not a number).
+    """
     if not isinstance(item, dict):
         return None
     email = opt_email(item.get("value"))
     if email is None:
         return None
     kind = item.get("type")
-    confidence = opt_int(item.get("confidence"))
     return EmailCandidate(
         email=email,
-        confidence=min(max(confidence, 0), 100) if confidence is not None else 0,
+        confidence=clamped_int(item.get("confidence"), 0, 100) or 0,
         kind=kind if kind in ("personal", "generic") else "generic",
         first_name=opt_str(item.get("first_name")),
         last_name=opt_str(item.get("last_name")),
@@ -98,6 +108,7 @@ class HunterEmailFinder(LiveProvider):
     """``domain.EmailFinder`` over Hunter.io Domain Search."""
 
     provider = PROVIDER
+    label = LABEL
     billing_sku = SKU  # one search with limit=10 costs at most 1 credit
 
     def find(self, domain: str, cancel: CancelToken) -> DomainSearch:
@@ -107,7 +118,8 @@ class HunterEmailFinder(LiveProvider):
             raise ProviderError(PROVIDER, "no domain to search")
 
         def send() -> httpx.Response:
-            return self._client.get(
+            return self._send(
+                "GET",
                 SEARCH_PATH,
                 params={"domain": name, "limit": SEARCH_LIMIT},
                 headers={"X-API-KEY": self._key},
@@ -151,6 +163,8 @@ class HunterEmailFinder(LiveProvider):
             if candidate is not None and candidate.email not in seen:
                 seen.add(candidate.email)
                 candidates.append(candidate)
+                if len(candidates) == SEARCH_LIMIT:
+                    break  # asked for 10: a longer list is not kept (what it bills is unchanged)
         accept_all = data.get("accept_all") is True
         result = DomainSearch(domain, tuple(candidates), accept_all=accept_all)
         return Success(result, units=credits_for(len(emails)))
@@ -159,7 +173,7 @@ class HunterEmailFinder(LiveProvider):
         """Free ``GET /v2/account``: is the key usable, and how many credits are left."""
 
         def send() -> httpx.Response:
-            return self._client.get(ACCOUNT_PATH, headers={"X-API-KEY": self._key})
+            return self._send("GET", ACCOUNT_PATH, headers={"X-API-KEY": self._key})
 
         def interpret(response: httpx.Response) -> Decision[KeyCheck]:
             if response.status_code != 200:

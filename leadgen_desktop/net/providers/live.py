@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import httpx
 
 from leadgen_desktop.domain import Providers
+from leadgen_desktop.net.bounded import RequestLimits
 from leadgen_desktop.net.http import build_client
 from leadgen_desktop.net.providers.google_places_area import GooglePlacesAreaDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
@@ -24,20 +25,26 @@ def build_live_providers(
     *,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     rates: Mapping[str, float] | None = None,
+    limits: Mapping[str, RequestLimits] | None = None,
 ) -> Providers:
     """Build Google Places discovery (page by page and by area) plus Hunter/NeverBounce when keyed.
 
     ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
     a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
-    network per provider (tests); ``rates`` overrides requests per second per provider.
+    network per provider (tests); ``rates`` overrides requests per second per provider;
+    ``limits`` replaces the requests' deadline and body cap per provider (tests).
     Base URLs come from the LEADGEN_*_URL variables.
-    Raises ValueError without a Google key (callers check first).
+
+    Raises:
+        ValueError: there is no Google key (callers check first).
+        ConfigError: a LEADGEN_*_URL variable or a key cannot be used (the message says which).
     """
     google_key = _key(keys, "google_places")
     if google_key is None:
         raise ValueError("a Google Places API key is required for live discovery")
     transports = transports or {}
     rates = rates or {}
+    limits = limits or {}
 
     def limiter(provider: str) -> RateLimiter:
         return RateLimiter.for_provider(provider, rate=rates.get(provider))
@@ -49,10 +56,15 @@ def build_live_providers(
         client("google_places"),
         google_key,
         limiter=limiter("google_places"),
+        limits=limits.get("google_places"),
     )
     hunter_key = _key(keys, "hunter")
     finder = (
-        HunterEmailFinder(client("hunter"), hunter_key, limiter=limiter("hunter")) if hunter_key else None
+        HunterEmailFinder(
+            client("hunter"), hunter_key, limiter=limiter("hunter"), limits=limits.get("hunter")
+        )
+        if hunter_key
+        else None
     )
     neverbounce_key = _key(keys, "neverbounce")
     verifier = (
@@ -60,6 +72,7 @@ def build_live_providers(
             client("neverbounce"),
             neverbounce_key,
             limiter=limiter("neverbounce"),
+            limits=limits.get("neverbounce"),
         )
         if neverbounce_key
         else None

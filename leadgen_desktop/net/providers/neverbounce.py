@@ -37,6 +37,8 @@ LABEL = "NeverBounce"
 CHECK_PATH = "/v4.2/single/check"
 ACCOUNT_PATH = "/v4.2/account/info"
 SKU = "neverbounce_credit"
+MAX_FLAGS = 30
+MAX_FLAG_LENGTH = 64
 
 RESULTS: Mapping[str, EmailStatus] = {
     "valid": EmailStatus.VALID,
@@ -72,6 +74,14 @@ def classify_status(body: dict[str, object]) -> Failure | None:
     return Failure("error", f"{LABEL} could not process the request ({status}){said}")
 
 
+def _flags(value: object) -> tuple[str, ...]:
+    """NeverBounce's ``flags``: clean short strings, at most :data:`MAX_FLAGS` of them."""
+    if not isinstance(value, list):
+        return ()
+    cleaned = (opt_str(item, MAX_FLAG_LENGTH) for item in value[:MAX_FLAGS])
+    return tuple(item for item in cleaned if item)
+
+
 def _http_failure(response: httpx.Response) -> Failure:
     if response.status_code in (401, 403):
         return Failure(
@@ -99,6 +109,7 @@ class NeverBounceVerifier(LiveProvider):
     """``domain.EmailVerifier`` over NeverBounce single check."""
 
     provider = PROVIDER
+    label = LABEL
     billing_sku = SKU
 
     def verify(self, email: str, cancel: CancelToken) -> Verification:
@@ -108,7 +119,7 @@ class NeverBounceVerifier(LiveProvider):
             raise ProviderError(PROVIDER, "no email address to verify")
 
         def send() -> httpx.Response:
-            return self._client.get(CHECK_PATH, params={"key": self._key, "email": address})
+            return self._send("GET", CHECK_PATH, params={"key": self._key, "email": address})
 
         def interpret(response: httpx.Response) -> Decision[Verification]:
             body = _successful_body(response)
@@ -122,7 +133,7 @@ class NeverBounceVerifier(LiveProvider):
             verification = Verification(
                 email=address,
                 status=RESULTS.get(result, EmailStatus.UNKNOWN),
-                flags=tuple(f for f in flags if isinstance(f, str)) if isinstance(flags, list) else (),
+                flags=_flags(flags),
                 suggested_correction=correction,
             )
             return Success(verification, units=1)
@@ -158,7 +169,7 @@ class NeverBounceVerifier(LiveProvider):
         """Free ``GET /v4.2/account/info``: is the key usable, and how many credits are left."""
 
         def send() -> httpx.Response:
-            return self._client.get(ACCOUNT_PATH, params={"key": self._key})
+            return self._send("GET", ACCOUNT_PATH, params={"key": self._key})
 
         def interpret(response: httpx.Response) -> Decision[KeyCheck]:
             body = _successful_body(response)

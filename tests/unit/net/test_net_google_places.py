@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from leadgen_desktop.domain import (
     DEFAULT_PRICES,
+    Business,
     BusinessStatus,
     CampaignConfig,
     CancelToken,
@@ -20,8 +21,9 @@ from leadgen_desktop.domain import (
     ProviderError,
     QuotaExhausted,
 )
+from leadgen_desktop.net.bounded import RequestLimits
 from leadgen_desktop.net.http import build_client
-from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery, parse_place
+from leadgen_desktop.net.providers.google_places import MAX_REVIEW_COUNT, GooglePlacesDiscovery, parse_place
 from leadgen_desktop.net.providers.places_fields import FIELD_TIERS, SEARCH_FIELDS
 from leadgen_desktop.net.providers.places_fields import text_search_sku as sku_for_fields
 from leadgen_desktop.net.rate_limit import RateLimiter
@@ -178,6 +180,82 @@ def test_unknown_status_is_unknown() -> None:
     business = parse_place({"id": "p", "displayName": {"text": "N"}, "businessStatus": "FUTURE_OPENING"})
     assert business is not None
     assert business.business_status is BusinessStatus.UNKNOWN
+
+
+def place_with(**fields: object) -> Business:
+    business = parse_place({"id": "p", "displayName": {"text": "N"}, **fields})
+    assert business is not None
+    return business
+
+
+@pytest.mark.parametrize(
+    ("count", "kept"),
+    [(0, 0), (212, 212), (212.0, 212), (MAX_REVIEW_COUNT, MAX_REVIEW_COUNT), (10**30, None),
+     (2**63, None), (MAX_REVIEW_COUNT + 1, None), (-5, None), (4.5, None), ("212", None),
+     (1e308, None), (10**400, None), (float("inf"), None)],
+)  # fmt: skip
+def test_review_counts_out_of_range_are_dropped(count: object, kept: int | None) -> None:
+    """``userRatingCount`` = 10**30 once failed a job for good (SQLite INTEGER overflow)."""
+    assert place_with(userRatingCount=count).review_count == kept
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kept"),
+    [("rating", 4.6, 4.6), ("rating", 5, 5.0), ("rating", 5.01, None), ("rating", -0.5, None),
+     ("rating", 1e308, None), ("rating", float("nan"), None)],
+)  # fmt: skip
+def test_ratings_out_of_range_are_dropped(field: str, value: object, kept: float | None) -> None:
+    assert place_with(**{field: value}).rating == kept
+
+
+def test_coordinates_off_the_globe_are_dropped() -> None:
+    business = place_with(location={"latitude": 91.0, "longitude": -181})
+    assert (business.latitude, business.longitude) == (None, None)
+    business = place_with(location={"latitude": -90, "longitude": 180.0})
+    assert (business.latitude, business.longitude) == (-90.0, 180.0)
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "smb://attacker.example/share",
+     "search-ms:query=x&crumb=location:\\\\attacker.example", "file:///etc/passwd", "data:text/html,x",
+     "//attacker.example", "https://user@example.com/", "ftp://example.com/"],
+)  # fmt: skip
+def test_links_other_than_http_are_dropped(link: str) -> None:
+    business = place_with(websiteUri=link, googleMapsUri=link)
+    assert (business.website, business.maps_url) == (None, None)
+
+
+def test_http_links_are_kept() -> None:
+    business = place_with(
+        websiteUri="https://crumb.example.com/", googleMapsUri="https://maps.google.com/?cid=1"
+    )
+    assert (business.website, business.maps_url) == (
+        "https://crumb.example.com/",
+        "https://maps.google.com/?cid=1",
+    )
+
+
+def test_types_are_cleaned_and_capped() -> None:
+    business = place_with(types=["dentist", "", 3, "a\x00b", *[f"t{i}" for i in range(100)]])
+    assert business.types[:2] == ("dentist", "a b")
+    assert len(business.types) <= 50
+
+
+def test_a_page_of_20000_places_keeps_what_the_api_can_send(
+    policy: RetryPolicy, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page of 200,000 places once failed a job ("too many SQL variables"); 20,000 show the cut."""
+    places = [{"id": f"p{i}", "displayName": {"text": f"Place {i}"}} for i in range(20_000)]
+    body = json.dumps({"places": places}).encode()
+    discovery = with_handler(lambda request: httpx.Response(200, content=body), policy)
+    discovery._limits = RequestLimits(max_body=len(body))  # past the body cap, to reach the parser
+    page = discovery.search(CONFIG, None, CancelToken())
+    assert [b.place_id for b in page.businesses] == [f"p{i}" for i in range(20)]
+    assert "sent 20000 places in one page; kept the first 20" in caplog.text
+    discovery._limits = RequestLimits(max_body=len(body) - 1)
+    with pytest.raises(ProviderError, match="too_large"):  # past the cap, it is refused whole
+        discovery.search(CONFIG, None, CancelToken())
 
 
 JSON = st.recursive(

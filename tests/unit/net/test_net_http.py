@@ -34,7 +34,7 @@ def test_base_urls(monkeypatch: pytest.MonkeyPatch, provider: str, default: str,
     assert base_url_for(provider) == default
     monkeypatch.setenv(env, "http://127.0.0.1:8080/")
     assert base_url_for(provider) == "http://127.0.0.1:8080"
-    monkeypatch.setenv(env, "  ")
+    monkeypatch.setenv(env, "")  # set but empty is the shell's way to say "unset"
     assert base_url_for(provider) == default
 
 

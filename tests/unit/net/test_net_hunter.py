@@ -104,6 +104,10 @@ def test_cost_of_a_search_with_emails(finder: HunterEmailFinder, fake: FakeApis)
         ({"value": "a@b.co"}, EmailCandidate("a@b.co")),
         ({"value": "A@B.CO", "confidence": "90", "type": "boss"}, EmailCandidate("a@b.co", 0, "generic")),
         ({"value": "a@b.co", "confidence": 250, "first_name": 7}, EmailCandidate("a@b.co", 100)),
+        ({"value": "a@b.co", "confidence": 10**30}, EmailCandidate("a@b.co", 100)),
+        ({"value": "a@b.co", "confidence": -3}, EmailCandidate("a@b.co", 0)),
+        ({"value": "a@b.co", "confidence": 87.6}, EmailCandidate("a@b.co", 88)),
+        ({"value": "a@b.co", "confidence": float("nan")}, EmailCandidate("a@b.co", 0)),
         ({"value": None}, None),
         ({"value": "not-an-email"}, None),
         ("a@b.co", None),
@@ -125,6 +129,15 @@ def test_null_emails_and_duplicates(policy: RetryPolicy) -> None:
         .candidates
         == ()
     )
+
+
+def test_an_answer_longer_than_asked_keeps_ten(policy: RetryPolicy) -> None:
+    """limit=10 was asked; a Hunter that sends 100 gets its first 10 kept (what it bills is logged as is)."""
+    emails = [{"value": f"person{i}@crumb.example.com", "confidence": 50} for i in range(100)]
+    body = {"data": {"emails": emails}}
+    result = with_handler(lambda r: httpx.Response(200, json=body), policy).find("x.example", CancelToken())
+    assert [c.email for c in result.candidates] == [f"person{i}@crumb.example.com" for i in range(10)]
+    assert result.calls[0].units == 10  # 1 credit per 10 emails returned: the bill is not ours to hide
 
 
 def test_bad_key_is_auth_error(fake: FakeApis, client_for: ClientFor, policy: RetryPolicy) -> None:
