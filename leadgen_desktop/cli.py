@@ -29,8 +29,10 @@ from leadgen_desktop import __version__
 from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
 from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
+from leadgen_desktop.core.run.area_mapping import AreaPreview, known_area, map_area
 from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.errors import StorageError
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     AREA_EXAMPLE,
     AREA_FORMAT,
@@ -46,12 +48,14 @@ from leadgen_desktop.domain import (
     Metrics,
     PipelineEvent,
     ProgressEvent,
+    ProviderError,
+    Providers,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
 from leadgen_desktop.net.http import ConfigError
 from leadgen_desktop.paths import log_dir
-from leadgen_desktop.settings import load_settings
+from leadgen_desktop.settings import AppSettings, load_settings
 from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -205,17 +209,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     providers = build_providers(demo, keys, settings)  # checks LEADGEN_*_URL and the keys before anything
     store = open_store(args.db)
     if args.estimate:
-        estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
-        if args.json:
-            print(json.dumps({"worst_case": estimate.worst_case, "expected": estimate.expected}))
-        else:
-            print(estimate.describe())
+        preview = _map_for_estimate(config, providers, settings, store)
+        estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl, preview)
+        print(json.dumps(estimate.to_json()) if args.json else estimate.describe())
         return EXIT_OK
     _configure_logging(keys)
     pipeline = build_pipeline(store, providers, settings)
     campaign_id, job_id = pipeline.start(config)
     finished = _run_with_ctrl_c(pipeline, job_id, campaign_id, args.json)
     return _report(finished, args.json)
+
+
+def _map_for_estimate(
+    config: CampaignConfig, providers: Providers, settings: AppSettings, store: Store
+) -> AreaPreview | None:
+    """The area mapped for free when it is known without a paid lookup (say so on stderr)."""
+    area = known_area(config, providers, settings.price_table, store, settings.cache_ttl)
+    if area is None or providers.area is None:
+        return None
+    print(f"Mapping the area {area} with free IDs-only searches...", file=sys.stderr)
+    try:
+        return map_area(
+            area,
+            providers.area,
+            config.business_query,
+            settings.price_table,
+            store,
+            settings.cache_ttl,
+            CancelToken(),
+        )
+    except ProviderError as exc:
+        raise UsageError(f"mapping the area failed: {exc.message}") from None
 
 
 def _keys_for(demo: bool) -> dict[str, str | None]:
