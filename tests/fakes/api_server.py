@@ -2,7 +2,7 @@
 
 Built from /work/shared/reference/apis.md. Google searches restricted to a rectangle,
 location lookups and Place Details are answered by a fake city (``places_city``;
-``FakeApis(city=...)``, a generated 1,500-place city by default). Three ways to use it:
+``FakeApis(city=...)``, a generated 400-place city by default). Three ways to use it:
 
 * ``FakeApis.handle(...)`` — a pure, deterministic request → response function with
   counters, a log of received requests and error injection;
@@ -36,6 +36,9 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from tests.fakes.places_city import DETAILS_PREFIX, FakeCity, PlacesFault, details_sku
+
+DEFAULT_CITY_PLACES = 400
+"""Places of the city a fake makes when none is given (big enough to need tiles, quick to cover)."""
 
 GOOGLE_KEY = "fake-google-key-123"
 HUNTER_KEY = "fake-hunter-key-456"
@@ -225,7 +228,7 @@ class FakeApis:
     def city(self) -> FakeCity:
         """The fake city behind tile searches, location lookups and Place Details (generated once)."""
         if self._city is None:
-            self._city = FakeCity.generate()
+            self._city = FakeCity.generate(DEFAULT_CITY_PLACES)
         return self._city
 
     def inject(self, provider: str, *kinds: str, retry_after: str | None = None) -> None:

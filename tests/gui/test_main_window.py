@@ -277,7 +277,7 @@ def test_invalid_form_disables_start(qtbot: QtBot, repo: Store) -> None:
     assert window.form.messages["business_type"].isVisible()
     qtbot.keyClicks(window.form.business_type, "dentist")
     assert window.start_button.isEnabled()
-    for spin, text in ((window.form.max_results, "0"), (window.form.max_results, "1001")):
+    for spin, text in ((window.form.max_results, "0"), (window.form.max_results, "10001")):
         spin.clear()
         qtbot.keyClicks(spin, text)
         assert not window.start_button.isEnabled(), text

@@ -117,7 +117,7 @@ def test_cancel_during_an_enrichment_backoff(tmp_path: Path) -> None:
 def test_cancel_while_requests_hang(tmp_path: Path) -> None:
     fake = FakeApis(latencies={"hunter": 5.0})  # every domain search takes 5 s to answer
     run = Running(tmp_path, fake)
-    wait_until(lambda: fake.in_flight >= 3)
+    wait_until(lambda: fake.calls["hunter"] >= 3)  # three searches hang (the area is searched first)
     took = run.cancel_and_time()
     assert_cancelled(run, took)
     # The searches still out are not in the bill (nobody knows yet whether they will be

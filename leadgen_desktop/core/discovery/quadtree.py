@@ -184,6 +184,24 @@ class TileMap:
         self._mapping_out.update(chosen)
         return [MapTask(key, self._tiles[key].rect) for key in chosen]
 
+    def next_blocking_tiles(self, limit: int) -> list[MapTask]:
+        """Up to ``limit`` tiles that keep the next purchase from being planned, the nearest reach first.
+
+        Those are the tiles still to be mapped that reach nearer the centre than the
+        nearest mapped leaf not yet bought (all of them when there is none): mapping
+        them first lets buying start as soon as possible, whatever the area's size.
+        """
+        target = min((self.order(key)[0] for key in self._unplanned), default=math.inf)
+        c_lat, c_lng = self.area.centre
+        reach = sorted(
+            (tile.rect.nearest_distance_m(c_lat, c_lng), self.order(key), key)
+            for key, tile in self._tiles.items()
+            if tile.state is TileState.PENDING and key not in self._mapping_out
+        )
+        chosen = [key for distance, _, key in reach if distance < target][: max(limit, 0)]
+        self._mapping_out.update(chosen)
+        return [MapTask(key, self._tiles[key].rect) for key in chosen]
+
     def take_tile(self, key: str) -> MapTask:
         """Hand out this pending tile (resuming a round of work); ValueError when it is not pending."""
         tile = self.tile(key)

@@ -73,6 +73,8 @@ ROUND_TILES = 24
 """Most tiles mapped in one round (each a chain of up to three IDs-only pages)."""
 ROUND_PURCHASES = 24
 """Most purchases (pages of different groups, Place Details) in one round."""
+BLOCKING_TILES = 8
+"""Most tiles mapped in a round while nothing can be bought yet (those nearest the centre)."""
 POOL_SIZE = 16
 """Requests in flight at once (the provider's rate limiter spaces them)."""
 LOOKAHEAD_PLACES = 120
@@ -287,7 +289,9 @@ class AreaSearch:
             coming += self._plan.expected_places(purchase)
         waiting = self._plan.places_mapped - self._plan.summary().places_known
         tiles: list[MapTask] = []
-        if blocked or not purchases or waiting < LOOKAHEAD_PLACES + 2 * wanted / share:
+        if blocked and not purchases:  # nothing to buy yet: map what lets buying start
+            tiles = self._plan.next_blocking_tiles(BLOCKING_TILES)
+        if not tiles and (not purchases or waiting < LOOKAHEAD_PLACES + 2 * wanted / share):
             tiles = self._plan.next_tiles(ROUND_TILES)
         return [_Item(p) for p in purchases] + [_Item(t) for t in tiles]
 
