@@ -109,11 +109,11 @@ def stall_probe(folder: Path, run: int) -> tuple[float, float, float]:
     last = clock.nsecsElapsed()
     window.controller.start(config, window.providers)
     wait(window.controller.finished)
-    while window.row_feeder.pending:  # the last rows reach the table in timed slices
+    while window.campaign_page.row_feeder.pending:  # the last rows reach the table in timed slices
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     probe.stop()
     elapsed = time.perf_counter() - started
-    leads = window.model.rowCount()
+    leads = window.campaign_page.model.rowCount()
     window.close()
     repo.db.close()
     gaps.sort()
@@ -132,9 +132,11 @@ def all_leads_bench(folder: Path, leads: int) -> Path:
     seed_database(repo, leads=leads, campaigns=50)
     print(f"  seeded {leads:,} leads in {time.perf_counter() - started:.1f} s (not a target)")
     window = make_window(repo)
-    window.history.list_widget.setCurrentRow(0)  # a campaign's leads in the Campaign tab, as in real use
+    history = window.campaign_panel.history
+    history.list_widget.setCurrentRow(0)  # a campaign's leads in the Campaign tab, as in real use
     QApplication.processEvents()
-    print(f"  Campaign tab showing {window.model.rowCount():,} leads of the newest campaign (counted in RSS)")
+    shown = window.campaign_page.model.rowCount()
+    print(f"  Campaign tab showing {shown:,} leads of the newest campaign (counted in RSS)")
     view = window.all_leads
     viewport = view.table_view.viewport()
 

@@ -76,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     from leadgen_desktop.gui.shell.main_window import MainWindow
+    from leadgen_desktop.gui.thread_task import join_live_tasks
     from leadgen_desktop.keychain import ApiKeyStore
 
     key_store = ApiKeyStore()
@@ -95,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(app.exec())
     finally:
         window.close()
+        join_live_tasks()  # e.g. a key test still answering: no QThread may outlive the app
         store.db.close()
 
 

@@ -56,22 +56,22 @@ def wait_for(seconds: float, check: Callable[[], bool]) -> bool:
 
 def run_campaign(window: MainWindow, config: CampaignConfig) -> None:
     """Fill the form, press Start and wait until the run is over."""
-    window.form.set_config(config)
-    window.start_button.click()
+    window.campaign_panel.form.set_config(config)
+    window.campaign_panel.start_button.click()
     if not wait_for(60, lambda: not window.controller.is_running):
         raise SystemExit("The demo run did not finish within 60 s")
 
 
 def select_lead(window: MainWindow, with_email: bool) -> bool:
     """Make the first lead with (or without) an email the table's current row."""
-    proxy = window.proxy
+    proxy = window.campaign_page.proxy
     for row in range(proxy.rowCount()):
         index = proxy.index(row, 0)
-        record = window.model.row_record(proxy.mapToSource(index).row())
+        record = window.campaign_page.model.row_record(proxy.mapToSource(index).row())
         if bool(record.email) == with_email and (with_email or record.website or row > 5):
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            window.table_view.selectionModel().setCurrentIndex(index, flags)
-            window.table_view.scrollTo(index)
+            window.campaign_page.table_view.selectionModel().setCurrentIndex(index, flags)
+            window.campaign_page.table_view.scrollTo(index)
             wait_for(0.1, lambda: False)  # let the details panel lay out its wrapped text
             return True
     return False
@@ -79,7 +79,7 @@ def select_lead(window: MainWindow, with_email: bool) -> bool:
 
 def save_details(window: MainWindow, path: Path) -> None:
     """The details panel for a lead with an email and one without, side by side."""
-    panel = window.details_panel
+    panel = window.campaign_page.details_panel
     window.resize(SIZE[0], 1240)  # tall enough to show the whole panel
     shots = []
     for with_email in (True, False):
@@ -127,14 +127,16 @@ def main(argv: list[str] | None = None) -> int:
         run_campaign(window, CampaignConfig("plumber", "Denver, CO", max_results=12, min_score=40))
         run_campaign(window, CampaignConfig("bakery", "Portland, OR", max_results=30, min_score=60))
 
-        window.form.set_config(CampaignConfig("dentist", "Austin, TX", max_results=80, min_score=50))
-        window.start_button.click()
+        window.campaign_panel.form.set_config(
+            CampaignConfig("dentist", "Austin, TX", max_results=80, min_score=50)
+        )
+        window.campaign_panel.start_button.click()
         wait_for(
             30,
             lambda: (
                 window.controller.job_id is not None
-                and window.displayed_job_id == window.controller.job_id
-                and window.model.rowCount() >= 20
+                and window.run_display.displayed_job_id == window.controller.job_id
+                and window.campaign_page.model.rowCount() >= 20
             ),
         )
         running = args.out / "main-window-running.png"
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {running}")
         if not wait_for(60, lambda: not window.controller.is_running):
             raise SystemExit("The demo run did not finish within 60 s")
-        window.table_view.scrollToTop()
+        window.campaign_page.table_view.scrollToTop()
         app.processEvents()
         select_lead(window, with_email=True)
         final = args.out / "main-window.png"
@@ -157,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         dark_window = MainWindow(repo, providers_factory=providers)
         dark_window.resize(*SIZE)
         dark_window.show()
-        dark_window.history.select_campaign(dark_window.history.summaries[0].campaign_id)
-        wait_for(5, lambda: dark_window.model.rowCount() > 0)
+        dark_window.campaign_panel.history.select_campaign(
+            dark_window.campaign_panel.history.summaries[0].campaign_id
+        )
+        wait_for(5, lambda: dark_window.campaign_page.model.rowCount() > 0)
         select_lead(dark_window, with_email=True)
         dark_window.show_banner("Example notice: 3 leads were skipped by the budget.", "info")
         dark_window.show_banner("Example error: hunter returned HTTP 500 for one domain.", "error")

@@ -1,14 +1,21 @@
-"""Test-wide set-up: offscreen Qt, isolated paths and an in-memory keychain."""
+"""Test-wide set-up: offscreen Qt, isolated paths, an in-memory keychain, no thread left running."""
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import keyring.backend
 import pytest
+
+if TYPE_CHECKING:
+    from leadgen_desktop.gui.thread_task import ThreadTask
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LEADGEN_DEMO_LATENCY", "0")
@@ -58,3 +65,56 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Me
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+THREAD_JOIN_TIMEOUT = 5.0
+"""Seconds the threads a test started get, after it ended, to finish (joined: no wait once they have)."""
+
+
+def threads_left_running(
+    threads_before: set[threading.Thread], tasks_before: set[ThreadTask], timeout: float
+) -> list[str]:
+    """Join, within ``timeout`` seconds in all, the threads started since; describe those still running.
+
+    Python threads are joined with ``Thread.join``; the window's QThreads through
+    their :class:`ThreadTask` (``join`` quits the thread's event loop and waits).
+    "Dummy" Python threads (a QThread that ran Python code) are left to the task
+    registry.
+    """
+    deadline = time.monotonic() + timeout
+    left: list[str] = []
+    for thread in threading.enumerate():
+        if thread in threads_before or isinstance(thread, threading._DummyThread):
+            continue
+        thread.join(max(deadline - time.monotonic(), 0.0))
+        if thread.is_alive():
+            left.append(f"Python thread {thread.name!r} (daemon={thread.daemon})")
+    for task in set(live_tasks()) - tasks_before:
+        if not task.join(int(max(deadline - time.monotonic(), 0.0) * 1000)):
+            left.append(f"QThread task {task.name!r}")
+    return left
+
+
+def live_tasks() -> list[ThreadTask]:
+    """The window's QThread tasks not released yet (none when Qt was never loaded)."""
+    module = sys.modules.get("leadgen_desktop.gui.thread_task")
+    return [] if module is None else list(module.live_tasks())
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running() -> Iterator[None]:
+    """Fail a test that leaves a thread running: a Python thread or one of the window's QThread tasks.
+
+    At teardown (after the test's own fixtures closed its windows) every thread
+    the test started gets :data:`THREAD_JOIN_TIMEOUT` seconds in all to end.
+    """
+    threads_before, tasks_before = set(threading.enumerate()), set(live_tasks())
+    yield
+    left = threads_left_running(threads_before, tasks_before, THREAD_JOIN_TIMEOUT)
+    if left:
+        pytest.fail(
+            f"still running {THREAD_JOIN_TIMEOUT:g} s after the test: {', '.join(left)}. "
+            "Stop and join every thread the test starts (cancel the run, close the window, "
+            "leave the server's context, release the fake's slow answers).",
+            pytrace=False,
+        )

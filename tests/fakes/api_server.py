@@ -221,6 +221,7 @@ class FakeApis:
         self._faults: dict[str, deque[tuple[str, str | None]]] = {}
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
+        self._released = threading.Event()  # set by release_waiting(): latencies end at once
 
     # -- configuration ---------------------------------------------------------
 
@@ -238,6 +239,10 @@ class FakeApis:
                 raise ValueError(f"unknown fault {kind!r}")
         with self._lock:
             self._faults.setdefault(provider, deque()).extend((k, retry_after) for k in kinds)
+
+    def release_waiting(self) -> None:
+        """Answer every request now instead of after its latency (a test ends with no thread left)."""
+        self._released.set()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no request is being handled (e.g. after the client was killed)."""
@@ -271,7 +276,7 @@ class FakeApis:
     ) -> FakeResponse:
         latency = self.latencies.get(route(path) or "", self.latency)
         if latency:
-            time.sleep(latency)
+            self._released.wait(latency)
         received = Received(
             method.upper(), path, dict(query), {k.lower(): v for k, v in headers.items()}, body
         )

@@ -45,7 +45,7 @@ def test_a_bad_environment_is_a_message_not_a_crash(
     monkeypatch.setenv("LEADGEN_HUNTER_KEY", "h-key")
     monkeypatch.setenv(variable, value)
     window = open_window(qtbot, repo)
-    [message] = window.info_banner.messages()
+    [message] = window.run_overview.info_banner.messages()
     assert message.kind == "error"
     assert said in message.text
     assert "clé" not in message.text

@@ -45,7 +45,7 @@ def repo(tmp_path: Path) -> Iterator[Store]:
 
 
 def fill_form(qtbot: QtBot, window: MainWindow, max_results: int = 25) -> None:
-    form = window.form
+    form = window.campaign_panel.form
     qtbot.keyClicks(form.business_type, "dentist")
     qtbot.keyClicks(form.location, "Austin, TX")
     form.max_results.clear()
@@ -59,7 +59,7 @@ def run_to_end(qtbot: QtBot, window: MainWindow) -> JobFinished:
         qtbot.assertNotEmitted(window.controller.failed),
         qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker,
     ):
-        qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.campaign_panel.start_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
     assert isinstance(result, JobFinished)
     qtbot.waitUntil(lambda: not window.controller.is_running)
@@ -67,13 +67,13 @@ def run_to_end(qtbot: QtBot, window: MainWindow) -> JobFinished:
 
 
 def click_header(qtbot: QtBot, window: MainWindow, column: int) -> None:
-    header = window.table_view.horizontalHeader()
+    header = window.campaign_page.table_view.horizontalHeader()
     x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
 
 
 def shown_column(window: MainWindow, column: int) -> list[str]:
-    proxy = window.proxy
+    proxy = window.campaign_page.proxy
     return [proxy.index(row, column).data() for row in range(proxy.rowCount())]
 
 
@@ -81,24 +81,24 @@ def test_demo_run_fills_table_sorts_filters_and_exports(qtbot: QtBot, repo: Stor
     window = make_window(qtbot, repo)
     assert window.demo_banner.isVisible()
     assert window.demo_banner.text() == DEMO_TEXT
-    assert not window.start_button.isEnabled()
+    assert not window.campaign_panel.start_button.isEnabled()
     fill_form(qtbot, window)
-    assert window.start_button.isEnabled()
+    assert window.campaign_panel.start_button.isEnabled()
 
     result = run_to_end(qtbot, window)
 
     assert result.status is JobStatus.COMPLETED
     stored = repo.leads.for_job(result.job_id)
     assert len(stored) == 25
-    assert window.model.rowCount() == len(stored)
-    assert window.displayed_job_id == result.job_id
-    assert window.progress_bar.value() == 100
+    assert window.campaign_page.model.rowCount() == len(stored)
+    assert window.run_display.displayed_job_id == result.job_id
+    assert window.run_overview.progress_bar.value() == 100
     assert window.statusBar().currentMessage() == "Completed: 25 leads, $0.0000"
-    assert window.metrics_panel.text("cost") == "$0.00 (demo)"
-    assert window.metrics_panel.text("businesses") == str(result.metrics.businesses_found)
-    assert window.metrics_panel.text("enriched") == "25/25"
-    assert window.start_button.isEnabled()
-    assert not window.cancel_button.isEnabled()
+    assert window.run_overview.metrics_panel.text("cost") == "$0.00 (demo)"
+    assert window.run_overview.metrics_panel.text("businesses") == str(result.metrics.businesses_found)
+    assert window.run_overview.metrics_panel.text("enriched") == "25/25"
+    assert window.campaign_panel.start_button.isEnabled()
+    assert not window.campaign_panel.cancel_button.isEnabled()
 
     # Header clicks sort through the view: numeric columns start descending.
     click_header(qtbot, window, COL_SCORE)
@@ -117,12 +117,14 @@ def test_demo_run_fills_table_sorts_filters_and_exports(qtbot: QtBot, repo: Stor
     assert all(r for r in reviews[: len(numbers)])
 
     # Quick filter.
-    first_name = window.proxy.index(0, 0).data()
-    qtbot.keyClicks(window.filter_edit, first_name.upper())
-    assert 1 <= window.proxy.rowCount() < window.model.rowCount()
-    assert window.count_label.text().startswith(f"{window.proxy.rowCount()} of 25")
-    window.filter_edit.clear()
-    assert window.proxy.rowCount() == 25
+    first_name = window.campaign_page.proxy.index(0, 0).data()
+    qtbot.keyClicks(window.campaign_page.filter_edit, first_name.upper())
+    assert 1 <= window.campaign_page.proxy.rowCount() < window.campaign_page.model.rowCount()
+    assert window.campaign_page.count_label.text().startswith(
+        f"{window.campaign_page.proxy.rowCount()} of 25"
+    )
+    window.campaign_page.filter_edit.clear()
+    assert window.campaign_page.proxy.rowCount() == 25
 
     # Export the displayed job.
     target = tmp_path / "out.csv"
@@ -137,20 +139,20 @@ def test_export_menu_reports_errors_without_a_dialog(
     qtbot: QtBot, repo: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window(qtbot, repo)
-    window.export_action.trigger()  # nothing displayed yet
+    window.window_actions.export.trigger()  # nothing displayed yet
     assert window.statusBar().currentMessage().startswith("Nothing to export")
     fill_form(qtbot, window, max_results=3)
     run_to_end(qtbot, window)
     missing = tmp_path / "no-such-folder" / "leads.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(missing), ""))
-    window.export_action.trigger()
+    window.window_actions.export.trigger()
     assert window.statusBar().currentMessage().startswith("Export failed")
-    assert window.info_banner.isVisible()
+    assert window.run_overview.info_banner.isVisible()
     assert not missing.exists()
     good = tmp_path / "leads"  # the .csv suffix is added
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(good), ""))
     with qtbot.waitSignal(window.export_job.finished, timeout=FINISH_TIMEOUT):
-        window.export_action.trigger()  # writes on a background thread
+        window.window_actions.export.trigger()  # writes on a background thread
     assert window.statusBar().currentMessage() == f"Exported 3 leads to {good}.csv"
     assert (tmp_path / "leads.csv").exists()
 
@@ -166,46 +168,46 @@ def test_job_visible_as_processing_right_after_job_started(qtbot: QtBot, repo: S
         return True
 
     with qtbot.waitSignal(window.controller.job_started, timeout=5000, check_params_cb=check):
-        qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.campaign_panel.start_button, Qt.MouseButton.LeftButton)
     assert seen == [JobStatus.PROCESSING]
-    assert window.history.count() == 1
-    assert "processing" in window.history.item_text(0)
-    assert not window.start_button.isEnabled()
-    assert window.cancel_button.isEnabled()
+    assert window.campaign_panel.history.count() == 1
+    assert "processing" in window.campaign_panel.history.item_text(0)
+    assert not window.campaign_panel.start_button.isEnabled()
+    assert window.campaign_panel.cancel_button.isEnabled()
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT):
-        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.campaign_panel.cancel_button, Qt.MouseButton.LeftButton)
 
 
 def test_cancel_mid_run_ends_cancelled(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo, latency=0.02)
     fill_form(qtbot, window, max_results=200)
     with qtbot.waitSignal(window.controller.job_started, timeout=5000) as started:
-        qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.campaign_panel.start_button, Qt.MouseButton.LeftButton)
     job_id = started.args[0]
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=FINISH_TIMEOUT)
+    qtbot.waitUntil(lambda: window.campaign_page.model.rowCount() > 0, timeout=FINISH_TIMEOUT)
     with (
         qtbot.assertNotEmitted(window.controller.failed),
         qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker,
     ):
-        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.campaign_panel.cancel_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
     assert result.status is JobStatus.CANCELLED
     job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.CANCELLED
     assert 0 < repo.leads.count(job_id) < 200
-    qtbot.waitUntil(lambda: window.model.rowCount() == repo.leads.count(job_id))
+    qtbot.waitUntil(lambda: window.campaign_page.model.rowCount() == repo.leads.count(job_id))
     assert window.statusBar().currentMessage() == "Cancelled"
-    assert window.start_button.isEnabled()
+    assert window.campaign_panel.start_button.isEnabled()
 
 
 def test_closing_window_mid_run_cancels_and_stops_thread(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo, latency=0.02)
     fill_form(qtbot, window, max_results=200)
     with qtbot.waitSignal(window.controller.job_started, timeout=5000) as started:
-        qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.campaign_panel.start_button, Qt.MouseButton.LeftButton)
     job_id = started.args[0]
-    thread = window.controller._threads[0][0]
+    thread = window.controller.tasks[0].qthread
     assert window.controller.active_threads == 1
     window.close()
     assert thread.isFinished()
@@ -233,22 +235,28 @@ def test_history_lists_runs_and_selecting_reloads_rows(qtbot: QtBot, repo: Store
     window = make_window(qtbot, repo)
     fill_form(qtbot, window, max_results=5)
     first = run_to_end(qtbot, window)
-    window.form.max_results.clear()
-    qtbot.keyClicks(window.form.max_results, "8")
+    window.campaign_panel.form.max_results.clear()
+    qtbot.keyClicks(window.campaign_panel.form.max_results, "8")
     second = run_to_end(qtbot, window)
-    assert window.model.rowCount() == 8
-    assert window.history.count() == 2
-    assert window.history.item_text(0) == "dentist — Austin, TX · completed · 8 leads · $0.00 · demo"
-    assert window.history.item_text(1) == "dentist — Austin, TX · completed · 5 leads · $0.00 · demo"
+    assert window.campaign_page.model.rowCount() == 8
+    assert window.campaign_panel.history.count() == 2
+    assert (
+        window.campaign_panel.history.item_text(0)
+        == "dentist — Austin, TX · completed · 8 leads · $0.00 · demo"
+    )
+    assert (
+        window.campaign_panel.history.item_text(1)
+        == "dentist — Austin, TX · completed · 5 leads · $0.00 · demo"
+    )
 
-    with qtbot.waitSignal(window.history.campaign_selected, timeout=2000):
-        window.history.list_widget.setCurrentRow(1)
-    assert window.displayed_job_id == first.job_id
-    assert window.model.rowCount() == 5
-    assert window.metrics_panel.text("qualified") == "5"
-    window.history.list_widget.setCurrentRow(0)
-    assert window.displayed_job_id == second.job_id
-    assert window.model.rowCount() == 8
+    with qtbot.waitSignal(window.campaign_panel.history.campaign_selected, timeout=2000):
+        window.campaign_panel.history.list_widget.setCurrentRow(1)
+    assert window.run_display.displayed_job_id == first.job_id
+    assert window.campaign_page.model.rowCount() == 5
+    assert window.run_overview.metrics_panel.text("qualified") == "5"
+    window.campaign_panel.history.list_widget.setCurrentRow(0)
+    assert window.run_display.displayed_job_id == second.job_id
+    assert window.campaign_page.model.rowCount() == 8
 
 
 def test_a_large_rows_batch_reaches_the_table_in_slices(qtbot: QtBot, repo: Store) -> None:
@@ -259,11 +267,13 @@ def test_a_large_rows_batch_reaches_the_table_in_slices(qtbot: QtBot, repo: Stor
     stored = repo.leads.for_job(result.job_id)
     batch = [replace(stored[0], lead_id=1000 + i, rank=100 + i, place_id=f"extra{i}") for i in range(400)]
     inserts: list[int] = []
-    window.model.rowsInserted.connect(lambda _parent, first, last: inserts.append(last - first + 1))
+    window.campaign_page.model.rowsInserted.connect(
+        lambda _parent, first, last: inserts.append(last - first + 1)
+    )
     window.controller.rows_ready.emit(batch)
-    assert window.model.rowCount() == 5  # queued, not built yet
-    assert window.row_feeder.pending == 400
-    qtbot.waitUntil(lambda: window.model.rowCount() == 405, timeout=10_000)
+    assert window.campaign_page.model.rowCount() == 5  # queued, not built yet
+    assert window.campaign_page.row_feeder.pending == 400
+    qtbot.waitUntil(lambda: window.campaign_page.model.rowCount() == 405, timeout=10_000)
     assert len(inserts) > 1
     assert inserts[0] < 400
 
@@ -271,27 +281,30 @@ def test_a_large_rows_batch_reaches_the_table_in_slices(qtbot: QtBot, repo: Stor
 def test_invalid_form_disables_start(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
     fill_form(qtbot, window)
-    assert window.start_button.isEnabled()
-    window.form.business_type.clear()
-    assert not window.start_button.isEnabled()
-    assert window.form.messages["business_type"].isVisible()
-    qtbot.keyClicks(window.form.business_type, "dentist")
-    assert window.start_button.isEnabled()
-    for spin, text in ((window.form.max_results, "0"), (window.form.max_results, "10001")):
+    assert window.campaign_panel.start_button.isEnabled()
+    window.campaign_panel.form.business_type.clear()
+    assert not window.campaign_panel.start_button.isEnabled()
+    assert window.campaign_panel.form.messages["business_type"].isVisible()
+    qtbot.keyClicks(window.campaign_panel.form.business_type, "dentist")
+    assert window.campaign_panel.start_button.isEnabled()
+    for spin, text in (
+        (window.campaign_panel.form.max_results, "0"),
+        (window.campaign_panel.form.max_results, "10001"),
+    ):
         spin.clear()
         qtbot.keyClicks(spin, text)
-        assert not window.start_button.isEnabled(), text
-    window.form.max_results.clear()
-    qtbot.keyClicks(window.form.max_results, "10")
-    window.form.min_score.clear()
-    qtbot.keyClicks(window.form.min_score, "101")
-    assert not window.start_button.isEnabled()
-    window.form.min_score.clear()
-    qtbot.keyClicks(window.form.min_score, "50")
-    qtbot.keyClicks(window.form.budget, "-1")
-    assert not window.start_button.isEnabled()
-    window.form.budget.clear()
-    assert window.start_button.isEnabled()
+        assert not window.campaign_panel.start_button.isEnabled(), text
+    window.campaign_panel.form.max_results.clear()
+    qtbot.keyClicks(window.campaign_panel.form.max_results, "10")
+    window.campaign_panel.form.min_score.clear()
+    qtbot.keyClicks(window.campaign_panel.form.min_score, "101")
+    assert not window.campaign_panel.start_button.isEnabled()
+    window.campaign_panel.form.min_score.clear()
+    qtbot.keyClicks(window.campaign_panel.form.min_score, "50")
+    qtbot.keyClicks(window.campaign_panel.form.budget, "-1")
+    assert not window.campaign_panel.start_button.isEnabled()
+    window.campaign_panel.form.budget.clear()
+    assert window.campaign_panel.start_button.isEnabled()
 
 
 # -- PipelineWorker throttling (synchronous, fake pipeline and clock) -------------------------------
@@ -391,3 +404,14 @@ def test_worker_throttles_progress_and_batches_rows(qtbot: QtBot, repo: Store) -
     assert all(len(batch) <= 200 for batch in batches)
     assert 2 <= len(batches) <= 10
     assert fake_store.leads.queries == len(batches)
+
+
+def test_the_status_line_after_a_run_and_for_a_job_picked_in_the_history() -> None:
+    from leadgen_desktop.gui.run.run_display import finished_status
+
+    metrics = Metrics()
+    done = JobFinished("job", "camp", JobStatus.COMPLETED, metrics, stop_reason="budget")
+    assert finished_status(done, 12) == "Completed: 12 leads, $0.0000 (stopped early: budget)"
+    failed = JobFinished("job", "camp", JobStatus.FAILED, metrics, error="Hunter.io rejected the key")
+    assert finished_status(failed, 0) == "Failed: Hunter.io rejected the key"
+    assert finished_status(JobFinished("job", "camp", JobStatus.CANCELLED, metrics), 0) == "Cancelled"

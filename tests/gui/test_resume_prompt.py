@@ -92,7 +92,7 @@ def test_a_crashed_job_is_listed_at_start_up_and_resume_completes_it(
 ) -> None:
     job_id = crashed_job(repo, owner)
     window = make_window(qtbot, repo)
-    resumer = window.live.resumer
+    resumer = window.resumer
     qtbot.waitUntil(lambda: resumer.dialog is not None and resumer.dialog.isVisible())
     dialog = resumer.dialog
     assert dialog is not None
@@ -109,7 +109,7 @@ def test_a_crashed_job_is_listed_at_start_up_and_resume_completes_it(
     job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.COMPLETED
-    assert window.model.rowCount() == repo.leads.count(job_id) > 0
+    assert window.campaign_page.model.rowCount() == repo.leads.count(job_id) > 0
     assert Jobs(repo).interrupted(only_crashed=True) == []
 
 
@@ -117,7 +117,7 @@ def test_discard_marks_a_crashed_job_cancelled(qtbot: QtBot, repo: Store) -> Non
     job_id = crashed_job(repo)
     other = crashed_job(repo)
     window = make_window(qtbot, repo)
-    resumer = window.live.resumer
+    resumer = window.resumer
     qtbot.waitUntil(lambda: resumer.dialog is not None and resumer.dialog.isVisible())
     dialog = resumer.dialog
     assert dialog is not None
@@ -138,9 +138,9 @@ def test_discard_marks_a_crashed_job_cancelled(qtbot: QtBot, repo: Store) -> Non
 def test_no_prompt_without_crashed_jobs_and_not_for_a_live_lease(qtbot: QtBot, repo: Store) -> None:
     crashed_job(repo, owner=f"{socket.gethostname()}:{os.getppid()}")  # a live process holds it
     window = make_window(qtbot, repo)
-    with qtbot.assertNotEmitted(window.live.resumer.dialog_opened, wait=50):
+    with qtbot.assertNotEmitted(window.resumer.dialog_opened, wait=50):
         pass
-    assert window.live.resumer.dialog is None
+    assert window.resumer.dialog is None
 
 
 def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Store) -> None:
@@ -149,9 +149,9 @@ def test_file_menu_lists_every_resumable_job(qtbot: QtBot, repo: Store) -> None:
         JobFinished(job_id, campaign_id, JobStatus.CANCELLED, Metrics(), error="Cancelled by the user.")
     )
     window = make_window(qtbot, repo)
-    assert window.live.resumer.dialog is None  # cancelled is not crashed: no prompt
-    window.live.resume_jobs_action.trigger()
-    dialog = window.live.resumer.dialog
+    assert window.resumer.dialog is None  # cancelled is not crashed: no prompt
+    window.window_actions.resume_jobs.trigger()
+    dialog = window.resumer.dialog
     assert dialog is not None
     assert dialog.job_ids == [job_id]
     assert dialog.table.item(0, 2).text() == "cancelled"
@@ -161,11 +161,11 @@ def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Store) -> None:
     campaign_id, job_id = Pipeline(repo, demo()).start(CONFIG)
     repo.jobs.finish(JobFinished(job_id, campaign_id, JobStatus.CANCELLED, Metrics()))
     window = make_window(qtbot, repo)
-    button = window.live.history_resume_button
+    button = window.campaign_panel.history.resume_button
     assert not button.isVisibleTo(window)
-    assert window.history.select_campaign(campaign_id)
+    assert window.campaign_panel.history.select_campaign(campaign_id)
     assert button.isVisibleTo(window)
-    assert window.live.resume_selected_action.isEnabled()
+    assert window.window_actions.resume_selected.isEnabled()
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].status is JobStatus.COMPLETED
@@ -175,16 +175,16 @@ def test_resume_a_cancelled_history_campaign(qtbot: QtBot, repo: Store) -> None:
 def test_a_job_held_by_another_live_process_is_reported_in_the_banner(qtbot: QtBot, repo: Store) -> None:
     job_id = crashed_job(repo)
     window = make_window(qtbot, repo)
-    qtbot.waitUntil(lambda: window.live.resumer.dialog is not None)
+    qtbot.waitUntil(lambda: window.resumer.dialog is not None)
     # Meanwhile another live process took the job.
     jobs = repo.db.tables.jobs
     jobs.update(lease_owner=f"{socket.gethostname()}:{os.getppid()}", lease_heartbeat=utcnow()).where(
         jobs.id == job_id
     ).execute()
     with qtbot.waitSignal(window.controller.failed, timeout=FINISH_TIMEOUT) as blocker:
-        assert window.live.resumer.resume(job_id)
+        assert window.resumer.resume(job_id)
     assert "another process" in blocker.args[0]
-    assert "another process" in window.info_label.text()
+    assert "another process" in window.run_overview.info_banner.label.text()
     job = repo.jobs.get(job_id)
     assert job is not None
     assert job.status is JobStatus.PROCESSING  # untouched
@@ -193,20 +193,20 @@ def test_a_job_held_by_another_live_process_is_reported_in_the_banner(qtbot: QtB
 def test_a_live_job_without_keys_is_explained_in_the_banner(qtbot: QtBot, repo: Store) -> None:
     _campaign, job_id = repo.jobs.create(CONFIG)  # demo=False: a live job
     window = make_window(qtbot, repo)  # demo mode
-    assert not window.live.resumer.resume(job_id)
-    assert "Google Places API key" in window.info_label.text()
+    assert not window.resumer.resume(job_id)
+    assert "Google Places API key" in window.run_overview.info_banner.label.text()
     assert not window.controller.is_running
 
 
 def _fill(qtbot: QtBot, window: MainWindow, budget: str = "") -> None:
-    qtbot.keyClicks(window.form.business_type, "dentist")
-    qtbot.keyClicks(window.form.location, "Austin, TX")
-    window.form.max_results.clear()
-    qtbot.keyClicks(window.form.max_results, "6")
-    window.form.min_score.clear()
-    qtbot.keyClicks(window.form.min_score, "0")
+    qtbot.keyClicks(window.campaign_panel.form.business_type, "dentist")
+    qtbot.keyClicks(window.campaign_panel.form.location, "Austin, TX")
+    window.campaign_panel.form.max_results.clear()
+    qtbot.keyClicks(window.campaign_panel.form.max_results, "6")
+    window.campaign_panel.form.min_score.clear()
+    qtbot.keyClicks(window.campaign_panel.form.min_score, "0")
     if budget:
-        qtbot.keyClicks(window.form.budget, budget)
+        qtbot.keyClicks(window.campaign_panel.form.budget, budget)
 
 
 def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Store) -> None:
@@ -214,12 +214,12 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Stor
     window = make_window(qtbot, repo, live_factory(fake, *PROVIDERS))
     _fill(qtbot, window, budget="0.05")
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
-        window.start_run()
+        window.run_display.start_run()
     first: JobFinished = blocker.args[0]
     assert first.stop_reason == "budget"
     stop = first.budget_stop
     assert stop is not None
-    bar = window.live.resumer.budget_bar
+    bar = window.resumer.budget_bar
     assert bar.isVisibleTo(window)
     assert "stopped on its budget" in bar.label.text()
     assert f"A budget of ${stop.needed:.2f} would finish it" in bar.label.text()
@@ -229,7 +229,7 @@ def test_budget_stop_offers_resume_with_a_higher_budget(qtbot: QtBot, repo: Stor
         asked.append(suggested)
         return 5.0
 
-    window.live.resumer._ask_budget = ask
+    window.resumer._ask_budget = ask
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT) as blocker:
         qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     second: JobFinished = blocker.args[0]
@@ -256,8 +256,8 @@ def test_a_budget_stopped_job_listed_after_a_restart_asks_for_the_stored_budget(
     )
     repo.jobs.finish(ending)
     window = make_window(qtbot, repo)  # a window opened later: only the database knows how the job stopped
-    window.live.resume_jobs_action.trigger()
-    dialog = window.live.resumer.dialog
+    window.window_actions.resume_jobs.trigger()
+    dialog = window.resumer.dialog
     assert dialog is not None
     assert dialog.job_ids == [job_id]
     assert dialog.table.item(0, 2).text() == "stopped by its budget: $0.36 would finish it"
@@ -267,7 +267,7 @@ def test_a_budget_stopped_job_listed_after_a_restart_asks_for_the_stored_budget(
         asked.append(suggested)
         return None  # the user cancels the budget dialog
 
-    window.live.resumer._ask_budget = ask
+    window.resumer._ask_budget = ask
     qtbot.mouseClick(dialog.resume_button, Qt.MouseButton.LeftButton)
     assert asked == [stop.needed]  # resuming with the same budget would stop at once
     assert not window.controller.is_running
@@ -281,21 +281,21 @@ def test_a_run_without_hunter_and_neverbounce_keys_says_emails_were_skipped(
     assert window.mode_label.text().startswith("Live — Google Places (no Hunter.io key")
     _fill(qtbot, window)
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT):
-        window.start_run()
-    assert window.info_banner.isVisible()
-    assert "Emails were not searched: no Hunter.io API key" in window.info_label.text()
+        window.run_display.start_run()
+    assert window.run_overview.info_banner.isVisible()
+    assert "Emails were not searched: no Hunter.io API key" in window.run_overview.info_banner.label.text()
 
 
 def test_estimate_label_shows_dollars_in_live_mode_and_zero_in_demo(qtbot: QtBot, repo: Store) -> None:
     fake = FakeApis()
     window = make_window(qtbot, repo, live_factory(fake, *PROVIDERS))
-    label = window.form.estimate_label
+    label = window.campaign_panel.form.estimate_label
     _fill(qtbot, window)
     qtbot.waitUntil(lambda: "At most $" in label.text())
     assert "expected about $" in label.text()
     assert sum(fake.calls.values()) == 0  # estimating calls nothing
     demo_window = make_window(qtbot, repo)
-    qtbot.waitUntil(lambda: DEMO_ESTIMATE in demo_window.form.estimate_label.text())
+    qtbot.waitUntil(lambda: DEMO_ESTIMATE in demo_window.campaign_panel.form.estimate_label.text())
 
 
 def _lead(lead_id: int, seen: bool) -> LeadRecord:
@@ -329,18 +329,18 @@ def _lead(lead_id: int, seen: bool) -> LeadRecord:
 
 def test_only_new_businesses_filter_hides_leads_seen_before(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
-    window.model.set_rows([_lead(1, False), _lead(2, True), _lead(3, False)])
-    assert window.model.index(1, COL_SEEN).data() == "Seen before"
-    assert window.model.index(0, COL_SEEN).data() == "New"
-    assert window.proxy.rowCount() == 3
-    window.only_new_check.setChecked(True)
-    assert window.proxy.rowCount() == 2
-    assert window.count_label.text() == "2 of 3 leads"
-    window.filter_edit.setText("Business 3")
-    assert window.proxy.rowCount() == 1
-    window.filter_edit.clear()
-    window.only_new_check.setChecked(False)
-    assert window.proxy.rowCount() == 3
+    window.campaign_page.model.set_rows([_lead(1, False), _lead(2, True), _lead(3, False)])
+    assert window.campaign_page.model.index(1, COL_SEEN).data() == "Seen before"
+    assert window.campaign_page.model.index(0, COL_SEEN).data() == "New"
+    assert window.campaign_page.proxy.rowCount() == 3
+    window.campaign_page.only_new_check.setChecked(True)
+    assert window.campaign_page.proxy.rowCount() == 2
+    assert window.campaign_page.count_label.text() == "2 of 3 leads"
+    window.campaign_page.filter_edit.setText("Business 3")
+    assert window.campaign_page.proxy.rowCount() == 1
+    window.campaign_page.filter_edit.clear()
+    window.campaign_page.only_new_check.setChecked(False)
+    assert window.campaign_page.proxy.rowCount() == 3
 
 
 def test_help_opens_the_log_folder(qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -352,7 +352,7 @@ def test_help_opens_the_log_folder(qtbot: QtBot, repo: Store, monkeypatch: pytes
 
     monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
     window = make_window(qtbot, repo)
-    window.live.open_logs_action.trigger()
+    window.window_actions.open_logs.trigger()
     assert [url.toLocalFile() for url in opened] == [str(log_dir())]
     assert log_dir().is_dir()
 
@@ -394,3 +394,36 @@ def test_resume_sends_the_leads_already_stored_first(qtbot: QtBot, repo: Store) 
         assert sum(len(batch) for batch in batches) == stored
     finally:
         controller.shutdown()
+
+
+def test_the_resumer_needs_only_what_it_is_given(qtbot: QtBot, repo: Store) -> None:
+    """No window: a parent, the job owner, the keys, the controller, a banner, a budget bar, providers."""
+    from PySide6.QtWidgets import QWidget
+
+    from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
+    from leadgen_desktop.gui.run.resume_prompt import JobResumer
+    from leadgen_desktop.gui.run.run_controller import RunController
+    from leadgen_desktop.gui.shell.message_banner import MessageBanner
+    from leadgen_desktop.keychain import ApiKeyStore
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    banner = MessageBanner()
+    controller = RunController(repo, parent)
+    providers = demo()
+    jobs = Jobs(repo)
+    resumer = JobResumer(parent, jobs, ApiKeyStore(), controller, banner, BudgetStopBar(), lambda: providers)
+    campaign_id, demo_job = Pipeline(repo, providers).start(CONFIG)
+    repo.jobs.finish(JobFinished(demo_job, campaign_id, JobStatus.CANCELLED, Metrics()))
+    assert resumer.can_resume(demo_job)
+    with qtbot.waitSignal(resumer.resume_requested) as blocker:
+        assert resumer.resume(demo_job, budget=2.0)
+    assert blocker.args == [demo_job, providers, 2.0]
+    _campaign, live_job = repo.jobs.create(CONFIG)  # a live job, and no keys
+    with qtbot.assertNotEmitted(resumer.resume_requested):
+        assert not resumer.resume(live_job)
+    assert "Google Places API key" in banner.label.text()
+    with qtbot.waitSignal(resumer.discarded) as discarded:
+        assert resumer.discard([demo_job]) == 1
+    assert discarded.args == [1]
+    assert not resumer.can_resume(demo_job)

@@ -256,13 +256,13 @@ def test_clear_cache_is_disabled_during_a_run(qtbot: QtBot, repo: Store) -> None
         return build_demo_providers(latency=0.05)
 
     window = make_window(qtbot, repo, providers_factory=slow)
-    qtbot.keyClicks(window.form.business_type, "dentist")
-    qtbot.keyClicks(window.form.location, "Austin, TX")
-    window.start_run()
-    dialog = window.live.open_settings()
+    qtbot.keyClicks(window.campaign_panel.form.business_type, "dentist")
+    qtbot.keyClicks(window.campaign_panel.form.location, "Austin, TX")
+    window.run_display.start_run()
+    dialog = window.settings_launcher.open()
     assert not dialog.clear_cache_button.isEnabled()
     with qtbot.waitSignal(window.controller.finished, timeout=TEST_TIMEOUT):
-        window.cancel_run()
+        window.run_display.cancel_run()
     assert dialog.clear_cache_button.isEnabled()
 
 
@@ -272,7 +272,7 @@ def test_the_window_switches_from_demo_to_live_after_saving_a_google_key(qtbot: 
     assert window.providers.demo
     assert window.mode_label.text().startswith("Demo mode")
     assert window.demo_banner.isVisible()
-    dialog = window.live.open_settings()
+    dialog = window.settings_launcher.open()
     qtbot.keyClicks(dialog.keys_tab.rows["google_places"].edit, SECRET)
     qtbot.mouseClick(dialog.keys_tab.rows["google_places"].save, Qt.MouseButton.LeftButton)
     assert window.providers is not None
@@ -289,7 +289,7 @@ def test_the_window_switches_from_demo_to_live_after_saving_a_google_key(qtbot: 
 
 def test_settings_shortcut_is_the_standard_preferences_key(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
-    action = window.live.settings_action
+    action = window.window_actions.settings
     assert QKeySequence("Ctrl+,") in action.shortcuts()
     for binding in QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences):
         assert binding in action.shortcuts()
@@ -317,7 +317,7 @@ def test_keys_never_reach_qsettings_files_or_the_log(
     with serve(fake) as base_url:
         monkeypatch.setenv("LEADGEN_GOOGLE_PLACES_URL", base_url)
         window = make_window(qtbot, repo, key_store=ApiKeyStore())
-        dialog = window.live.open_settings()
+        dialog = window.settings_launcher.open()
         row = dialog.keys_tab.rows["google_places"]
         qtbot.keyClicks(row.edit, SECRET)
         with qtbot.waitSignal(dialog.keys_tab.test_finished, timeout=TEST_TIMEOUT):

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.store import Store
+from leadgen_desktop.gui.run.run_display import CANCEL_TITLE
 from leadgen_desktop.gui.shell.main_window import MainWindow
-from leadgen_desktop.gui.shell.window_ux import CANCEL_TITLE
 from tests.gui.ux_support import fill_form, make_window, repo_with_cleanup
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -35,8 +35,8 @@ def active_window(qtbot: QtBot, repo: Store, **kwargs: object) -> MainWindow:
 
 def start_long_run(qtbot: QtBot, window: MainWindow) -> None:
     fill_form(qtbot, window, max_results=200)
-    window.start_button.setFocus()
-    qtbot.keyClick(window.start_button, Qt.Key.Key_Return, CTRL)
+    window.campaign_panel.start_button.setFocus()
+    qtbot.keyClick(window.campaign_panel.start_button, Qt.Key.Key_Return, CTRL)
     qtbot.waitUntil(lambda: window.controller.job_id is not None)
 
 
@@ -46,12 +46,12 @@ def wait_finished(qtbot: QtBot, window: MainWindow) -> None:
 
 def test_ctrl_return_starts_only_when_the_form_is_valid(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
-    qtbot.keyClick(window.form.business_type, Qt.Key.Key_Return, CTRL)
+    qtbot.keyClick(window.campaign_panel.form.business_type, Qt.Key.Key_Return, CTRL)
     assert not window.controller.is_running
     fill_form(qtbot, window, max_results=3)
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT):
-        qtbot.keyClick(window.form.location, Qt.Key.Key_Return, CTRL)
-    assert window.model.rowCount() == 3
+        qtbot.keyClick(window.campaign_panel.form.location, Qt.Key.Key_Return, CTRL)
+    assert window.campaign_page.model.rowCount() == 3
 
 
 def test_escape_in_demo_cancels_without_asking(
@@ -63,7 +63,7 @@ def test_escape_in_demo_cancels_without_asking(
     monkeypatch.setattr(QMessageBox, "question", never)
     window = active_window(qtbot, repo, latency=0.02)
     start_long_run(qtbot, window)
-    qtbot.keyClick(window.table_view, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_Escape)
     assert window.controller.cancel_requested
     wait_finished(qtbot, window)
 
@@ -79,12 +79,12 @@ def test_escape_in_live_mode_asks_first(qtbot: QtBot, repo: Store, monkeypatch: 
     monkeypatch.setattr(QMessageBox, "question", question)
     window = active_window(qtbot, repo, live=True, latency=0.02)
     start_long_run(qtbot, window)
-    assert window.ux.run_is_live()
-    qtbot.keyClick(window.table_view, Qt.Key.Key_Escape)
+    assert window.run_display.run_is_live()
+    qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_Escape)
     assert asked == [CANCEL_TITLE]
     assert window.controller.is_running
     assert not window.controller.cancel_requested  # "No" keeps it going
-    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.campaign_page.filter_edit, Qt.Key.Key_Escape)
     assert len(asked) == 2
     assert window.controller.cancel_requested
     wait_finished(qtbot, window)
@@ -92,42 +92,42 @@ def test_escape_in_live_mode_asks_first(qtbot: QtBot, repo: Store, monkeypatch: 
 
 def test_escape_when_idle_does_nothing(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
-    qtbot.keyClick(window.table_view, Qt.Key.Key_Escape)
-    assert not window.ux.request_cancel()
+    qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_Escape)
+    assert not window.run_display.request_cancel()
 
 
 def test_ctrl_f_focuses_the_filter(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
-    window.table_view.setFocus()
-    qtbot.keyClick(window.table_view, Qt.Key.Key_F, CTRL)
-    qtbot.waitUntil(window.filter_edit.hasFocus)
+    window.campaign_page.table_view.setFocus()
+    qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_F, CTRL)
+    qtbot.waitUntil(window.campaign_page.filter_edit.hasFocus)
 
 
 def test_ctrl_e_exports(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
-    qtbot.keyClick(window.table_view, Qt.Key.Key_E, CTRL)
+    qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_E, CTRL)
     assert window.statusBar().currentMessage().startswith("Nothing to export")
 
 
 def test_f1_opens_about(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
-    qtbot.keyClick(window.table_view, Qt.Key.Key_F1)
-    dialog = window.ux.about_dialog
+    qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_F1)
+    dialog = window.help_actions.about_dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
-    assert window.ux.about_action in window.ux.help_menu.actions()
+    assert window.window_actions.about in window.menus.help.actions()
     dialog.close()
 
 
 def test_ctrl_q_quits(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
-    qtbot.keyClick(window.table_view, Qt.Key.Key_Q, CTRL)
+    qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_Q, CTRL)
     qtbot.waitUntil(lambda: not window.isVisible())
 
 
 def test_tab_order_and_accessible_names(qtbot: QtBot, repo: Store) -> None:
     window = active_window(qtbot, repo)
-    form = window.form
+    form = window.campaign_panel.form
     chain: list[QWidget] = [
         form.business_type,
         form.location,
@@ -136,15 +136,20 @@ def test_tab_order_and_accessible_names(qtbot: QtBot, repo: Store) -> None:
         form.min_score,
         form.budget,
         form.verify,
-        window.start_button,
-        window.cancel_button,
-        window.filter_edit,
-        window.table_view,
-        window.history.list_widget,
+        window.campaign_panel.start_button,
+        window.campaign_panel.cancel_button,
+        window.campaign_page.filter_edit,
+        window.campaign_page.table_view,
+        window.campaign_panel.history.list_widget,
     ]
     for before, after in itertools.pairwise(chain):
         assert _next_of(before, chain) is after, (before.objectName(), after.objectName())
-    for widget in (window.start_button, window.cancel_button, window.filter_edit, window.table_view):
+    for widget in (
+        window.campaign_panel.start_button,
+        window.campaign_panel.cancel_button,
+        window.campaign_page.filter_edit,
+        window.campaign_page.table_view,
+    ):
         assert widget.accessibleName()
 
 

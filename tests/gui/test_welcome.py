@@ -45,7 +45,7 @@ def test_settings_button_opens_settings(qtbot: QtBot, repo: Store) -> None:
     assert not button.isHidden()  # the window offers Edit → Settings…
     with qtbot.waitSignal(window.welcome_panel.settings_requested):
         button.click()
-    dialog = window.live.settings_dialog
+    dialog = window.settings_launcher.dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     dialog.reject()

@@ -34,7 +34,7 @@ def test_state_survives_a_restart(
     ApiKeyStore().set("hunter", secret)
     first = make_window(qtbot, repo)
     first.resize(1111, 640)
-    form = first.form
+    form = first.campaign_panel.form
     qtbot.keyClicks(form.business_type, "plumber")
     qtbot.keyClicks(form.location, "Denver, CO")
     qtbot.keyClicks(form.keywords, "emergency")
@@ -42,12 +42,12 @@ def test_state_survives_a_restart(
     form.min_score.setValue(61)
     qtbot.keyClicks(form.budget, "2.5")
     form.verify.setChecked(False)
-    header = first.table_view.horizontalHeader()
+    header = first.campaign_page.table_view.horizontalHeader()
     header.resizeSection(COL_SCORE, 93)
     header.moveSection(header.visualIndex(COL_EMAIL), 0)
     first.main_splitter.setSizes([300, 1000])
-    first.results_splitter.setSizes([800, 250])
-    main_sizes, results_sizes = first.main_splitter.sizes(), first.results_splitter.sizes()
+    first.campaign_page.results_splitter.setSizes([800, 250])
+    main_sizes, results_sizes = first.main_splitter.sizes(), first.campaign_page.results_splitter.sizes()
     first.close()
 
     stored = state_path().read_text(encoding="utf-8", errors="replace")
@@ -59,7 +59,7 @@ def test_state_survives_a_restart(
     # width wins), so only the height can be compared, within a title bar's height.
     assert abs(second.height() - 640) <= 30
     assert second.height() != 820  # not the default size
-    form = second.form
+    form = second.campaign_panel.form
     assert form.business_type.text() == "plumber"
     assert form.location.text() == "Denver, CO"
     assert form.keywords.text() == "emergency"
@@ -68,21 +68,21 @@ def test_state_survives_a_restart(
     assert form.budget.text() == "2.5"
     assert not form.verify.isChecked()
     assert form.is_valid
-    assert second.start_button.isEnabled()
-    header = second.table_view.horizontalHeader()
+    assert second.campaign_panel.start_button.isEnabled()
+    header = second.campaign_page.table_view.horizontalHeader()
     assert header.sectionSize(COL_SCORE) == 93
     assert header.visualIndex(COL_EMAIL) == 0
     # the window is narrower than before (see above): compare what does not depend on its width
     assert abs(second.main_splitter.sizes()[0] - main_sizes[0]) <= 30
     assert second.main_splitter.sizes()[0] < 300  # not the default 360
-    assert second.results_splitter.sizes()[1] == results_sizes[1]
+    assert second.campaign_page.results_splitter.sizes()[1] == results_sizes[1]
 
 
 def test_fresh_start_keeps_defaults(qtbot: QtBot, repo: Store) -> None:
     window = make_window(qtbot, repo)
-    assert window.form.business_type.text() == ""
-    assert window.form.max_results.value() == 20
-    assert not WindowStateStore().restore_form(window.form)  # nothing saved yet
+    assert window.campaign_panel.form.business_type.text() == ""
+    assert window.campaign_panel.form.max_results.value() == 20
+    assert not WindowStateStore().restore_form(window.campaign_panel.form)  # nothing saved yet
 
 
 def test_unreadable_values_are_ignored(qtbot: QtBot, repo: Store) -> None:
@@ -93,5 +93,5 @@ def test_unreadable_values_are_ignored(qtbot: QtBot, repo: Store) -> None:
     settings.setValue("form/max_results", "lots")
     settings.sync()
     window = make_window(qtbot, repo)
-    assert window.form.business_type.text() == "bakery"
-    assert window.form.max_results.value() == 20
+    assert window.campaign_panel.form.business_type.text() == "bakery"
+    assert window.campaign_panel.form.max_results.value() == 20

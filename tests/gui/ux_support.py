@@ -119,7 +119,7 @@ def make_window(qtbot: QtBot, repo: Store, *, live: bool = False, latency: float
 
 def fill_form(qtbot: QtBot, window: MainWindow, max_results: int = 5) -> None:
     """Type a valid campaign into the form."""
-    form = window.form
+    form = window.campaign_panel.form
     qtbot.keyClicks(form.business_type, "dentist")
     qtbot.keyClicks(form.location, "Austin, TX")
     form.max_results.setValue(max_results)

@@ -131,6 +131,8 @@ def test_cancel_while_requests_hang(tmp_path: Path) -> None:
     assert fake.in_flight <= out <= 12  # at most one per search thread; a just-started one may not be sent
     assert worst == round(out * DEFAULT_PRICES["hunter_credit"], 4)
     print(f"cancel with hanging requests: {took * 1000:.1f} ms")
+    fake.release_waiting()  # the searches the run abandoned answer now: no thread outlives the test
+    assert fake.wait_idle()
 
 
 # -- Ctrl-C on the command ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ class Network:
     def __init__(self, fake: FakeApis) -> None:
         self.inner = fake.transport()
         self.down = threading.Event()
+        self.released = threading.Event()  # set: slow answers come at once (a test ends with no thread left)
         self.refused: Counter[str] = Counter()
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -124,7 +125,7 @@ class PageInFlightWhenEnrichmentFails(Network):
             self.page_requests += 1
             if self.page_requests == 1:
                 self.down.set()
-                time.sleep(self.page_seconds)  # enrichment meets the dead network and fails meanwhile
+                self.released.wait(self.page_seconds)  # enrichment meets the dead network and fails meanwhile
                 return self.inner.handle_request(request)
         if request.url.path == "/v2/domain-search" and not self.down.is_set():
             time.sleep(0.05)
@@ -170,7 +171,7 @@ class SlowSearchesThenRejectedKey(Network):
             self.key_rejected.set()
             return response
         if request.url.path == "/v2/domain-search":
-            time.sleep(3.0)
+            self.released.wait(3.0)
         return super().handle(request)
 
 
@@ -195,6 +196,7 @@ def cancel_after_failure(tmp_path: Path, network: Network, failed: Callable[[], 
     thread.join(10)
     took = time.monotonic() - started
     assert took < 1.0, f"the failed run kept waiting {took:.2f}s after the cancel"
+    network.released.set()  # the requests the run abandoned answer now: no thread outlives the test
     [finished] = result
     assert finished.status is JobStatus.FAILED  # it had failed before the cancel: that is what it says
     assert finished.error is not None

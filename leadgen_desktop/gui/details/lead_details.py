@@ -75,12 +75,16 @@ class ScoreBar(QWidget):
 def _clear(layout: QLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
+        if item is None:
+            break
         widget = item.widget()
         if widget is not None:
             widget.hide()  # at once: deleteLater only runs when the event loop next turns
             widget.deleteLater()
-        elif item.layout() is not None:
-            _clear(item.layout())
+        else:
+            child = item.layout()
+            if child is not None:
+                _clear(child)
 
 
 class LeadDetailsPanel(QWidget):

@@ -13,7 +13,8 @@ from leadgen_desktop.gui.run.history_panel import HistoryPanel
 class CampaignPanel(QWidget):
     """Form, Start and Cancel buttons above the history list.
 
-    Attributes used by the window: ``form``, ``start_button``, ``cancel_button``, ``history``.
+    Attributes used by the window: ``form``, ``start_button``, ``cancel_button``,
+    ``history`` (with its ``resume_button``).
 
     Signals: none of its own (see :class:`CampaignForm` and :class:`HistoryPanel`).
     """
@@ -23,11 +24,13 @@ class CampaignPanel(QWidget):
         self.form = CampaignForm()
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("startButton")
+        self.start_button.setAccessibleName("Start campaign")
         self.start_button.setDefault(True)
         self.start_button.setShortcut(QKeySequence("Ctrl+Return"))
         self.start_button.setToolTip("Start the campaign (Ctrl+Return)")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setAccessibleName("Cancel campaign")
         self.cancel_button.setToolTip("Stop the running campaign; stored leads are kept")
         buttons = QHBoxLayout()
         buttons.addStretch(1)

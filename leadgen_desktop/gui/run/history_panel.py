@@ -1,11 +1,11 @@
-"""The list of past campaigns, newest first, read from the repository."""
+"""The list of past campaigns, newest first, read from the store."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from leadgen_desktop.db.records import CampaignSummary
 from leadgen_desktop.db.store import Store
@@ -25,10 +25,13 @@ def summary_text(summary: CampaignSummary) -> str:
 
 
 class HistoryPanel(QWidget):
-    """Past campaigns (``repo.list_campaigns()``) in a list; click one to show it.
+    """Past campaigns (``store.campaigns.summaries()``) in a list; click one to show it.
 
     :meth:`refresh` re-reads the list and keeps (or sets) the selection without
-    emitting ``campaign_selected``; only user selections emit it.
+    emitting ``campaign_selected``; only user selections emit it. Under the list,
+    ``resume_button`` (hidden until the selected campaign can be resumed: see
+    :class:`~leadgen_desktop.gui.run.history_resume.HistoryResume`); the list's
+    context menu shows the actions added to ``list_widget``.
 
     Signals:
         campaign_selected(str campaign_id): the user selected a campaign.
@@ -46,9 +49,15 @@ class HistoryPanel(QWidget):
         self.list_widget.setAlternatingRowColors(True)
         self.list_widget.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list_widget.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setObjectName("historyResumeButton")
+        self.resume_button.setToolTip("Continue the selected campaign where it stopped")
+        self.resume_button.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list_widget)
+        layout.addWidget(self.resume_button)
         self.list_widget.currentItemChanged.connect(self._on_current_changed)
         self._summaries: list[CampaignSummary] = []
 
@@ -77,13 +86,17 @@ class HistoryPanel(QWidget):
         self._summaries = self._repo.campaigns.summaries()
         self.list_widget.blockSignals(True)
         try:
+            # Qt creates and deletes the items (addItem(str)): an item made in Python would be
+            # destroyed through its Python wrapper inside clear(), which runs without the GIL, and
+            # crashed (benchmarks/start_latency.py, a run's threads busy meanwhile).
             self.list_widget.clear()
-            for summary in self._summaries:
-                item = QListWidgetItem(summary_text(summary))
+            for row, summary in enumerate(self._summaries):
+                text = summary_text(summary)
+                self.list_widget.addItem(text)
+                item = self.list_widget.item(row)
                 item.setData(CAMPAIGN_ROLE, summary.campaign_id)
                 item.setData(JOB_ROLE, summary.job_id)
-                item.setToolTip(f"{item.text()}\nCreated {summary.created_at:%Y-%m-%d %H:%M} UTC")
-                self.list_widget.addItem(item)
+                item.setToolTip(f"{text}\nCreated {summary.created_at:%Y-%m-%d %H:%M} UTC")
                 if summary.campaign_id == keep:
                     self.list_widget.setCurrentItem(item)
         finally:

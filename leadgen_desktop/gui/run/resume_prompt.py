@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -38,13 +37,12 @@ from PySide6.QtWidgets import (
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.records import JobRecord
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import JobFinished, JobStatus, StopReason
+from leadgen_desktop.domain import JobFinished, JobStatus, Providers, StopReason
 from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
+from leadgen_desktop.gui.run.run_controller import RunController
+from leadgen_desktop.gui.shell.message_banner import MessageBanner
 from leadgen_desktop.gui.shell.provider_mode import providers_for_job
 from leadgen_desktop.keychain import ApiKeyStore
-
-if TYPE_CHECKING:
-    from leadgen_desktop.gui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -190,36 +188,50 @@ class ResumeDialog(QDialog):
 class JobResumer(QObject):
     """Resume and discard jobs for the main window; shows the start-up prompt.
 
+    It is given what it needs: the window as the dialogs' parent, the job
+    owner (:class:`Jobs`, and through it the store), the key store, the run
+    controller (its state and signals), the message banner, the budget bar it
+    drives and the window's current providers. Starting the resumed run is the window's job:
+    :meth:`resume` emits ``resume_requested``.
+
     Attributes tests use: ``dialog`` (the open :class:`ResumeDialog`, or None)
-    and ``budget_bar`` (:class:`BudgetStopBar`, placed under the info banner).
+    and ``budget_bar`` (:class:`BudgetStopBar`, under the message banner).
 
     Signals:
         dialog_opened(object): a :class:`ResumeDialog` was shown.
+        resume_requested(str job_id, object providers, object budget): resume
+            ``job_id`` with these :class:`Providers` and a new budget (float) or
+            None; emitted only when no run is going.
+        discarded(int count): jobs were discarded (the history shows them anew).
     """
 
     dialog_opened = Signal(object)
+    resume_requested = Signal(str, object, object)
+    discarded = Signal(int)
 
     def __init__(
         self,
-        window: MainWindow,
-        repo: Store,
+        parent: QWidget,
+        jobs: Jobs,
         key_store: ApiKeyStore,
+        controller: RunController,
+        banner: MessageBanner,
+        budget_bar: BudgetStopBar,
+        providers: Callable[[], Providers | None],
         ask_budget: Callable[[float], float | None] | None = None,
     ) -> None:
-        super().__init__(window)
-        self._window = window
-        self._repo = repo
-        self._jobs = Jobs(repo)
+        super().__init__(parent)
+        self._parent = parent
+        self._jobs = jobs
+        self._repo = jobs.store
         self._keys = key_store
+        self._controller = controller
+        self._banner = banner
+        self._providers = providers
         self._ask_budget = ask_budget or self._ask_budget_dialog
         self.dialog: ResumeDialog | None = None
-        self.budget_bar = BudgetStopBar(window)
+        self.budget_bar = budget_bar
         self.budget_bar.resume_clicked.connect(self.resume_with_budget)
-        banner_parent = window.info_banner.parentWidget()
-        banner_layout = banner_parent.layout() if banner_parent is not None else None
-        if isinstance(banner_layout, QVBoxLayout):
-            banner_layout.insertWidget(banner_layout.indexOf(window.info_banner) + 1, self.budget_bar)
-        controller = window.controller
         controller.job_started.connect(self._on_run_state)
         controller.finished.connect(self._on_finished)
         controller.failed.connect(self._on_run_state)
@@ -233,7 +245,7 @@ class JobResumer(QObject):
     @Slot()
     def prompt_at_startup(self) -> None:
         """Open the dialog when crashed jobs exist (nothing otherwise)."""
-        if not self._window.isVisible():
+        if not self._parent.isVisible():
             return
         try:
             crashed = [job.job_id for job in self._jobs.interrupted(only_crashed=True)]
@@ -246,9 +258,9 @@ class JobResumer(QObject):
     def open_dialog(self, job_ids: Sequence[str] | None = None) -> ResumeDialog:
         """Show the dialog for ``job_ids`` (default: every resumable job)."""
         ids = list(job_ids) if job_ids is not None else [job.job_id for job in self._jobs.interrupted()]
-        ids = [job_id for job_id in ids if job_id != self._window.controller.job_id or not self._running()]
+        ids = [job_id for job_id in ids if job_id != self._controller.job_id or not self._running()]
         if self.dialog is None:
-            self.dialog = ResumeDialog(self._repo, ids, self._window)
+            self.dialog = ResumeDialog(self._repo, ids, self._parent)
             self.dialog.resume_requested.connect(self._on_resume_requested)
             self.dialog.discard_requested.connect(self.discard)
             self.dialog.finished.connect(self._on_dialog_closed)
@@ -270,19 +282,19 @@ class JobResumer(QObject):
         A job stopped by its budget asks for a higher one first (the same budget would stop it again).
         """
         if self._running():
-            self._window.show_banner("A campaign is running: resume this one once it has finished.", "info")
+            self._banner.add("A campaign is running: resume this one once it has finished.", "info")
             return False
         job = self._jobs.get(job_id)
         if job is None:
-            self._window.show_banner("That campaign is no longer in the database.", "error")
+            self._banner.add("That campaign is no longer in the database.", "error")
             return False
         if budget is None and job.stop_reason is StopReason.BUDGET:
             return self.resume_with_budget(job_id)
-        providers = providers_for_job(job.config.demo, self._window.providers, self._keys.all_keys)
+        providers = providers_for_job(job.config.demo, self._providers(), self._keys.all_keys)
         if isinstance(providers, str):
-            self._window.show_banner(providers, "error")
+            self._banner.add(providers, "error")
             return False
-        self._window.resume_job(job_id, providers, budget)
+        self.resume_requested.emit(job_id, providers, budget)
         return True
 
     def discard(self, job_ids: Sequence[str]) -> int:
@@ -293,12 +305,11 @@ class JobResumer(QObject):
         try:
             done = self._jobs.discard(job_ids)
         except Exception as exc:  # noqa: BLE001 - report storage problems in the banner
-            self._window.show_banner(f"Could not discard the campaign: {exc}", "error")
-        self._window.history.refresh()
+            self._banner.add(f"Could not discard the campaign: {exc}", "error")
         if self.dialog is not None:
             remaining = [job_id for job_id in self.dialog.job_ids if job_id not in set(job_ids)]
             self.dialog.set_jobs(remaining)
-        self._window.statusBar().showMessage(f"Discarded {done} interrupted campaign(s); leads are kept.")
+        self.discarded.emit(done)
         return done
 
     # -- slots ------------------------------------------------------------------------------
@@ -342,11 +353,11 @@ class JobResumer(QObject):
     # -- helpers -----------------------------------------------------------------------------
 
     def _running(self) -> bool:
-        return self._window.controller.is_running
+        return self._controller.is_running
 
     def _ask_budget_dialog(self, suggested: float) -> float | None:
         value, ok = QInputDialog.getDouble(
-            self._window,
+            self._parent,
             "Resume with a higher budget",
             "New budget for this campaign (USD):",
             suggested,

@@ -1,4 +1,4 @@
-"""Owns the QThread and the pipeline worker of the current run (one run at a time)."""
+"""Starts, cancels and joins the pipeline runs of the window (one run at a time)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import logging
 import sys
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, Providers
 from leadgen_desktop.gui.run.worker import PipelineWorker
+from leadgen_desktop.gui.thread_task import JOIN_TIMEOUT_MS, ThreadTask
 from leadgen_desktop.settings import load_settings
 from leadgen_desktop.wiring import build_pipeline
+
+log = logging.getLogger(__name__)
 
 PipelineFactory = Callable[[Store, Providers], Pipeline]
 
@@ -27,33 +31,66 @@ def default_pipeline_factory(repo: Store, providers: Providers) -> Pipeline:
     return build_pipeline(repo, providers, load_settings())
 
 
-log = logging.getLogger(__name__)
+class _SwitchInterval:
+    """Shortens the interpreter's GIL switch interval while at least one run goes, then restores it.
+
+    Why: a run flat out is CPU-bound Python on two or more threads. With the
+    default 5 ms interval the GUI thread waits up to 5 ms for the GIL on every
+    call Qt makes into Python (slots, the row feeder), which shows as stalls;
+    with 0.5 ms it gets the GIL back quickly (benchmarks/gui_bench.py measures
+    it). Outside a run the default is put back, so nothing else pays for more
+    frequent switches.
+    """
+
+    def __init__(self) -> None:
+        self._saved = sys.getswitchinterval()
+        self._holders = 0
+
+    def acquire(self) -> None:
+        """One more run is going: lower the interval (the first run saves the current one)."""
+        if self._holders == 0:
+            self._saved = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._saved, GUI_SWITCH_INTERVAL))
+        self._holders += 1
+
+    def release(self) -> None:
+        """One run has ended: the last one restores the saved interval."""
+        self._holders = max(self._holders - 1, 0)
+        if self._holders == 0:
+            sys.setswitchinterval(self._saved)
 
 
-_RunEntry = tuple[QThread, PipelineWorker, CancelToken]
+_SWITCH_INTERVAL = _SwitchInterval()
 
 
-_ORPHANS: list[_RunEntry] = []
-"""Runs that could not be joined when their controller went away; kept until exit."""
+@dataclass
+class _Run:
+    """One started run: its task (thread + worker) and its cancel token."""
+
+    task: ThreadTask
+    token: CancelToken
+    holds_interval: bool = True
 
 
-def _join_threads(entries: list[_RunEntry], timeout_ms: int = 10_000) -> None:
-    """Cancel and join runs whose controller is being collected (a QThread must not die running)."""
-    current = QThread.currentThread()
-    for entry in entries:
-        thread, _worker, token = entry
-        token.cancel()
+def _cancel_and_join(runs: list[_Run]) -> None:
+    """Finalizer of a controller collected without :meth:`RunController.shutdown`.
+
+    A QThread must not be destroyed while it runs: cancel every run and join it.
+    A task that cannot be joined here (the finalizer runs on its own thread)
+    stays alive in the task registry until its thread stops.
+    """
+    for run in runs:
+        run.token.cancel()
         try:
-            if thread is current or (thread.isRunning() and not _quit_and_wait(thread, timeout_ms)):
-                _ORPHANS.append(entry)
-        except RuntimeError:  # the C++ thread is already gone
+            run.task.blockSignals(True)  # its ``stopped`` must not reach the controller being destroyed
+            run.task.join(JOIN_TIMEOUT_MS)
+        except RuntimeError:  # the C++ task is already gone
             continue
-    entries.clear()
-
-
-def _quit_and_wait(thread: QThread, timeout_ms: int) -> bool:
-    thread.quit()
-    return bool(thread.wait(timeout_ms))
+    for run in runs:
+        if run.holds_interval:
+            run.holds_interval = False
+            _SWITCH_INTERVAL.release()
+    runs.clear()
 
 
 class RunAlreadyActive(RuntimeError):
@@ -63,15 +100,13 @@ class RunAlreadyActive(RuntimeError):
 class RunController(QObject):
     """Starts, cancels and shuts down pipeline runs; re-emits the worker's signals.
 
-    Wiring (Qt's worker-object pattern): ``thread.started -> worker.run``,
-    ``worker.finished/failed -> thread.quit``; once the thread has stopped,
-    :meth:`_on_thread_finished` drops the worker here, on the GUI thread (so its
-    C++ object is destroyed where the GIL is held), and ``deleteLater``-s the thread.
-    The worker is deliberately not ``deleteLater``-ed on its own thread: its
-    destructor would take Qt's connection lock and then wait for the GIL, while
-    the GUI thread may hold the GIL and wait for that lock (a deadlock seen in CI). Cancelling sets the
-    run's :class:`CancelToken` directly (no queued slot). All connections to
+    Each run is a :class:`PipelineWorker` on a :class:`ThreadTask` (the window's
+    one task helper: see :mod:`leadgen_desktop.gui.thread_task`). Cancelling sets
+    the run's :class:`CancelToken` directly (no queued slot). All connections to
     this object go to ``@Slot`` methods, so they are queued into the GUI thread.
+    A run's task is kept until its thread has stopped; a controller collected
+    without :meth:`shutdown` (its window destroyed without being closed)
+    cancels and joins its runs from a finalizer.
 
     Signals:
         job_started(str job_id, str campaign_id): the job is in the database
@@ -97,17 +132,12 @@ class RunController(QObject):
         super().__init__(parent)
         self._repo = repo
         self._pipeline_factory = pipeline_factory
-        self._worker: PipelineWorker | None = None
-        self._thread: QThread | None = None
         self._token: CancelToken | None = None
+        self._demo = False
         self._running = False
         self._job_id: str | None = None
-        # (thread, worker, token) kept alive until the thread has stopped: dropping the
-        # last Python reference earlier would delete a running QThread or a worker
-        # still in use on its thread. The finalizer covers a controller collected
-        # without shutdown() (e.g. its window destroyed without being closed).
-        self._threads: list[_RunEntry] = []
-        self._finalizer = weakref.finalize(self, _join_threads, self._threads)
+        self._runs: list[_Run] = []  # started and not released yet
+        self._finalizer = weakref.finalize(self, _cancel_and_join, self._runs)
 
     # -- public API ---------------------------------------------------------------
 
@@ -122,9 +152,24 @@ class RunController(QObject):
         return self._job_id
 
     @property
+    def demo(self) -> bool:
+        """True when the current (or last) run uses the offline demo providers."""
+        return self._demo
+
+    @property
     def cancel_requested(self) -> bool:
         """True when the current run has been asked to stop."""
         return self._token is not None and self._token.cancelled
+
+    @property
+    def tasks(self) -> list[ThreadTask]:
+        """The runs' tasks whose thread has not been released yet (oldest first)."""
+        return [run.task for run in self._runs]
+
+    @property
+    def active_threads(self) -> int:
+        """How many run threads have not been released yet."""
+        return len(self._runs)
 
     def start(self, config: CampaignConfig, providers: Providers) -> None:
         """Run ``config`` with ``providers`` on a new thread.
@@ -135,7 +180,8 @@ class RunController(QObject):
         if self._running:
             raise RunAlreadyActive("A campaign is already running; cancel it first.")
         token = CancelToken()
-        self._launch(PipelineWorker(self._pipeline_factory(self._repo, providers), config, token), token)
+        worker = PipelineWorker(self._pipeline_factory(self._repo, providers), config, token)
+        self._launch(worker, token, providers.demo)
 
     def resume(
         self, job_id: str, providers: Providers, budget: float | None = None, raise_budget: bool = False
@@ -156,47 +202,52 @@ class RunController(QObject):
         worker = PipelineWorker(
             pipeline, None, token, job_id=job_id, budget=budget, raise_budget=raise_budget
         )
-        self._launch(worker, token)
-
-    def _launch(self, worker: PipelineWorker, token: CancelToken) -> None:
-        """Move ``worker`` to a new thread, wire it (see the class docstring) and start it."""
-        thread = QThread()
-        thread.setObjectName("pipeline-worker")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.job_started.connect(self._on_job_started)
-        worker.progress.connect(self._on_progress)
-        worker.rows_ready.connect(self._on_rows_ready)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.finished.connect(thread.quit)
-        worker.failed.connect(thread.quit)
-        thread.finished.connect(self._on_thread_finished)
-        self._worker, self._thread, self._token = worker, thread, token
-        self._threads.append((thread, worker, token))
-        self._running = True
-        self._job_id = None
-        # A CPU-bound run would otherwise hold the GIL for 5 ms slices while the GUI
-        # thread waits for it on every Python call Qt makes (painting, slots).
-        sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL))
-        thread.start()
+        self._launch(worker, token, providers.demo)
 
     def cancel(self) -> None:
         """Ask the current run to stop; it ends with status ``cancelled``."""
         if self._token is not None:
             self._token.cancel()
 
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Cancel, stop and join every worker thread; False if one did not stop in time."""
+    def shutdown(self, timeout_ms: int = JOIN_TIMEOUT_MS) -> bool:
+        """Cancel, stop and join every run's thread; False if one did not stop in time."""
         self.cancel()
         stopped = True
-        for thread, _worker, _token in list(self._threads):
-            thread.quit()
-            if not thread.wait(timeout_ms):
+        for run in list(self._runs):
+            run.token.cancel()
+            if run.task.join(timeout_ms):
+                self._forget(run)
+            else:
                 log.warning("The pipeline thread did not stop within %d ms", timeout_ms)
                 stopped = False
-        self._release_finished_threads()
         return stopped
+
+    # -- wiring ---------------------------------------------------------------------
+
+    def _launch(self, worker: PipelineWorker, token: CancelToken, demo: bool) -> None:
+        """Wire ``worker`` to this controller and start it on its own task."""
+        task = ThreadTask(worker, "pipeline-worker", (worker.finished, worker.failed))
+        worker.job_started.connect(self._on_job_started)
+        worker.progress.connect(self._on_progress)
+        worker.rows_ready.connect(self._on_rows_ready)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        task.stopped.connect(self._on_task_stopped)
+        self._token = token
+        self._demo = demo
+        self._runs.append(_Run(task, token))
+        self._running = True
+        self._job_id = None
+        _SWITCH_INTERVAL.acquire()
+        task.start()
+
+    def _forget(self, run: _Run) -> None:
+        """Drop a run whose thread has been released, and give back its switch-interval hold."""
+        if run in self._runs:
+            self._runs.remove(run)
+        if run.holds_interval:
+            run.holds_interval = False
+            _SWITCH_INTERVAL.release()
 
     # -- slots (GUI thread) -------------------------------------------------------
 
@@ -215,39 +266,15 @@ class RunController(QObject):
 
     @Slot(object)
     def _on_finished(self, result: JobFinished) -> None:
-        self._run_over()
+        self._running = False
         self.finished.emit(result)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        self._run_over()
+        self._running = False
         self.failed.emit(message)
 
     @Slot()
-    def _on_thread_finished(self) -> None:
-        self._release_finished_threads()
-
-    # -- helpers -------------------------------------------------------------------
-
-    def _run_over(self) -> None:
-        self._running = False
-        self._worker = None
-        self._thread = None
-
-    def _release_finished_threads(self) -> None:
-        """Drop (and ``deleteLater``) threads that have stopped, with their workers.
-
-        Dropping the last Python reference to a worker destroys its C++ object
-        here, on the GUI thread, after its thread has finished.
-        """
-        still_running = [entry for entry in self._threads if not entry[0].isFinished()]
-        for thread, _worker, _token in self._threads:
-            if thread.isFinished():
-                thread.wait()  # returns at once, or after the last few instructions of the thread
-                thread.deleteLater()
-        self._threads[:] = still_running  # in place: the finalizer holds this list
-
-    @property
-    def active_threads(self) -> int:
-        """How many worker threads have not been released yet."""
-        return len(self._threads)
+    def _on_task_stopped(self) -> None:
+        for run in [run for run in self._runs if not run.task.running]:
+            self._forget(run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 from leadgen_desktop.gui.details.charts import LeadCharts
+from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
 from leadgen_desktop.gui.run.metrics_panel import MetricsPanel
 from leadgen_desktop.gui.shell.message_banner import MessageBanner
 
@@ -13,9 +14,10 @@ class RunOverview(QWidget):
     """Stage text and progress bar, the message banner, the metrics panel and the charts.
 
     Public attributes: ``stage_label``, ``progress_bar``, ``info_banner``
-    (:class:`MessageBanner`), ``info_label`` (its newest message),
-    ``metrics_panel``, ``charts`` (:class:`LeadCharts`, which the window points
-    at the lead table's model).
+    (:class:`MessageBanner`; its ``label`` holds the newest message),
+    ``budget_bar`` (:class:`BudgetStopBar`, right under the banner; driven by
+    the resume feature), ``metrics_panel``, ``charts`` (:class:`LeadCharts`,
+    which the window points at the lead table's model).
 
     Signals: none of its own.
     """
@@ -35,7 +37,7 @@ class RunOverview(QWidget):
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
         self.info_banner = MessageBanner()  # the latest few messages, each closable
-        self.info_label = self.info_banner.label  # the newest message
+        self.budget_bar = BudgetStopBar()  # "Resume with higher budget…" after a budget stop
         self.metrics_panel = MetricsPanel()
         self.charts = LeadCharts()
 
@@ -49,6 +51,7 @@ class RunOverview(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(progress_row)
         layout.addWidget(self.info_banner)
+        layout.addWidget(self.budget_bar)
         layout.addLayout(counters)
 
     def set_stage(self, text: str) -> None:

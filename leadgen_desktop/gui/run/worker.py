@@ -1,6 +1,6 @@
 """The pipeline worker: runs one campaign on a QThread and reports in throttled batches.
 
-The worker is a plain QObject moved to a QThread (never a QThread subclass).
+The worker is a plain QObject run on a :class:`~leadgen_desktop.gui.thread_task.ThreadTask`.
 A run's SQLite writes all happen here: creating or reopening the job (through
 :class:`~leadgen_desktop.core.jobs.Jobs`) and everything
 :class:`~leadgen_desktop.core.run.pipeline.Pipeline` stores. Progress is coalesced to about ten updates a
@@ -29,6 +29,7 @@ from leadgen_desktop.domain import (
     ProgressEvent,
     Stage,
 )
+from leadgen_desktop.gui.thread_task import close_thread_connection
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ class PipelineWorker(QObject):
         except Exception as exc:
             log.exception("Pipeline worker failed")
             error = f"{type(exc).__name__}: {exc}"
-        self._close_thread_connection()
+        close_thread_connection(self.pipeline.store.db)
         # Emitting is the very last thing: the receiver may quit the thread at once.
         if result is not None:
             self.finished.emit(result)
@@ -204,10 +205,3 @@ class PipelineWorker(QObject):
         if rows:
             self._last_lead_id = rows[-1].lead_id
             self.rows_ready.emit(rows)
-
-    def _close_thread_connection(self) -> None:
-        """Close this thread's SQLite connection (peewee keeps one per thread)."""
-        try:
-            self.pipeline.store.db.close()
-        except Exception:
-            log.warning("Could not close the worker's database connection", exc_info=True)

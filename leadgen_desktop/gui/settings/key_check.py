@@ -2,9 +2,9 @@
 
 :func:`check_key` builds the provider around one short-lived ``httpx`` client
 and calls its ``test_key()`` (Google: an IDs-only search billed at $0; Hunter
-and NeverBounce: their free account endpoints). :class:`KeyTester` runs it on
-``QThreadPool.globalInstance()`` and reports back through a queued signal, so
-the dialog never blocks. The key is passed as an argument only: it is never
+and NeverBounce: their free account endpoints). :class:`KeyTester` runs it on a
+:class:`~leadgen_desktop.gui.thread_task.ThreadTask` and reports back through a
+queued signal, so the dialog never blocks. The key is passed as an argument only: it is never
 logged, and it is masked out of the message shown to the user.
 """
 
@@ -14,9 +14,10 @@ import logging
 from collections.abc import Callable
 
 import httpx
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from leadgen_desktop.domain import CancelToken
+from leadgen_desktop.gui.thread_task import ThreadTask
 from leadgen_desktop.keychain import PROVIDER_NAMES
 from leadgen_desktop.net.http import KeyCheck, build_client, redact
 from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery
@@ -70,8 +71,34 @@ def describe_check(provider: str, check: KeyCheck) -> str:
     return f"✗ {check.message}"
 
 
+class KeyCheckWorker(QObject):
+    """Runs one key check on its :class:`ThreadTask`; never raises.
+
+    Signals:
+        done(str provider, object KeyCheck): the answer; always the last thing ``run`` does.
+    """
+
+    done = Signal(str, object)
+
+    def __init__(self, checker: KeyChecker, provider: str, key: str, cancel: CancelToken) -> None:
+        super().__init__()
+        self._checker = checker
+        self._provider = provider
+        self._key = key
+        self._cancel = cancel
+
+    @Slot()
+    def run(self) -> None:
+        """Check the key and emit ``done`` (an unexpected error is an answer too, without the key)."""
+        try:
+            result = self._checker(self._provider, self._key, self._cancel)
+        except Exception as exc:  # noqa: BLE001 - report, never leave the dialog waiting
+            result = KeyCheck(False, redact(f"The test could not run: {type(exc).__name__}", self._key))
+        self.done.emit(self._provider, result)
+
+
 class KeyTester(QObject):
-    """Runs key checks on the global thread pool; one pending check per provider.
+    """Runs key checks in the background, one :class:`ThreadTask` each; one pending check per provider.
 
     Signals:
         finished(str provider, object KeyCheck): a check answered (GUI thread).
@@ -81,9 +108,9 @@ class KeyTester(QObject):
 
     def __init__(self, checker: KeyChecker | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._checker: KeyChecker = checker or (lambda p, k, c: check_key(p, k, c))
+        self._checker: KeyChecker = checker or check_key
         self._tokens: dict[str, CancelToken] = {}
-        self._relays: dict[str, _Relay] = {}  # released here, in the GUI thread
+        self._tasks: dict[str, ThreadTask] = {}
 
     def is_busy(self, provider: str) -> bool:
         """True while a check of ``provider`` is running."""
@@ -94,43 +121,25 @@ class KeyTester(QObject):
         if provider in self._tokens:
             return False
         token = CancelToken()
+        worker = KeyCheckWorker(self._checker, provider, key, token)
+        worker.done.connect(self._on_done)
+        task = ThreadTask(worker, f"key-test-{provider}", (worker.done,))
         self._tokens[provider] = token
-        relay = _Relay()  # lives in the GUI thread: its signal is queued to our slot
-        relay.done.connect(self._on_done)
-        self._relays[provider] = relay
-        checker = self._checker
-
-        def task() -> None:
-            try:
-                result = checker(provider, key, token)
-            except Exception as exc:  # noqa: BLE001 - report, never kill a pool thread
-                result = KeyCheck(False, redact(f"The test could not run: {type(exc).__name__}", key))
-            relay.done.emit(provider, result)
-
-        QThreadPool.globalInstance().start(task)
+        self._tasks[provider] = task
+        task.start()
         return True
 
     def cancel_all(self) -> None:
-        """Ask running checks to stop (their answers are then ignored)."""
+        """Ask running checks to stop (their answers are then ignored; their threads end on their own)."""
         for token in self._tokens.values():
             token.cancel()
 
     @Slot(str, object)
     def _on_done(self, provider: str, result: object) -> None:
-        # The relay stays in _relays until the next check of this provider replaces it, so its
-        # last reference is never dropped by the pool thread (a QObject destroyed there could
-        # deadlock with the GUI thread over Qt's connection lock and the GIL).
         token = self._tokens.pop(provider, None)
+        task = self._tasks.pop(provider, None)
+        if task is not None:
+            task.join()  # the worker has emitted its last signal: the thread ends at once
         if token is None or token.cancelled:
             return
         self.finished.emit(provider, result)
-
-
-class _Relay(QObject):
-    """Carries one answer from a pool thread to the GUI thread.
-
-    Signals:
-        done(str provider, object KeyCheck).
-    """
-
-    done = Signal(str, object)

@@ -75,8 +75,8 @@ class _MessageRow(QFrame):
 class MessageBanner(QFrame):
     """Stacked, dismissable messages; hidden when there are none.
 
-    ``label`` is the newest message's label (kept for the window's
-    ``info_label``); :meth:`messages` lists what is shown, newest first.
+    ``label`` is the newest message's label; :meth:`messages` lists what is
+    shown, newest first.
 
     Signals:
         changed(): a message was added or dismissed.

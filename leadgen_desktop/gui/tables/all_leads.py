@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.gui.run.thread_task import ThreadTask
 from leadgen_desktop.gui.tables.all_leads_model import AllLeadsModel, LeadColumns
 from leadgen_desktop.gui.tables.table_actions import configure_lead_table, filter_field
+from leadgen_desktop.gui.thread_task import ThreadTask, close_thread_connection
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,7 @@ class AllLeadsLoader(QObject):
         except Exception as exc:
             log.exception("Could not load all leads")
             error = f"{type(exc).__name__}: {exc}"
-        try:
-            if not self._repo.db.is_closed():
-                self._repo.db.close()  # this thread's connection only
-        except Exception:
-            log.warning("Could not close the loader's database connection", exc_info=True)
+        close_thread_connection(self._repo.db)
         if columns is not None:
             self.loaded.emit(columns)
         else:

@@ -27,13 +27,14 @@ Signals: only the standard QAbstractItemModel ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
     QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
@@ -186,13 +187,16 @@ class AllLeadsModel(QAbstractTableModel):
             return None
         return self._cell(index.row(), index.column(), role)
 
-    def multiData(self, index: AnyIndex, roleDataSpan: QModelRoleDataSpan) -> None:
+    def multiData(self, index: AnyIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """Fill every role the delegate asks for in one call (one Python call per painted cell)."""
         if not index.isValid():
             return
         row, column = index.row(), index.column()
-        for position in range(len(roleDataSpan)):
-            item = roleDataSpan[position]
+        if isinstance(roleDataSpan, QModelRoleData):
+            roleDataSpan.setData(self._cell(row, column, roleDataSpan.role()))
+            return
+        for position in range(roleDataSpan.size()):
+            item: QModelRoleData = roleDataSpan[position]  # type: ignore[index]  # stubs lack __getitem__
             item.setData(self._cell(row, column, item.role()))
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
@@ -333,5 +337,6 @@ class AllLeadsModel(QAbstractTableModel):
         present = [row for row in range(count) if keys[row] is not None]
         missing = [row for row in range(count) if keys[row] is None]
         # list.sort is stable, also with reverse=True: ties keep the load order.
-        present.sort(key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        by_key = cast("Callable[[int], float | str]", keys.__getitem__)  # rows in present have a key
+        present.sort(key=by_key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
         return present + missing

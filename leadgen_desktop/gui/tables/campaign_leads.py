@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.gui.details.lead_details import LeadDetailsPanel
 from leadgen_desktop.gui.tables.results_model import COLUMNS, LeadTableModel
 from leadgen_desktop.gui.tables.results_proxy import LeadFilterProxy
@@ -21,6 +22,8 @@ from leadgen_desktop.gui.tables.table_actions import LeadTableActions, configure
 
 _COLUMN_WIDTHS = (180, 175, 110, 150, 175, 80, 55, 55, 65, 300)
 """Initial widths of the table's columns (the last one stretches)."""
+DETAILS_WIDTH = 380
+"""Width the details panel opens to when "Show details" finds it collapsed."""
 
 
 class CampaignLeadsPage(QWidget):
@@ -30,7 +33,8 @@ class CampaignLeadsPage(QWidget):
     ``model`` (:class:`LeadTableModel`), ``proxy`` (:class:`LeadFilterProxy`),
     ``row_feeder`` (:class:`RowFeeder`: run batches reach the table in timed
     slices), ``table_view``, ``table_actions`` (context menu, Ctrl+C, open
-    links), ``details_panel``, ``results_splitter``.
+    links), ``details_panel`` (follows the table's current lead),
+    ``results_splitter``.
 
     Signals: none of its own.
     """
@@ -40,8 +44,10 @@ class CampaignLeadsPage(QWidget):
         self.filter_edit = filter_field("filterEdit", "leads")
         self.count_label = QLabel("0 leads")
         self.count_label.setObjectName("countLabel")
+        self.count_label.setAccessibleName("Lead count")
         self.only_new_check = QCheckBox("Only new businesses")
         self.only_new_check.setObjectName("onlyNewCheck")
+        self.only_new_check.setAccessibleName("Only new businesses")
         self.only_new_check.setToolTip("Hide businesses an earlier campaign already found")
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.filter_edit, 1)
@@ -79,12 +85,24 @@ class CampaignLeadsPage(QWidget):
             self.proxy.layoutChanged,
         ):
             signal.connect(self.update_count)
+        self.table_actions.current_lead_changed.connect(self.details_panel.set_record)
+        self.table_actions.details_requested.connect(self.show_details)
 
     @Slot()
     def focus_filter(self) -> None:
         """Put the cursor in the filter field with its text selected (Ctrl+F)."""
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
+
+    @Slot(object)
+    def show_details(self, record: LeadRecord) -> None:
+        """Show ``record`` in the details panel, opening the panel if it was collapsed."""
+        self.details_panel.set_record(record)
+        sizes = self.results_splitter.sizes()
+        if len(sizes) == 2 and sizes[1] == 0:
+            total = sum(sizes)
+            self.results_splitter.setSizes([max(total - DETAILS_WIDTH, 0), DETAILS_WIDTH])
+        self.details_panel.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
     def update_count(self) -> None:

@@ -27,7 +27,7 @@ from leadgen_desktop.core.export import ExportError, check_output_path, unfinish
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.gui.run.thread_task import ThreadTask
+from leadgen_desktop.gui.thread_task import ThreadTask, close_thread_connection
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class ExportWorker(QObject):
             log.exception("CSV export failed")
             message = f"{type(exc).__name__}: {exc}"
             outcome = lambda: self.failed.emit(message)  # noqa: E731
-        self._close_thread_connection()
+        close_thread_connection(self._repo.db)
         outcome()
 
     def _on_row(self, count: int) -> None:
@@ -96,14 +96,6 @@ class ExportWorker(QObject):
             if now - self._last >= self._interval:
                 self._last = now
                 self.progress.emit(count)
-
-    def _close_thread_connection(self) -> None:
-        """Close this thread's SQLite connection (peewee keeps one per thread)."""
-        try:
-            if not self._repo.db.is_closed():
-                self._repo.db.close()
-        except Exception:
-            log.warning("Could not close the export thread's database connection", exc_info=True)
 
 
 class ExportJob(QObject):

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPoint, Qt, Signal, Slot
+from PySide6.QtCore import (
+    QAbstractProxyModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, QTableView
 
@@ -102,7 +111,7 @@ class LeadTableActions(QObject):
         view.addAction(self.copy_rows_action)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._on_context_menu)
-        self._selection_model = None
+        self._selection_model: QItemSelectionModel | None = None
         self._watch_selection()
         model = view.model()
         if model is not None:
