@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from leadgen_desktop.core.run.area_search import ROUND_PURCHASES
+from leadgen_desktop.core.run.area_round import ROUND_PURCHASES
 from leadgen_desktop.domain import DEFAULT_PRICES
 from tests.fakes.api_server import FakeApis, cli_env, serve
 from tests.fakes.cli_support import campaign_args, wait_for

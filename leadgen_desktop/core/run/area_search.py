@@ -6,8 +6,11 @@ and come back through a queue. While requests are out, the thread keeps
 handling the enrichment scheduler's answers (``host.pump``), so emails are
 found for the first businesses while the area is still being searched.
 
-* **Mapping** (free): up to :data:`MAP_IN_FLIGHT` tiles at once, nearest the
-  centre first, within the provider's rate limit. A mapped tile's ids already
+* **Rounds** (:mod:`area_round`): each round's requests are planned from what
+  was recorded before and nothing else, sent together (:data:`POOL_SIZE` at once,
+  the provider's rate limiter spacing them) and recorded in the round's order.
+* **Mapping** (free): nearest the centre first; while nothing can be bought
+  yet, only the tiles in the way. A mapped tile's ids already
   in the shared place cache are known at once (no purchase; their businesses
   are found for free).
 * **Buying**: the planner hands out purchases centre first (pages or Place
@@ -33,17 +36,23 @@ import logging
 import math
 import queue
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterable, Sequence
 
 from leadgen_desktop.core.billing.budget import Budget
 from leadgen_desktop.core.discovery.coverage import coverage_of
 from leadgen_desktop.core.discovery.dedupe import Deduper
-from leadgen_desktop.core.discovery.purchases import PagePurchase, Purchase, PurchasePrices
+from leadgen_desktop.core.discovery.purchases import Purchase, PurchasePrices
 from leadgen_desktop.core.discovery.quadtree import MapTask
-from leadgen_desktop.core.discovery.tile_search import TileMapping, map_tile_ids, run_purchase
+from leadgen_desktop.core.discovery.tile_search import TileMapping
 from leadgen_desktop.core.discovery.tiling import TilePlanner
+from leadgen_desktop.core.run.area_round import (
+    AreaHost,
+    RoundItem,
+    fraction_done,
+    plan_round,
+    reissue,
+    request_task,
+)
 from leadgen_desktop.core.run.run_state import RunState
 from leadgen_desktop.core.run.worker_pool import WorkerPool
 from leadgen_desktop.db.records import TilingRows
@@ -57,7 +66,6 @@ from leadgen_desktop.domain import (
     CampaignConfig,
     Cancelled,
     CancelToken,
-    Coverage,
     DiscoveryPage,
     NetworkUnavailable,
     PriceTable,
@@ -69,73 +77,17 @@ from leadgen_desktop.domain import (
 
 log = logging.getLogger(__name__)
 
-ROUND_TILES = 24
-"""Most tiles mapped in one round (each a chain of up to three IDs-only pages)."""
-ROUND_PURCHASES = 24
-"""Most purchases (pages of different groups, Place Details) in one round."""
-BLOCKING_TILES = 8
-"""Most tiles mapped in a round while nothing can be bought yet (those nearest the centre)."""
 POOL_SIZE = 16
 """Requests in flight at once (the provider's rate limiter spaces them)."""
-LOOKAHEAD_PLACES = 120
-"""Mapped places waiting to be bought (beyond twice the leads wanted) at which mapping pauses."""
 COVERAGE_INTERVAL = 0.25
 """Seconds between two coverage reports."""
 SETTLE_TIMEOUT = 20.0
 """After a failure, how long to wait for purchases already sent (the longest read timeout)."""
-MIN_QUALIFIED_SHARE = 0.05
-"""The least share of found places assumed to qualify when deciding how much to keep in flight."""
-
 _FATAL = (ProviderAuthError, NetworkUnavailable, QuotaExhausted)
 
 
 def _is_open(business: Business) -> bool:
     return business.business_status is not BusinessStatus.CLOSED_PERMANENTLY
-
-
-class AreaHost(Protocol):
-    """What the area search needs from the run that drives it."""
-
-    def pump(self, timeout: float) -> None:
-        """Handle the enrichment's answers (waiting up to ``timeout``); raises Cancelled when cancelled."""
-        ...
-
-    def leads_wanted(self) -> int:
-        """How many more qualified leads the run wants (0: enough)."""
-        ...
-
-    def leads_selected(self) -> int:
-        """How many qualified leads the run has selected so far."""
-        ...
-
-    def take(self, businesses: Sequence[Business]) -> None:
-        """Businesses new to the job, in discovery order: score, select, enrich."""
-        ...
-
-    def progress(self, fraction: float, message: str) -> None:
-        """Report the discovery stage's progress (``fraction`` of the stage, 0..1)."""
-        ...
-
-    def coverage(self, coverage: Coverage) -> None:
-        """Report what the search covered so far."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Item:
-    """One request of a round: a tile's mapping or a purchase, with its budget ticket once sent."""
-
-    subject: MapTask | Purchase
-    ticket: int | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        """Plain data for the stored round (what a resumed run sends first)."""
-        subject = self.subject
-        if isinstance(subject, MapTask):
-            return {"map": subject.key}
-        if isinstance(subject, PagePurchase):
-            return {"group": subject.group, "page": subject.page}
-        return {"group": subject.group, "place_id": subject.place_id}
 
 
 class AreaSearch:
@@ -172,9 +124,9 @@ class AreaSearch:
         self._stop = cancel.child()  # set by close(): requests not yet sent give up
         self._pool = WorkerPool(POOL_SIZE, "leadgen-area")
         self._results: queue.SimpleQueue[tuple[int, object]] = queue.SimpleQueue()
-        self._sent: dict[int, _Item] = {}  # this round's requests sent and not recorded yet, by position
+        self._sent: dict[int, RoundItem] = {}  # this round's requests sent and not recorded yet, by position
         self._answers: dict[int, object] = {}  # answers back but not recorded yet, by position
-        self._held: dict[int, _Item] = {}  # this round's requests not sent, or handed back, by position
+        self._held: dict[int, RoundItem] = {}  # this round's requests not sent, or handed back, by position
         self._stopped = False  # no new requests (budget, quota, failure)
         self._failed_tiles = 0
         self._settling = False
@@ -185,7 +137,7 @@ class AreaSearch:
     @property
     def purchases_out(self) -> int:
         """Paid requests sent and not answered yet."""
-        return sum(1 for i in self._sent if i not in self._answers and self._is_purchase(self._sent[i]))
+        return sum(1 for i in self._sent if i not in self._answers and self._sent[i].is_purchase)
 
     def run(self, area: Area) -> None:
         """Search ``area`` until the plan is done, enough leads qualify, or the budget stops it."""
@@ -227,7 +179,7 @@ class AreaSearch:
 
     # -- planning rounds -----------------------------------------------------------------
 
-    def _restore_or_start(self, area: Area) -> list[_Item]:
+    def _restore_or_start(self, area: Area) -> list[RoundItem]:
         """The stored plan (and the requests of its unfinished round), or a new plan."""
         try:
             rows = self.store.tiling.load(self.job_id)
@@ -239,63 +191,20 @@ class AreaSearch:
                     rows.marks,
                     self.purchase_prices,
                 )
-                return self._reissue(rows.round or ())
+                return reissue(self.planner, rows.round or ())
         except ValueError as exc:
             raise RuntimeError(f"The job's stored search of its area cannot be read: {exc}") from exc
         self.planner = TilePlanner(area, self.purchase_prices)
         self._save()
         return []
 
-    def _reissue(self, stored: Sequence[Mapping[str, object]]) -> list[_Item]:
-        """The requests a stopped run's round had not recorded, handed out again in their order."""
-        items: list[_Item] = []
-        for data in stored:
-            try:
-                if "map" in data:
-                    items.append(_Item(self._plan.take_tile(str(data["map"]))))
-                elif "page" in data:
-                    page = data["page"]
-                    if not isinstance(page, int):
-                        raise ValueError(f"page {page!r} is not a number")
-                    items.append(_Item(self._plan.reissue(str(data.get("group")), page=page)))
-                else:
-                    place_id = str(data.get("place_id"))
-                    items.append(_Item(self._plan.reissue(str(data.get("group")), place_id=place_id)))
-            except ValueError as exc:  # the plan moved on (a cache hit meanwhile): nothing to send
-                log.info("Not sending a stored request again: %s", exc)
-        return items
-
-    def _plan_round(self) -> list[_Item]:
-        """The next round: purchases first (centre first, no more than the leads still wanted), then tiles.
-
-        Every decision depends only on what was recorded before, so a run gives the
-        same requests in the same order whatever the timing, and so does a resumed one.
-        """
+    def _plan_round(self) -> list[RoundItem]:
+        """The next round (none once the budget, a quota or a failure stopped the search)."""
         if self._stopped:
             return []
-        wanted = self.host.leads_wanted()
-        if wanted <= 0:
-            return []
-        share = max(self._qualified_share(), MIN_QUALIFIED_SHARE)
-        purchases: list[Purchase] = []
-        coming = 0
-        blocked = False
-        while len(purchases) < ROUND_PURCHASES and share * coming < wanted:
-            purchase = self._plan.next_purchase()
-            if purchase is None:
-                blocked = not self._plan.done
-                break
-            purchases.append(purchase)
-            coming += self._plan.expected_places(purchase)
-        waiting = self._plan.places_mapped - self._plan.summary().places_known
-        tiles: list[MapTask] = []
-        if blocked and not purchases:  # nothing to buy yet: map what lets buying start
-            tiles = self._plan.next_blocking_tiles(BLOCKING_TILES)
-        if not tiles and (not purchases or waiting < LOOKAHEAD_PLACES + 2 * wanted / share):
-            tiles = self._plan.next_tiles(ROUND_TILES)
-        return [_Item(p) for p in purchases] + [_Item(t) for t in tiles]
+        return plan_round(self._plan, self.host.leads_wanted(), self._qualified_share())
 
-    def _run_round(self, items: list[_Item]) -> None:
+    def _run_round(self, items: list[RoundItem]) -> None:
         """Send the round's requests, then record the answers in the round's order."""
         self._sent.clear()
         self._answers.clear()
@@ -314,7 +223,7 @@ class AreaSearch:
             outcome = self._await(position)
             self._record(position, self._sent.pop(position), outcome)
 
-    def _reserve(self, item: _Item) -> _Item | None:
+    def _reserve(self, item: RoundItem) -> RoundItem | None:
         """The item with its budget ticket, or None (and the search stops) when the budget cannot take it."""
         if isinstance(item.subject, MapTask):
             return item
@@ -322,24 +231,11 @@ class AreaSearch:
         if ticket is None:
             self._stopped = True
             return None
-        return _Item(item.subject, ticket)
+        return RoundItem(item.subject, ticket)
 
-    def _send(self, position: int, item: _Item) -> None:
-        stop, results, discovery = self._stop, self._results, self.discovery
-        query, subject = self.config.business_query, item.subject
-
-        def task() -> None:
-            try:
-                stop.raise_if_cancelled()  # dropped while queued: never sent
-                if isinstance(subject, MapTask):
-                    outcome: object = map_tile_ids(discovery, query, subject.rect, stop)
-                else:
-                    outcome = run_purchase(discovery, query, subject, stop)
-            except Exception as exc:  # noqa: BLE001 - handed back to the pipeline thread
-                outcome = exc
-            results.put((position, outcome))
-
-        self._pool.submit(task)
+    def _send(self, position: int, item: RoundItem) -> None:
+        query = self.config.business_query
+        self._pool.submit(request_task(position, item, self.discovery, query, self._stop, self._results))
 
     def _await(self, position: int) -> object:
         """The answer at ``position``, handling enrichment answers meanwhile."""
@@ -360,12 +256,12 @@ class AreaSearch:
 
     # -- recording answers ----------------------------------------------------------------
 
-    def _left(self) -> list[_Item]:
+    def _left(self) -> list[RoundItem]:
         """The round's requests not recorded yet, in the round's order (stored with each step)."""
         waiting = {**self._sent, **self._held}
         return [waiting[position] for position in sorted(waiting)]
 
-    def _record(self, position: int, item: _Item, outcome: object) -> None:
+    def _record(self, position: int, item: RoundItem, outcome: object) -> None:
         """Record one answer of the round (already taken out of the requests sent)."""
         subject = item.subject
         if isinstance(subject, MapTask) and isinstance(outcome, TileMapping):
@@ -400,7 +296,7 @@ class AreaSearch:
             calls=page.calls, arrived=page.businesses, bought=page.businesses, closed=page.closed_place_ids
         )
 
-    def _failed(self, position: int, item: _Item, error: ProviderError) -> None:
+    def _failed(self, position: int, item: RoundItem, error: ProviderError) -> None:
         """A request failed for good: log its calls; a fatal error stops the search."""
         self.budget.settle(item.ticket, self.state.add_calls(error.calls))
         if isinstance(error, _FATAL):
@@ -424,7 +320,7 @@ class AreaSearch:
             self._plan.purchase_failed(item.subject)
         self._step(calls=error.calls)
 
-    def _hand_back(self, item: _Item) -> None:
+    def _hand_back(self, item: RoundItem) -> None:
         """Hand an unanswered request back to the plan (a resumed run sends it first)."""
         if isinstance(item.subject, MapTask):
             self._plan.release_tile(item.subject.key)
@@ -443,7 +339,7 @@ class AreaSearch:
             return
         self._settling = True
         deadline = time.monotonic() + SETTLE_TIMEOUT
-        while any(self._is_purchase(item) for item in self._sent.values()):
+        while any(item.is_purchase for item in self._sent.values()):
             ready = [position for position in sorted(self._sent) if position in self._answers]
             if ready:
                 item, outcome = self._sent.pop(ready[0]), self._answers.pop(ready[0])
@@ -457,10 +353,6 @@ class AreaSearch:
             except queue.Empty:
                 continue
             self._answers[got] = outcome
-
-    @staticmethod
-    def _is_purchase(item: _Item) -> bool:
-        return not isinstance(item.subject, MapTask)
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -499,13 +391,6 @@ class AreaSearch:
         self.state.tiles_searched = summary.tiles_searched
         self.state.tiles_saturated = summary.tiles_saturated
 
-    def _fraction(self) -> float:
-        summary = self._plan.summary()
-        tiles = summary.tiles_searched + summary.tiles_failed
-        mapped = tiles / max(tiles + summary.tiles_left, 1)
-        bought = summary.places_known / max(summary.places_mapped, 1)
-        return min(1.0, 0.5 * mapped + 0.5 * bought)
-
     def _save(
         self,
         *,
@@ -517,7 +402,7 @@ class AreaSearch:
         delta = self._plan.take_delta()
         self._count_tiles()
         stage = Stage.DISCOVERING
-        progress = (stage, stage.progress_at(self._fraction()), self.state.snapshot())
+        progress = (stage, stage.progress_at(fraction_done(self._plan)), self.state.snapshot())
         self.store.tiling.save_step(
             self.job_id,
             TilingRows(
@@ -539,4 +424,4 @@ class AreaSearch:
         self._last_report = now
         coverage = coverage_of(self._plan, self._points)
         self.host.coverage(coverage)
-        self.host.progress(self._fraction(), coverage.describe())
+        self.host.progress(fraction_done(self._plan), coverage.describe())

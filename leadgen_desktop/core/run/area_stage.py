@@ -8,12 +8,21 @@ keep pumping, the selection of qualified leads, progress and coverage events.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from leadgen_desktop.core.run.area_choice import choose_area
 from leadgen_desktop.core.run.area_search import AreaSearch
-from leadgen_desktop.domain import Area, Business, BusinessStatus, Coverage, CoverageEvent, Stage
+from leadgen_desktop.domain import (
+    RESULTS_PER_PAGE,
+    Area,
+    Business,
+    BusinessStatus,
+    Coverage,
+    CoverageEvent,
+    Stage,
+)
 
 if TYPE_CHECKING:
     from leadgen_desktop.core.run.pipeline import _Run
@@ -85,10 +94,12 @@ def repeat_earlier_search(run: _Run, area: Area) -> list[Business]:
     return earlier
 
 
-def capacity_note(search: AreaSearch) -> str:
-    """Why fewer leads than asked may exist: what the area holds (for the scoring notice)."""
-    if search.planner is None:
-        return "the area was not searched"
+def capacity_note(run: _Run) -> str:
+    """Why fewer leads than asked may exist (for the scoring notice): what the search could hold."""
+    search = run.area_search
+    if search is None or search.planner is None:
+        limit = run.providers.discovery.max_results_per_query
+        return f"one search returns at most {limit} places"
     summary = search.planner.summary()
     note = f"the area holds {summary.places_mapped} places of this kind"
     if summary.tiles_saturated:
@@ -97,6 +108,14 @@ def capacity_note(search: AreaSearch) -> str:
             "where Google shows at most 60 places"
         )
     return note
+
+
+def discovery_remaining(run: _Run, page_price: float) -> tuple[float, int]:
+    """The most finishing discovery could cost, and how many places it could still bring."""
+    if run.area_search is not None:
+        return run.area_search.remaining()
+    places_left = max(run.providers.discovery.max_results_per_query - run.state.businesses_found, 0)
+    return math.ceil(places_left / RESULTS_PER_PAGE) * page_price, places_left
 
 
 class RunHost:

@@ -25,20 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
 from leadgen_desktop.core.discovery.dedupe import Deduper
-from leadgen_desktop.core.emails.domains import registrable_domain
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.area_search import AreaSearch
-from leadgen_desktop.core.run.area_stage import capacity_note, discover_by_area
+from leadgen_desktop.core.run.area_stage import capacity_note, discover_by_area, discovery_remaining
 from leadgen_desktop.core.run.enrich_scheduler import EnrichScheduler
+from leadgen_desktop.core.run.page_fetch import SETTLE_TIMEOUT, PageBudgetStop, fetch_page
 from leadgen_desktop.core.run.run_state import RunState
 from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.errors import StorageError
@@ -52,7 +49,6 @@ from leadgen_desktop.domain import (
     CampaignConfig,
     Cancelled,
     CancelToken,
-    DiscoveryPage,
     EventCallback,
     JobFinished,
     JobStatus,
@@ -71,14 +67,6 @@ from leadgen_desktop.domain import (
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = dt.timedelta(days=30)
-PAGE_SIZE = 20
-"""Places per discovery page."""
-SETTLE_TIMEOUT = 20.0
-"""After a failure, how long to wait for requests already sent (the longest read timeout)."""
-
-
-class _BudgetStop(Exception):
-    """Discovery could not afford its next page."""
 
 
 class Pipeline:
@@ -235,8 +223,8 @@ class _Run:
         ):
             self.cancel.raise_if_cancelled()
             try:
-                page, ticket, failure = self._fetch_page(token)
-            except _BudgetStop:
+                page, ticket, failure = fetch_page(self, token)
+            except PageBudgetStop:
                 break
             except ProviderError as exc:
                 if isinstance(exc, ProviderAuthError | NetworkUnavailable) or not found:
@@ -275,56 +263,6 @@ class _Run:
         if not self.budget.exhausted:
             self.discovery_done = True
             self.store.checkpoints.mark_done(self.job_id)
-
-    def _fetch_page(self, token: str | None) -> tuple[DiscoveryPage, int | None, Exception | None]:
-        """Fetch one page on a helper thread while this thread keeps storing enriched leads.
-
-        Returns the page, its budget ticket and a failure that happened meanwhile: when
-        enrichment fails while the page request is out (the network went away, a key was
-        rejected), the page is waited for (bounded) so that it and what it cost are stored
-        before the job fails, and a resume does not pay for it again. A cancel does not wait.
-        """
-        discovery = self.providers.discovery
-        ticket = self.budget.reserve(float(self.prices.prices.get(discovery.billing_sku, 0.0)))
-        if ticket is None:
-            raise _BudgetStop
-        box: list[DiscoveryPage | BaseException] = []
-        done = threading.Event()
-
-        def fetch() -> None:
-            try:
-                box.append(discovery.search(self.config, token, self.cancel))
-            except BaseException as exc:  # noqa: BLE001 - handed back to the pipeline thread
-                box.append(exc)
-            finally:
-                done.set()
-
-        self._page_out = True  # until its answer is handled (a cancel reports it as still out)
-        threading.Thread(target=fetch, name="leadgen-discovery", daemon=True).start()
-        registrable_domain("https://example.com")  # load the suffix list while the page loads
-        failure: Exception | None = None
-        try:
-            while not done.is_set():
-                self.scheduler.pump(0.005)  # raises Cancelled at once when cancelled
-        except Cancelled:
-            raise
-        except Exception as exc:
-            deadline = time.monotonic() + SETTLE_TIMEOUT
-            while not done.wait(0.05):  # bounded, and a cancel ends the wait
-                if self.cancel.cancelled or time.monotonic() > deadline:
-                    raise
-            failure = exc
-        self._page_out = False
-        outcome = box[0]
-        if isinstance(outcome, ProviderError):
-            self.budget.settle(ticket, 0.0)
-            if failure is not None:
-                self._log_calls_quietly(outcome)
-                raise failure
-            raise outcome
-        if isinstance(outcome, BaseException):
-            raise failure or outcome
-        return outcome, ticket, failure
 
     def _select(self, businesses: list[Business]) -> list[tuple[int, Business]]:
         """Take qualified businesses in discovery order, up to max_results; return (rank, business)."""
@@ -365,12 +303,7 @@ class _Run:
         self.state.qualified_leads = selected
         self._emit_progress(Stage.SCORING, 0.0, f"{selected} qualified leads", selected, selected)
         if selected < self.config.max_results and not self.budget.exhausted:
-            limit = self.providers.discovery.max_results_per_query
-            why = (
-                capacity_note(self.area_search)
-                if self.area_search
-                else f"one search returns at most {limit} places"
-            )
+            why = capacity_note(self)
             self.state.notice(
                 f"Only {selected} of {self.state.businesses_found} businesses reached the minimum score "
                 f"{self.config.min_score} (asked for {self.config.max_results}; {why})."
@@ -433,13 +366,7 @@ class _Run:
         to_come = 0
         if not self.discovery_done:
             unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
-            if self.area_search is not None:
-                buying, places_left = self.area_search.remaining()
-            else:
-                places_left = max(
-                    self.providers.discovery.max_results_per_query - self.state.businesses_found, 0
-                )
-                buying = math.ceil(places_left / PAGE_SIZE) * unit.page
+            buying, places_left = discovery_remaining(self, unit.page)
             to_come = min(self.config.max_results - len(self.selected), places_left)
             more += buying + to_come * unit.lead
         stop = BudgetStop(self.budget.spent, self.config.budget or 0.0, more, leads_left=blocked + to_come)

@@ -1,0 +1,165 @@
+"""Rounds of the area search: which requests go out together, and what a round's request is.
+
+A round is planned from what was recorded before it and nothing else (no
+timing): purchases first, centre first, no more than the leads still wanted
+(at the share that qualified so far), then the tiles to map. Its requests are
+sent together and their answers recorded in the round's order; the requests
+not recorded yet are stored with each step, so a stopped run's resumption sends
+exactly those first (:func:`reissue`). A run and its resumption therefore make
+the same requests in the same order, whatever the network's timing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from leadgen_desktop.core.discovery.purchases import PagePurchase, Purchase
+from leadgen_desktop.core.discovery.quadtree import MapTask
+from leadgen_desktop.core.discovery.tile_search import map_tile_ids, run_purchase
+from leadgen_desktop.core.discovery.tiling import TilePlanner
+from leadgen_desktop.domain import AreaDiscovery, Business, CancelToken, Coverage
+
+log = logging.getLogger(__name__)
+
+ROUND_TILES = 24
+"""Most tiles mapped in one round (each a chain of up to three IDs-only pages)."""
+ROUND_PURCHASES = 24
+"""Most purchases (pages of different groups, Place Details) in one round."""
+BLOCKING_TILES = 8
+"""Most tiles mapped in a round while nothing can be bought yet (those nearest the centre)."""
+LOOKAHEAD_PLACES = 120
+"""Mapped places waiting to be bought (beyond twice the leads wanted) at which mapping pauses."""
+MIN_QUALIFIED_SHARE = 0.05
+"""The least share of found places assumed to qualify when deciding how much to buy in a round."""
+
+
+class AreaHost(Protocol):
+    """What the area search needs from the run that drives it."""
+
+    def pump(self, timeout: float) -> None:
+        """Handle the enrichment's answers (waiting up to ``timeout``); raises Cancelled when cancelled."""
+        ...
+
+    def leads_wanted(self) -> int:
+        """How many more qualified leads the run wants (0: enough)."""
+        ...
+
+    def leads_selected(self) -> int:
+        """How many qualified leads the run has selected so far."""
+        ...
+
+    def take(self, businesses: Sequence[Business]) -> None:
+        """Businesses new to the job, in discovery order: score, select, enrich."""
+        ...
+
+    def progress(self, fraction: float, message: str) -> None:
+        """Report the discovery stage's progress (``fraction`` of the stage, 0..1)."""
+        ...
+
+    def coverage(self, coverage: Coverage) -> None:
+        """Report what the search covered so far."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RoundItem:
+    """One request of a round: a tile's mapping or a purchase, with its budget ticket once sent."""
+
+    subject: MapTask | Purchase
+    ticket: int | None = None
+
+    @property
+    def is_purchase(self) -> bool:
+        """True for a paid request."""
+        return not isinstance(self.subject, MapTask)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for the stored round (what a resumed run sends first)."""
+        subject = self.subject
+        if isinstance(subject, MapTask):
+            return {"map": subject.key}
+        if isinstance(subject, PagePurchase):
+            return {"group": subject.group, "page": subject.page}
+        return {"group": subject.group, "place_id": subject.place_id}
+
+
+def plan_round(planner: TilePlanner, wanted: int, share: float) -> list[RoundItem]:
+    """The next round for ``wanted`` more leads at ``share`` qualifying (empty: nothing left to do)."""
+    if wanted <= 0:
+        return []
+    share = max(share, MIN_QUALIFIED_SHARE)
+    purchases: list[Purchase] = []
+    coming = 0
+    blocked = False
+    while len(purchases) < ROUND_PURCHASES and share * coming < wanted:
+        purchase = planner.next_purchase()
+        if purchase is None:
+            blocked = not planner.done
+            break
+        purchases.append(purchase)
+        coming += planner.expected_places(purchase)
+    waiting = planner.places_mapped - planner.summary().places_known
+    tiles: list[MapTask] = []
+    if blocked and not purchases:  # nothing to buy yet: map what lets buying start
+        tiles = planner.next_blocking_tiles(BLOCKING_TILES)
+    if not tiles and (not purchases or waiting < LOOKAHEAD_PLACES + 2 * wanted / share):
+        tiles = planner.next_tiles(ROUND_TILES)
+    return [RoundItem(p) for p in purchases] + [RoundItem(t) for t in tiles]
+
+
+def reissue(planner: TilePlanner, stored: Sequence[Mapping[str, object]]) -> list[RoundItem]:
+    """The requests a stopped run's round had not recorded, handed out again in their order."""
+    items: list[RoundItem] = []
+    for data in stored:
+        try:
+            if "map" in data:
+                items.append(RoundItem(planner.take_tile(str(data["map"]))))
+            elif "page" in data:
+                page = data["page"]
+                if not isinstance(page, int):
+                    raise ValueError(f"page {page!r} is not a number")
+                items.append(RoundItem(planner.reissue(str(data.get("group")), page=page)))
+            else:
+                place_id = str(data.get("place_id"))
+                items.append(RoundItem(planner.reissue(str(data.get("group")), place_id=place_id)))
+        except ValueError as exc:  # the plan moved on meanwhile: nothing to send
+            log.info("Not sending a stored request again: %s", exc)
+    return items
+
+
+def request_task(
+    position: int,
+    item: RoundItem,
+    discovery: AreaDiscovery,
+    query: str,
+    stop: CancelToken,
+    results: queue.SimpleQueue[tuple[int, object]],
+) -> Callable[[], None]:
+    """The pool task that sends ``item`` and puts ``(position, answer or error)`` on ``results``."""
+    subject = item.subject
+
+    def task() -> None:
+        try:
+            stop.raise_if_cancelled()  # dropped while queued: never sent
+            if isinstance(subject, MapTask):
+                outcome: object = map_tile_ids(discovery, query, subject.rect, stop)
+            else:
+                outcome = run_purchase(discovery, query, subject, stop)
+        except Exception as exc:  # noqa: BLE001 - handed back to the pipeline thread
+            outcome = exc
+        results.put((position, outcome))
+
+    return task
+
+
+def fraction_done(planner: TilePlanner) -> float:
+    """How far the search of the area is (half mapping, half buying), 0..1."""
+    summary = planner.summary()
+    tiles = summary.tiles_searched + summary.tiles_failed
+    mapped = tiles / max(tiles + summary.tiles_left, 1)
+    bought = summary.places_known / max(summary.places_mapped, 1)
+    return min(1.0, 0.5 * mapped + 0.5 * bought)
