@@ -104,10 +104,11 @@ def plan_round(planner: TilePlanner, wanted: int, share: float) -> list[RoundIte
         coming += planner.expected_places(purchase)
     waiting = planner.places_mapped - planner.summary().places_known
     tiles: list[MapTask] = []
-    if blocked and not purchases:  # nothing to buy yet: map what lets buying start
+    if blocked and not purchases:  # nothing to buy yet: first the tiles in the way
         tiles = planner.next_blocking_tiles(BLOCKING_TILES)
-    if not tiles and (not purchases or waiting < LOOKAHEAD_PLACES + 2 * wanted / share):
-        tiles = planner.next_tiles(ROUND_TILES)
+    ahead = waiting < LOOKAHEAD_PLACES + 2 * wanted / share  # few places mapped ahead of buying
+    if ahead or not (purchases or tiles):
+        tiles += planner.next_tiles(ROUND_TILES - len(tiles))
     return [RoundItem(p) for p in purchases] + [RoundItem(t) for t in tiles]
 
 
