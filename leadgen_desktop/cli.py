@@ -396,6 +396,10 @@ def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
         f"enriched {m.leads_enriched}, emails found {m.emails_found}, verified {m.emails_verified}",
         f"  average confidence {m.avg_confidence:.1f}, total cost ${m.total_cost:.4f}",
     ]
+    if m.area is not None:
+        full = f", {m.tiles_saturated} still full at the smallest size" if m.tiles_saturated else ""
+        area = ",".join(f"{v:g}" for v in m.area)
+        lines.append(f"  area {area}: {m.tiles_searched} tiles searched{full}")
     if finished.output:
         lines.append(f"  CSV written to {finished.output}")
     if finished.error:

@@ -142,7 +142,8 @@ class AreaSearch:
     def run(self, area: Area) -> None:
         """Search ``area`` until the plan is done, enough leads qualify, or the budget stops it."""
         items = self._restore_or_start(area)
-        self.state.area = (area.south, area.west, area.north, area.east)
+        searched = self._plan.area  # a resumed job's own, as stored
+        self.state.area = (searched.south, searched.west, searched.north, searched.east)
         self._count_tiles()
         self._report(force=True)
         while True:
