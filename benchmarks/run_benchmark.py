@@ -2,16 +2,21 @@
 
 Command (from the repository root)::
 
-    .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-rate 10]
+    .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-limit 20 --nb-limit 3]
+                                                 [--repeat 5] [--nb-rate R] [--warm]
 
 It starts :mod:`sim_server` (Google 0.4 s, Hunter 0.6 s, NeverBounce 0.8 s per request;
-enforced limits Google 10/s + 600/min, Hunter 15/s + 500/min, NeverBounce 10/s), writes
-a ``settings.json`` whose ``neverbounce_rate`` equals the simulated NeverBounce limit
-into a temporary ``XDG_CONFIG_HOME``, and runs, as a subprocess with LEADGEN_*_URL and
-LEADGEN_*_KEY pointing at the simulation and the null keyring::
+enforced limits Google 10/s + 600/min, Hunter 15/s + 500/min, NeverBounce ``--nb-limit``
+per second, by default both 20/s and 3/s) and runs, **as a new user would** (default
+settings, nothing learned: fresh temporary XDG folders for every run), as a subprocess
+with LEADGEN_*_URL and LEADGEN_*_KEY pointing at the simulation and the null keyring::
 
     leadgen run --business-type dentist --location "Austin, TX" --max-results N
                 --min-score 0 --json --db <tmp>
+
+``--nb-rate R`` instead writes a ``settings.json`` with ``neverbounce_rate`` R (the old
+way: the app told the limit). ``--warm`` measures a second run in the same user folders,
+after a first one has learned the rates.
 
 It prints the wall time, the lower bound, their ratio, the requests per provider, the
 rate-limit answers (and their share of all requests), the duplicate paid requests and
@@ -35,6 +40,15 @@ emails verified; t = 0 is the arrival of the first request at the server):
   ``B_p = max_k [ r_k + max_i floor((n−k)/N_i)·W_i ] + L``.
 * ``bound = max(r(P), B_hunter, B_neverbounce)``.
 
+That bound lets every email be verified ``L_h`` after its *page*, as if Hunter had no limit.
+The **chained bound** keeps Hunter's limits on the way to NeverBounce, and is still one no
+run can beat: take only the domains whose emails were verified; start their searches
+greedily in release order as early as Hunter's windows allow
+(``s_k = max(r_k, max_i s_{k−N_i} + W_i)``: no schedule starts its k-th search earlier);
+release the emails at those answers, ``s_k + L_h`` (domains with more emails first), and
+apply ``B_p`` to them: ``B_v'``. ``chained bound = max(r(P), B_hunter, B_v')``. The
+targets are checked against it; both ratios are printed.
+
 It ignores client CPU time, process start-up and the database, so it cannot be
 beaten; "wall time" is measured from spawning the process to its exit and includes
 all of those (the output also shows the part between the first request and the last
@@ -56,22 +70,26 @@ import math
 import os
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim_server import LATENCIES, LIMITS, SimApis, serve_sim
+from sim_server import LATENCIES, NEVERBOUNCE_LIMITS, SimApis, limits_with, serve_sim
 
 from tests.fakes.api_server import cli_env
 
-TARGET_RATIO = 1.3
-TARGET_RATE_LIMITED = 0.02
+TARGETS: Mapping[int, tuple[float, float]] = {20: (1.2, 0.02), 3: (1.3, 0.10)}
+"""(ratio, rate-limited share) targets per simulated NeverBounce limit (issue 15)."""
+DEFAULT_TARGET = (1.3, 0.02)
 
 
 def provider_bound(releases: Sequence[float], limits: Sequence[tuple[int, float]], latency: float) -> float:
@@ -87,26 +105,48 @@ def provider_bound(releases: Sequence[float], limits: Sequence[tuple[int, float]
     return latest_start + latency
 
 
+def earliest_starts(releases: Sequence[float], limits: Sequence[tuple[int, float]]) -> list[float]:
+    """The greedy schedule of these requests under "at most N_i in any W_i": the earliest k-th starts."""
+    starts: list[float] = []
+    for release in sorted(releases):
+        start = release
+        for count, seconds in limits:
+            if len(starts) >= count:
+                start = max(start, starts[-count] + seconds)
+        starts.append(start)
+    return starts
+
+
 def lower_bound(sim: SimApis) -> dict[str, float]:
-    """The bound and its parts, from the requests the simulation accepted."""
+    """The bound, the chained bound and their parts, from the requests the simulation accepted."""
     lat_g, lat_h, lat_v = (LATENCIES[p] for p in ("google_places", "hunter", "neverbounce"))
     pages = sim.pages_served
     # Google requests of an area run in parallel: the p-th cannot arrive before the rate limit lets
     # it (at most N in any W seconds) and is answered L_g later; a domain first seen in it is
     # released then.
-    google_limits = LIMITS["google_places"]
+    google_limits = sim.limits["google_places"]
 
     def google_answer(p: int) -> float:
         return max(math.floor((p - 1) / n) * w for n, w in google_limits) + lat_g
 
     domain_release = {d: google_answer(sim.domain_page.get(d, 1)) for d in sim.paid_domains}
-    email_release = [domain_release.get(email.rpartition("@")[2], lat_g) + lat_h for email in sim.paid_emails]
+    email_domains = [email.rpartition("@")[2] for email in sim.paid_emails]
+    email_release = [domain_release.get(domain, lat_g) + lat_h for domain in email_domains]
+    per_domain = Counter(email_domains)
+    searched = earliest_starts([domain_release.get(d, lat_g) for d in per_domain], sim.limits["hunter"])
+    chained = [
+        start + lat_h
+        for start, emails in zip(searched, sorted(per_domain.values(), reverse=True), strict=True)
+        for _ in range(emails)
+    ]
     parts = {
         "discovery": google_answer(pages),
-        "hunter": provider_bound(list(domain_release.values()), LIMITS["hunter"], lat_h),
-        "neverbounce": provider_bound(email_release, LIMITS["neverbounce"], lat_v),
+        "hunter": provider_bound(list(domain_release.values()), sim.limits["hunter"], lat_h),
+        "neverbounce": provider_bound(email_release, sim.limits["neverbounce"], lat_v),
+        "neverbounce_chained": provider_bound(chained, sim.limits["neverbounce"], lat_v),
     }
-    parts["bound"] = max(parts.values())
+    parts["bound"] = max(parts["discovery"], parts["hunter"], parts["neverbounce"])
+    parts["chained"] = max(parts["discovery"], parts["hunter"], parts["neverbounce_chained"])
     return parts
 
 
@@ -134,37 +174,86 @@ def leadgen_command() -> list[str]:
     return [found]
 
 
-def run(leads: int, nb_rate: float, timeline: bool = False, leadgen: str | None = None) -> int:
-    sim = SimApis()
-    with tempfile.TemporaryDirectory(prefix="leadgen-bench-") as root, serve_sim(sim) as url:
-        env = cli_env(url, root)
-        settings = write_settings(env, nb_rate)
-        command = [
-            *(shlex.split(leadgen) if leadgen else leadgen_command()),
-            "run",
-            "--business-type",
-            "dentist",
-            "--location",
-            "Austin, TX",
-            "--max-results",
-            str(leads),
-            "--min-score",
-            "0",
-            "--json",
-            "--db",
-            os.path.join(root, "bench.db"),
-        ]
-        started = time.monotonic()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        wall = time.monotonic() - started
+@dataclass(frozen=True)
+class Outcome:
+    """The figures of one measured run."""
+
+    nb_limit: int
+    wall: float
+    bound: float
+    ratio: float
+    chained_bound: float
+    chained_ratio: float
+    limited: int
+    requests: int
+    nb_limited: int
+    nb_requests: int
+    duplicates: int
+
+    @property
+    def share(self) -> float:
+        """Rate-limit answers as a share of all requests."""
+        return self.limited / self.requests if self.requests else 0.0
+
+    def met(self) -> bool:
+        """Whether this run meets its case's targets."""
+        ratio, share = TARGETS.get(self.nb_limit, DEFAULT_TARGET)
+        return self.chained_ratio <= ratio and self.share < share and not self.duplicates
+
+
+def run(
+    leads: int,
+    nb_limit: int,
+    nb_rate: float | None = None,
+    *,
+    warm: bool = False,
+    timeline: bool = False,
+    leadgen: str | None = None,
+    quiet: bool = False,
+) -> Outcome | None:
+    """One measured ``leadgen run`` against a fresh simulation; None if it did not complete."""
+    with tempfile.TemporaryDirectory(prefix="leadgen-bench-") as root:
+        env = cli_env("http://127.0.0.1:9", root)  # the URL is replaced below, per simulation
+        told = write_settings(env, nb_rate) if nb_rate is not None else None
+        if warm:  # a first run in the same user folders learns the rates; the second is measured
+            with serve_sim(SimApis(limits=limits_with(nb_limit))) as url:
+                if _leadgen(leads, root, "warm.db", cli_env(url, root), leadgen)[0].returncode != 0:
+                    return None
+        sim = SimApis(limits=limits_with(nb_limit))
+        with serve_sim(sim) as url:
+            done, started, wall = _leadgen(leads, root, "bench.db", cli_env(url, root), leadgen)
     if done.returncode != 0:
         print(done.stdout, done.stderr, sep="\n", file=sys.stderr)
         print(f"leadgen exited with {done.returncode}", file=sys.stderr)
-        return 1
+        return None
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    metrics = summary["metrics"]
-    report(sim, wall, started, summary["status"], metrics, settings, nb_rate, timeline)
-    return 0
+    client = f"neverbounce_rate={nb_rate:g}/s from {told.name}" if told else "default settings"
+    client += ", rates learned by a first run" if warm else ", nothing learned"
+    return report(sim, wall, started, summary["status"], summary["metrics"], client, timeline, quiet)
+
+
+def _leadgen(
+    leads: int, root: str, db: str, env: Mapping[str, str], leadgen: str | None
+) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run the campaign once; return the finished process, its start time and its wall time."""
+    command = [
+        *(shlex.split(leadgen) if leadgen else leadgen_command()),
+        "run",
+        "--business-type",
+        "dentist",
+        "--location",
+        "Austin, TX",
+        "--max-results",
+        str(leads),
+        "--min-score",
+        "0",
+        "--json",
+        "--db",
+        os.path.join(root, db),
+    ]
+    started = time.monotonic()
+    done = subprocess.run(command, env=dict(env), capture_output=True, text=True, check=False)
+    return done, started, time.monotonic() - started
 
 
 def report(
@@ -173,10 +262,11 @@ def report(
     started: float,
     status: str,
     metrics: Mapping[str, object],
-    settings: Path,
-    nb_rate: float,
+    client: str,
     timeline: bool = False,
-) -> None:
+    quiet: bool = False,
+) -> Outcome:
+    """Print the figures of one run (unless ``quiet``) and return them."""
     parts = lower_bound(sim)
     bound = parts["bound"]
     first = sim.first_arrival if sim.first_arrival is not None else started
@@ -185,19 +275,36 @@ def report(
     total = sum(sim.attempts.values())
     limited = sum(sim.rate_limited.values())
     duplicates = sim.duplicates()
+    nb_limit = sim.limits["neverbounce"][0][0]
+    ratio = wall / bound if bound else float("inf")
+    chained = parts["chained"]
+    outcome = Outcome(
+        nb_limit,
+        wall,
+        bound,
+        ratio,
+        chained,
+        wall / chained if chained else float("inf"),
+        limited,
+        total,
+        sim.rate_limited["neverbounce"],
+        sim.attempts["neverbounce"],
+        sum(duplicates.values()),
+    )
+    if quiet:
+        return outcome
     pages, domains, emails = sim.pages_served, len(sim.paid_domains), len(sim.paid_emails)
     lat_g, lat_h, lat_v = (LATENCIES[p] for p in ("google_places", "hunter", "neverbounce"))
     sequential = (
         pages * lat_g + sum(sim.paid_domains.values()) * lat_h + sum(sim.paid_emails.values()) * lat_v
     )
-    ratio = wall / bound if bound else float("inf")
+    target_ratio, target_share = TARGETS.get(nb_limit, DEFAULT_TARGET)
 
     print("leadgen run benchmark (simulated APIs on loopback)")
-    print(
-        f"  limits: {', '.join(f'{p} ' + ' + '.join(f'{n}/{w:g}s' for n, w in r) for p, r in LIMITS.items())}"
-    )
+    limits = ", ".join(f"{p} " + " + ".join(f"{n}/{w:g}s" for n, w in r) for p, r in sim.limits.items())
+    print(f"  limits: {limits}")
     print(f"  latencies: {', '.join(f'{p} {s:g}s' for p, s in LATENCIES.items())}")
-    print(f"  client neverbounce_rate={nb_rate:g}/s (from {settings.name}); job status: {status}")
+    print(f"  client: {client}; job status: {status}")
     print(
         f"  leads {metrics.get('qualified_leads')}, emails found {metrics.get('emails_found')}, "
         f"verified {metrics.get('emails_verified')}"
@@ -211,11 +318,14 @@ def report(
     print(f"  discovery  r(P), P = {pages} Google requests     = {parts['discovery']:.2f} s")
     print(f"  hunter     B_h over {domains} domains          = {parts['hunter']:.2f} s")
     print(f"  neverbounce B_v over {emails} emails          = {parts['neverbounce']:.2f} s")
+    print(f"chained lower bound               {chained:7.2f} s")
+    print(f"  neverbounce B_v' (after Hunter's limits) = {parts['neverbounce_chained']:.2f} s")
     print("  (bound = max(r(P), B_h, B_v); B_p = max_k[r_k + max_i floor((n-k)/N_i)·W_i] + L_p,")
     print("   r = the rate-limited answer of the Google request that first listed a domain, for its")
     print("   search; r(domain) + L_h for its email's check)")
-    print(f"ratio wall / bound                {ratio:7.2f}   (target ≤ {TARGET_RATIO})")
-    print(f"ratio span / bound                {span / bound if bound else float('inf'):7.2f}")
+    print(f"ratio wall / bound                {ratio:7.2f}")
+    print(f"ratio wall / chained bound        {outcome.chained_ratio:7.2f}   (target ≤ {target_ratio:g})")
+    print(f"ratio span / chained bound        {span / chained if chained else float('inf'):7.2f}")
     print()
     print("requests per provider (all attempts / rate limited / max concurrent):")
     for provider in ("google_places", "hunter", "neverbounce"):
@@ -223,8 +333,10 @@ def report(
             f"  {provider:13} {sim.attempts[provider]:4d} / {sim.rate_limited[provider]:3d} "
             f"/ {sim.max_concurrent[provider]:3d}"
         )
-    share = limited / total if total else 0.0
-    print(f"rate-limit errors                 {limited} of {total} requests = {share:.1%}  (target < 2%)")
+    print(
+        f"rate-limit errors                 {limited} of {total} requests = {outcome.share:.1%}  "
+        f"(target < {target_share:.0%})"
+    )
     print(f"duplicate paid requests           {sum(duplicates.values())}  {sorted(duplicates) or ''}")
     print(
         f"sequential reference (computed)   {sequential:7.2f} s  = {pages}×{lat_g:g} + "
@@ -232,8 +344,7 @@ def report(
         f"(one request at a time, Σ latency)"
     )
     print(f"speed-up vs sequential            {sequential / wall:7.2f}×")
-    ok = ratio <= TARGET_RATIO and not duplicates and share < TARGET_RATE_LIMITED
-    print(f"target met: {'yes' if ok else 'NO'}")
+    print(f"target met: {'yes' if outcome.met() else 'NO'}")
     if timeline:
         print()
         print("timeline (seconds after the first request: arrival → answer)")
@@ -241,25 +352,75 @@ def report(
         rows += [(arrived, f"  RATE LIMITED  {provider}") for provider, arrived in sim.rejected]
         for arrived, text in sorted(rows):
             print(f"  {arrived - first:6.3f} {text}")
+    print()
+    return outcome
+
+
+def summarize(outcomes: Sequence[Outcome]) -> None:
+    """One line per case: the spread of both ratios and of the rate-limited share over the runs."""
+    print("summary (min / median / max over the runs)")
+
+    def spread(values: Sequence[float], form: str) -> str:
+        return " / ".join(format(v, form) for v in (min(values), statistics.median(values), max(values)))
+
+    for nb_limit in dict.fromkeys(o.nb_limit for o in outcomes):
+        runs = [o for o in outcomes if o.nb_limit == nb_limit]
+        target_ratio, target_share = TARGETS.get(nb_limit, DEFAULT_TARGET)
+        limited = ", ".join(f"{o.limited}/{o.requests}" for o in runs)
+        print(
+            f"  NeverBounce {nb_limit:2d}/s, {len(runs)} run(s): "
+            f"wall {spread([o.wall for o in runs], '.2f')} s; "
+            f"ratio to the chained bound {spread([o.chained_ratio for o in runs], '.2f')} "
+            f"(target ≤ {target_ratio:g}); to the first bound {spread([o.ratio for o in runs], '.2f')}; "
+            f"rate limited {spread([o.share for o in runs], '.1%')} [{limited}] "
+            f"(target < {target_share:.0%}); "
+            f"met in {sum(o.met() for o in runs)}/{len(runs)}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=60, help="--max-results of the run (1-60)")
+    parser.add_argument(
+        "--nb-limit",
+        type=int,
+        action="append",
+        help=f"simulated NeverBounce limit per second; repeat for several cases "
+        f"(default: {' and '.join(map(str, NEVERBOUNCE_LIMITS))})",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per case (each one a new user)")
     parser.add_argument(
         "--nb-rate",
         type=float,
-        default=float(LIMITS["neverbounce"][0][0]),
-        help="the app's neverbounce_rate setting (default: the simulated limit)",
+        default=None,
+        help="write this neverbounce_rate into settings.json first (default: none, as a new user)",
     )
+    parser.add_argument("--warm", action="store_true", help="measure a second run, after one has learned")
     parser.add_argument("--timeline", action="store_true", help="also print every accepted request")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
         "--leadgen",
         default=None,
         help="command to run instead of the installed leadgen (e.g. a patched build)",
     )
     args = parser.parse_args(argv)
-    return run(args.leads, args.nb_rate, args.timeline, args.leadgen)
+    outcomes: list[Outcome] = []
+    for nb_limit in args.nb_limit or NEVERBOUNCE_LIMITS:
+        for _ in range(max(1, args.repeat)):
+            outcome = run(
+                args.leads,
+                nb_limit,
+                args.nb_rate,
+                warm=args.warm,
+                timeline=args.timeline,
+                leadgen=args.leadgen,
+                quiet=args.quiet,
+            )
+            if outcome is None:
+                return 1
+            outcomes.append(outcome)
+    summarize(outcomes)
+    return 0
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ deterministic catalogue of places, emails and verdicts) and adds what a benchmar
   - Google Places: 10 per 1 s and 600 per 60 s (apis.md: 600 QPM per project), Text
     Search and Place Details (``/v1/places/{id}``) alike;
   - Hunter.io: 15 per 1 s and 500 per 60 s (apis.md 2.1, Domain Search);
-  - NeverBounce: 10 per 1 s (its limits are undocumented; 10/s is our choice, the same
-    as Hunter's verifier, and the benchmark sets the app's ``neverbounce_rate`` to it).
+  - NeverBounce: ``--nb-limit`` per 1 s (its limits are undocumented, so the benchmark runs
+    it at 20/s and at 3/s: the app must find either without being told; :func:`limits_with`).
 
   Over a limit the request is answered at once (``REJECT_LATENCY``) with the provider's
   documented rate-limit shape — Google HTTP 429 ``RESOURCE_EXHAUSTED``
@@ -26,7 +26,7 @@ deterministic catalogue of places, emails and verdicts) and adds what a benchmar
   the arrival and answer times of every accepted request, and which Google page each
   website's domain first appeared on (for the benchmark's lower bound).
 
-Run it alone with ``python benchmarks/sim_server.py [PORT]``.
+Run it alone with ``python benchmarks/sim_server.py [PORT] [NEVERBOUNCE_PER_SECOND]``.
 """
 
 from __future__ import annotations
@@ -63,9 +63,20 @@ LATENCIES: Mapping[str, float] = {"google_places": 0.4, "hunter": 0.6, "neverbou
 LIMITS: Mapping[str, tuple[tuple[int, float], ...]] = {
     "google_places": ((10, 1.0), (600, 60.0)),
     "hunter": ((15, 1.0), (500, 60.0)),
-    "neverbounce": ((10, 1.0),),
+    "neverbounce": ((20, 1.0),),
 }
 """Enforced limits per provider: (at most N requests, in any W seconds)."""
+
+NEVERBOUNCE_LIMITS = (20, 3)
+"""The NeverBounce limits (requests per second) the benchmark simulates: a generous and a tight one."""
+
+
+def limits_with(neverbounce_per_second: int) -> dict[str, tuple[tuple[int, float], ...]]:
+    """:data:`LIMITS` with NeverBounce allowing ``neverbounce_per_second`` requests in any second."""
+    if neverbounce_per_second < 1:
+        raise ValueError("the simulated NeverBounce limit must be at least 1 request per second")
+    return {**LIMITS, "neverbounce": ((neverbounce_per_second, 1.0),)}
+
 
 REJECT_LATENCY = 0.02
 """Seconds a rate-limit answer takes (servers reject before doing the work)."""
@@ -214,9 +225,10 @@ def serve_sim(sim: SimApis, host: str = "127.0.0.1", port: int = 0) -> AbstractC
 
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8766
-    sim = SimApis()
+    nb_limit = int(sys.argv[2]) if len(sys.argv) > 2 else LIMITS["neverbounce"][0][0]
+    sim = SimApis(limits=limits_with(nb_limit))
     with serve_sim(sim, port=port) as url:
-        print(f"simulated APIs at {url} (latencies {dict(LATENCIES)}, limits {dict(LIMITS)}); Ctrl-C stops")
+        print(f"simulated APIs at {url} (latencies {dict(LATENCIES)}, limits {sim.limits}); Ctrl-C stops")
         with suppress(KeyboardInterrupt):
             threading.Event().wait()
     print(f"requests {dict(sim.attempts)}, rate limited {dict(sim.rate_limited)}")

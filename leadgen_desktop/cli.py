@@ -6,13 +6,16 @@ or input (nothing started), 130 cancelled (Ctrl-C).
 Ctrl-C: the run works on a thread of its own while the main thread only waits, so a
 signal is always handled at once, whatever the run is blocked on. The first Ctrl-C
 cancels (the job is stored as ``cancelled``, resumable); a second one exits 130 at
-once, leaving the job as it was stored so far (``leadgen resume`` continues it).
+once, leaving the job as it was stored so far (``leadgen resume`` continues it). The
+handler takes no lock (not even a stream's, to print): all saying happens after it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import math
 import os
 import re
@@ -26,6 +29,7 @@ from types import FrameType
 from typing import NoReturn, TextIO
 
 from leadgen_desktop import __version__
+from leadgen_desktop.core.billing.budget import bill_text
 from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
 from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
@@ -50,6 +54,7 @@ from leadgen_desktop.domain import (
     ProgressEvent,
     ProviderError,
     Providers,
+    Waker,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
@@ -163,7 +168,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``leadgen`` console script."""
+    """Entry point of the ``leadgen`` console script (as the program, a cancel exits at once:
+    everything is stored, and the interpreter's teardown could take most of Ctrl-C's second)."""
+    code = _main(argv)
+    if code == EXIT_CANCELLED and argv is None:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Flush what was said and logged, then end the process without tearing the interpreter down."""
+    logging.shutdown()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
@@ -298,11 +320,13 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
     in C code (a socket, SQLite's busy wait). The run thread blocks SIGINT (and every thread
     it starts inherits that), so the kernel delivers the signal to the main thread, whose
     wait it interrupts; the bounded wait is the safety net where that cannot be arranged.
+    The handler only counts, cancels and wakes this thread: the rest happens here, after it.
     """
     progress = _Progress(sys.stderr, quiet=False)
     token = CancelToken()
     outcome: list[JobFinished | BaseException] = []
-    done = threading.Event()
+    wake = Waker()
+    interrupts: list[int] = []
 
     def work() -> None:
         if hasattr(signal, "pthread_sigmask"):
@@ -312,19 +336,26 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
         except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
             outcome.append(exc)
         finally:
-            done.set()
+            wake.wake()
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
-        if token.cancelled:
-            _exit_at_once(job_id, campaign_id, progress.metrics, as_json)
+        interrupts.append(_signum)  # one C-level step each: never interrupted halfway
         token.cancel()
-        print(CANCELLING_LINE, file=sys.stderr, flush=True)
+        wake.wake()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
+    said_cancelling = False
     try:
         threading.Thread(target=work, name="leadgen-run", daemon=True).start()
-        while not done.wait(SIGNAL_CHECK_INTERVAL):
-            pass
+        while True:
+            if interrupts and not said_cancelling:
+                print(CANCELLING_LINE, file=sys.stderr, flush=True)
+                said_cancelling = True
+            if outcome:
+                break
+            if len(interrupts) > 1:
+                _exit_at_once(job_id, campaign_id, progress.metrics, as_json)
+            wake.wait(SIGNAL_CHECK_INTERVAL)
     finally:
         signal.signal(signal.SIGINT, previous)
         progress.close()
@@ -374,9 +405,9 @@ def summary_json(finished: JobFinished) -> dict[str, object]:
 def budget_stop_text(job_id: str, stop: BudgetStop) -> str:
     """The command line's words for a budget stop, with the command that finishes the run."""
     return (
-        f"Budget reached: ${stop.spent:.4f} spent of ${stop.limit:.2f}. At most ${stop.remaining:.4f} more "
-        f"would finish the run ({stop.leads_left} lead(s) left). Resume with a higher budget: "
-        f"leadgen resume {job_id} --budget {stop.needed:.2f}"
+        f"Budget reached: {bill_text(stop.spent, stop.unconfirmed)} spent of ${stop.limit:.2f}. "
+        f"At most ${stop.remaining:.4f} more would finish the run ({stop.leads_left} lead(s) left). "
+        f"Resume with a higher budget: leadgen resume {job_id} --budget {stop.needed:.2f}"
     )
 
 
@@ -390,11 +421,12 @@ def _notices(finished: JobFinished) -> list[str]:
 
 def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
     m = finished.metrics
+    cost = bill_text(m.total_cost, m.cost_unconfirmed)
     lines = [
         f"Job {finished.job_id} (campaign {finished.campaign_id}): {finished.status.value}",
         f"  businesses found {m.businesses_found}, qualified {m.qualified_leads}, "
         f"enriched {m.leads_enriched}, emails found {m.emails_found}, verified {m.emails_verified}",
-        f"  average confidence {m.avg_confidence:.1f}, total cost ${m.total_cost:.4f}",
+        f"  average confidence {m.avg_confidence:.1f}, total cost {cost}",
     ]
     if m.area is not None:
         full = f", {m.tiles_saturated} still full at the smallest size" if m.tiles_saturated else ""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import keyring
 
 from leadgen_desktop.domain import PROVIDERS
+from leadgen_desktop.net.http import check_api_key
 
 SERVICE = "leadgen-desktop"
 ENV_VARS: Mapping[str, str] = {
@@ -92,9 +93,7 @@ class ApiKeyStore:
     def set(self, provider: str, key: str) -> KeySource:
         """Store ``key`` in the keychain (or, without one, for this session only)."""
         _check_provider(provider)
-        value = key.strip()
-        if not value:
-            raise ValueError("The key is empty; paste the whole key.")
+        value = check_api_key(provider, PROVIDER_NAMES[provider], key)  # never store what cannot be sent
         if not self.backend_available():
             self._session[provider] = value
             return KeySource.SESSION

@@ -1,4 +1,4 @@
-"""User settings shared by the window and the command line: prices, cache lifetime, rates.
+"""User settings shared by the window and the command line: prices, cache lifetime, a fixed rate.
 
 Stored as JSON in the user config folder (``settings.json``), written
 atomically. API keys are never stored here (see :mod:`leadgen_desktop.keychain`);
@@ -32,7 +32,8 @@ class AppSettings:
 
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     cache_ttl_days: int = 30
-    neverbounce_rate: float = 5.0
+    neverbounce_rate: float | None = None
+    """Requests per second to NeverBounce; None (the default) lets the app find the limit itself."""
 
     @property
     def price_table(self) -> PriceTable:
@@ -54,11 +55,10 @@ class AppSettings:
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready mapping."""
-        return {
-            "prices": dict(self.prices),
-            "cache_ttl_days": self.cache_ttl_days,
-            "neverbounce_rate": self.neverbounce_rate,
-        }
+        data: dict[str, object] = {"prices": dict(self.prices), "cache_ttl_days": self.cache_ttl_days}
+        if self.neverbounce_rate is not None:
+            data["neverbounce_rate"] = self.neverbounce_rate
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> AppSettings:
@@ -76,7 +76,7 @@ class AppSettings:
         if isinstance(ttl, int) and CACHE_TTL_RANGE[0] <= ttl <= CACHE_TTL_RANGE[1]:
             settings = replace(settings, cache_ttl_days=ttl)
         rate = data.get("neverbounce_rate")
-        if isinstance(rate, int | float) and 0 < rate <= 100:
+        if isinstance(rate, int | float) and not isinstance(rate, bool) and 0 < rate <= 100:
             settings = replace(settings, neverbounce_rate=float(rate))
         return settings
 

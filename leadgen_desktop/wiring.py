@@ -9,10 +9,16 @@ from pathlib import Path
 from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Providers
-from leadgen_desktop.paths import default_db_path
+from leadgen_desktop.paths import config_dir, default_db_path
 from leadgen_desktop.settings import AppSettings
 
 DEMO_ENV = "LEADGEN_DEMO"
+
+LIVE_REQUESTS_IN_FLIGHT = 20
+"""Requests each live provider may have out at once: a rate of R per second at L seconds an
+answer needs R·L of them (NeverBounce at 20/s and 0.8 s: 16), and Hunter's "15 per second" goes
+out as 15 at once. Demo runs keep the pipeline's default: their providers answer from Python
+code, and more threads would only compete with the window for the interpreter."""
 
 
 def demo_requested(flag: bool = False) -> bool:
@@ -39,12 +45,17 @@ def build_providers(
 
         return build_demo_providers()
     from leadgen_desktop.net.providers.live import build_live_providers
+    from leadgen_desktop.net.rate_memory import RATES_FILENAME, JsonRateMemory
 
-    rates = {"neverbounce": (settings or AppSettings()).neverbounce_rate}
-    return build_live_providers(keys, rates=rates)
+    rates = {"neverbounce": (settings or AppSettings()).neverbounce_rate}  # None: learn it
+    return build_live_providers(keys, rates=rates, memory=JsonRateMemory(config_dir() / RATES_FILENAME))
 
 
 def build_pipeline(store: Store, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
     """A pipeline with the user's prices and cache lifetime."""
     chosen = settings or AppSettings()
-    return Pipeline(store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)
+    if providers.demo:
+        return Pipeline(store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)
+    return Pipeline(
+        store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl, concurrency=LIVE_REQUESTS_IN_FLIGHT
+    )

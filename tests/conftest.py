@@ -13,12 +13,28 @@ from typing import TYPE_CHECKING
 import keyring
 import keyring.backend
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from leadgen_desktop.gui.thread_task import ThreadTask
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LEADGEN_DEMO_LATENCY", "0")
+
+# Hypothesis's timing checks (a per-example deadline, "input generation is slow") judge the
+# machine, not the code: on a busy CI machine they fail tests at random. No verdict here may
+# depend on timing, so the whole suite runs without them.
+settings.register_profile("leadgen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("leadgen")
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """Say how to replay the test order (pytest-randomly shuffles it; ``-q`` hides its header)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(f"Test order shuffled (seed {seed}); replay: --randomly-seed={seed}")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -21,11 +21,10 @@ import datetime as dt
 import enum
 import logging
 import math
-import os
-import socket
 import threading
 from collections.abc import Callable, Sequence
 
+from leadgen_desktop.core.owners import owner_is_dead, process_owner
 from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.db.records import JobRecord, Lease
 from leadgen_desktop.db.store import Store
@@ -67,11 +66,6 @@ class Resumability(enum.Enum):
     """A live process holds its lease."""
     FINISHED = "finished"
     """Completed in full, or discarded: nothing to resume."""
-
-
-def process_owner() -> str:
-    """This process's lease owner name: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 _RUNNING_HERE: set[tuple[str, str]] = set()
@@ -230,29 +224,4 @@ class Jobs:
             return (self.store.path, job_id) in _RUNNING_HERE
         if lease.heartbeat is None or lease.heartbeat < self._clock() - self._stale_after:
             return False
-        return not _owner_is_dead(lease.owner)
-
-
-def _owner_is_dead(owner: str) -> bool:
-    """True when ``owner`` was a process on this host that no longer runs."""
-    host, _, pid_text = owner.rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().split(")")[-1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
+        return not owner_is_dead(lease.owner)

@@ -136,7 +136,13 @@ def budget_stop_to_json(stop: BudgetStop | None) -> str | None:
     if stop is None:
         return None
     return dumps(
-        {"spent": stop.spent, "limit": stop.limit, "remaining": stop.remaining, "leads_left": stop.leads_left}
+        {
+            "spent": stop.spent,
+            "limit": stop.limit,
+            "remaining": stop.remaining,
+            "leads_left": stop.leads_left,
+            "unconfirmed": stop.unconfirmed,
+        }
     )
 
 
@@ -151,6 +157,7 @@ def budget_stop_from_json(text: str | None) -> BudgetStop | None:
             limit=float(data["limit"]),
             remaining=float(data["remaining"]),
             leads_left=int(data["leads_left"]),
+            unconfirmed=float(data.get("unconfirmed", 0.0)),
         )
     except (ValueError, KeyError, TypeError):
         return None

@@ -41,8 +41,7 @@ __all__ = [
 MAX_VARIABLES = 999
 """Bound values per statement: SQLite's lowest limit ever (newer builds allow 32,766)."""
 
-PRAGMAS = {
-    "journal_mode": "wal",
+PRAGMAS = {  # the journal mode is not here: WAL is set once on the file (opening.switch_to_wal)
     "synchronous": "normal",
     "foreign_keys": 1,
     "busy_timeout": int(BUSY_TIMEOUT_SECONDS * 1000),

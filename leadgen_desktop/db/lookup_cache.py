@@ -2,7 +2,10 @@
 
 Each entry carries its fetch time (a read gives only entries younger than a
 maximum age); paid entries also carry the job that paid for them and what
-they cost, so a resumed job charges its leads exactly once.
+they cost, so a resumed job charges its leads exactly once. A paid answer is
+cached in the same transaction that completes its calls in the log and gives
+up the lookup's claim (:mod:`~leadgen_desktop.db.claim_queries`), so a run
+waiting on the claim finds either the claim or the answer.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from collections.abc import Mapping, Sequence
 
 from leadgen_desktop.db import codec
 from leadgen_desktop.db.call_log import CallLog
+from leadgen_desktop.db.claim_queries import ClaimQueries
 from leadgen_desktop.db.database import MAX_VARIABLES, Database, insert_in_batches
-from leadgen_desktop.db.records import CachedLookup, CacheStats
+from leadgen_desktop.db.records import CachedLookup, CacheStats, ClaimKey
 from leadgen_desktop.db.tables import PaidCacheTable, utcnow
 from leadgen_desktop.domain import (
     ApiCall,
@@ -28,10 +32,11 @@ from leadgen_desktop.domain import (
 class LookupCache:
     """Reads and writes ``place_cache``, ``domain_cache`` and ``email_cache``."""
 
-    def __init__(self, database: Database, calls: CallLog) -> None:
+    def __init__(self, database: Database, calls: CallLog, claims: ClaimQueries) -> None:
         self._db = database
         self._tables = database.tables
         self._calls = calls
+        self._claims = claims
 
     # -- reads -------------------------------------------------------------------------
 
@@ -110,18 +115,40 @@ class LookupCache:
             insert_in_batches(self._tables.place_cache, rows, on_conflict="replace")
 
     def save_domain(
-        self, job_id: str, provider: str, search: DomainSearch, calls: Sequence[ApiCall], prices: PriceTable
+        self,
+        job_id: str,
+        provider: str,
+        search: DomainSearch,
+        calls: Sequence[ApiCall],
+        prices: PriceTable,
+        claim: ClaimKey | None = None,
     ) -> None:
-        """Cache a paid email-finder result together with its calls (one transaction)."""
+        """Cache a paid email-finder result with its calls, giving ``claim`` up (one transaction)."""
         entry = {"domain": search.domain, "data": codec.search_to_json(search)}
-        self._save_paid(self._tables.domain_cache, entry, job_id, provider, calls, prices)
+        self._save_paid(self._tables.domain_cache, entry, job_id, provider, calls, prices, claim)
 
     def save_verification(
-        self, job_id: str, provider: str, verdict: Verification, calls: Sequence[ApiCall], prices: PriceTable
+        self,
+        job_id: str,
+        provider: str,
+        verdict: Verification,
+        calls: Sequence[ApiCall],
+        prices: PriceTable,
+        claim: ClaimKey | None = None,
     ) -> None:
-        """Cache a paid verdict together with its calls (one transaction)."""
+        """Cache a paid verdict with its calls, giving ``claim`` up (one transaction)."""
         entry = {"email": verdict.email.casefold(), "data": codec.verification_to_json(verdict)}
-        self._save_paid(self._tables.email_cache, entry, job_id, provider, calls, prices)
+        self._save_paid(self._tables.email_cache, entry, job_id, provider, calls, prices, claim)
+
+    def give_up(
+        self, job_id: str, calls: Sequence[ApiCall], prices: PriceTable, claim: ClaimKey | None
+    ) -> float:
+        """Log the calls of a lookup that gave no answer to cache and give its claim up (one transaction)."""
+        with self._db.transaction():
+            cost = self._calls.add(job_id, calls, prices)
+            if claim is not None:
+                self._claims.release(claim)
+        return cost
 
     def _save_paid(
         self,
@@ -131,12 +158,15 @@ class LookupCache:
         provider: str,
         calls: Sequence[ApiCall],
         prices: PriceTable,
+        claim: ClaimKey | None,
     ) -> None:
         """Log the calls of a paid lookup and cache its answer with who paid and what it cost."""
         with self._db.transaction():
             cost = self._calls.add(job_id, calls, prices)
             row = {**entry, "provider": provider, "fetched_at": utcnow(), "job_id": job_id, "cost": cost}
             table.insert(row).on_conflict_replace().execute()
+            if claim is not None:
+                self._claims.release(claim)
 
     def clear(self) -> None:
         """Forget every cached lookup (the next runs pay again)."""

@@ -71,6 +71,19 @@ ALTER TABLE "discovery_jobs" ADD COLUMN "budget_stop" TEXT;
 """
 
 V4 = """
+ALTER TABLE "api_calls" ADD COLUMN "confirmed" INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE "api_calls" ADD COLUMN "worst_cost" REAL NOT NULL DEFAULT 0;
+CREATE INDEX "api_calls_job_id_confirmed" ON "api_calls" ("job_id", "confirmed");
+CREATE TABLE "lookup_claims" ("kind" VARCHAR(16) NOT NULL, "subject" TEXT NOT NULL, "owner" TEXT NOT NULL,
+  "job_id" VARCHAR(32) NOT NULL, "claimed_at" DATETIME NOT NULL, "heartbeat" DATETIME NOT NULL,
+  PRIMARY KEY ("kind", "subject"));
+CREATE INDEX "lookup_claims_owner_job_id" ON "lookup_claims" ("owner", "job_id");
+"""
+"""The honest bill and lookups claimed across processes: an API call is written down before it is
+sent (``confirmed`` 0 until its answer is read; ``worst_cost`` is the most it may cost), and a
+lookup being paid for is claimed (kind + subject) so no other run pays for it at the same time."""
+
+V5 = """
 ALTER TABLE "campaigns" ADD COLUMN "area" TEXT;
 ALTER TABLE "campaigns" ADD COLUMN "area_source" VARCHAR(16);
 ALTER TABLE "campaigns" ADD COLUMN "area_fetched_at" DATETIME;
@@ -92,7 +105,7 @@ it within the cache lifetime), and the tiling checkpoint of each job: its plan's
 (``tiling_round``), its tiles, its purchase groups and the marks of each place id (known,
 answered, failed), each row replaced as the plan changes."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 
 
 def statements(script: str) -> list[str]:

@@ -22,12 +22,14 @@ in one commit; WAL is switched on afterwards.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from leadgen_desktop.db.errors import StorageError, storage_errors
+from leadgen_desktop.db.errors import StorageError, storage_error, storage_errors
 from leadgen_desktop.db.migrations import MIGRATIONS, statements
 
 APPLICATION_ID = 0x4C47454E
@@ -37,8 +39,12 @@ ADOPTABLE_VERSIONS = frozenset({1, 2})
 """Schema versions written before databases carried :data:`APPLICATION_ID`."""
 BUSY_TIMEOUT_SECONDS = 5.0
 """How long opening waits for another process's lock (a migration, a write)."""
+WAL_SWITCH_PATIENCE = BUSY_TIMEOUT_SECONDS
+"""How long opening keeps trying to switch a file to WAL while other connections read it."""
 
 SchemaShape = tuple[tuple[object, ...], ...]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,7 @@ class FileState:
     version: int
     size: int
     shape: SchemaShape  # empty for our own files: only a stranger needs judging
+    wal: bool = False  # already in WAL mode
 
     @property
     def ours(self) -> bool:
@@ -75,11 +82,21 @@ def prepare_file(path: Path) -> None:
     """
     if path.exists():
         with _read_only(path) as connection:
-            state = read_state(connection, path)
+            # One read transaction: another process's first migration is seen whole or not at
+            # all (read statement by statement, its tables could show up after an id read as 0).
+            connection.execute("BEGIN")
+            try:
+                state = read_state(connection, path)
+            finally:
+                connection.rollback()
         check_file(path, state)
-        if state.current:
+        if state.current and state.wal:
             return
-    _migrate(path)
+        if not state.current:
+            _migrate(path)
+    else:
+        _migrate(path)
+    switch_to_wal(path)
 
 
 def read_state(connection: sqlite3.Connection, path: Path) -> FileState:
@@ -93,9 +110,20 @@ def read_state(connection: sqlite3.Connection, path: Path) -> FileState:
     def pragma(name: str) -> int:
         return int(connection.execute(f"PRAGMA {name}").fetchone()[0])
 
-    application_id = pragma("application_id")
-    described = () if application_id == APPLICATION_ID else shape(connection)  # only strangers are judged
-    return FileState(application_id, pragma("user_version"), size, described)
+    # One read transaction for every read below: statement by statement, another process's
+    # first migration could commit in between (seen: no id yet, then its tables).
+    own_transaction = not connection.in_transaction
+    if own_transaction:
+        connection.execute("BEGIN")
+    try:
+        application_id = pragma("application_id")
+        described = () if application_id == APPLICATION_ID else shape(connection)  # only strangers are judged
+        version = pragma("user_version")
+        wal = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal"
+    finally:
+        if own_transaction and connection.in_transaction:
+            connection.execute("ROLLBACK")
+    return FileState(application_id, version, size, described, wal)
 
 
 def check_file(path: Path, state: FileState) -> None:
@@ -221,6 +249,35 @@ def _migrate(path: Path) -> None:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
-            connection.execute("PRAGMA journal_mode = wal")
     finally:
         connection.close()
+
+
+def switch_to_wal(path: Path, *, patience: float | None = None) -> bool:
+    """Put our file ``path`` in WAL mode (it stays so); True once it is, False if others kept it busy.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is
+    locked" at once, without its busy handler, while any other connection reads it (seen
+    when several processes open a new database together: one had just migrated it while
+    another was reading its state). So the switch is retried with a short backoff for up
+    to ``patience`` seconds. If it still cannot happen, the database works as it is in its
+    rollback journal (safe, only less concurrent) and the next open switches it.
+    """
+    deadline = time.monotonic() + (WAL_SWITCH_PATIENCE if patience is None else patience)
+    pause = 0.005
+    while True:
+        with storage_errors(path):  # a short busy wait per attempt: the loop is the patience
+            connection = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+        try:
+            if str(connection.execute("PRAGMA journal_mode = wal").fetchone()[0]).lower() == "wal":
+                return True
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise storage_error(path, exc) from exc
+        finally:
+            connection.close()
+        if time.monotonic() + pause > deadline:
+            log.info("Database %s stays in its rollback journal for now: others kept it busy", path)
+            return False
+        time.sleep(pause)  # a backoff between attempts, not a synchronisation: the next try decides
+        pause = min(pause * 2, 0.1)

@@ -114,6 +114,29 @@ class LoggedCall:
     provider: str
     cost: float
     cached: bool
+    unconfirmed: float = 0.0
+    """The most it may have cost when its answer was never read (0 once it was)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimKey:
+    """One claim: the lookup (kind + subject) and who holds it (``host:pid`` running ``job_id``)."""
+
+    kind: str
+    subject: str
+    owner: str
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Who is paying for a lookup right now, and when they last said they were alive (UTC, naive)."""
+
+    kind: str
+    subject: str
+    owner: str
+    job_id: str
+    heartbeat: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

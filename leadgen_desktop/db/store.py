@@ -2,7 +2,7 @@
 
 Each part owns one subject (``campaigns``, ``jobs``, ``leases``, ``leads``,
 ``checkpoints``, ``tiling`` (areas and the tiling checkpoint), ``lookups``,
-``calls``, ``all_leads``). Every write is one
+``claims``, ``calls``, ``all_leads``). Every write is one
 transaction; a write that belongs with others (a lead with the calls it took
 and the job's progress) joins them in one. Reads return immutable records
 from :mod:`leadgen_desktop.db.records`, safe to hand to another thread. Every
@@ -18,6 +18,7 @@ from leadgen_desktop.db.all_leads_queries import AllLeadsQueries
 from leadgen_desktop.db.call_log import CallLog
 from leadgen_desktop.db.campaign_queries import CampaignQueries
 from leadgen_desktop.db.checkpoint_queries import CheckpointQueries
+from leadgen_desktop.db.claim_queries import ClaimQueries
 from leadgen_desktop.db.database import Database, open_database
 from leadgen_desktop.db.job_queries import JobQueries
 from leadgen_desktop.db.lead_queries import LeadQueries
@@ -35,7 +36,8 @@ class Store:
         self.jobs = JobQueries(db)
         self.campaigns = CampaignQueries(db)
         self.leases = LeaseQueries(db)
-        self.lookups = LookupCache(db, self.calls)
+        self.claims = ClaimQueries(db)
+        self.lookups = LookupCache(db, self.calls, self.claims)
         self.leads = LeadQueries(db, self.calls, self.jobs)
         self.checkpoints = CheckpointQueries(db, self.calls, self.jobs, self.lookups)
         self.tiling = TilingQueries(db, self.calls, self.jobs, self.lookups, self.checkpoints)

@@ -1,4 +1,4 @@
-"""peewee table declarations (schema version 4; the DDL itself is frozen in migrations.py).
+"""peewee table declarations (schema version 5; the DDL itself is frozen in migrations.py).
 
 The classes here are templates bound to no database: using one directly
 fails. :class:`TableSet` makes a subclass of each, bound to one open database
@@ -117,7 +117,12 @@ class LeadRow(BaseTable):
 
 
 class ApiCallRow(BaseTable):
-    """The usage log: one row per HTTP request attempt sent to a provider."""
+    """The usage log: one row per HTTP request attempt sent to a provider.
+
+    A paid attempt is written before it is sent (``outcome`` "pending",
+    ``confirmed`` False) and completed when its answer is read; one whose answer
+    never came stays unconfirmed and may have cost up to ``worst_cost``.
+    """
 
     id = pw.AutoField()
     job_id = pw.CharField(max_length=32, null=True)
@@ -131,6 +136,8 @@ class ApiCallRow(BaseTable):
     duration_ms = pw.FloatField(default=0.0)
     cached = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
+    confirmed = pw.BooleanField(default=True)
+    worst_cost = pw.FloatField(default=0.0)
 
     class Meta:
         table_name = "api_calls"
@@ -228,6 +235,26 @@ class EmailCache(PaidCacheTable):
         table_name = "email_cache"
 
 
+class LookupClaim(BaseTable):
+    """A lookup someone is paying for right now (kind + subject), so nobody else pays for it at once.
+
+    Written before the request is sent; deleted in the transaction that caches the
+    answer (or when the lookup failed). ``owner`` is ``host:pid`` and ``heartbeat``
+    is renewed while its run lives; a dead or silent owner's claim is taken over.
+    """
+
+    kind = pw.CharField(max_length=16)
+    subject = pw.TextField()
+    owner = pw.TextField()
+    job_id = pw.CharField(max_length=32)
+    claimed_at = pw.DateTimeField()
+    heartbeat = pw.DateTimeField()
+
+    class Meta:
+        table_name = "lookup_claims"
+        primary_key = pw.CompositeKey("kind", "subject")
+
+
 _Table = TypeVar("_Table", bound=BaseTable)
 
 
@@ -258,3 +285,4 @@ class TableSet:
         self.place_cache = _bound(PlaceCache, database)
         self.domain_cache = _bound(DomainCache, database)
         self.email_cache = _bound(EmailCache, database)
+        self.lookup_claims = _bound(LookupClaim, database)

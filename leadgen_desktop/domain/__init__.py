@@ -9,7 +9,8 @@ shared contract. The package is split by subject; import from the package:
 * ``leads``: businesses, email candidates, score components, leads;
 * ``billing``: API calls, prices, metrics, the budget stop;
 * ``events``: what the pipeline reports;
-* ``cancel``: the cancel token;
+* ``cancel``: the cancel token and the wake-up latch (both safe in a signal handler);
+* ``ledger``: the hook that writes each paid request down before it is sent;
 * ``geo``: areas and tiles on the globe;
 * ``coverage``: what an area search covered (for the coverage picture);
 * ``providers``: provider results, errors and protocols;
@@ -31,6 +32,7 @@ from leadgen_desktop.domain.billing import (
 from leadgen_desktop.domain.cancel import (
     Cancelled,
     CancelToken,
+    Waker,
 )
 from leadgen_desktop.domain.config import (
     MAX_RESULTS_RANGE,
@@ -64,6 +66,13 @@ from leadgen_desktop.domain.leads import (
     EmailCandidate,
     Lead,
     ScoreComponent,
+)
+from leadgen_desktop.domain.ledger import (
+    BudgetReached,
+    Ledger,
+    PaidAttempt,
+    current_ledger,
+    paying_into,
 )
 from leadgen_desktop.domain.mail_server import MailServerCheck, MailServerStatus
 from leadgen_desktop.domain.providers import (
@@ -121,6 +130,7 @@ __all__ = [
     "AreaDiscovery",
     "AreaError",
     "AreaUnknown",
+    "BudgetReached",
     "BudgetStop",
     "Business",
     "BusinessStatus",
@@ -147,12 +157,14 @@ __all__ = [
     "JobStatus",
     "Lead",
     "LeadStored",
+    "Ledger",
     "LocatedArea",
     "LocationLookup",
     "MailServerCheck",
     "MailServerStatus",
     "Metrics",
     "NetworkUnavailable",
+    "PaidAttempt",
     "PipelineEvent",
     "PriceTable",
     "ProgressEvent",
@@ -166,12 +178,15 @@ __all__ = [
     "Stage",
     "StopReason",
     "Verification",
+    "Waker",
     "ascii_domain_name",
+    "current_ledger",
     "email_domain_matches",
     "email_registrable_domain",
     "haversine_m",
     "is_free_mail",
     "is_web_url",
+    "paying_into",
     "registrable_domain",
     "web_url",
 ]

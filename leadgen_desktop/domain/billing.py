@@ -14,7 +14,11 @@ class ApiCall:
     """One HTTP request attempt that reached (or tried to reach) a provider.
 
     ``units`` is what the provider bills for it (requests or credits) under
-    ``sku``; the price table turns that into dollars.
+    ``sku``; the price table turns that into dollars. When the answer never came
+    back (a timeout, a lost connection, a deadline, a body too large) nobody knows
+    what the provider billed: ``confirmed`` is False and the attempt may have cost
+    up to ``worst_units`` (its contract's worst case), which the bill shows as
+    unconfirmed rather than leave out.
     """
 
     provider: str
@@ -25,6 +29,12 @@ class ApiCall:
     units: float
     duration_ms: float
     cached: bool = False
+    confirmed: bool = True
+    """False when the outcome is unknown: the request may have been billed, up to ``worst_units``."""
+    worst_units: float = 0.0
+    """The most the provider may bill for it under its contract (0 when nothing was paid for)."""
+    attempt: int | None = None
+    """The ledger entry written before it was sent (None: it was not written down first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +47,19 @@ class PriceTable:
 
     def cost_of(self, call: ApiCall) -> float:
         """What ``call`` costs in USD (cache hits and free SKUs cost 0)."""
-        if call.cached:
+        if call.cached or not call.confirmed:
             return 0.0
         return self.prices.get(call.sku, 0.0) * call.units
+
+    def unconfirmed_of(self, call: ApiCall) -> float:
+        """The most ``call`` may have cost when its outcome is unknown (0 when it is known)."""
+        if call.cached or call.confirmed:
+            return 0.0
+        return self.prices.get(call.sku, 0.0) * call.worst_units
+
+    def price(self, sku: str, units: float = 1.0) -> float:
+        """USD for ``units`` of ``sku`` (0 for a SKU without a price)."""
+        return float(self.prices.get(sku, 0.0)) * units
 
 
 DEFAULT_PRICES: Mapping[str, float] = {
@@ -76,6 +96,11 @@ class Metrics:
     total_cost: float = 0.0
     api_calls: Mapping[str, int] = field(default_factory=_zero_calls)
     cost_by_provider: Mapping[str, float] = field(default_factory=_zero_by_provider)
+    cost_unconfirmed: float = 0.0
+    """The most the requests whose answer never came back may have cost (USD, 0 when all came back).
+
+    The bill's invariant: ``total_cost`` <= what the providers billed <= ``total_cost + cost_unconfirmed``.
+    """
     tiles_searched: int = 0
     tiles_saturated: int = 0
     area: tuple[float, float, float, float] | None = None
@@ -93,6 +118,7 @@ class Metrics:
             "total_cost": self.total_cost,
             "api_calls": {p: int(self.api_calls.get(p, 0)) for p in PROVIDERS},
             "cost_by_provider": {p: float(self.cost_by_provider.get(p, 0.0)) for p in PROVIDERS},
+            "cost_unconfirmed": float(self.cost_unconfirmed),
             "tiles_searched": self.tiles_searched,
             "tiles_saturated": self.tiles_saturated,
             "area": None if self.area is None else list(self.area),
@@ -123,6 +149,7 @@ class Metrics:
             cost_by_provider={p: float(costs.get(p, 0.0)) for p in PROVIDERS}
             if isinstance(costs, Mapping)
             else _zero_by_provider(),
+            cost_unconfirmed=num("cost_unconfirmed"),
             tiles_searched=int(num("tiles_searched")),
             tiles_saturated=int(num("tiles_saturated")),
             area=_four_numbers(area),
@@ -155,12 +182,16 @@ class BudgetStop:
     """The most the rest of the run could cost (every call left at its worst-case price)."""
     leads_left: int
     """Leads the budget left unfinished (waiting for a lookup, or not discovered yet)."""
+    unconfirmed: float = 0.0
+    """The most requests without an answer may have cost on top of ``spent`` (USD)."""
 
     @property
     def needed(self) -> float:
         """The budget to resume with (USD, rounded up to the cent): enough to finish the run.
 
         It covers what was spent (even when a provider billed more than its
-        reservation) plus the most the rest could cost.
+        reservation), what the requests without an answer may have cost, and the
+        most the rest could cost, so it is always above what was spent.
         """
-        return math.ceil((max(self.limit, self.spent) + self.remaining) * 100 - 1e-6) / 100
+        committed = max(self.limit, self.spent + self.unconfirmed)
+        return math.ceil((committed + self.remaining) * 100 - 1e-6) / 100

@@ -9,6 +9,14 @@ attempt, exponential backoff with full jitter or the server's ``Retry-After``
 that broke a limit of :mod:`~leadgen_desktop.net.bounded` (the deadline, the body cap)
 is a permanent failure of that item, logged with its own outcome (``deadline``,
 ``too_large``, ``bad_encoding``) and the HTTP status when it had arrived.
+
+Every attempt is written down before it is sent when the call runs inside a ledger
+(:func:`~leadgen_desktop.domain.current_ledger`): the ledger records what it may cost
+at most and may refuse it (the budget cannot hold it: :class:`BudgetReached`, nothing
+sent). An attempt whose answer was not read although the request may have reached the
+provider (a read timeout, a connection lost after sending, a broken deadline or body
+cap) is an ``ApiCall`` with ``confirmed`` False: what it was billed is unknown, up to
+its worst case.
 """
 
 from __future__ import annotations
@@ -21,7 +29,16 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from leadgen_desktop.domain import ApiCall, Cancelled, CancelToken, NetworkUnavailable, ProviderError
+from leadgen_desktop.domain import (
+    ApiCall,
+    BudgetReached,
+    Cancelled,
+    CancelToken,
+    NetworkUnavailable,
+    PaidAttempt,
+    ProviderError,
+    current_ledger,
+)
 from leadgen_desktop.net.bounded import BoundExceeded
 from leadgen_desktop.net.http import KeyCheck, redact
 from leadgen_desktop.net.rate_limit import Clock, RateLimiter, Wait, token_wait
@@ -98,6 +115,19 @@ def transport_failure(exc: httpx.HTTPError, label: str) -> Failure:
     return Failure("error", f"the request to {label} failed ({name})")
 
 
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+"""Transport errors raised before a request could reach the provider: nothing to pay for."""
+
+
+def may_have_reached(exc: httpx.HTTPError) -> bool:
+    """True when the request may have reached the provider although no answer was read.
+
+    A read timeout, a connection lost after sending or a broken answer: the provider
+    may have done (and billed) the work. A refused or timed-out connection sent nothing.
+    """
+    return not isinstance(exc, _NEVER_SENT) and isinstance(exc, httpx.TransportError)
+
+
 def status_failure(response: httpx.Response, label: str) -> Failure:
     """A generic reading of an HTTP error status: 429/5xx transient, other 4xx permanent.
 
@@ -159,17 +189,22 @@ class RetryPolicy:
         on_transport_error: Callable[[httpx.HTTPError], Success[T] | Failure] | None = None,
         label: str | None = None,
         secrets: tuple[str | None, ...] = (),
+        worst_units: float = 1.0,
     ) -> tuple[T, tuple[ApiCall, ...]]:
         """Send until success, a permanent failure or ``max_attempts``; return (value, calls).
 
         Each attempt waits for ``limiter``; a "rate_limited" answer then slows the
         limiter down (:meth:`RateLimiter.on_rate_limited`) and a success lets it recover.
+        Inside a ledger, each attempt is written down (at ``worst_units`` of ``sku``, the
+        most the provider may bill for it) before it is sent, and settled after.
 
         Raises the failure's ``ProviderError`` subclass (message redacted of ``secrets``,
-        ``calls`` attached) or :class:`Cancelled` if ``cancel`` fires, including during
-        a backoff or rate-limit wait.
+        ``calls`` attached), :class:`BudgetReached` when the ledger refuses an attempt
+        (not sent), or :class:`Cancelled` if ``cancel`` fires, including during a backoff
+        or rate-limit wait.
         """
         name = label or provider
+        ledger = current_ledger()
         calls: list[ApiCall] = []
         attempt = 0
         while True:
@@ -177,21 +212,38 @@ class RetryPolicy:
             cancel.raise_if_cancelled()
             if limiter is not None:
                 limiter.acquire(cancel)
-            decision, status, duration_ms = self._attempt(send, interpret, on_transport_error, name)
+            entry: int | None = None
+            if ledger is not None:
+                try:
+                    entry = ledger.before_send(PaidAttempt(provider, endpoint, sku, worst_units))
+                except BudgetReached as exc:
+                    raise BudgetReached(provider, exc.message, tuple(calls)) from None
+            decision, status, duration_ms, unknown = self._attempt(send, interpret, on_transport_error, name)
             last = attempt >= self.max_attempts
             if limiter is not None:  # adaptive pacing: back off on "too many requests", recover on success
                 if isinstance(decision, Success):
                     limiter.on_success()
                 elif decision.outcome == RATE_LIMITED:
                     limiter.on_rate_limited()
-            if isinstance(decision, Success):
-                calls.append(
-                    ApiCall(provider, endpoint, status, decision.outcome, sku, decision.units, duration_ms)
-                )
-                return decision.value, tuple(calls)
-            again = decision.retryable and not last
+            again = isinstance(decision, Failure) and decision.retryable and not last
             outcome = RETRY_PREFIX + decision.outcome if again else decision.outcome
-            calls.append(ApiCall(provider, endpoint, status, outcome, sku, decision.units, duration_ms))
+            call = ApiCall(
+                provider,
+                endpoint,
+                status,
+                outcome,
+                sku,
+                0.0 if unknown else decision.units,
+                duration_ms,
+                confirmed=not unknown,
+                worst_units=worst_units,
+                attempt=entry,
+            )
+            calls.append(call)
+            if ledger is not None:
+                ledger.after_answer(entry, call)
+            if isinstance(decision, Success):
+                return decision.value, tuple(calls)
             if not again:
                 message = decision.message
                 if decision.retryable:
@@ -206,8 +258,13 @@ class RetryPolicy:
         interpret: Callable[[httpx.Response], Success[T] | Failure],
         on_transport_error: Callable[[httpx.HTTPError], Success[T] | Failure] | None,
         label: str,
-    ) -> tuple[Success[T] | Failure, int | None, float]:
-        """One attempt: (decision, HTTP status or None, duration in ms). Never raises httpx errors."""
+    ) -> tuple[Success[T] | Failure, int | None, float, bool]:
+        """One attempt: (decision, HTTP status or None, duration in ms, outcome unknown).
+
+        The outcome is unknown when no answer was read in full although the request may
+        have reached the provider (:func:`may_have_reached`, or a broken deadline or body
+        cap). Never raises httpx errors.
+        """
         started = self.clock()
         response: httpx.Response | None = None
         error: httpx.HTTPError | None = None
@@ -221,17 +278,19 @@ class RetryPolicy:
         duration_ms = max(0.0, (self.clock() - started) * 1000.0)
         # Decide outside the except block so no exception raised later chains the httpx one.
         if bound is not None:  # never retried: a dripping or bloated provider does it again
-            return Failure(bound.outcome, bound.describe(label)), bound.status, duration_ms
+            # sent, maybe answered, never read in full: what it was billed is unknown
+            return Failure(bound.outcome, bound.describe(label)), bound.status, duration_ms, True
         if response is None:
             assert error is not None
+            unknown = may_have_reached(error)
             if on_transport_error is not None:
-                return on_transport_error(error), None, duration_ms
-            return transport_failure(error, label), None, duration_ms
+                return on_transport_error(error), None, duration_ms, unknown
+            return transport_failure(error, label), None, duration_ms, unknown
         try:
             decision = interpret(response)
         except (ValueError, TypeError, KeyError, AttributeError):
             decision = Failure("bad_response", f"{label} sent an answer this app cannot read")
-        return decision, response.status_code, duration_ms
+        return decision, response.status_code, duration_ms, False
 
 
 def run_key_check(

@@ -13,7 +13,15 @@ location lookups and Place Details are answered by a fake city (``places_city``;
 Injected faults (``fake.inject(provider, kind, ...)``) are consumed in order, one per
 request to that provider: ``http_503``, ``http_500``, ``rate_limit`` (Google 429,
 Hunter 403, NeverBounce ``throttle_triggered``), ``temp_unavail`` (NeverBounce),
-``garbage`` (HTML with HTTP 200), ``connect_error`` and ``timeout``.
+``garbage`` (HTML with HTTP 200), ``connect_error`` and ``timeout``; and two that lie
+about the bill: ``billed_timeout`` and ``billed_drop`` do the work and bill it, then
+the answer never arrives (a read timeout; a connection closed without an answer).
+
+Billing: ``fake.billed`` counts billed units per SKU, :meth:`FakeApis.billed_usd`
+prices them. ``hunter_bloat`` makes Hunter over-bill (every search answers that many
+emails whatever its ``limit``, billed 1 credit per 10). ``before_answer`` is called
+with each request as it arrives, before it is answered (and before any latency), on the
+server's thread: a test can hold answers there until something it can see has happened.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +43,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from leadgen_desktop.domain import DEFAULT_PRICES
 from tests.fakes.places_city import DETAILS_PREFIX, FakeCity, PlacesFault, details_sku
 
 DEFAULT_CITY_PLACES = 400
@@ -65,7 +74,22 @@ def route(path: str) -> str | None:
     return ROUTES.get(path) or ("google_places" if path.startswith(DETAILS_PREFIX) else None)
 
 
-FAULTS = ("http_503", "http_500", "rate_limit", "temp_unavail", "garbage", "connect_error", "timeout")
+HOLD_SECONDS = 60.0
+"""The longest a request held by :meth:`FakeApis.hold_after` waits for :meth:`FakeApis.release_waiting`."""
+
+FAULTS = (
+    "http_503",
+    "http_500",
+    "rate_limit",
+    "temp_unavail",
+    "garbage",
+    "connect_error",
+    "timeout",
+    "billed_timeout",
+    "billed_drop",
+)
+BILLED_FAULTS = {"billed_timeout": "timeout", "billed_drop": "drop"}
+"""Faults that bill the request, then answer like this transport fault."""
 _PREFIXES = (
     "Acme",
     "Northside",
@@ -205,6 +229,8 @@ class FakeApis:
         self.google_error: str | None = None  # a GOOGLE_ERRORS name answered to every search
         self.hunter_quota: int | None = None  # domain searches allowed before 429
         self.hunter_domains: dict[str, list[dict[str, object]]] = {}  # overrides of data.emails
+        self.hunter_bloat: int | None = None  # every search answers this many emails, whatever its limit
+        self.before_answer: Callable[[Received], None] | None = None  # called before each answer
         self.neverbounce_status: str | None = None  # forced status for every single check
         self.neverbounce_results: dict[str, str] = {}  # overrides of result per email
         self.requests: list[Received] = []
@@ -221,7 +247,9 @@ class FakeApis:
         self._faults: dict[str, deque[tuple[str, str | None]]] = {}
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
-        self._released = threading.Event()  # set by release_waiting(): latencies end at once
+        self._released = threading.Event()  # set by release_waiting(): latency, stall and hold waits end
+        self._hold_after: dict[str, int] = {}  # provider -> requests answered before the rest are held
+        self._arrived: Counter[str] = Counter()  # requests per provider, counted on arrival
 
     # -- configuration ---------------------------------------------------------
 
@@ -241,13 +269,34 @@ class FakeApis:
             self._faults.setdefault(provider, deque()).extend((k, retry_after) for k in kinds)
 
     def release_waiting(self) -> None:
-        """Answer every request now instead of after its latency (a test ends with no thread left)."""
+        """Answer every waiting request now (latency, stall, hold) and skip such waits from now on.
+
+        A test that holds requests for a long time (so that only a cancel can end the
+        client's wait) calls this when it is done, so no server thread outlives it.
+        """
         self._released.set()
+
+    def hold_after(self, provider: str, count: int) -> None:
+        """Answer the first ``count`` requests to ``provider``; hold the rest until :meth:`release_waiting`.
+
+        A test uses it to keep a client busy (its run cannot finish) for as long as it needs.
+        """
+        with self._lock:
+            self._hold_after[provider] = count
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` unless :meth:`release_waiting` is called first."""
+        self._released.wait(seconds)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no request is being handled (e.g. after the client was killed)."""
         with self._idle:
             return self._idle.wait_for(lambda: self.in_flight == 0, timeout)
+
+    def billed_usd(self, prices: Mapping[str, float] = DEFAULT_PRICES) -> float:
+        """What the fake billed so far, in USD at ``prices``."""
+        with self._lock:
+            return math.fsum(prices.get(sku, 0.0) * units for sku, units in self.billed.items())
 
     def requests_to(self, path: str) -> list[Received]:
         """Received requests whose path is ``path``."""
@@ -274,13 +323,20 @@ class FakeApis:
     def _handle(
         self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
-        latency = self.latencies.get(route(path) or "", self.latency)
-        if latency:
-            self._released.wait(latency)
         received = Received(
             method.upper(), path, dict(query), {k.lower(): v for k, v in headers.items()}, body
         )
+        if self.before_answer is not None:
+            self.before_answer(received)
         provider = route(path)
+        with self._lock:
+            self._arrived[provider or ""] += 1
+            held = provider in self._hold_after and self._arrived[provider] > self._hold_after[provider]
+        if held:
+            self.pause(HOLD_SECONDS)
+        latency = self.latencies.get(provider or "", self.latency)
+        if latency:
+            self.pause(latency)
         with self._lock:
             self.requests.append(received)
             if provider is None:
@@ -288,8 +344,15 @@ class FakeApis:
             self.calls[provider] += 1
             faults = self._faults.get(provider)
             fault = faults.popleft() if faults else None
+            if fault is not None and fault[0] in BILLED_FAULTS:
+                self._answer(provider, received)  # done and billed; the answer is lost on the way
+                return FakeResponse(fault=BILLED_FAULTS[fault[0]])
             if fault is not None:
                 return self._fault(provider, *fault)
+            return self._answer(provider, received)
+
+    def _answer(self, provider: str, received: Received) -> FakeResponse:
+        with self._lock:
             if provider == "google_places":
                 return self._google(received)
             if provider == "hunter":
@@ -494,6 +557,9 @@ class FakeApis:
         self.hunter_searches += 1
         emails = self.emails_for(domain)
         page = emails[offset : offset + limit]
+        if self.hunter_bloat is not None:  # an over-billing Hunter: the limit is ignored, all is billed
+            page = [{"value": f"person{i}@{domain}", "type": "generic", "confidence": 50 + i % 50}
+                    for i in range(self.hunter_bloat)]  # fmt: skip
         self.hunter_credits_used += math.ceil(len(page) / 10)
         self.billed["hunter_credit"] += math.ceil(len(page) / 10)
         h = _digest(domain)
@@ -550,6 +616,8 @@ class FakeApis:
             )
             if answer.fault == "timeout":
                 raise httpx.ReadTimeout("timed out", request=request)
+            if answer.fault == "drop":
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
             if answer.fault == "connect_error":
                 # httpx puts URLs in messages; this one carries the key for NeverBounce.
                 raise httpx.ConnectError(
@@ -573,11 +641,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         answer = self.fake.handle(self.command, parts.path, query, dict(self.headers.items()), body)
-        if answer.fault == "connect_error":
+        if answer.fault in ("connect_error", "drop"):
             self.close_connection = True  # hang up without an answer
             return
         if answer.fault == "timeout":
-            time.sleep(self.fake.stall_seconds)
+            self.fake.pause(self.fake.stall_seconds)
             answer = _json(504, {"error": "stalled"})
         self.send_response(answer.status)
         for name, value in {**answer.headers, "content-length": str(len(answer.body))}.items():

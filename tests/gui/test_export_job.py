@@ -82,14 +82,14 @@ def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
     def slow_rows() -> Iterator[object]:
         for index, lead in enumerate(real_iter()):
             if index == 10:
-                gate.wait(10)  # hold the export until Cancel was pressed
+                gate.wait(60)  # hold the export until Cancel was pressed
             yield lead
 
     monkeypatch.setattr(repo.all_leads, "iter_all_leads", slow_rows)
     job = ExportJob(repo, window.statusBar())
     with qtbot.waitSignal(job.cancelled, timeout=20_000), qtbot.assertNotEmitted(job.finished):
         job.export_all(target)
-        qtbot.waitUntil(lambda: any(tmp_path.glob(".leads.csv.*")))  # the temp file exists
+        qtbot.waitUntil(lambda: any(tmp_path.glob(".leads.csv.*")), timeout=20_000)  # the temp file exists
         job.cancel_button.click()
         gate.set()
     assert target.read_text(encoding="utf-8") == "previous export\n"

@@ -33,7 +33,7 @@ from leadgen_desktop.gui.run.worker import PipelineWorker
 from leadgen_desktop.gui.shell.main_window import DEMO_TEXT, MainWindow
 from leadgen_desktop.gui.tables.results_model import COL_REVIEWS, COL_SCORE
 from leadgen_desktop.net.providers.demo import build_demo_providers
-from tests.gui.ux_support import make_window, repo_with_cleanup
+from tests.gui.ux_support import FinderHeldAfter, make_window, repo_with_cleanup
 
 FINISH_TIMEOUT = 15_000
 
@@ -62,7 +62,7 @@ def run_to_end(qtbot: QtBot, window: MainWindow) -> JobFinished:
         qtbot.mouseClick(window.campaign_panel.start_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
     assert isinstance(result, JobFinished)
-    qtbot.waitUntil(lambda: not window.controller.is_running)
+    qtbot.waitUntil(lambda: not window.controller.is_running, timeout=FINISH_TIMEOUT)
     return result
 
 
@@ -158,7 +158,7 @@ def test_export_menu_reports_errors_without_a_dialog(
 
 
 def test_job_visible_as_processing_right_after_job_started(qtbot: QtBot, repo: Store) -> None:
-    window = make_window(qtbot, repo, latency=0.02)
+    window = make_window(qtbot, repo, latency=0.02, hold_after=10)  # the run ends only by a cancel
     fill_form(qtbot, window, max_results=200)
     seen: list[JobStatus | None] = []
 
@@ -179,7 +179,7 @@ def test_job_visible_as_processing_right_after_job_started(qtbot: QtBot, repo: S
 
 
 def test_cancel_mid_run_ends_cancelled(qtbot: QtBot, repo: Store) -> None:
-    window = make_window(qtbot, repo, latency=0.02)
+    window = make_window(qtbot, repo, latency=0.02, hold_after=10)  # the run ends only by a cancel
     fill_form(qtbot, window, max_results=200)
     with qtbot.waitSignal(window.controller.job_started, timeout=5000) as started:
         qtbot.mouseClick(window.campaign_panel.start_button, Qt.MouseButton.LeftButton)
@@ -196,13 +196,15 @@ def test_cancel_mid_run_ends_cancelled(qtbot: QtBot, repo: Store) -> None:
     assert job is not None
     assert job.status is JobStatus.CANCELLED
     assert 0 < repo.leads.count(job_id) < 200
-    qtbot.waitUntil(lambda: window.campaign_page.model.rowCount() == repo.leads.count(job_id))
+    qtbot.waitUntil(
+        lambda: window.campaign_page.model.rowCount() == repo.leads.count(job_id), timeout=FINISH_TIMEOUT
+    )
     assert window.statusBar().currentMessage() == "Cancelled"
     assert window.campaign_panel.start_button.isEnabled()
 
 
 def test_closing_window_mid_run_cancels_and_stops_thread(qtbot: QtBot, repo: Store) -> None:
-    window = make_window(qtbot, repo, latency=0.02)
+    window = make_window(qtbot, repo, latency=0.02, hold_after=10)  # the run ends only by a cancel
     fill_form(qtbot, window, max_results=200)
     with qtbot.waitSignal(window.controller.job_started, timeout=5000) as started:
         qtbot.mouseClick(window.campaign_panel.start_button, Qt.MouseButton.LeftButton)
@@ -215,14 +217,17 @@ def test_closing_window_mid_run_cancels_and_stops_thread(qtbot: QtBot, repo: Sto
     assert job is not None
     assert job.status is JobStatus.CANCELLED
     # The queued finished signal still arrives and is handled cleanly.
-    qtbot.waitUntil(lambda: not window.controller.is_running)
-    qtbot.waitUntil(lambda: window.controller.active_threads == 0)
+    qtbot.waitUntil(lambda: not window.controller.is_running, timeout=FINISH_TIMEOUT)
+    qtbot.waitUntil(lambda: window.controller.active_threads == 0, timeout=FINISH_TIMEOUT)
 
 
 def test_controller_collected_mid_run_joins_its_thread(qtbot: QtBot, repo: Store) -> None:
     controller = RunController(repo)
     with qtbot.waitSignal(controller.job_started, timeout=5000) as started:
-        controller.start(CampaignConfig("dentist", "Austin, TX", max_results=200), build_demo_providers(0.02))
+        demo = build_demo_providers(0.02)
+        assert demo.finder is not None
+        held = replace(demo, finder=FinderHeldAfter(demo.finder, 10))  # the run ends only by a cancel
+        controller.start(CampaignConfig("dentist", "Austin, TX", max_results=200), held)
     job_id = started.args[0]
     del controller
     gc.collect()  # no shutdown(): the finalizer cancels and joins instead of aborting the process

@@ -338,3 +338,14 @@ def test_keys_never_reach_qsettings_files_or_the_log(
         for path in folder.rglob("*") if folder.exists() else []:
             if path.is_file():
                 assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_the_test_button_explains_a_key_that_cannot_be_sent() -> None:
+    """The test used to answer "The test could not run: ConfigError: ..." for such a key."""
+    check = check_key(
+        "hunter", "clé-ünicode", transport=httpx.MockTransport(lambda _request: httpx.Response(500))
+    )
+    assert not check.ok
+    assert check.message.startswith("The Hunter")
+    assert "could not run" not in check.message
+    assert "clé" not in check.message

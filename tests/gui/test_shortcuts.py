@@ -61,7 +61,7 @@ def test_escape_in_demo_cancels_without_asking(
         raise AssertionError("demo runs cost nothing: no confirmation expected")
 
     monkeypatch.setattr(QMessageBox, "question", never)
-    window = active_window(qtbot, repo, latency=0.02)
+    window = active_window(qtbot, repo, latency=0.02, hold_after=10)  # ends only by a cancel
     start_long_run(qtbot, window)
     qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_Escape)
     assert window.controller.cancel_requested
@@ -77,7 +77,7 @@ def test_escape_in_live_mode_asks_first(qtbot: QtBot, repo: Store, monkeypatch: 
         return answers.pop(0)
 
     monkeypatch.setattr(QMessageBox, "question", question)
-    window = active_window(qtbot, repo, live=True, latency=0.02)
+    window = active_window(qtbot, repo, live=True, latency=0.02, hold_after=10)  # ends only by a cancel
     start_long_run(qtbot, window)
     assert window.run_display.run_is_live()
     qtbot.keyClick(window.campaign_page.table_view, Qt.Key.Key_Escape)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import Providers
+from leadgen_desktop.domain import Cancelled, CancelToken, DomainSearch, EmailFinder, Providers
 from leadgen_desktop.gui.shell.main_window import MainWindow
 from leadgen_desktop.net.providers.demo import build_demo_providers
 
@@ -102,11 +103,48 @@ def repo_with_cleanup(tmp_path: Path) -> Iterator[Store]:
     repository.db.close()
 
 
-def make_window(qtbot: QtBot, repo: Store, *, live: bool = False, latency: float = 0.0) -> MainWindow:
-    """A shown window over demo providers (``live`` pretends they are paid ones)."""
+class FinderHeldAfter:
+    """A finder whose first ``count`` searches answer; later ones wait until the run is cancelled.
+
+    A run over it cannot finish by itself, so a test that cancels or closes mid-run never
+    races the run's end, however the threads are scheduled.
+    """
+
+    HOLD_SECONDS = 60.0
+
+    def __init__(self, inner: EmailFinder, count: int) -> None:
+        self._inner = inner
+        self._count = count
+        self._lock = threading.Lock()
+        self.provider = inner.provider
+        self.billing_sku = inner.billing_sku
+
+    def find(self, domain: str, cancel: CancelToken) -> DomainSearch:
+        with self._lock:
+            self._count -= 1
+            held = self._count < 0
+        if held and cancel.wait(self.HOLD_SECONDS):
+            raise Cancelled
+        return self._inner.find(domain, cancel)
+
+
+def make_window(
+    qtbot: QtBot,
+    repo: Store,
+    *,
+    live: bool = False,
+    latency: float = 0.0,
+    hold_after: int | None = None,
+) -> MainWindow:
+    """A shown window over demo providers (``live`` pretends they are paid ones).
+
+    ``hold_after`` holds every email search after that many until the run is cancelled.
+    """
 
     def factory() -> Providers:
         providers = build_demo_providers(latency=latency)
+        if hold_after is not None and providers.finder is not None:
+            providers = replace(providers, finder=FinderHeldAfter(providers.finder, hold_after))
         return replace(providers, demo=False) if live else providers
 
     window = MainWindow(repo, providers_factory=factory)

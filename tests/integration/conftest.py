@@ -18,3 +18,4 @@ def fake() -> FakeApis:
 def base_url(fake: FakeApis) -> Iterator[str]:
     with serve(fake) as url:
         yield url
+        fake.release_waiting()  # a request a test held (hold_after, long latency) must not outlive it

@@ -6,7 +6,10 @@ SIGKILL (no clean-up of any kind runs), and resumes the job in a new process. Th
 job's CSV must be byte-equal to an uninterrupted run's on a fresh fake and database, and the
 fake's per-domain / per-email counters may show a repeat only for a lookup that was lost at
 the kill: requested before it, but not in the database's cache after it (in flight, or
-answered and not yet committed).
+answered and not yet committed). The bill stays honest through the kill: what the fake billed
+lies between the database's confirmed total and that total plus what is unconfirmed (requests
+written down before they were sent, whose answers the dead process never read), and so does the
+resumed run's summary.
 """
 
 from __future__ import annotations
@@ -63,6 +66,16 @@ def query(db: Path, sql: str) -> list[tuple[object, ...]]:
         return []
     finally:
         conn.close()
+
+
+def bill_in_db(db: Path) -> tuple[float, float]:
+    """(confirmed total, unconfirmed worst case) of every call the database holds."""
+    [(total, unconfirmed)] = query(
+        db,
+        "SELECT COALESCE(SUM(cost), 0), COALESCE(SUM(CASE WHEN confirmed = 0 THEN worst_cost END), 0) "
+        "FROM api_calls",
+    )
+    return float(total), float(unconfirmed)  # type: ignore[arg-type]
 
 
 def job_row(db: Path) -> dict[str, object] | None:
@@ -136,6 +149,8 @@ def kill_and_resume(
     at_kill = job_row(db)
     assert at_kill is not None
     assert at_kill["status"] == "processing"
+    total, unconfirmed = bill_in_db(db)
+    assert total <= fake.billed_usd() + 1e-9 <= total + unconfirmed + 2e-9, "the bill after kill -9"
 
     # what the dead process paid for but the database does not hold: the only lookups allowed again
     before_domains, before_emails = Counter(fake.domain_requests), Counter(fake.email_requests)
@@ -158,6 +173,13 @@ def kill_and_resume(
     assert summary["status"] == "completed", summary
     assert summary["job_id"] == at_kill["id"]
     assert summary["output"] == str(out)
+    metrics = summary["metrics"]
+    assert (
+        metrics["total_cost"]
+        <= fake.billed_usd() + 1e-9
+        <= (metrics["total_cost"] + metrics["cost_unconfirmed"] + 2e-9)
+    ), "the resumed run's bill"
+    assert (metrics["total_cost"], metrics["cost_unconfirmed"]) == pytest.approx(bill_in_db(db))
 
     repeated_domains = {d: n for d, n in fake.domain_requests.items() if n > 1}
     repeated_emails = {e: n for e, n in fake.email_requests.items() if n > 1}

@@ -72,6 +72,7 @@ def test_second_process_is_refused_while_the_first_runs(
     fake: FakeApis, base_url: str, tmp_path: Path
 ) -> None:
     db = tmp_path / "t.db"
+    fake.hold_after("neverbounce", 3)  # A cannot finish before B has been refused (released below)
     a = start_a(base_url, tmp_path)
     try:
         job_id, status, owner, _ = wait_for(leased_with_leads(db, 3), a)  # type: ignore[misc]
@@ -80,6 +81,7 @@ def test_second_process_is_refused_while_the_first_runs(
         assert owner.endswith(f":{a.pid}")
         b = leadgen("resume", job_id, "--json", "--db", str(db), env=cli_env(base_url, tmp_path))
         assert a.poll() is None, "A should still be running while B is refused"
+        fake.release_waiting()
         assert b.returncode == 2, (b.stdout, b.stderr)
         assert "another process" in b.stderr
         assert "Traceback" not in b.stderr

@@ -14,7 +14,7 @@ import math
 import os
 import sqlite3
 import subprocess
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -254,15 +254,17 @@ def test_no_request_is_sent_after_a_run_has_failed(tmp_path: Path) -> None:
     repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers)
     _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=40, min_score=0))
+    threads_before = set(threading.enumerate())
     finished = pipeline.run(job_id, CancelToken(), lambda _e: None)
-    returned = time.monotonic()
+    sent_by_the_run = len(fake.entered)
     assert finished.status is JobStatus.FAILED
-    # a Hunter answer takes 0.1 s: work queued behind the requests running at the return would
-    # start ≥ 0.1 s later; watch for a second (bounded), then look at when requests arrived
-    deadline = returned + 1.0
-    while time.monotonic() < deadline and not any(t > returned + 0.05 for t, _ in fake.entered):
-        time.sleep(0.01)
-    late = [path for t, path in fake.entered if t > returned + 0.05]
+    # The run's worker threads finish the request each may still be in and then exit; a lookup
+    # still queued behind them would be sent first. Wait for them to exit, then count.
+    workers = [t for t in set(threading.enumerate()) - threads_before if t.name.startswith("leadgen-")]
+    for thread in workers:
+        thread.join(30)
+    assert not [t.name for t in workers if t.is_alive()]
+    late = [path for _t, path in fake.entered[sent_by_the_run:]]
     assert late == [], f"{len(late)} request(s) started after the run had failed: {late[:3]}"
     repo.db.close()
 

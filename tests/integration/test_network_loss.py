@@ -35,8 +35,12 @@ class Network:
     def __init__(self, fake: FakeApis) -> None:
         self.inner = fake.transport()
         self.down = threading.Event()
-        self.released = threading.Event()  # set: slow answers come at once (a test ends with no thread left)
         self.refused: Counter[str] = Counter()
+        self.released = threading.Event()  # set: slow answers come at once (a test ends with no thread left)
+
+    def hold(self, seconds: float) -> None:
+        """Delay an answer by ``seconds``, or until :attr:`released` is set."""
+        self.released.wait(seconds)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.down.is_set():
@@ -107,39 +111,64 @@ def test_network_loss_fails_resumably_and_resume_pays_only_for_the_rest(tmp_path
     )
 
 
+class FailureWaitToken(CancelToken):
+    """A cancel token that tells when the run looks at it in a wait that follows a failure.
+
+    The run token's ``cancelled`` is read only when the scheduler is built and inside the
+    bounded waits after a failure (for requests still out, for a page still loading), each
+    turn of which checks it; so a read after the failure was set off means the run is waiting.
+    """
+
+    def __init__(self, failed: Callable[[], object]) -> None:
+        super().__init__()
+        self._failed = failed
+        self.waiting_after_failure = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        if self._failed():
+            self.waiting_after_failure.set()
+        return super().cancelled
+
+
 class PageInFlightWhenEnrichmentFails(Network):
     """Page 2 of the search is slow, and the network goes away while it loads.
 
     The page request got through before the loss (the server answers it); every
-    request after it is refused. Domain searches take 50 ms, so page 1's are
-    still queued when the network goes: enrichment fails while the page is out.
+    request after it is refused. Domain searches wait for the loss, so page 1's are
+    still out when the network goes: enrichment fails while the page is out.
+    The page's answer is held until ``page_release`` is set (at most a minute).
     """
 
-    def __init__(self, fake: FakeApis, page_seconds: float = 0.5) -> None:
+    def __init__(self, fake: FakeApis) -> None:
         super().__init__(fake)
         self.page_requests = 0
-        self.page_seconds = page_seconds
+        self.page_asked = threading.Event()
+        self.page_release = self.released
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/places:searchText" and b"pageToken" in request.content:
             self.page_requests += 1
             if self.page_requests == 1:
                 self.down.set()
-                self.released.wait(self.page_seconds)  # enrichment meets the dead network and fails meanwhile
+                self.page_asked.set()
+                self.page_release.wait(60.0)  # enrichment meets the dead network and fails meanwhile
                 return self.inner.handle_request(request)
-        if request.url.path == "/v2/domain-search" and not self.down.is_set():
-            time.sleep(0.05)
+        if request.url.path == "/v2/domain-search":
+            self.page_asked.wait(60.0)  # page 1's searches are still out when the network goes
         return super().handle(request)
 
 
 def test_a_page_still_loading_when_enrichment_fails_is_stored_and_never_paid_again(tmp_path: Path) -> None:
     fake = FakeApis()
     network = PageInFlightWhenEnrichmentFails(fake)
+    token = FailureWaitToken(lambda: network.refused)
+    network.page_release = token.waiting_after_failure  # the page comes back once the run has failed
     repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers(network))
     _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
 
-    failed = pipeline.run(job_id, CancelToken(), lambda _e: None)
+    failed = pipeline.run(job_id, token, lambda _e: None)
 
     assert failed.status is JobStatus.FAILED
     assert failed.error is not None
@@ -157,7 +186,7 @@ def test_a_page_still_loading_when_enrichment_fails_is_stored_and_never_paid_aga
 
 
 class SlowSearchesThenRejectedKey(Network):
-    """Domain searches take 3 s; page 2 of the search is refused for a bad key meanwhile."""
+    """Domain searches hang (a minute, or until released); page 2 of the search is refused for a bad key."""
 
     def __init__(self, fake: FakeApis) -> None:
         super().__init__(fake)
@@ -171,32 +200,39 @@ class SlowSearchesThenRejectedKey(Network):
             self.key_rejected.set()
             return response
         if request.url.path == "/v2/domain-search":
-            self.released.wait(3.0)
+            self.hold(60.0)
         return super().handle(request)
 
 
-def cancel_after_failure(tmp_path: Path, network: Network, failed: Callable[[], object]) -> JobFinished:
-    """Run until ``failed()`` says the run has failed and is waiting; cancel; return its result.
+CANCEL_LIMIT = 10.0
+"""Seconds the cancel may take (the promise is 1 s; generous for a very busy machine, the figure
+is printed) while the requests it must not wait for are held for a minute."""
 
-    The wait that follows a failure (requests still out) must end at the cancel, within 1 s.
+
+def cancel_after_failure(tmp_path: Path, network: Network, failed: Callable[[], object]) -> JobFinished:
+    """Run until the run has failed and waits for requests still out; cancel; return its result.
+
+    The wait that follows a failure (requests still out, held for a minute) must end at the cancel.
     """
     repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers(network))
     _, job_id = pipeline.start(config(tmp_path / "leads.csv"))
-    token = CancelToken()
+    token = FailureWaitToken(failed)
     result: list[JobFinished] = []
     thread = threading.Thread(target=lambda: result.append(pipeline.run(job_id, token, lambda _e: None)))
     thread.start()
-    deadline = time.monotonic() + 10
-    while not failed() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.3)  # the run has failed and waits for what is still out (3 s)
-    started = time.monotonic()
-    token.cancel()
-    thread.join(10)
-    took = time.monotonic() - started
-    assert took < 1.0, f"the failed run kept waiting {took:.2f}s after the cancel"
-    network.released.set()  # the requests the run abandoned answer now: no thread outlives the test
+    try:
+        assert token.waiting_after_failure.wait(30), "the run never waited after its failure"
+        started = time.monotonic()
+        token.cancel()
+        thread.join(30)
+        took = time.monotonic() - started
+    finally:
+        network.released.set()
+        thread.join(30)
+        repo.db.close()
+    print(f"cancel during the wait after a failure: {took * 1000:.0f} ms")
+    assert took < CANCEL_LIMIT, f"the failed run kept waiting {took:.2f}s after the cancel"
     [finished] = result
     assert finished.status is JobStatus.FAILED  # it had failed before the cancel: that is what it says
     assert finished.error is not None
@@ -210,7 +246,7 @@ def test_a_cancel_ends_the_wait_for_requests_still_out_after_a_failure(tmp_path:
 
 
 def test_a_cancel_ends_the_wait_for_a_page_still_loading_after_a_failure(tmp_path: Path) -> None:
-    network = PageInFlightWhenEnrichmentFails(FakeApis(), page_seconds=3.0)
+    network = PageInFlightWhenEnrichmentFails(FakeApis())
     enrichment_met_the_dead_network = lambda: network.refused  # noqa: E731
     finished = cancel_after_failure(tmp_path, network, enrichment_met_the_dead_network)
     assert "network was unreachable" in (finished.error or "")

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadgen_desktop.core.billing.budget import EPSILON, Budget, UnitPrices
+from leadgen_desktop.core.billing.budget import EPSILON, Budget, UnitPrices, bill_text
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.store import Store
@@ -263,3 +263,8 @@ def test_requests_out_notice_counts_and_prices_what_a_cancel_left_unanswered() -
     assert "3 verifications" in (unit.requests_out_notice(0, 1, 3) or "")
     assert unit.requests_out_notice(0, 0, 0) is None
     assert UnitPrices(0.0, 0.0, 0.0).requests_out_notice(1, 5, 5) is None  # demo: nothing to bill
+
+
+def test_the_bill_in_words_says_what_is_unconfirmed_only_when_something_is() -> None:
+    assert bill_text(0.9175) == "$0.9175"
+    assert bill_text(0.9175, 0.2795) == "$0.9175 (+ up to $0.2795 unconfirmed)"

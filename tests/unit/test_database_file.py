@@ -243,3 +243,53 @@ def test_a_path_that_is_not_a_regular_file_is_refused_at_once(
     err = capsys.readouterr().err
     assert "is not a regular file" in err
     assert err.count("\n") == 1
+
+
+def test_a_reader_holding_the_file_never_fails_the_open_and_the_next_open_switches_to_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Switching to WAL needs the file to itself and SQLite refuses at once (no busy handler)
+    while another connection reads it: seen as "database is locked" when several processes open
+    a new database together. The open must succeed anyway, and a later open switches the file."""
+    from leadgen_desktop.db import opening
+
+    path = tmp_path / "leads.db"
+    Store.open(path).db.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE")  # as a file migrated while another process read it
+    conn.execute("BEGIN")
+    conn.execute("SELECT count(*) FROM campaigns").fetchone()  # holds a shared lock
+    monkeypatch.setattr(opening, "WAL_SWITCH_PATIENCE", 0.05)
+    try:
+        assert opening.switch_to_wal(path) is False
+        store = Store.open(path)  # works in the rollback journal meanwhile
+        assert store.campaigns.summaries() == []
+        store.db.close()
+    finally:
+        conn.rollback()
+        conn.close()
+    assert pragma(path, "journal_mode") == "delete"
+    Store.open(path).db.close()
+    assert pragma(path, "journal_mode") == "wal"
+
+
+def test_a_file_is_judged_from_one_snapshot(tmp_path: Path) -> None:
+    """Another process's first migration may commit between two reads; judged statement by
+    statement, a new database once read as "no id" and then "its own tables" and was refused.
+    Every read of the judgement happens inside one read transaction."""
+    from leadgen_desktop.db.opening import read_state
+
+    path = tmp_path / "leads.db"
+    Store.open(path).db.close()
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    statements_seen: list[str] = []
+    conn.set_trace_callback(statements_seen.append)
+    try:
+        state = read_state(conn, path)
+    finally:
+        conn.close()
+    assert state.ours
+    assert state.wal
+    assert statements_seen[0] == "BEGIN"
+    assert statements_seen[-1] == "ROLLBACK"
+    assert all(s.startswith(("PRAGMA", "SELECT")) for s in statements_seen[1:-1])

@@ -86,3 +86,20 @@ def test_cli_keys_set_from_stdin_and_status_never_prints_key(
     assert "keychain" in out
     assert main(["keys", "delete", "google_places"]) == 0
     assert (SERVICE, "google_places") not in isolated_env.store
+
+
+def test_cli_keys_set_refuses_a_key_that_could_never_be_sent(
+    isolated_env,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    """A non-ASCII key used to be stored, then failed every run; it is refused at once (exit 2)."""
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("clé-secrète-ünicode\n"))
+    assert main(["keys", "set", "hunter"]) == 2
+    err = capsys.readouterr().err
+    assert "Hunter" in err
+    assert "non-ASCII" in err
+    assert "clé-secrète" not in err
+    assert (SERVICE, "hunter") not in isolated_env.store

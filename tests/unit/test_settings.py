@@ -48,3 +48,15 @@ def test_corrupt_or_hostile_file_falls_back_to_defaults(tmp_path: Path) -> None:
     assert loaded.prices["hunter_credit"] == DEFAULT_PRICES["hunter_credit"]
     assert "x" not in loaded.prices
     assert loaded.cache_ttl_days == 30
+
+
+def test_the_neverbounce_rate_is_learned_unless_the_user_fixes_it() -> None:
+    """By default no rate is stored: the app finds NeverBounce's limit itself (see net.rate_limit)."""
+    assert AppSettings().neverbounce_rate is None
+    assert "neverbounce_rate" not in AppSettings().to_json()
+    save_settings(AppSettings())
+    assert load_settings().neverbounce_rate is None
+    save_settings(AppSettings(neverbounce_rate=4.0))
+    assert load_settings().neverbounce_rate == 4.0
+    for bad in (0, -1, 1000, "fast", True):
+        assert AppSettings.from_json({"neverbounce_rate": bad}).neverbounce_rate is None

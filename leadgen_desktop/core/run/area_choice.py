@@ -19,7 +19,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from leadgen_desktop.core.billing.budget import Budget
+from leadgen_desktop.core.run.area_round import LOCATE
+from leadgen_desktop.core.run.run_requests import RunRequests
 from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.core.run.worker_pool import Finished
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     AREA_EXAMPLE,
@@ -28,8 +31,9 @@ from leadgen_desktop.domain import (
     Area,
     AreaDiscovery,
     AreaUnknown,
+    BudgetReached,
     CampaignConfig,
-    CancelToken,
+    LocationLookup,
     PriceTable,
     ProviderError,
 )
@@ -61,7 +65,7 @@ def choose_area(
     prices: PriceTable,
     budget: Budget,
     state: RunState,
-    cancel: CancelToken,
+    requests: RunRequests,
     cache_ttl: dt.timedelta,
 ) -> AreaChoice:
     """Find the campaign's area, storing where it came from (see the module docstring).
@@ -80,15 +84,10 @@ def choose_area(
     if earlier is not None:
         store.tiling.save_area(campaign_id, earlier.area, "reused", earlier.fetched_at)
         return AreaChoice(earlier.area, "reused")
-    ticket = budget.reserve(float(prices.prices.get(discovery.locate_sku, 0.0)))
-    if ticket is None:
+    lookup = _look_up(config.location, discovery, prices, budget, requests)
+    if lookup is None:
         return AreaChoice(None, "budget")
-    try:
-        lookup = discovery.locate(config.location, cancel)
-    except ProviderError:
-        budget.settle(ticket, 0.0)
-        raise
-    budget.settle(ticket, state.add_calls(lookup.calls))
+    state.add_calls(lookup.calls)
     if lookup.located is not None:
         store.tiling.save_located_area(job_id, campaign_id, lookup.located.area, lookup.calls, prices)
         return AreaChoice(lookup.located.area, "located")
@@ -104,3 +103,28 @@ def choose_area(
     else:
         why = f'Places found no location called "{config.location}".'
     raise AreaUnknown(discovery.provider, area_hint(config.location, why))
+
+
+def _look_up(
+    location: str, discovery: AreaDiscovery, prices: PriceTable, budget: Budget, requests: RunRequests
+) -> LocationLookup | None:
+    """The location lookup, sent through the run's requests (written down before it is sent).
+
+    None when the budget cannot hold it. Raises the lookup's ``ProviderError`` (with its calls).
+    """
+    hold = budget.reserve(prices.price(discovery.locate_sku))
+    if hold is None:
+        return None
+    answers: list[Finished] = []
+    requests.on(LOCATE, answers.append)
+    requests.submit(LOCATE, location, lambda stop: discovery.locate(location, stop), hold)
+    requests.serve(until=lambda: bool(answers))
+    outcome = answers[0].outcome
+    calls = outcome.calls if isinstance(outcome, LocationLookup | ProviderError) else ()
+    RunRequests.settle_bill(answers[0], calls)
+    if isinstance(outcome, BudgetReached):
+        return None
+    if isinstance(outcome, BaseException):
+        raise outcome
+    assert isinstance(outcome, LocationLookup)
+    return outcome

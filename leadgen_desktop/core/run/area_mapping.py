@@ -10,7 +10,6 @@ nothing paid; the result is an :class:`AreaPreview`.
 from __future__ import annotations
 
 import datetime as dt
-import queue
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,14 +17,14 @@ from leadgen_desktop.core.discovery.purchases import PurchasePrices
 from leadgen_desktop.core.discovery.quadtree import MapTask
 from leadgen_desktop.core.discovery.tile_search import TileMapping, map_tile_ids
 from leadgen_desktop.core.discovery.tiling import PlannedBuy, TilePlanner
-from leadgen_desktop.core.run.worker_pool import WorkerPool
+from leadgen_desktop.core.run.area_round import TILE
+from leadgen_desktop.core.run.worker_pool import Finished, Inbox, Request, RequestPool
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     Area,
     AreaDiscovery,
     BusinessStatus,
     CampaignConfig,
-    Cancelled,
     CancelToken,
     NetworkUnavailable,
     PriceTable,
@@ -75,37 +74,42 @@ def map_area(
         Cancelled: ``cancel`` was set.
     """
     planner = TilePlanner(area, PurchasePrices.from_table(prices, discovery.buy_sku, discovery.details_sku))
-    pool = WorkerPool(MAPPING_CONCURRENCY, "leadgen-map")
-    results: queue.SimpleQueue[tuple[MapTask, object]] = queue.SimpleQueue()
-    stop = cancel.child()
+    inbox = Inbox()
+    pool = RequestPool({TILE: MAPPING_CONCURRENCY}, inbox, cancel.child(), "leadgen-map")
+    cancel.add_waker(inbox.waker)
     out = 0
     closed = 0
     try:
         while True:
             for task in planner.next_tiles(MAPPING_CONCURRENCY - out):
-                pool.submit(_mapping_task(task, discovery, query, stop, results))
+                pool.submit(Request(TILE, task, _mapping_call(discovery, query, task.rect)))
                 out += 1
             if out == 0:
                 break
-            task, outcome = _next(results, cancel)
+            cancel.raise_if_cancelled()
+            message = inbox.next()
+            if not isinstance(message, Finished):
+                continue
             out -= 1
+            done, outcome = message.request.key, message.outcome
+            assert isinstance(done, MapTask)
             if isinstance(outcome, TileMapping):
                 cached = store.lookups.places(outcome.place_ids, cache_ttl) if store is not None else {}
                 closed += sum(
                     1 for b in cached.values() if b.business_status is BusinessStatus.CLOSED_PERMANENTLY
                 )
                 planner.record_mapping(
-                    task.key, outcome.place_ids, results=outcome.results, cached=list(cached)
+                    done.key, outcome.place_ids, results=outcome.results, cached=list(cached)
                 )
             elif isinstance(outcome, ProviderError) and not _stops(outcome):
-                planner.record_mapping_failed(task.key)
+                planner.record_mapping_failed(done.key)
             elif isinstance(outcome, BaseException):
                 raise outcome
             if on_progress is not None:
                 summary = planner.summary()
                 on_progress(summary.tiles_searched, summary.tiles_left)
     finally:
-        stop.cancel()
+        cancel.remove_waker(inbox.waker)
         pool.close()
     summary = planner.summary()
     return AreaPreview(
@@ -120,32 +124,8 @@ def map_area(
     )
 
 
-def _mapping_task(
-    task: MapTask,
-    discovery: AreaDiscovery,
-    query: str,
-    stop: CancelToken,
-    results: queue.SimpleQueue[tuple[MapTask, object]],
-) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            stop.raise_if_cancelled()
-            outcome: object = map_tile_ids(discovery, query, task.rect, stop)
-        except Exception as exc:  # noqa: BLE001 - handed back to the caller's thread
-            outcome = exc
-        results.put((task, outcome))
-
-    return run
-
-
-def _next(results: queue.SimpleQueue[tuple[MapTask, object]], cancel: CancelToken) -> tuple[MapTask, object]:
-    while True:
-        if cancel.cancelled:
-            raise Cancelled
-        try:
-            return results.get(timeout=0.05)
-        except queue.Empty:
-            continue
+def _mapping_call(discovery: AreaDiscovery, query: str, rect: Area) -> Callable[[CancelToken], object]:
+    return lambda stop: map_tile_ids(discovery, query, rect, stop)
 
 
 def _stops(error: ProviderError) -> bool:

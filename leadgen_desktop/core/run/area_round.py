@@ -12,7 +12,6 @@ the same requests in the same order, whatever the network's timing.
 from __future__ import annotations
 
 import logging
-import queue
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,6 +23,15 @@ from leadgen_desktop.core.discovery.tiling import TilePlanner
 from leadgen_desktop.domain import AreaDiscovery, Business, CancelToken, Coverage
 
 log = logging.getLogger(__name__)
+
+TILE = "tile"
+"""Request kind of a tile's IDs-only mapping (free)."""
+PLACE = "place"
+"""Request kind of a purchase (a contact-field page or one Place Details request)."""
+LOCATE = "locate"
+"""Request kind of the location lookup."""
+AREA_REQUESTS = {TILE: 8, PLACE: 8, LOCATE: 1}
+"""How many requests of each kind of the area search run at once (Google's rate limiter spaces them)."""
 
 ROUND_TILES = 24
 """Most tiles mapped in one round (each a chain of up to three IDs-only pages)."""
@@ -39,10 +47,6 @@ MIN_QUALIFIED_SHARE = 0.05
 
 class AreaHost(Protocol):
     """What the area search needs from the run that drives it."""
-
-    def pump(self, timeout: float) -> None:
-        """Handle the enrichment's answers (waiting up to ``timeout``); raises Cancelled when cancelled."""
-        ...
 
     def leads_wanted(self) -> int:
         """How many more qualified leads the run wants (0: enough)."""
@@ -66,11 +70,43 @@ class AreaHost(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class ParkedAnswer:
+    """A purchase answered after its run stopped, kept to be recorded in its turn (never bought again).
+
+    Its businesses are in the place cache and its calls in the bill already.
+    """
+
+    place_ids: tuple[str, ...]
+    closed_place_ids: tuple[str, ...]
+    next_page_token: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for the stored round."""
+        ids, closed = list(self.place_ids), list(self.closed_place_ids)
+        return {"ids": ids, "closed": closed, "next": self.next_page_token}
+
+    @classmethod
+    def from_dict(cls, data: object) -> ParkedAnswer:
+        """Inverse of :meth:`to_dict`; ValueError when it does not read as one."""
+        if not isinstance(data, dict):
+            raise ValueError("a parked answer is an object")
+        ids, closed, token = data.get("ids"), data.get("closed"), data.get("next")
+        if not isinstance(ids, list) or not isinstance(closed, list) or not isinstance(token, str | None):
+            raise ValueError("a parked answer needs its place ids, closed ids and next page token")
+        return cls(tuple(str(i) for i in ids), tuple(str(i) for i in closed), token)
+
+
+@dataclass(frozen=True, slots=True)
 class RoundItem:
-    """One request of a round: a tile's mapping or a purchase, with its budget ticket once sent."""
+    """One request of a round: a tile's mapping or a purchase, with its budget ticket once sent.
+
+    ``parked`` is the answer of a purchase that came back after its run stopped:
+    a resumed run records it in its turn instead of buying it again.
+    """
 
     subject: MapTask | Purchase
     ticket: int | None = None
+    parked: ParkedAnswer | None = None
 
     @property
     def is_purchase(self) -> bool:
@@ -78,13 +114,18 @@ class RoundItem:
         return not isinstance(self.subject, MapTask)
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data for the stored round (what a resumed run sends first)."""
+        """Plain data for the stored round (what a resumed run sends, or records, first)."""
         subject = self.subject
         if isinstance(subject, MapTask):
             return {"map": subject.key}
-        if isinstance(subject, PagePurchase):
-            return {"group": subject.group, "page": subject.page}
-        return {"group": subject.group, "place_id": subject.place_id}
+        data: dict[str, object] = (
+            {"group": subject.group, "page": subject.page}
+            if isinstance(subject, PagePurchase)
+            else {"group": subject.group, "place_id": subject.place_id}
+        )
+        if self.parked is not None:
+            data["answer"] = self.parked.to_dict()
+        return data
 
 
 def plan_round(planner: TilePlanner, wanted: int, share: float) -> list[RoundItem]:
@@ -117,44 +158,29 @@ def reissue(planner: TilePlanner, stored: Sequence[Mapping[str, object]]) -> lis
     items: list[RoundItem] = []
     for data in stored:
         try:
+            parked = ParkedAnswer.from_dict(data["answer"]) if "answer" in data else None
             if "map" in data:
                 items.append(RoundItem(planner.take_tile(str(data["map"]))))
             elif "page" in data:
                 page = data["page"]
                 if not isinstance(page, int):
                     raise ValueError(f"page {page!r} is not a number")
-                items.append(RoundItem(planner.reissue(str(data.get("group")), page=page)))
+                items.append(RoundItem(planner.reissue(str(data.get("group")), page=page), parked=parked))
             else:
                 place_id = str(data.get("place_id"))
-                items.append(RoundItem(planner.reissue(str(data.get("group")), place_id=place_id)))
+                purchase = planner.reissue(str(data.get("group")), place_id=place_id)
+                items.append(RoundItem(purchase, parked=parked))
         except ValueError as exc:  # the plan moved on meanwhile: nothing to send
             log.info("Not sending a stored request again: %s", exc)
     return items
 
 
-def request_task(
-    position: int,
-    item: RoundItem,
-    discovery: AreaDiscovery,
-    query: str,
-    stop: CancelToken,
-    results: queue.SimpleQueue[tuple[int, object]],
-) -> Callable[[], None]:
-    """The pool task that sends ``item`` and puts ``(position, answer or error)`` on ``results``."""
+def request_call(item: RoundItem, discovery: AreaDiscovery, query: str) -> Callable[[CancelToken], object]:
+    """What sending ``item`` does on the run's request pool (given the pool's stop token)."""
     subject = item.subject
-
-    def task() -> None:
-        try:
-            stop.raise_if_cancelled()  # dropped while queued: never sent
-            if isinstance(subject, MapTask):
-                outcome: object = map_tile_ids(discovery, query, subject.rect, stop)
-            else:
-                outcome = run_purchase(discovery, query, subject, stop)
-        except Exception as exc:  # noqa: BLE001 - handed back to the pipeline thread
-            outcome = exc
-        results.put((position, outcome))
-
-    return task
+    if isinstance(subject, MapTask):
+        return lambda stop: map_tile_ids(discovery, query, subject.rect, stop)
+    return lambda stop: run_purchase(discovery, query, subject, stop)
 
 
 def fraction_done(planner: TilePlanner) -> float:

@@ -1,14 +1,15 @@
 """Discovery by area (DESIGN 6.1): map the area's tiles for free, buy contact fields centre first.
 
 The pipeline's thread owns the :class:`~leadgen_desktop.core.discovery.tiling.TilePlanner`
-and every decision; requests run on a :class:`~leadgen_desktop.core.run.worker_pool.WorkerPool`
-and come back through a queue. While requests are out, the thread keeps
-handling the enrichment scheduler's answers (``host.pump``), so emails are
-found for the first businesses while the area is still being searched.
+and every decision; requests are the run's (:class:`~leadgen_desktop.core.run.run_requests.RunRequests`:
+its pool, kinds :data:`~area_round.TILE` and :data:`~area_round.PLACE`, and its
+ledger, which writes every paid attempt down before it is sent) and come back
+on the run's thread, which meanwhile handles the enrichment's answers, so
+emails are found for the first businesses while the area is still searched.
 
 * **Rounds** (:mod:`area_round`): each round's requests are planned from what
-  was recorded before and nothing else, sent together (:data:`POOL_SIZE` at once,
-  the provider's rate limiter spacing them) and recorded in the round's order.
+  was recorded before and nothing else, sent together (the provider's rate
+  limiter spacing them) and recorded in the round's order.
 * **Mapping** (free): nearest the centre first; while nothing can be bought
   yet, only the tiles in the way. A mapped tile's ids already
   in the shared place cache are known at once (no purchase; their businesses
@@ -30,11 +31,9 @@ The host (the pipeline's run) scores and selects what is found
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import math
-import queue
 import time
 from collections.abc import Iterable, Sequence
 
@@ -46,21 +45,26 @@ from leadgen_desktop.core.discovery.quadtree import MapTask
 from leadgen_desktop.core.discovery.tile_search import TileMapping
 from leadgen_desktop.core.discovery.tiling import TilePlanner
 from leadgen_desktop.core.run.area_round import (
+    PLACE,
+    TILE,
     AreaHost,
+    ParkedAnswer,
     RoundItem,
     fraction_done,
     plan_round,
     reissue,
-    request_task,
+    request_call,
 )
+from leadgen_desktop.core.run.run_requests import RunRequests
 from leadgen_desktop.core.run.run_state import RunState
-from leadgen_desktop.core.run.worker_pool import WorkerPool
+from leadgen_desktop.core.run.worker_pool import Finished, Request
 from leadgen_desktop.db.records import TilingRows
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
     Area,
     AreaDiscovery,
+    BudgetReached,
     Business,
     BusinessStatus,
     CampaignConfig,
@@ -77,12 +81,13 @@ from leadgen_desktop.domain import (
 
 log = logging.getLogger(__name__)
 
-POOL_SIZE = 16
-"""Requests in flight at once (the provider's rate limiter spaces them)."""
 COVERAGE_INTERVAL = 0.25
 """Seconds between two coverage reports."""
 SETTLE_TIMEOUT = 20.0
 """After a failure, how long to wait for purchases already sent (the longest read timeout)."""
+FOREVER = dt.timedelta(days=365 * 100)
+"""Age limit for reading back places a job itself bought (a parked answer's)."""
+
 _FATAL = (ProviderAuthError, NetworkUnavailable, QuotaExhausted)
 
 
@@ -104,12 +109,14 @@ class AreaSearch:
         budget: Budget,
         state: RunState,
         cancel: CancelToken,
+        requests: RunRequests,
         host: AreaHost,
         cache_ttl: dt.timedelta,
         known: Sequence[Business] = (),
     ) -> None:
         self.store, self.job_id, self.config, self.discovery = store, job_id, config, discovery
         self.prices, self.budget, self.state, self.cancel, self.host = prices, budget, state, cancel, host
+        self.requests = requests
         self.cache_ttl = cache_ttl
         self.purchase_prices = PurchasePrices.from_table(prices, discovery.buy_sku, discovery.details_sku)
         self.planner: TilePlanner | None = None
@@ -121,16 +128,15 @@ class AreaSearch:
             self._deduper.add(business)
             self._found += 1
             self._note_arrival(business)
-        self._stop = cancel.child()  # set by close(): requests not yet sent give up
-        self._pool = WorkerPool(POOL_SIZE, "leadgen-area")
-        self._results: queue.SimpleQueue[tuple[int, object]] = queue.SimpleQueue()
         self._sent: dict[int, RoundItem] = {}  # this round's requests sent and not recorded yet, by position
-        self._answers: dict[int, object] = {}  # answers back but not recorded yet, by position
+        self._answers: dict[int, Finished] = {}  # answers back but not recorded yet, by position
         self._held: dict[int, RoundItem] = {}  # this round's requests not sent, or handed back, by position
         self._stopped = False  # no new requests (budget, quota, failure)
         self._failed_tiles = 0
         self._settling = False
         self._last_report = 0.0
+        requests.on(TILE, self._back)
+        requests.on(PLACE, self._back)
 
     # -- the public surface ------------------------------------------------------------
 
@@ -173,10 +179,13 @@ class AreaSearch:
         tile = self.planner.tile(key)
         return {"tile": key, "tile_area": tile.rect.to_list(), "tile_places": len(tile.place_ids)}
 
-    def close(self) -> None:
-        """Stop: queued requests are dropped, threads exit after their current request."""
-        self._stop.cancel()
-        self._pool.close()
+    def dropped(self, request: Request) -> None:
+        """A request of this search was dropped before it was sent (the run stops sending)."""
+        position = request.key
+        if isinstance(position, int) and position in self._sent:
+            item = self._sent.pop(position)
+            self._held[position] = item
+            self._hand_back(item)
 
     # -- planning rounds -----------------------------------------------------------------
 
@@ -210,7 +219,12 @@ class AreaSearch:
         self._sent.clear()
         self._answers.clear()
         self._held.clear()
+        parked: dict[int, DiscoveryPage] = {}
         for position, item in enumerate(items):
+            if item.parked is not None and not (self._held or self._stopped):
+                self._sent[position] = item  # answered before a stop: recorded in its turn, not sent
+                parked[position] = self._parked_page(item.parked)
+                continue
             sendable = None if self._held or self._stopped else self._reserve(item)
             if sendable is None:  # after a budget stop nothing later is sent: the order stays
                 self._held[position] = item
@@ -219,10 +233,11 @@ class AreaSearch:
             self._sent[position] = sendable
             self._send(position, sendable)
         for position in sorted(self._sent):
-            if position not in self._sent:  # recorded while settling after a failure
+            if position not in self._sent:  # recorded while settling after a failure, or dropped
                 continue
-            outcome = self._await(position)
-            self._record(position, self._sent.pop(position), outcome)
+            outcome = parked.pop(position) if position in parked else self._await(position)
+            if position in self._sent:  # not dropped while waiting
+                self._record(position, self._sent.pop(position), outcome)
 
     def _reserve(self, item: RoundItem) -> RoundItem | None:
         """The item with its budget ticket, or None (and the search stops) when the budget cannot take it."""
@@ -235,25 +250,30 @@ class AreaSearch:
         return RoundItem(item.subject, ticket)
 
     def _send(self, position: int, item: RoundItem) -> None:
-        query = self.config.business_query
-        self._pool.submit(request_task(position, item, self.discovery, query, self._stop, self._results))
+        kind = PLACE if item.is_purchase else TILE
+        call = request_call(item, self.discovery, self.config.business_query)
+        self.requests.submit(kind, position, call, item.ticket)
+
+    def _back(self, finished: Finished) -> None:
+        """A request of this search came back (on the run's thread)."""
+        if isinstance(finished.request.key, int):
+            self._answers[finished.request.key] = finished
 
     def _await(self, position: int) -> object:
-        """The answer at ``position``, handling enrichment answers meanwhile."""
-        while position not in self._answers:
-            try:
-                self.host.pump(0)
-            except Cancelled:
-                raise
-            except Exception:
-                self._settle_out()  # keep what the purchases already sent cost, then fail
-                raise
-            try:
-                got, outcome = self._results.get(timeout=0.005)
-            except queue.Empty:
-                continue
-            self._answers[got] = outcome
-        return self._answers.pop(position)
+        """The answer at ``position`` (its bill settled), while enrichment answers are handled."""
+        self.requests.serve(until=lambda: position in self._answers or position not in self._sent)
+        finished = self._answers.pop(position, None)
+        if finished is None:  # dropped before it was sent
+            return Cancelled()
+        return self._settled(finished)
+
+    @staticmethod
+    def _settled(finished: Finished) -> object:
+        """The outcome of a request that came back, once its ledger settled what it cost."""
+        outcome = finished.outcome
+        calls = outcome.calls if isinstance(outcome, TileMapping | DiscoveryPage | ProviderError) else ()
+        RunRequests.settle_bill(finished, calls)
+        return outcome
 
     # -- recording answers ----------------------------------------------------------------
 
@@ -268,16 +288,14 @@ class AreaSearch:
         if isinstance(subject, MapTask) and isinstance(outcome, TileMapping):
             self._record_mapping(subject, outcome)
         elif not isinstance(subject, MapTask) and isinstance(outcome, DiscoveryPage):
-            self._record_purchase(subject, item.ticket, outcome)
+            self._record_purchase(subject, outcome)
         elif isinstance(outcome, Cancelled):
-            self.budget.settle(item.ticket, 0.0)
             self._held[position] = item
             self._hand_back(item)
             raise Cancelled
         elif isinstance(outcome, ProviderError):
             self._failed(position, item, outcome)
         else:
-            self.budget.settle(item.ticket, 0.0)
             self._held[position] = item
             self._hand_back(item)
             raise RuntimeError(f"unexpected answer {type(outcome).__name__} from the area search") from (
@@ -287,19 +305,25 @@ class AreaSearch:
     def _record_mapping(self, task: MapTask, mapping: TileMapping) -> None:
         cached = self.store.lookups.places(mapping.place_ids, self.cache_ttl)
         self._plan.record_mapping(task.key, mapping.place_ids, results=mapping.results, cached=list(cached))
-        self.budget.settle(None, self.state.add_calls(mapping.calls))
+        self.state.add_calls(mapping.calls)
         self._step(calls=mapping.calls, arrived=cached.values())
 
-    def _record_purchase(self, purchase: Purchase, ticket: int | None, page: DiscoveryPage) -> None:
-        self.budget.settle(ticket, self.state.add_calls(page.calls))
+    def _record_purchase(self, purchase: Purchase, page: DiscoveryPage) -> None:
+        self.state.add_calls(page.calls)
         self._plan.record_purchase(purchase, page)
         self._step(
             calls=page.calls, arrived=page.businesses, bought=page.businesses, closed=page.closed_place_ids
         )
 
     def _failed(self, position: int, item: RoundItem, error: ProviderError) -> None:
-        """A request failed for good: log its calls; a fatal error stops the search."""
-        self.budget.settle(item.ticket, self.state.add_calls(error.calls))
+        """A request failed for good: log its calls; a fatal error (or the budget) stops the search."""
+        self.state.add_calls(error.calls)
+        if isinstance(error, BudgetReached):  # an attempt the budget could not hold was not sent
+            self._held[position] = item
+            self._hand_back(item)
+            self._stopped = True
+            self._step(calls=error.calls)
+            return
         if isinstance(error, _FATAL):
             self._held[position] = item
             self._hand_back(item)
@@ -308,7 +332,6 @@ class AreaSearch:
             if isinstance(error, QuotaExhausted):
                 self.state.notice(f"Discovery stopped early: {error.message}")
                 return
-            self._settle_out()
             raise type(error)(error.provider, error.message) from None  # its calls are logged
         if isinstance(item.subject, MapTask):
             self._plan.record_mapping_failed(item.subject.key)
@@ -328,32 +351,42 @@ class AreaSearch:
         else:
             self._plan.release_purchase(item.subject)
 
-    def _settle_out(self) -> None:
-        """Stop sending; record the purchases already answered or still coming (bounded wait).
+    def store_answered(self) -> None:
+        """The run is ending: keep what the purchases that came back bought (never raises).
 
-        A cancel ends the wait. Their answers were paid for: they are stored even
-        though they come after a failure (out of the round's order).
+        The pipeline calls it after waiting for the requests already sent. An answer is
+        not recorded out of the round's order: its places go to the cache, its calls to
+        the bill, and the answer itself is parked with the round, so a resumed run
+        records it in its turn instead of buying it again.
         """
-        self._stopped = True
-        self._stop.cancel()
-        if self._settling:
-            return
-        self._settling = True
-        deadline = time.monotonic() + SETTLE_TIMEOUT
-        while any(item.is_purchase for item in self._sent.values()):
-            ready = [position for position in sorted(self._sent) if position in self._answers]
-            if ready:
-                item, outcome = self._sent.pop(ready[0]), self._answers.pop(ready[0])
-                with contextlib.suppress(ProviderError, Cancelled, RuntimeError):
-                    self._record(ready[0], item, outcome)
+        for position in sorted(self._sent):
+            item = self._sent[position]
+            if not item.is_purchase or position not in self._answers:
                 continue
-            if self.cancel.cancelled or time.monotonic() > deadline:
-                return
+            del self._sent[position]
+            self._hand_back(item)
+            outcome = self._settled(self._answers.pop(position))
             try:
-                got, outcome = self._results.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            self._answers[got] = outcome
+                if isinstance(outcome, DiscoveryPage):
+                    ids = tuple(b.place_id for b in outcome.businesses)
+                    parked = ParkedAnswer(ids, outcome.closed_place_ids, outcome.next_page_token)
+                    self._held[position] = RoundItem(item.subject, None, parked)
+                    self.state.add_calls(outcome.calls)
+                    bought, closed = outcome.businesses, outcome.closed_place_ids
+                    self._save(calls=outcome.calls, bought=bought, closed=closed)
+                else:
+                    self._held[position] = item
+                    if isinstance(outcome, ProviderError):
+                        self.state.add_calls(outcome.calls)
+                        self._save(calls=outcome.calls)
+            except Exception:
+                log.warning("Could not keep a purchase answered as job %s ended", self.job_id, exc_info=True)
+
+    def _parked_page(self, parked: ParkedAnswer) -> DiscoveryPage:
+        """A parked answer as the page it was (its places from the cache; its calls are billed already)."""
+        cached = self.store.lookups.places(parked.place_ids, FOREVER)
+        businesses = tuple(cached[i] for i in parked.place_ids if i in cached)
+        return DiscoveryPage(businesses, parked.next_page_token, (), parked.closed_place_ids)
 
     # -- bookkeeping ---------------------------------------------------------------------
 

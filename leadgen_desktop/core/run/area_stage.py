@@ -28,17 +28,21 @@ if TYPE_CHECKING:
     from leadgen_desktop.core.run.pipeline import _Run
 
 
-def discover_by_area(run: _Run, known: Sequence[Business]) -> bool:
-    """Search the run's area; False when its location can only be searched by text (page by page).
+def discover_by_area(run: _Run) -> bool:
+    """Search the run's area; False when discovery goes page by page instead.
 
-    ``known`` are the businesses the job found before (a resumed job). A budget
-    too small for the location lookup ends discovery (True, the budget is exhausted).
+    Page by page: a job that already has pages (started before areas existed), or a
+    location Places knows without a viewport. A budget too small for the location
+    lookup ends discovery (True, the budget is exhausted).
 
     Raises:
         AreaUnknown: the location cannot be searched as an area (the job fails, saying how to fix it).
     """
     discovery = run.providers.area
     assert discovery is not None
+    checkpoint = run.store.checkpoints.load(run.job_id)
+    if checkpoint.pages:
+        return False
     choice = choose_area(
         store=run.store,
         job_id=run.job_id,
@@ -48,11 +52,14 @@ def discover_by_area(run: _Run, known: Sequence[Business]) -> bool:
         prices=run.prices,
         budget=run.budget,
         state=run.state,
-        cancel=run.cancel,
+        requests=run.requests,
         cache_ttl=run.pipeline.cache_ttl,
     )
     if choice.area is None:
         return choice.source == "budget"
+    known = list(checkpoint.businesses)
+    run.state.businesses_found = len(known)
+    run._start_enrichment(run._select(known))
     if not known and run.store.tiling.load(run.job_id) is None:
         known = repeat_earlier_search(run, choice.area)
     search = AreaSearch(
@@ -64,12 +71,16 @@ def discover_by_area(run: _Run, known: Sequence[Business]) -> bool:
         budget=run.budget,
         state=run.state,
         cancel=run.cancel,
+        requests=run.requests,
         host=RunHost(run),
         cache_ttl=run.pipeline.cache_ttl,
         known=known,
     )
     run.area_search = search
     search.run(choice.area)
+    if not run.budget.exhausted:
+        run.discovery.done = True
+        run.store.checkpoints.mark_done(run.job_id)
     return True
 
 
@@ -123,10 +134,6 @@ class RunHost:
 
     def __init__(self, run: _Run) -> None:
         self._run = run
-
-    def pump(self, timeout: float) -> None:
-        """Handle the enrichment's answers."""
-        self._run.scheduler.pump(timeout)
 
     def leads_wanted(self) -> int:
         """Qualified leads still missing."""

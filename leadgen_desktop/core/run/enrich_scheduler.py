@@ -1,42 +1,45 @@
-"""Finding and verifying emails for many leads at once, paying for each lookup once.
+"""Finding and verifying emails for many leads at once, paying for each lookup once, across runs too.
 
-The scheduler runs on the pipeline's thread and owns every decision; provider
-calls run on a :class:`~leadgen_desktop.core.run.worker_pool.WorkerPool` and come
-back through a queue. For each lead it:
+The scheduler runs on the pipeline's thread and owns every decision; its
+requests run in the background through the run's
+:class:`~leadgen_desktop.core.run.run_requests.RunRequests` and come back to
+:meth:`EnrichScheduler.handle`. For each lead it:
 
 1. settles leads that need no lookup (no website, shared platform, no key,
    quota gone) at once;
 2. looks the domain up in this run, then in the shared cache (a hit costs $0
-   and is logged as such), and only then reserves the search's worst-case
-   price against the budget and asks the email finder — one request per
-   domain however many leads share it;
-3. chooses the email (:mod:`~leadgen_desktop.core.emails.email_choice`) and verifies
-   it the same way (run, cache, budget, verifier), starting as soon as the
-   finder answered for that lead.
+   and is logged as such), then claims it in the database
+   (:mod:`~leadgen_desktop.core.run.lookup_claims`; while another run pays for
+   it, the lead waits for that answer), and only then reserves the search's
+   worst-case price against the budget and asks the email finder: one request
+   per domain however many leads, in this run or another, need it;
+3. chooses the email (:mod:`~leadgen_desktop.core.emails.email_choice`) and
+   verifies it the same way (run, cache, claim, budget, verifier), as soon as
+   the finder answered for that lead.
 
-Every paid answer is written to the cache together with its API calls in one
-transaction the moment it arrives, so a crash never loses a lookup that was
-paid for. Final leads go to ``on_final`` (which stores them).
+Every paid answer is written to the cache together with its API calls and the
+release of its claim in one transaction the moment it is handled, so a crash
+never loses a lookup that was paid for. Final leads go to ``on_final``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import queue
-import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
 from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
 from leadgen_desktop.core.emails.email_choice import choose_email
+from leadgen_desktop.core.run.lookup_claims import DOMAIN, EMAIL, LookupClaims
+from leadgen_desktop.core.run.run_requests import RunRequests
 from leadgen_desktop.core.run.run_state import RunState
-from leadgen_desktop.core.run.worker_pool import WorkerPool
+from leadgen_desktop.core.run.worker_pool import Finished, Request
+from leadgen_desktop.db.records import CachedLookup
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
+    BudgetReached,
     Cancelled,
     CancelToken,
     DomainSearch,
@@ -54,7 +57,12 @@ from leadgen_desktop.domain import (
 )
 
 FinalCallback = Callable[[Lead, tuple[ApiCall, ...]], None]
-HEARTBEAT_SECONDS = 10.0
+SEARCH = "search"
+"""Request kind of an email-finder search."""
+VERIFY = "verify"
+"""Request kind of a verification."""
+
+Answer = DomainSearch | Verification | ProviderError
 
 
 @dataclass
@@ -68,15 +76,36 @@ class _Work:
     cost: float = 0.0
     candidates: tuple[EmailCandidate, ...] = ()
     email: str | None = None
-    waiting_for: str = ""  # "search" or "verify" while blocked by the budget
+    waiting_for: str = ""  # SEARCH or VERIFY while blocked by the budget
 
 
-def _cache_hit(provider: str, endpoint: str, sku: str) -> ApiCall:
-    return ApiCall(provider, endpoint, None, "cache_hit", sku, 0.0, 0.0, cached=True)
+@dataclass
+class _Lookup:
+    """One kind of paid lookup (searches by domain, verifications by address) and its state in the run."""
+
+    kind: str  # request kind, and the word the charge is filed under
+    claim_kind: str
+    provenance: str  # provenance key prefix: "email_search" or "verification"
+    answer_type: type[DomainSearch] | type[Verification]
+    provider: str
+    endpoint: str
+    sku: str
+    ask: Callable[[str, CancelToken], object]
+    read_cache: Callable[[str], CachedLookup | None]
+    then: Callable[[_Work, Answer], None]
+    answers: dict[str, Answer] = field(default_factory=dict)
+    waiters: dict[str, list[_Work]] = field(default_factory=dict)  # asked in this run: the first pays
+    elsewhere: dict[str, list[_Work]] = field(default_factory=dict)  # another run is paying for it
+    charged: set[str] = field(default_factory=set)  # paid by this job and put on one of its leads
+    exhausted: bool = False
+
+
+def _cache_hit(lookup: _Lookup) -> ApiCall:
+    return ApiCall(lookup.provider, lookup.endpoint, None, "cache_hit", lookup.sku, 0.0, 0.0, cached=True)
 
 
 class EnrichScheduler:
-    """Enriches leads concurrently within per-provider bounds, a budget and a cancel token."""
+    """Enriches leads concurrently within per-provider bounds, a budget, claims and a cancel token."""
 
     def __init__(
         self,
@@ -88,33 +117,33 @@ class EnrichScheduler:
         verify: bool,
         state: RunState,
         budget: Budget,
-        cancel: CancelToken,
+        requests: RunRequests,
+        claims: LookupClaims,
         on_final: FinalCallback,
         cache_ttl: dt.timedelta,
-        concurrency: int = 12,
-        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         self.store, self.job_id, self.providers, self.prices = store, job_id, providers, prices
-        self.verify, self.state, self.budget, self.cancel = verify, state, budget, cancel
-        self.on_final, self.cache_ttl, self.heartbeat = on_final, cache_ttl, heartbeat
-        # One pool per kind, so verifications never queue behind searches waiting on their rate limit.
-        self._stop = cancel.child()  # set by close(): queued and waiting requests give up
-        self._charged_domains, self._charged_emails = store.leads.charged_lookups(job_id)
-        self._pools = {
-            "search": WorkerPool(concurrency, "leadgen-search"),
-            "verify": WorkerPool(concurrency, "leadgen-verify"),
-        }
-        self._results: queue.SimpleQueue[tuple[str, str, int | None, object]] = queue.SimpleQueue()
-        self._in_flight = 0
-        self._out: Counter[str] = Counter()  # started and not yet handled, per kind
-        self._domains: dict[str, DomainSearch | ProviderError] = {}
-        self._domain_waiters: dict[str, list[_Work]] = {}
-        self._verdicts: dict[str, Verification | ProviderError] = {}
-        self._verify_waiters: dict[str, list[_Work]] = {}
-        self._finder_exhausted = False
-        self._verifier_exhausted = False
+        self.verify, self.state, self.budget, self.on_final = verify, state, budget, on_final
+        self.requests, self.claims = requests, claims
         self.blocked: list[_Work] = []
-        self._last_beat = time.monotonic()
+        self._in_flight = 0
+        self._out: dict[str, int] = {SEARCH: 0, VERIFY: 0}
+        charged_domains, charged_emails = store.leads.charged_lookups(job_id)
+        self._lookups: dict[str, _Lookup] = {}
+        if (finder := providers.finder) is not None:
+            self._lookups[SEARCH] = _Lookup(
+                kind=SEARCH, claim_kind=DOMAIN, provenance="email_search", answer_type=DomainSearch,
+                provider=finder.provider, endpoint="/v2/domain-search", sku=finder.billing_sku,
+                ask=finder.find, read_cache=lambda d: store.lookups.domain(d, cache_ttl),
+                then=self._on_search, charged=charged_domains,
+            )  # fmt: skip
+        if (verifier := providers.verifier) is not None:
+            self._lookups[VERIFY] = _Lookup(
+                kind=VERIFY, claim_kind=EMAIL, provenance="verification", answer_type=Verification,
+                provider=verifier.provider, endpoint="/v4.2/single/check", sku=verifier.billing_sku,
+                ask=verifier.verify, read_cache=lambda e: store.lookups.verification(e, cache_ttl),
+                then=self._on_verdict, charged=charged_emails,
+            )  # fmt: skip
 
     # -- public API (pipeline thread) ------------------------------------------------
 
@@ -133,113 +162,158 @@ class EnrichScheduler:
             )
             self._final_without(work, EmailReason.SHARED_PLATFORM)
             return
-        if self.providers.finder is None:
-            self.state.notice("Emails were not searched: no Hunter.io API key. Add one in Settings.")
-            self._final_without(work, EmailReason.NO_KEY)
-            return
         self._search(work)
 
     @property
     def in_flight(self) -> int:
-        """Provider requests started and not yet handled."""
+        """Requests started and not yet handled."""
         return self._in_flight
 
-    def pump(self, timeout: float) -> None:
-        """Handle finished requests, waiting up to ``timeout`` for the first one."""
-        self.cancel.raise_if_cancelled()
-        self._beat()
-        try:
-            message = self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
-        except queue.Empty:
-            return
-        while True:
-            self._handle(message)
-            try:
-                message = self._results.get_nowait()
-            except queue.Empty:
-                return
+    @property
+    def waiting_elsewhere(self) -> bool:
+        """True while some lead waits for a lookup another run is paying for."""
+        return any(lookup.elsewhere for lookup in self._lookups.values())
 
-    def drain(self) -> None:
-        """Wait until every started request is handled (cancel-aware, 50 ms steps)."""
-        while self._in_flight:
-            self.pump(0.05)
-
-    def close(self) -> None:
-        """Stop: queued requests are dropped, waiting ones give up, threads exit."""
-        self._stop.cancel()
-        for kind, pool in self._pools.items():
-            dropped = pool.close()
-            self._in_flight -= dropped
-            self._out[kind] -= dropped
-
-    def settle_in_flight(self, timeout: float) -> dict[str, int]:
-        """Stop, record what the requests already sent cost; return those still out, per kind.
-
-        Answers are handled like any other (calls logged, paid answers cached, finished
-        leads stored), so the bill stays complete when a run ends early; errors in them
-        no longer matter. ``timeout`` bounds the wait for answers not back yet: after a
-        failure the longest read timeout, after a cancel 0 (only what is already back);
-        a cancel during the wait ends it.
-        The result (``search``/``verify`` -> count) is what is still missing from the bill.
-        """
-        self.close()
-        deadline = time.monotonic() + timeout
-        while self._in_flight > 0:
-            try:
-                message = self._results.get_nowait()
-            except queue.Empty:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.cancel.cancelled:  # a cancel ends the wait at once
-                    break
-                try:
-                    message = self._results.get(timeout=min(remaining, 0.1))
-                except queue.Empty:
-                    continue
-            try:
-                self._handle(message)
-            except (ProviderError, Cancelled, TypeError):
-                continue
+    def still_out(self) -> dict[str, int]:
+        """Requests started and not handled, per kind (those still counted may bill)."""
         return {kind: count for kind, count in self._out.items() if count > 0}
+
+    def handle(self, finished: Finished) -> None:
+        """Take a request that came back: store what it paid for, then carry its leads on."""
+        lookup = self._lookups[finished.kind]
+        subject = str(finished.request.key)
+        outcome = finished.outcome
+        self._in_flight -= 1
+        self._out[lookup.kind] -= 1
+        calls = outcome.calls if isinstance(outcome, ProviderError | DomainSearch | Verification) else ()
+        RunRequests.settle_bill(finished, calls)
+        claim = self.claims.key(lookup.claim_kind, subject)
+        cost = self.state.add_calls(calls)
+        if isinstance(outcome, DomainSearch) and lookup.kind == SEARCH:
+            self.store.lookups.save_domain(self.job_id, lookup.provider, outcome, calls, self.prices, claim)
+        elif isinstance(outcome, Verification) and lookup.kind == VERIFY:
+            self.store.lookups.save_verification(
+                self.job_id, lookup.provider, outcome, calls, self.prices, claim
+            )
+        elif isinstance(outcome, ProviderError):
+            self.store.lookups.give_up(self.job_id, calls, self.prices, claim)
+            if isinstance(outcome, BudgetReached):  # not sent: its leads wait for a higher budget
+                for work in lookup.waiters.pop(subject, []):
+                    self._block(work, lookup.kind)
+                return
+            if isinstance(outcome, ProviderAuthError | NetworkUnavailable):
+                # its calls are logged above; the copy carries none so they are not logged twice
+                raise type(outcome)(outcome.provider, outcome.message) from None
+            if isinstance(outcome, QuotaExhausted):
+                lookup.exhausted = True
+                what = (
+                    "the remaining leads were finished without emails"
+                    if lookup.kind == SEARCH
+                    else ("remaining emails were left unverified")
+                )
+                self.state.notice(f"{outcome.provider} quota is exhausted: {what}.")
+        else:
+            self.store.lookups.give_up(self.job_id, calls, self.prices, claim)
+            if isinstance(outcome, Cancelled):
+                raise Cancelled
+            raise TypeError(f"unexpected provider result {type(outcome).__name__}") from (
+                outcome if isinstance(outcome, BaseException) else None
+            )
+        lookup.answers[subject] = outcome
+        for index, work in enumerate(lookup.waiters.pop(subject, [])):
+            if index == 0:
+                self._charge(work, lookup, subject, cost)
+            else:
+                work.provenance[f"{lookup.provenance}_reused_in_run"] = True
+            lookup.then(work, outcome)
+
+    def dropped(self, request: Request) -> None:
+        """A request dropped before it was sent (the run is ending): it is no longer out."""
+        self._in_flight -= 1
+        self._out[request.kind] -= 1
+
+    def poll_claims(self) -> None:
+        """Carry on the leads whose lookup another run was paying for, once its answer is cached."""
+        for lookup in self._lookups.values():
+            waiting, lookup.elsewhere = lookup.elsewhere, {}
+            for subject, works in waiting.items():
+                if lookup.read_cache(subject) is None and self.claims.held_elsewhere(
+                    lookup.claim_kind, subject
+                ):
+                    lookup.elsewhere[subject] = works
+                    continue
+                for work in works:
+                    (self._search if lookup.kind == SEARCH else self._verify)(work)
 
     def remaining_worst_case(self) -> float:
         """What the leads stopped by the budget could cost at most."""
         unit = UnitPrices.of(self.providers, self.prices, self.verify)
-        return sum((unit.search if w.waiting_for == "search" else 0.0) + unit.check for w in self.blocked)
+        return sum((unit.search if w.waiting_for == SEARCH else 0.0) + unit.check for w in self.blocked)
 
-    # -- searching -------------------------------------------------------------------
+    # -- one lookup, whatever its kind ----------------------------------------------------
+
+    def _ask(self, work: _Work, lookup: _Lookup, subject: str) -> None:
+        """Get ``subject`` looked up for ``work``: from this run, the cache, another run, or paid for."""
+        if subject in lookup.answers:
+            work.provenance[f"{lookup.provenance}_reused_in_run"] = True
+            lookup.then(work, lookup.answers[subject])
+        elif subject in lookup.waiters:
+            lookup.waiters[subject].append(work)
+        elif subject in lookup.elsewhere:
+            lookup.elsewhere[subject].append(work)
+        elif (entry := lookup.read_cache(subject)) is not None:
+            answer = entry.value
+            assert isinstance(answer, lookup.answer_type)
+            lookup.answers[subject] = answer
+            if entry.job_id == self.job_id:  # paid by this job before it was interrupted
+                if subject not in lookup.charged:
+                    self._charge(work, lookup, subject, entry.cost)
+            else:
+                work.log_calls.append(_cache_hit(lookup))
+                work.provenance[f"{lookup.provenance}_cache_hit"] = True
+            lookup.then(work, answer)
+        elif not self.requests.sending:  # the run is ending: the lead stays unfinished (resumable)
+            return
+        elif not self.claims.take(lookup.claim_kind, subject):
+            lookup.elsewhere[subject] = [work]  # another run pays for it: wait for its answer
+        elif lookup.read_cache(subject) is not None:
+            # answered (and released) by another run between the cache read and the claim:
+            # its answer and its release were one transaction, so it is in the cache now
+            self.claims.give_up(lookup.claim_kind, subject)
+            self._ask(work, lookup, subject)
+        else:
+            hold = self.budget.reserve(self.prices.price(lookup.sku))
+            if hold is None:
+                self.claims.give_up(lookup.claim_kind, subject)
+                self._block(work, lookup.kind)
+                return
+            lookup.waiters[subject] = [work]
+            self._start(lookup, subject, hold)
+
+    def _start(self, lookup: _Lookup, subject: str, hold: int | None) -> None:
+        self._in_flight += 1
+        self._out[lookup.kind] += 1
+        ask = lookup.ask
+        self.requests.submit(lookup.kind, subject, lambda stop: ask(subject, stop), hold)
+
+    def _block(self, work: _Work, kind: str) -> None:
+        work.waiting_for = kind
+        self.blocked.append(work)
+
+    # -- what a lead does with an answer ---------------------------------------------------
 
     def _search(self, work: _Work) -> None:
-        finder = self.providers.finder
-        assert finder is not None
+        search = self._lookups.get(SEARCH)
         assert work.domain is not None
-        domain = work.domain
-        if self._finder_exhausted:
+        if search is None:
+            self.state.notice("Emails were not searched: no Hunter.io API key. Add one in Settings.")
+            self._final_without(work, EmailReason.NO_KEY)
+        elif search.exhausted:
             self._final_without(work, EmailReason.QUOTA_EXHAUSTED)
-        elif domain in self._domains:
-            work.provenance["email_search_reused_in_run"] = True
-            self._on_search(work, self._domains[domain])
-        elif domain in self._domain_waiters:
-            self._domain_waiters[domain].append(work)
-        elif (entry := self.store.lookups.domain(domain, self.cache_ttl)) is not None:
-            assert isinstance(entry.value, DomainSearch)
-            self._domains[domain] = entry.value
-            if entry.job_id == self.job_id:  # paid by this job before it was interrupted
-                if domain not in self._charged_domains:
-                    self._charge(work, "search", domain, entry.cost)
-            else:
-                work.log_calls.append(_cache_hit(finder.provider, "/v2/domain-search", finder.billing_sku))
-                work.provenance["email_search_cache_hit"] = True
-            self._on_search(work, entry.value)
         else:
-            ticket = self.budget.reserve(self._price(finder.billing_sku))
-            if ticket is None:
-                work.waiting_for = "search"
-                self.blocked.append(work)
-                return
-            self._domain_waiters[domain] = [work]
-            self._start("search", domain, ticket, finder.find)
+            self._ask(work, search, work.domain)
 
-    def _on_search(self, work: _Work, outcome: DomainSearch | ProviderError) -> None:
+    def _on_search(self, work: _Work, outcome: Answer) -> None:
         finder = self.providers.finder
         assert finder is not None
         assert work.domain is not None
@@ -251,6 +325,7 @@ class EnrichScheduler:
             work.lead = replace(work.lead, error=outcome.message)
             self._final_without(work, EmailReason.PROVIDER_ERROR)
             return
+        assert isinstance(outcome, DomainSearch)
         work.provenance["email_search"] = {
             "provider": finder.provider,
             "domain": work.domain,
@@ -265,48 +340,23 @@ class EnrichScheduler:
         work.email = chosen.email
         self._verify(work)
 
-    # -- verifying -------------------------------------------------------------------
-
     def _verify(self, work: _Work) -> None:
-        verifier = self.providers.verifier
+        lookup = self._lookups.get(VERIFY)
         assert work.email is not None
-        key = work.email.casefold()
         if not self.verify:
             work.provenance["verification"] = "Verification was turned off for this campaign."
             self._final_with(work, EmailStatus.UNVERIFIED, ())
-        elif verifier is None:
+        elif lookup is None:
             self.state.notice("Emails were not verified: no NeverBounce API key. Add one in Settings.")
             work.provenance["verification"] = "Not verified: no NeverBounce API key."
             self._final_with(work, EmailStatus.UNVERIFIED, ())
-        elif self._verifier_exhausted:
+        elif lookup.exhausted:
             work.provenance["verification"] = "Not verified: the verification quota was exhausted."
             self._final_with(work, EmailStatus.UNVERIFIED, ())
-        elif key in self._verdicts:
-            work.provenance["verification_reused_in_run"] = True
-            self._on_verdict(work, self._verdicts[key])
-        elif key in self._verify_waiters:
-            self._verify_waiters[key].append(work)
-        elif (entry := self.store.lookups.verification(key, self.cache_ttl)) is not None:
-            assert isinstance(entry.value, Verification)
-            self._verdicts[key] = entry.value
-            if entry.job_id == self.job_id:  # paid by this job before it was interrupted
-                if key not in self._charged_emails:
-                    self._charge(work, "verify", key, entry.cost)
-            else:
-                hit = _cache_hit(verifier.provider, "/v4.2/single/check", verifier.billing_sku)
-                work.log_calls.append(hit)
-                work.provenance["verification_cache_hit"] = True
-            self._on_verdict(work, entry.value)
         else:
-            ticket = self.budget.reserve(self._price(verifier.billing_sku))
-            if ticket is None:
-                work.waiting_for = "verify"
-                self.blocked.append(work)
-                return
-            self._verify_waiters[key] = [work]
-            self._start("verify", work.email, ticket, verifier.verify)
+            self._ask(work, lookup, work.email.casefold())
 
-    def _on_verdict(self, work: _Work, outcome: Verification | ProviderError) -> None:
+    def _on_verdict(self, work: _Work, outcome: Answer) -> None:
         verifier = self.providers.verifier
         assert verifier is not None
         if isinstance(outcome, QuotaExhausted):
@@ -316,100 +366,9 @@ class EnrichScheduler:
             work.provenance["verification"] = f"{verifier.provider} error: {outcome.message}"
             self._final_with(work, EmailStatus.UNKNOWN, ())
         else:
+            assert isinstance(outcome, Verification)
             work.provenance["verification"] = {"provider": verifier.provider, "result": outcome.status.value}
             self._final_with(work, outcome.status, outcome.flags)
-
-    # -- requests ----------------------------------------------------------------------
-
-    def _start(
-        self, kind: str, subject: str, ticket: int | None, call: Callable[[str, CancelToken], object]
-    ) -> None:
-        if self._stop.cancelled:  # closing: no new requests; the lead stays unfinished (resumable)
-            self.budget.settle(ticket, 0.0)
-            return
-        self._in_flight += 1
-        self._out[kind] += 1
-        stop, results = self._stop, self._results
-
-        def task() -> None:
-            try:
-                stop.raise_if_cancelled()  # dropped while queued: never send it
-                outcome: object = call(subject, stop)
-            except Exception as exc:  # noqa: BLE001 - reported to the pipeline thread
-                outcome = exc
-            results.put((kind, subject, ticket, outcome))
-
-        self._pools[kind].submit(task)
-
-    def _handle(self, message: tuple[str, str, int | None, object]) -> None:
-        kind, subject, ticket, outcome = message
-        self._in_flight -= 1
-        self._out[kind] -= 1
-        if isinstance(outcome, Cancelled):
-            raise Cancelled
-        if isinstance(outcome, ProviderError):
-            cost = self.state.add_calls(outcome.calls)
-            self.budget.settle(ticket, cost)
-            self.store.calls.add(self.job_id, outcome.calls, self.prices)
-            if isinstance(outcome, ProviderAuthError | NetworkUnavailable):
-                # its calls are logged above; the copy carries none so they are not logged twice
-                raise type(outcome)(outcome.provider, outcome.message) from None
-        elif not isinstance(outcome, DomainSearch | Verification):
-            raise TypeError(f"unexpected provider result {type(outcome).__name__}") from (
-                outcome if isinstance(outcome, BaseException) else None
-            )
-        if kind == "search":
-            self._handle_search(subject, outcome, ticket)  # type: ignore[arg-type]
-        else:
-            self._handle_verdict(subject, outcome, ticket)  # type: ignore[arg-type]
-
-    def _handle_search(self, domain: str, outcome: DomainSearch | ProviderError, ticket: int | None) -> None:
-        finder = self.providers.finder
-        assert finder is not None
-        cost = 0.0
-        if isinstance(outcome, DomainSearch):
-            cost = self.state.add_calls(outcome.calls)
-            self.budget.settle(ticket, cost)
-            self.store.lookups.save_domain(self.job_id, finder.provider, outcome, outcome.calls, self.prices)
-        elif isinstance(outcome, QuotaExhausted):
-            self._finder_exhausted = True
-            self.state.notice(
-                f"{outcome.provider} quota is exhausted: the remaining leads were finished without emails."
-            )
-        self._domains[domain] = outcome
-        waiters = self._domain_waiters.pop(domain, [])
-        for index, work in enumerate(waiters):
-            if index == 0:
-                paid = cost if isinstance(outcome, DomainSearch) else self._cost_of(outcome.calls)
-                self._charge(work, "search", domain, paid)
-            else:
-                work.provenance["email_search_reused_in_run"] = True
-            self._on_search(work, outcome)
-
-    def _handle_verdict(self, email: str, outcome: Verification | ProviderError, ticket: int | None) -> None:
-        verifier = self.providers.verifier
-        assert verifier is not None
-        key = email.casefold()
-        cost = 0.0
-        if isinstance(outcome, Verification):
-            cost = self.state.add_calls(outcome.calls)
-            self.budget.settle(ticket, cost)
-            self.store.lookups.save_verification(
-                self.job_id, verifier.provider, outcome, outcome.calls, self.prices
-            )
-        elif isinstance(outcome, QuotaExhausted):
-            self._verifier_exhausted = True
-            self.state.notice(
-                f"{outcome.provider} quota is exhausted: remaining emails were left unverified."
-            )
-        self._verdicts[key] = outcome
-        for index, work in enumerate(self._verify_waiters.pop(key, [])):
-            if index == 0:
-                paid = cost if isinstance(outcome, Verification) else self._cost_of(outcome.calls)
-                self._charge(work, "verify", key, paid)
-            else:
-                work.provenance["verification_reused_in_run"] = True
-            self._on_verdict(work, outcome)
 
     # -- endings ------------------------------------------------------------------------
 
@@ -441,22 +400,10 @@ class EnrichScheduler:
         )
         self.on_final(lead, tuple(work.log_calls))
 
-    def _charge(self, work: _Work, kind: str, subject: str, cost: float) -> None:
+    def _charge(self, work: _Work, lookup: _Lookup, subject: str, cost: float) -> None:
         """Put a paid lookup's cost on this lead (once per lookup and job, also across resumes)."""
         work.cost += cost
         charged = work.provenance.setdefault("charged", {})
         assert isinstance(charged, dict)
-        charged[kind] = subject
-        (self._charged_domains if kind == "search" else self._charged_emails).add(subject)
-
-    def _cost_of(self, calls: tuple[ApiCall, ...]) -> float:
-        return math.fsum(self.prices.cost_of(c) for c in calls)
-
-    def _price(self, sku: str) -> float:
-        return float(self.prices.prices.get(sku, 0.0))
-
-    def _beat(self) -> None:
-        now = time.monotonic()
-        if self.heartbeat is not None and now - self._last_beat >= HEARTBEAT_SECONDS:
-            self._last_beat = now
-            self.heartbeat()
+        charged[lookup.kind] = subject
+        lookup.charged.add(subject)

@@ -1,11 +1,13 @@
 """The campaign pipeline: discover → score → enrich (find + verify) → store.
 
-``Pipeline.run`` drives one job to a final state on the calling thread (the
-only thread that writes to the database). It is resumable from any point:
+``Pipeline.run`` drives one job to a final state on the calling thread, which
+makes every decision and every write but one (a paid request's row, written by
+the request's own thread right before it is sent). It is resumable from any point:
 
-* discovery stores each page's businesses, its API calls and the next page
-  token in one transaction, so a resumed job re-reads them instead of paying
-  again;
+* discovery covers the campaign's area tile by tile (:mod:`area_stage`; page by
+  page, :mod:`page_discovery`, when the provider has no areas) and stores each
+  answer with what it changed, its businesses and its API calls in one
+  transaction, so a resumed job re-reads them instead of paying again;
 * qualified businesses (score ≥ the minimum) are taken in discovery order up
   to ``max_results`` and enriched while later pages are still being fetched;
   a business is never enriched and then dropped, so no paid lookup is wasted;
@@ -13,12 +15,16 @@ only thread that writes to the database). It is resumable from any point:
   answers, and every lead is stored the moment it is final, with the job's
   stage, progress and metrics in the same transaction;
 * a job holds a lease (:class:`~leadgen_desktop.core.jobs.Jobs`) so two
-  processes never run it at once.
+  processes never run it at once, and each lookup it pays for is claimed
+  (:mod:`~leadgen_desktop.core.run.lookup_claims`) so two runs never pay for one;
+* every paid attempt is held against the budget and written down before it is
+  sent (:mod:`~leadgen_desktop.core.billing.ledger`), so the bill a run ends
+  with, or a resume rebuilds, counts what never got an answer as unconfirmed.
 
 It reports plain immutable events through a callback, honours a cancel token
-(also inside provider waits), keeps spend under the budget by reserving each
-call's worst-case price first, and never lets an exception escape: every
-failure ends as a ``failed`` (or ``cancelled``) job with a readable message.
+(also inside provider waits; a SIGINT handler may set it), keeps spend under
+the budget, and never lets an exception escape: every failure ends as a
+``failed`` (or ``cancelled``) job with a readable message.
 """
 
 from __future__ import annotations
@@ -29,13 +35,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
-from leadgen_desktop.core.discovery.dedupe import Deduper
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.core.run.area_round import AREA_REQUESTS
 from leadgen_desktop.core.run.area_search import AreaSearch
 from leadgen_desktop.core.run.area_stage import capacity_note, discover_by_area, discovery_remaining
-from leadgen_desktop.core.run.enrich_scheduler import EnrichScheduler
-from leadgen_desktop.core.run.page_fetch import SETTLE_TIMEOUT, PageBudgetStop, fetch_page
+from leadgen_desktop.core.run.enrich_scheduler import SEARCH, VERIFY, EnrichScheduler
+from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
+from leadgen_desktop.core.run.page_discovery import PAGE, PageDiscovery, Ranked, Selection
+from leadgen_desktop.core.run.run_requests import SETTLE_TIMEOUT, RunRequests
 from leadgen_desktop.core.run.run_state import RunState
 from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.errors import StorageError
@@ -45,7 +53,6 @@ from leadgen_desktop.domain import (
     AreaUnknown,
     BudgetStop,
     Business,
-    BusinessStatus,
     CampaignConfig,
     Cancelled,
     CancelToken,
@@ -67,6 +74,8 @@ from leadgen_desktop.domain import (
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_TTL = dt.timedelta(days=30)
+HEARTBEAT_SECONDS = 10.0
+"""How often a running job renews its lease and its lookup claims."""
 
 
 class Pipeline:
@@ -122,43 +131,67 @@ class _Run:
         on_event: EventCallback,
     ) -> None:
         self.pipeline = pipeline
-        self.store = pipeline.store
+        self.store = store = pipeline.store
         self.providers = pipeline.providers
         self.prices = pipeline.prices
         self.job_id, self.campaign_id, self.config = job_id, campaign_id, config
         self.cancel, self.on_event = cancel, on_event
-        self.state = RunState.rebuild(self.prices, self.store, job_id)
+        store.calls.mark_unanswered(job_id)  # a dead run's attempts without an answer: unconfirmed
+        self.state = RunState.rebuild(self.prices, store, job_id)
         self.budget = Budget(config.budget)
-        self.budget.add_spent(self.state.snapshot().total_cost)
+        bill = self.state.snapshot()
+        self.budget.add_spent(bill.total_cost, bill.cost_unconfirmed)
         self.stage = Stage.DISCOVERING
         self.progress = 0
         self.selected: list[Business] = []
-        self.stored = self.store.leads.place_ids(job_id)
+        self.stored = store.leads.place_ids(job_id)
         self.finished_leads = len(self.stored)
         self.seen_elsewhere: set[str] = set()
-        self.discovery_done = False
-        self._page_out = False  # a discovery page request is out
-        self.area_search: AreaSearch | None = None  # discovery by area, once it started
+        self._books_closed = False
+        limits = {PAGE: 1, SEARCH: pipeline.concurrency, VERIFY: pipeline.concurrency, **AREA_REQUESTS}
+        self.requests = RunRequests(store.calls, job_id, self.prices, self.budget, cancel, limits)
+        self.claims = LookupClaims(store, pipeline.jobs.owner, job_id)
         self.scheduler = EnrichScheduler(
-            store=self.store,
+            store=store,
             job_id=job_id,
             providers=self.providers,
             prices=self.prices,
             verify=config.verify,
             state=self.state,
             budget=self.budget,
-            cancel=cancel,
+            requests=self.requests,
+            claims=self.claims,
             on_final=self._store_lead,
             cache_ttl=pipeline.cache_ttl,
-            concurrency=pipeline.concurrency,
-            heartbeat=self._heartbeat,
+        )
+        self.discovery = PageDiscovery(
+            store=store,
+            job_id=job_id,
+            config=config,
+            discovery=self.providers.discovery,
+            prices=self.prices,
+            budget=self.budget,
+            state=self.state,
+            requests=self.requests,
+            cancel=cancel,
+            selection=Selection(self._select, self._start_enrichment, lambda: len(self.selected)),
+            progress=self._emit_progress,
+            log_failed=self._log_calls_quietly,
+        )
+        self.area_search: AreaSearch | None = None  # discovery by area, once it started
+        self.requests.on(SEARCH, self.scheduler.handle)
+        self.requests.on(VERIFY, self.scheduler.handle)
+        self.requests.every(HEARTBEAT_SECONDS, self._heartbeat)
+        self.requests.every(
+            CLAIM_POLL_SECONDS, self.scheduler.poll_claims, when=lambda: self.scheduler.waiting_elsewhere
         )
 
     # -- orchestration -------------------------------------------------------------
 
     def execute(self) -> JobFinished:
         try:
-            self._discover()
+            if self.providers.area is None or not discover_by_area(self):
+                self.discovery.run()  # page by page
             self._score()
             self._enrich()
             if self.budget.exhausted:
@@ -179,9 +212,7 @@ class _Run:
             log.exception("Unexpected error in job %s", self.job_id)
             return self._finish(JobStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
         finally:
-            self.scheduler.close()
-            if self.area_search is not None:
-                self.area_search.close()
+            self.requests.close()
 
     def _emit_progress(
         self, stage: Stage, fraction: float, message: str, done: int = 0, total: int = 0
@@ -194,77 +225,15 @@ class _Run:
 
     def _heartbeat(self) -> None:
         self.pipeline.jobs.heartbeat(self.job_id)
+        self.claims.renew()
 
-    # -- discovery (with overlapping enrichment) --------------------------------------
+    def _requests_pending(self) -> bool:
+        area_out = self.area_search is not None and self.area_search.purchases_out > 0
+        return self.scheduler.in_flight > 0 or self.discovery.page_out or area_out
 
-    def _discover(self) -> None:
-        discovery = self.providers.discovery
-        wanted = self.config.max_results
-        checkpoint = self.store.checkpoints.load(self.job_id)
-        deduper = Deduper()
-        found: list[Business] = []
-        for business in checkpoint.businesses:
-            deduper.add(business)
-            found.append(business)
-        self.state.businesses_found = len(found)
-        self._start_enrichment(self._select(found))
-        token, pages, done = checkpoint.next_page_token, checkpoint.pages, checkpoint.done
-        if pages and not token:
-            done = True
-        self._emit_progress(
-            Stage.DISCOVERING, len(self.selected) / wanted, f"Searching for {self.config.text_query}"
-        )
-        by_area = self.providers.area is not None and not pages and discover_by_area(self, found)
-        while (
-            not by_area
-            and not done
-            and len(self.selected) < wanted
-            and len(found) < discovery.max_results_per_query
-        ):
-            self.cancel.raise_if_cancelled()
-            try:
-                page, ticket, failure = fetch_page(self, token)
-            except PageBudgetStop:
-                break
-            except ProviderError as exc:
-                if isinstance(exc, ProviderAuthError | NetworkUnavailable) or not found:
-                    raise
-                self._log_calls_quietly(exc)
-                self.state.notice(f"Discovery stopped early after {pages} page(s): {exc.message}")
-                break
-            pages += 1
-            self.budget.settle(ticket, self.state.add_calls(page.calls))
-            fresh = [
-                b
-                for b in page.businesses
-                if b.business_status is not BusinessStatus.CLOSED_PERMANENTLY and deduper.add(b)
-            ]
-            found.extend(fresh)
-            self.state.businesses_found = len(found)
-            token = page.next_page_token
-            ranked = self._select(fresh)
-            done = not token or len(self.selected) >= wanted or len(found) >= discovery.max_results_per_query
-            fraction = min(len(self.selected) / wanted, 1.0)
-            progress = (Stage.DISCOVERING, Stage.DISCOVERING.progress_at(fraction), self.state.snapshot())
-            self.store.checkpoints.save_page(
-                self.job_id, fresh, page.calls, self.prices, token, done, progress
-            )
-            if failure is not None:  # storing failed while the page loaded: the page is kept, now fail
-                raise failure
-            self._start_enrichment(ranked)
-            self._emit_progress(
-                Stage.DISCOVERING,
-                fraction,
-                f"Found {len(found)} businesses ({pages} page(s))",
-                len(self.selected),
-                wanted,
-            )
-            self.scheduler.pump(0)
-        if not self.budget.exhausted:
-            self.discovery_done = True
-            self.store.checkpoints.mark_done(self.job_id)
+    # -- selection (discovery hands businesses over as their pages are stored) ----------
 
-    def _select(self, businesses: list[Business]) -> list[tuple[int, Business]]:
+    def _select(self, businesses: list[Business]) -> Ranked:
         """Take qualified businesses in discovery order, up to max_results; return (rank, business)."""
         new: list[tuple[int, Business]] = []
         for business in businesses:
@@ -276,7 +245,7 @@ class _Run:
         self.state.qualified_leads = len(self.selected)
         return new
 
-    def _start_enrichment(self, ranked: list[tuple[int, Business]]) -> None:
+    def _start_enrichment(self, ranked: Ranked) -> None:
         """Hand newly selected businesses that have no stored lead yet to the scheduler."""
         self.seen_elsewhere |= self.store.leads.seen_elsewhere(self.job_id, [b.place_id for _, b in ranked])
         for rank, business in ranked:
@@ -303,10 +272,9 @@ class _Run:
         self.state.qualified_leads = selected
         self._emit_progress(Stage.SCORING, 0.0, f"{selected} qualified leads", selected, selected)
         if selected < self.config.max_results and not self.budget.exhausted:
-            why = capacity_note(self)
             self.state.notice(
                 f"Only {selected} of {self.state.businesses_found} businesses reached the minimum score "
-                f"{self.config.min_score} (asked for {self.config.max_results}; {why})."
+                f"{self.config.min_score} (asked for {self.config.max_results}; {capacity_note(self)})."
             )
         self.store.jobs.update_progress(
             self.job_id, Stage.SCORING, Stage.SCORING.progress_at(1.0), self.state.snapshot()
@@ -318,7 +286,9 @@ class _Run:
         self._emit_progress(
             Stage.ENRICHING, self.finished_leads / max(total, 1), "Finding emails", self.finished_leads, total
         )
-        self.scheduler.drain()
+        self.requests.serve(
+            until=lambda: self.scheduler.in_flight == 0 and not self.scheduler.waiting_elsewhere
+        )
 
     def _store_lead(self, lead: Lead, log_calls: tuple[ApiCall, ...]) -> None:
         total = max(len(self.selected), 1)
@@ -361,37 +331,72 @@ class _Run:
     # -- endings -----------------------------------------------------------------------
 
     def _budget_finish(self) -> JobFinished:
+        self._stop_sending()
+        self._close_books()
         blocked = len(self.scheduler.blocked)
         more = self.scheduler.remaining_worst_case()
         to_come = 0
-        if not self.discovery_done:
+        if not self.discovery.done:
             unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
             buying, places_left = discovery_remaining(self, unit.page)
             to_come = min(self.config.max_results - len(self.selected), places_left)
             more += buying + to_come * unit.lead
-        stop = BudgetStop(self.budget.spent, self.config.budget or 0.0, more, leads_left=blocked + to_come)
+        bill = self.state.snapshot()
+        stop = BudgetStop(
+            bill.total_cost, self.config.budget or 0.0, more, blocked + to_come, bill.cost_unconfirmed
+        )
         output = self._store()
         return self._finish(
             JobStatus.COMPLETED, output=output, stop_reason=StopReason.BUDGET, budget_stop=stop
         )
 
+    def _stop_sending(self) -> None:
+        """Send nothing more (idempotent): no attempt is written down, queued requests are dropped."""
+        for request in self.requests.stop_sending():
+            if request.kind == PAGE:
+                self.discovery.dropped()
+            elif request.kind in AREA_REQUESTS:
+                if self.area_search is not None:
+                    self.area_search.dropped(request)
+            else:
+                self.scheduler.dropped(request)
+
+    def _close_books(self) -> None:
+        """Give the run's claims up and take its bill from the call log (idempotent; never raises)."""
+        if self._books_closed:
+            return
+        self._books_closed = True
+        try:
+            self.claims.release_all()
+            self.store.calls.mark_unanswered(self.job_id)
+            self.state.load_bill(self.store, self.job_id)
+        except StorageError as exc:  # the bill counted so far stands; the claims go stale on their own
+            log.warning("Could not close the books of job %s: %s", self.job_id, exc)
+
     def _settle_after_failure(self) -> None:
         """Record requests already sent before the job is marked failed (never raises)."""
+        self._stop_sending()
         try:
-            self.scheduler.settle_in_flight(SETTLE_TIMEOUT)
+            self.requests.settle(self._requests_pending, SETTLE_TIMEOUT)
         except Exception:
             log.warning("Could not settle requests in flight for job %s", self.job_id, exc_info=True)
+        if self.area_search is not None:
+            self.area_search.store_answered()
 
     def _report_requests_out_on_cancel(self) -> None:
         """Store the answers already back; say what the requests still out may cost (never raises)."""
+        self._stop_sending()
         try:
-            out = self.scheduler.settle_in_flight(0.0)  # what is already back; no waiting
+            self.requests.settle(self._requests_pending, 0.0)  # what is already back; no waiting
         except Exception:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
+        if self.area_search is not None:
+            self.area_search.store_answered()
+        out = self.scheduler.still_out()
         unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
-        pages = int(self._page_out) + (self.area_search.purchases_out if self.area_search else 0)
-        notice = unit.requests_out_notice(pages, out.get("search", 0), out.get("verify", 0))
+        pages = int(self.discovery.page_out) + (self.area_search.purchases_out if self.area_search else 0)
+        notice = unit.requests_out_notice(pages, out.get(SEARCH, 0), out.get(VERIFY, 0))
         if notice:
             self.state.notice(notice)
 
@@ -425,6 +430,8 @@ class _Run:
         stop_reason: StopReason | None = None,
         budget_stop: BudgetStop | None = None,
     ) -> JobFinished:
+        self._stop_sending()
+        self._close_books()
         notices = tuple(self.state.notices)
         finished = JobFinished(
             self.job_id,

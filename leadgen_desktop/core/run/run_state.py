@@ -1,4 +1,10 @@
-"""Mutable counters of one run, turned into immutable :class:`Metrics` snapshots."""
+"""Mutable counters of one run, turned into immutable :class:`Metrics` snapshots.
+
+The bill part (calls, costs, what is unconfirmed) is counted as answers are
+handled and read back from the call log (:meth:`RunState.load_bill`) when a run
+starts and when it ends, so the bill a run reports is the database's: also the
+attempts written down whose answers never came (a kill, a cancel).
+"""
 
 from __future__ import annotations
 
@@ -23,21 +29,35 @@ class RunState:
     scores: list[int] = field(default_factory=list)
     call_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROVIDERS, 0))
     call_costs: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PROVIDERS})
+    unconfirmed: list[float] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     tiles_searched: int = 0
     tiles_saturated: int = 0
     area: tuple[float, float, float, float] | None = None
 
     def add_calls(self, calls: Iterable[ApiCall]) -> float:
-        """Count ``calls`` and their cost; return the cost they added."""
+        """Count ``calls``, their cost and what is unconfirmed; return the (confirmed) cost they added."""
         added: list[float] = []
         for call in calls:
             cost = self.prices.cost_of(call)
             if not call.cached:
                 self.call_counts[call.provider] = self.call_counts.get(call.provider, 0) + 1
             self.call_costs.setdefault(call.provider, []).append(cost)
+            if not call.confirmed:
+                self.unconfirmed.append(self.prices.unconfirmed_of(call))
             added.append(cost)
         return math.fsum(added)
+
+    def load_bill(self, store: Store, job_id: str) -> None:
+        """Take the job's calls, costs and unconfirmed attempts from the call log (all its runs)."""
+        counts = dict.fromkeys(PROVIDERS, 0)
+        costs: dict[str, list[float]] = {p: [] for p in PROVIDERS}
+        unconfirmed: list[float] = []
+        for provider, calls in store.calls.by_provider(job_id).items():
+            counts[provider] = sum(1 for call in calls if not call.cached)
+            costs[provider] = [call.cost for call in calls]
+            unconfirmed.extend(call.unconfirmed for call in calls if call.unconfirmed)
+        self.call_counts, self.call_costs, self.unconfirmed = counts, costs, unconfirmed
 
     def add_lead(self, lead: Lead) -> None:
         """Count a stored lead in the email and confidence metrics."""
@@ -56,9 +76,7 @@ class RunState:
         (a budget stop) is not a notice, so a resumed run never repeats it.
         """
         state = cls(prices=prices)
-        for provider, calls in store.calls.by_provider(job_id).items():
-            state.call_counts[provider] = sum(1 for call in calls if not call.cached)
-            state.call_costs[provider] = [call.cost for call in calls]
+        state.load_bill(store, job_id)
         for score, email, status in store.leads.outcomes(job_id):
             state.leads_enriched += 1
             state.scores.append(score)
@@ -87,6 +105,7 @@ class RunState:
             total_cost=sum(by_provider[p] for p in PROVIDERS),
             api_calls={p: self.call_counts.get(p, 0) for p in PROVIDERS},
             cost_by_provider=by_provider,
+            cost_unconfirmed=math.fsum(self.unconfirmed),
             tiles_searched=self.tiles_searched,
             tiles_saturated=self.tiles_saturated,
             area=self.area,

@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from leadgen_desktop.core.billing.budget import bill_text
 from leadgen_desktop.db.records import JobRecord
 from leadgen_desktop.domain import Metrics, ProgressEvent
 from leadgen_desktop.gui.shell.theme import muted_text
@@ -35,9 +36,13 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def format_cost(cost: float, demo: bool) -> str:
-    """Dollars with four decimals, or ``$0.00 (demo)``."""
-    return "$0.00 (demo)" if demo else f"${cost:.4f}"
+def format_cost(cost: float, demo: bool, unconfirmed: float = 0.0) -> str:
+    """Dollars with four decimals, or ``$0.00 (demo)``.
+
+    When some answers never came back (a timeout, a lost connection, a cancel) the most
+    they may have cost follows: ``$X (+ up to $Y unconfirmed)``.
+    """
+    return "$0.00 (demo)" if demo else bill_text(cost, unconfirmed)
 
 
 class MetricsPanel(QWidget):
@@ -141,7 +146,7 @@ class MetricsPanel(QWidget):
         self.values["enriched"].setText(f"{metrics.leads_enriched:,}/{metrics.qualified_leads:,}")
         self.values["emails_found"].setText(f"{metrics.emails_found:,}")
         self.values["emails_verified"].setText(f"{metrics.emails_verified:,}")
-        self.values["cost"].setText(format_cost(metrics.total_cost, self._demo))
+        self.values["cost"].setText(format_cost(metrics.total_cost, self._demo, metrics.cost_unconfirmed))
 
     def show_job(self, job: JobRecord) -> None:
         """Show a stored job: its metrics and how long it took (no live clock)."""

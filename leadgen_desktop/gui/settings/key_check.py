@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from leadgen_desktop.domain import CancelToken
 from leadgen_desktop.gui.thread_task import ThreadTask
 from leadgen_desktop.keychain import PROVIDER_NAMES
-from leadgen_desktop.net.http import KeyCheck, build_client, redact
+from leadgen_desktop.net.http import ConfigError, KeyCheck, build_client, check_api_key, redact
 from leadgen_desktop.net.providers.google_places import GooglePlacesDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
 from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
@@ -46,6 +46,7 @@ def check_key(
     """
     token = cancel or CancelToken()
     try:
+        key = check_api_key(provider, PROVIDER_NAMES.get(provider, provider), key)
         with build_client(provider, transport=transport) as client:
             if provider == "google_places":
                 result = GooglePlacesDiscovery(client, key, retry=TEST_RETRY).test_key(token)
@@ -55,6 +56,8 @@ def check_key(
                 result = NeverBounceVerifier(client, key, retry=TEST_RETRY).test_key(token)
             else:
                 return KeyCheck(False, f"Unknown provider {provider!r}.")
+    except ConfigError as exc:  # a key that cannot be sent, or a bad LEADGEN_*_URL: its own sentence
+        return KeyCheck(False, redact(str(exc), key))
     except Exception as exc:  # noqa: BLE001 - a test button must answer, whatever went wrong
         log.warning("Key test for %s failed unexpectedly: %s", provider, type(exc).__name__)
         return KeyCheck(False, redact(f"The test could not run: {type(exc).__name__}: {exc}", key))

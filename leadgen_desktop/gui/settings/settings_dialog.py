@@ -58,7 +58,8 @@ SKU_NAMES: dict[str, str] = {
 """Readable names of the SKUs in :data:`DEFAULT_PRICES`."""
 
 PRICE_DECIMALS = 5
-RATE_RANGE = (0.1, 100.0)
+RATE_RANGE = (0.0, 100.0)
+"""NeverBounce rate choices; the minimum, 0, means "find the limit automatically" (no fixed rate)."""
 
 
 def human_size(size: int) -> str:
@@ -166,7 +167,9 @@ class SettingsDialog(QDialog):
         self.rate_spin.setRange(*RATE_RANGE)
         self.rate_spin.setDecimals(1)
         self.rate_spin.setSuffix(" requests/second")
-        self.rate_spin.setValue(settings.neverbounce_rate)
+        self.rate_spin.setSpecialValueText("Find automatically")
+        self.rate_spin.setValue(settings.neverbounce_rate or RATE_RANGE[0])
+        self.rate_spin.setToolTip("Leave at 'Find automatically' unless NeverBounce told you your limit.")
         self.rate_spin.setAccessibleName("NeverBounce requests per second")
         form.addRow("NeverBounce rate limit", self.rate_spin)
         defaults = QPushButton("Restore default prices")
@@ -207,7 +210,9 @@ class SettingsDialog(QDialog):
         """The settings as edited (not yet saved)."""
         prices = {sku: round(spin.value(), PRICE_DECIMALS) for sku, spin in self.price_spins.items()}
         return AppSettings(
-            prices=prices, cache_ttl_days=self.ttl_spin.value(), neverbounce_rate=self.rate_spin.value()
+            prices=prices,
+            cache_ttl_days=self.ttl_spin.value(),
+            neverbounce_rate=self.rate_spin.value() or None,
         )
 
     @Slot()

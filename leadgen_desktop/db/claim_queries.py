@@ -1,0 +1,105 @@
+"""Lookup claims: who is paying for a lookup right now, so that no other run pays for it at once.
+
+A claim names a lookup by ``kind`` (``domain``, ``email``; later ``place``,
+``tile``, ``site``) and ``subject``. It is taken before the lookup is paid for
+and deleted in the transaction that caches the answer (or when the lookup
+failed), so a run waiting on it sees either the claim or the cached answer,
+never neither. Taking is portable SQL (``INSERT ... ON CONFLICT DO NOTHING``,
+then a compare-and-set takeover), right on SQLite and PostgreSQL alike.
+
+Whether another owner's claim may be taken over (its process died, its
+heartbeat is stale) is a rule of :mod:`leadgen_desktop.core.run.lookup_claims`,
+passed in as ``can_take``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee as pw
+
+from leadgen_desktop.db.database import Database
+from leadgen_desktop.db.records import Claim, ClaimKey
+from leadgen_desktop.db.tables import utcnow
+
+
+class ClaimQueries:
+    """Take, read, renew and release rows of ``lookup_claims``."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._claims = database.tables.lookup_claims
+
+    def take(
+        self, kind: str, subject: str, owner: str, job_id: str, can_take: Callable[[Claim], bool]
+    ) -> Claim | None:
+        """Claim a lookup for ``owner`` running ``job_id``; None when it is now ours, else its holder.
+
+        A claim already ours is renewed; another's is taken over only when
+        ``can_take`` says so, and only if it is still the one judged (two takers
+        never both win).
+        """
+        table = self._claims
+        now = utcnow()
+        row = {"kind": kind, "subject": subject, "owner": owner, "job_id": job_id, "claimed_at": now,
+               "heartbeat": now}  # fmt: skip
+        with self._db.transaction():
+            holder = None
+            for _ in range(2):  # a claim released between the two statements is inserted on the second turn
+                table.insert(row).on_conflict(
+                    conflict_target=[table.kind, table.subject], action="NOTHING"
+                ).execute()
+                holder = self._holder(kind, subject)
+                if holder is not None:
+                    break
+            if holder is None or (holder.owner, holder.job_id) == (owner, job_id):
+                table.update(heartbeat=now).where(self._match(kind, subject)).execute()
+                return None
+            if not can_take(holder):
+                return holder
+            taken = table.update(owner=owner, job_id=job_id, claimed_at=now, heartbeat=now).where(
+                self._match(kind, subject) & (table.owner == holder.owner) & (table.job_id == holder.job_id)
+            )
+            return None if taken.execute() else self._holder(kind, subject)
+
+    def holder(self, kind: str, subject: str) -> Claim | None:
+        """Who holds the claim on this lookup, or None."""
+        with self._db.reading():
+            return self._holder(kind, subject)
+
+    def release(self, claim: ClaimKey) -> None:
+        """Give a claim up (joins the caller's transaction: the answer is cached in the same one)."""
+        table = self._claims
+        with self._db.transaction():
+            table.delete().where(
+                self._match(claim.kind, claim.subject)
+                & (table.owner == claim.owner)
+                & (table.job_id == claim.job_id)
+            ).execute()
+
+    def release_all(self, owner: str, job_id: str) -> int:
+        """Give up every claim ``owner`` holds for ``job_id`` (the run ended); return how many."""
+        table = self._claims
+        with self._db.transaction():
+            return int(table.delete().where((table.owner == owner) & (table.job_id == job_id)).execute())
+
+    def renew(self, owner: str, job_id: str) -> None:
+        """Renew the heartbeat of every claim ``owner`` holds for ``job_id``."""
+        table = self._claims
+        with self._db.transaction():
+            table.update(heartbeat=utcnow()).where(
+                (table.owner == owner) & (table.job_id == job_id)
+            ).execute()
+
+    def _holder(self, kind: str, subject: str) -> Claim | None:
+        table = self._claims
+        query = table.select(table.owner, table.job_id, table.heartbeat).where(self._match(kind, subject))
+        found = query.tuples().first()
+        if found is None:
+            return None
+        owner, job_id, heartbeat = found
+        return Claim(kind, subject, str(owner), str(job_id), heartbeat)
+
+    def _match(self, kind: str, subject: str) -> pw.Expression:
+        table = self._claims
+        return (table.kind == kind) & (table.subject == subject)

@@ -1,0 +1,102 @@
+"""A run that ends (a failure, a cancel) stores what comes back and starts nothing new.
+
+After a failure the run waits (bounded) for requests already sent, so what they cost is
+stored; an answer handled then must not start another request (the run has stopped
+sending): its lead stays unfinished, resumable, and nothing is paid for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from leadgen_desktop.core.run.pipeline import Pipeline
+from leadgen_desktop.core.run.run_requests import RunRequests
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import (
+    ApiCall,
+    Business,
+    CampaignConfig,
+    CancelToken,
+    DiscoveryPage,
+    DomainSearch,
+    EmailCandidate,
+    JobStatus,
+    ProviderAuthError,
+    Providers,
+    Verification,
+)
+
+GUARD = 10.0
+
+
+def shop(i: int) -> Business:
+    return Business(f"p{i}", f"Shop {i}", f"{i} Main St", "555", f"https://shop{i}.com", 4.5, 100)
+
+
+@dataclass
+class OnePage:
+    provider: str = "google_places"
+    max_results_per_query: int = 60
+    billing_sku: str = "places_text_search_pro"
+
+    def search(self, config: CampaignConfig, page_token: str | None, cancel: CancelToken) -> DiscoveryPage:
+        return DiscoveryPage((shop(1), shop(2)), None, ())
+
+
+@dataclass
+class KeyRejectedWhileAnotherSearchIsOut:
+    """shop1.com: the key is rejected (the run fails); shop2.com answers once the run stopped sending."""
+
+    stopped: threading.Event
+    provider: str = "hunter"
+    billing_sku: str = "hunter_credit"
+
+    def find(self, domain: str, cancel: CancelToken) -> DomainSearch:
+        call = ApiCall("hunter", "/v2/domain-search", 200, "ok", "hunter_credit", 1.0, 1.0)
+        if domain == "shop1.com":
+            raise ProviderAuthError("hunter", "Hunter.io rejected the API key (401).", ())
+        assert self.stopped.wait(GUARD), "the run never stopped sending"
+        return DomainSearch(domain, (EmailCandidate(f"info@{domain}", 90, "generic"),), (call,))
+
+
+@dataclass
+class Verifier:
+    provider: str = "neverbounce"
+    billing_sku: str = "neverbounce_credit"
+    verified: list[str] = field(default_factory=list)
+
+    def verify(self, email: str, cancel: CancelToken) -> Verification:
+        raise AssertionError(f"{email} was sent for verification after the run stopped sending")
+
+
+def test_an_answer_settled_after_a_failure_starts_no_new_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stopped = threading.Event()
+    real_stop = RunRequests.stop_sending
+
+    def stop_and_tell(self: RunRequests) -> object:
+        dropped = real_stop(self)
+        stopped.set()
+        return dropped
+
+    monkeypatch.setattr(RunRequests, "stop_sending", stop_and_tell)
+    store = Store.open(tmp_path / "t.db")
+    providers = Providers(OnePage(), KeyRejectedWhileAnotherSearchIsOut(stopped), Verifier())
+    pipeline = Pipeline(store, providers)
+    _, job_id = pipeline.start(CampaignConfig("shop", "Town", max_results=2, min_score=0))
+    with caplog.at_level(logging.DEBUG, logger="leadgen_desktop"):
+        finished = pipeline.run(job_id, CancelToken(), lambda _e: None)
+    assert finished.status is JobStatus.FAILED
+    assert "rejected the API key" in (finished.error or "")
+    # shop2.com's answer came back while the run settled: paid for, so stored in the cache ...
+    assert store.lookups.domain("shop2.com", dt.timedelta(days=1)) is not None
+    # ... but its verification was never started, and nothing failed on the way
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+    assert store.leads.count(job_id) == 0  # both leads stay unfinished: a resume completes them
