@@ -199,10 +199,10 @@ def paid_places(fake: FakeApis) -> int:
 
 
 def logged_places(db: Path) -> int:
-    """Place purchases the database logged (the location lookup is a Pro search, counted apart)."""
+    """Place purchases whose answer the database holds (the location lookup, a Pro search, apart)."""
     sql = (
         "SELECT count(*) FROM api_calls WHERE provider = 'google_places' AND cost > 0 AND cached = 0 "
-        "AND sku != 'places_text_search_pro'"
+        "AND confirmed = 1 AND sku != 'places_text_search_pro'"
     )
     return int(query(db, sql)[0][0])  # type: ignore[call-overload]
 
