@@ -40,7 +40,7 @@ class Store:
         self.lookups = LookupCache(db, self.calls, self.claims)
         self.leads = LeadQueries(db, self.calls, self.jobs)
         self.checkpoints = CheckpointQueries(db, self.calls, self.jobs, self.lookups)
-        self.tiling = TilingQueries(db, self.calls, self.jobs, self.lookups, self.checkpoints)
+        self.tiling = TilingQueries(db, self.calls, self.jobs, self.lookups, self.checkpoints, self.claims)
         self.all_leads = AllLeadsQueries(db)
 
     @classmethod

@@ -22,10 +22,11 @@ from collections.abc import Mapping, Sequence
 from leadgen_desktop.db import codec
 from leadgen_desktop.db.call_log import CallLog
 from leadgen_desktop.db.checkpoint_queries import CheckpointQueries
+from leadgen_desktop.db.claim_queries import ClaimQueries
 from leadgen_desktop.db.database import Database, insert_in_batches
 from leadgen_desktop.db.job_queries import JobQueries, Progress
 from leadgen_desktop.db.lookup_cache import LookupCache
-from leadgen_desktop.db.records import StoredArea, TilingRows
+from leadgen_desktop.db.records import ClaimKey, StoredArea, TilingRows
 from leadgen_desktop.db.tables import utcnow
 from leadgen_desktop.domain import ApiCall, Area, AreaError, Business, PriceTable
 
@@ -43,8 +44,10 @@ class TilingQueries:
         jobs: JobQueries,
         lookups: LookupCache,
         checkpoints: CheckpointQueries,
+        claims: ClaimQueries,
     ) -> None:
         self._db = database
+        self._claims = claims
         self._tables = database.tables
         self._calls = calls
         self._jobs = jobs
@@ -216,12 +219,15 @@ class TilingQueries:
         closed: Sequence[str] = (),
         provider: str = "",
         progress: Progress | None = None,
+        claim: ClaimKey | None = None,
     ) -> None:
         """Store one step of the area search in one transaction.
 
         ``rows`` are what the plan changed; ``found`` the businesses new to the
         job (in discovery order); ``bought`` and ``closed`` what a purchase
-        answered (for the shared place cache); ``calls`` the requests the step made.
+        answered (for the shared place cache); ``calls`` the requests the step made;
+        ``claim`` the purchase's claim, given up in the same transaction (a run waiting
+        on it then finds the places cached).
         """
         tables = self._tables
         with self._db.transaction():
@@ -263,6 +269,8 @@ class TilingQueries:
                 self._lookups.remember_places(bought, closed, provider)
             if progress is not None:
                 self._jobs.update_progress(job_id, *progress)
+            if claim is not None:
+                self._claims.release(claim)
 
 
 def _json_object(text: str) -> Mapping[str, object]:

@@ -23,7 +23,9 @@ import pytest
 
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.pipeline import Pipeline
+from leadgen_desktop.db.records import Claim
 from leadgen_desktop.db.store import Store
+from leadgen_desktop.db.tables import utcnow
 from leadgen_desktop.domain import (
     DEFAULT_PRICES,
     Area,
@@ -262,3 +264,25 @@ def test_a_cancelled_run_resumes_to_the_same_result_without_paying_twice(
     assert final.finished.status is JobStatus.COMPLETED
     assert world.paid() == straight.paid()
     assert final.csv == reference.csv
+
+
+def test_a_purchase_another_run_holds_is_waited_for_and_made_once(tmp_path: Path, city: FakeCity) -> None:
+    straight = World(tmp_path / "straight", city)
+    reference = straight.run()
+    world = World(tmp_path / "waiting", city)
+    take = world.store.claims.take
+    refused: list[tuple[str, str]] = []
+
+    def held_once_elsewhere(kind: str, subject: str, owner: str, job_id: str, can_take: object) -> object:
+        if kind in {"place", "place_group"} and len(refused) < 2:  # another live run makes it, then gives up
+            refused.append((kind, subject))
+            return Claim(kind, subject, "another-host:1", "another-job", utcnow())
+        return take(kind, subject, owner, job_id, can_take)  # type: ignore[arg-type]
+
+    world.store.claims.take = held_once_elsewhere  # type: ignore[method-assign,assignment]
+    run = world.run()
+    assert run.finished.status is JobStatus.COMPLETED, run.finished.error
+    assert len(refused) == 2
+    assert world.paid() == straight.paid()  # waited, then bought once: nothing twice, nothing missed
+    assert {r["place_id"] for r in rows(run.csv)} == {r["place_id"] for r in rows(reference.csv)}
+    assert world.store.claims.holder(*refused[0]) is None  # given up with the answer

@@ -238,6 +238,10 @@ class TilePlanner(TileMap):
         group.details_out.add(place_id)
         return DetailsPurchase(group.key, place_id)
 
+    def outstanding(self, group_key: str) -> tuple[str, ...]:
+        """The ids a purchase group still has to buy (claimed, not known, not failed)."""
+        return tuple(self._outstanding(self._group(group_key)))
+
     def expected_places(self, purchase: Purchase) -> int:
         """How many places this purchase should bring that the plan still needs (0 to 20)."""
         if isinstance(purchase, DetailsPurchase):

@@ -32,6 +32,11 @@ LOCATE = "locate"
 """Request kind of the location lookup."""
 AREA_REQUESTS = {TILE: 8, PLACE: 8, LOCATE: 1}
 """How many requests of each kind of the area search run at once (Google's rate limiter spaces them)."""
+PLACE_CLAIM = "place"
+"""Claim kind of a place's Place Details purchase (subject: the place id)."""
+GROUP_CLAIM = "place_group"
+"""Claim kind of a group's contact-field pages (subject: the search and its rectangle), held from its
+first page until its last: pages follow each other's tokens, so only one run can buy them."""
 
 ROUND_TILES = 24
 """Most tiles mapped in one round (each a chain of up to three IDs-only pages)."""
@@ -173,6 +178,20 @@ def reissue(planner: TilePlanner, stored: Sequence[Mapping[str, object]]) -> lis
         except ValueError as exc:  # the plan moved on meanwhile: nothing to send
             log.info("Not sending a stored request again: %s", exc)
     return items
+
+
+def claim_of(item: RoundItem, query: str) -> tuple[str, str]:
+    """The claim (kind, subject) a purchase takes before it is sent, so no other run makes it at once.
+
+    Place Details: the place; a page: its group's search (the text and the rectangle).
+    """
+    subject = item.subject
+    if isinstance(subject, PagePurchase):
+        rect = ",".join(repr(value) for value in subject.rect.to_list())
+        return GROUP_CLAIM, f"{' '.join(query.split()).casefold()}|{rect}"
+    if isinstance(subject, MapTask):
+        raise ValueError("mapping a tile is free: nothing to claim")
+    return PLACE_CLAIM, subject.place_id
 
 
 def request_call(item: RoundItem, discovery: AreaDiscovery, query: str) -> Callable[[CancelToken], object]:

@@ -1,46 +1,37 @@
 """Discovery by area (DESIGN 6.1): map the area's tiles for free, buy contact fields centre first.
 
 The pipeline's thread owns the :class:`~leadgen_desktop.core.discovery.tiling.TilePlanner`
-and every decision; requests are the run's (:class:`~leadgen_desktop.core.run.run_requests.RunRequests`:
-its pool, kinds :data:`~area_round.TILE` and :data:`~area_round.PLACE`, and its
-ledger, which writes every paid attempt down before it is sent) and come back
-on the run's thread, which meanwhile handles the enrichment's answers, so
-emails are found for the first businesses while the area is still searched.
+and every decision. Requests are the run's (:class:`~leadgen_desktop.core.run.run_requests.RunRequests`:
+its pool and its ledger, which writes every paid attempt down before it is sent);
+while they are out the thread handles the enrichment's answers too.
 
-* **Rounds** (:mod:`area_round`): each round's requests are planned from what
-  was recorded before and nothing else, sent together (the provider's rate
-  limiter spacing them) and recorded in the round's order.
-* **Mapping** (free): nearest the centre first; while nothing can be bought
-  yet, only the tiles in the way. A mapped tile's ids already
-  in the shared place cache are known at once (no purchase; their businesses
-  are found for free).
-* **Buying**: the planner hands out purchases centre first (pages or Place
-  Details, packed neighbours); each one's worst-case price is reserved in the
-  budget before it is sent. Purchases start while mapping still runs, and stop
-  once enough leads qualify: the places still expected from requests in flight
-  (at the share that qualified so far) never exceed the leads still wanted.
+* **Rounds** (:mod:`area_round`): planned from what was recorded before and
+  nothing else, sent together, recorded in the round's order. Mapping is free
+  (tiles in the way first while nothing can be bought); purchases are centre
+  first, their worst case held in the budget, never more in flight than the
+  leads still wanted need; ids in the shared place cache are never bought.
 * **Durable**: each answer is stored in one transaction with what it changed in
-  the plan (:meth:`TilePlanner.take_delta`), the businesses new to the job,
-  the bought places (shared cache, closed ones too) and its calls. A killed run
-  resumes from the stored plan; requests that were in flight are handed out
-  again, nothing answered is paid twice.
+  the plan, the businesses new to the job, the places bought (shared cache,
+  closed ones too), its calls, and the round's requests not recorded yet. A
+  resumed run sends those first; answers that came back after a stop are parked
+  with the round and recorded in their turn, never bought again.
+* **Claims**: a purchase is claimed before it is sent; one another run is making
+  is waited for, then taken from the cache.
 
-The host (the pipeline's run) scores and selects what is found
-(:meth:`AreaHost.take`) and says how many leads are still wanted.
+The host (the pipeline's run) selects what is found (:meth:`AreaHost.take`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import time
 from collections.abc import Iterable, Sequence
 
 from leadgen_desktop.core.billing.budget import Budget
 from leadgen_desktop.core.discovery.coverage import coverage_of
 from leadgen_desktop.core.discovery.dedupe import Deduper
-from leadgen_desktop.core.discovery.purchases import Purchase, PurchasePrices
+from leadgen_desktop.core.discovery.purchases import DetailsPurchase, PagePurchase, Purchase, PurchasePrices
 from leadgen_desktop.core.discovery.quadtree import MapTask
 from leadgen_desktop.core.discovery.tile_search import TileMapping
 from leadgen_desktop.core.discovery.tiling import TilePlanner
@@ -50,15 +41,17 @@ from leadgen_desktop.core.run.area_round import (
     AreaHost,
     ParkedAnswer,
     RoundItem,
+    claim_of,
     fraction_done,
     plan_round,
     reissue,
     request_call,
 )
+from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
 from leadgen_desktop.core.run.run_requests import RunRequests
 from leadgen_desktop.core.run.run_state import RunState
 from leadgen_desktop.core.run.worker_pool import Finished, Request
-from leadgen_desktop.db.records import TilingRows
+from leadgen_desktop.db.records import ClaimKey, TilingRows
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
@@ -110,13 +103,14 @@ class AreaSearch:
         state: RunState,
         cancel: CancelToken,
         requests: RunRequests,
+        claims: LookupClaims,
         host: AreaHost,
         cache_ttl: dt.timedelta,
         known: Sequence[Business] = (),
     ) -> None:
         self.store, self.job_id, self.config, self.discovery = store, job_id, config, discovery
         self.prices, self.budget, self.state, self.cancel, self.host = prices, budget, state, cancel, host
-        self.requests = requests
+        self.requests, self.claims = requests, claims
         self.cache_ttl = cache_ttl
         self.purchase_prices = PurchasePrices.from_table(prices, discovery.buy_sku, discovery.details_sku)
         self.planner: TilePlanner | None = None
@@ -135,8 +129,11 @@ class AreaSearch:
         self._failed_tiles = 0
         self._settling = False
         self._last_report = 0.0
+        self._claim_wait = False  # waiting for another run to finish a purchase
+        self._claim_polls = 0  # claim polls while waiting (each ends a wait)
         requests.on(TILE, self._back)
         requests.on(PLACE, self._back)
+        requests.every(CLAIM_POLL_SECONDS, self._claim_polled, when=lambda: self._claim_wait)
 
     # -- the public surface ------------------------------------------------------------
 
@@ -161,23 +158,6 @@ class AreaSearch:
             self._run_round(items)
             items = []
         self._report(force=True)
-
-    def remaining(self) -> tuple[float, int]:
-        """The most buying the rest of what was mapped could cost, and how many places that is."""
-        if self.planner is None:
-            return 0.0, 0
-        planned = self.planner.preview()
-        return math.fsum(p.worst_case for p in planned), sum(p.places for p in planned)
-
-    def provenance(self, business: Business) -> dict[str, object]:
-        """Where a business was found: its tile (key and rectangle), for the lead's provenance."""
-        if self.planner is None:
-            return {}
-        key = self.planner.tile_of(business)
-        if key is None:
-            return {}
-        tile = self.planner.tile(key)
-        return {"tile": key, "tile_area": tile.rect.to_list(), "tile_places": len(tile.place_ids)}
 
     def dropped(self, request: Request) -> None:
         """A request of this search was dropped before it was sent (the run stops sending)."""
@@ -220,10 +200,15 @@ class AreaSearch:
         self._answers.clear()
         self._held.clear()
         parked: dict[int, DiscoveryPage] = {}
+        elsewhere = 0  # purchases another run is making right now: planned again later
         for position, item in enumerate(items):
             if item.parked is not None and not (self._held or self._stopped):
                 self._sent[position] = item  # answered before a stop: recorded in its turn, not sent
                 parked[position] = self._parked_page(item.parked)
+                continue
+            if item.is_purchase and not (self._held or self._stopped) and not self._still_ours(item):
+                elsewhere += 1
+                self._hand_back(item)
                 continue
             sendable = None if self._held or self._stopped else self._reserve(item)
             if sendable is None:  # after a budget stop nothing later is sent: the order stays
@@ -232,12 +217,53 @@ class AreaSearch:
                 continue
             self._sent[position] = sendable
             self._send(position, sendable)
+        if elsewhere and not self._sent:  # only others' purchases: wait until one of them is done
+            self._wait_for_other_runs()
         for position in sorted(self._sent):
             if position not in self._sent:  # recorded while settling after a failure, or dropped
                 continue
             outcome = parked.pop(position) if position in parked else self._await(position)
             if position in self._sent:  # not dropped while waiting
                 self._record(position, self._sent.pop(position), outcome)
+
+    def _still_ours(self, item: RoundItem) -> bool:
+        """Claim a purchase before sending it; False when another run makes it, or it is no longer due.
+
+        What other runs bought meanwhile is taken from the cache first (and handed to selection).
+        """
+        if not self.claims.take(*self._claim(item)):
+            return False
+        cached = self.store.lookups.places(self._due_ids(item), self.cache_ttl)
+        if cached:
+            self._plan.mark_known(cached)
+            self._step(arrived=cached.values())
+        if self._due_ids(item):
+            return True
+        self.claims.give_up(*self._claim(item))
+        return False
+
+    def _wait_for_other_runs(self) -> None:
+        """Wait one claim poll (cancel-aware, answers handled meanwhile); the next round looks again."""
+        polls = self._claim_polls
+        self._claim_wait = True
+        try:
+            self.requests.serve(until=lambda: self._claim_polls != polls)
+        finally:
+            self._claim_wait = False
+
+    def _claim_polled(self) -> None:
+        self._claim_polls += 1
+
+    def _claim(self, item: RoundItem) -> tuple[str, str]:
+        return claim_of(item, self.config.business_query)
+
+    def _due_ids(self, item: RoundItem) -> tuple[str, ...]:
+        """The place ids a purchase would still buy."""
+        subject = item.subject
+        if isinstance(subject, DetailsPurchase):
+            return () if self._plan.is_resolved(subject.place_id) else (subject.place_id,)
+        assert isinstance(subject, PagePurchase)
+        return self._plan.outstanding(subject.group)
 
     def _reserve(self, item: RoundItem) -> RoundItem | None:
         """The item with its budget ticket, or None (and the search stops) when the budget cannot take it."""
@@ -311,8 +337,14 @@ class AreaSearch:
     def _record_purchase(self, purchase: Purchase, page: DiscoveryPage) -> None:
         self.state.add_calls(page.calls)
         self._plan.record_purchase(purchase, page)
+        finished = isinstance(purchase, DetailsPurchase) or not self._plan.outstanding(purchase.group)
+        claim = self.claims.key(*self._claim(RoundItem(purchase))) if finished else None
         self._step(
-            calls=page.calls, arrived=page.businesses, bought=page.businesses, closed=page.closed_place_ids
+            calls=page.calls,
+            arrived=page.businesses,
+            bought=page.businesses,
+            closed=page.closed_place_ids,
+            claim=claim,  # a group's claim is held until its last page
         )
 
     def _failed(self, position: int, item: RoundItem, error: ProviderError) -> None:
@@ -342,7 +374,8 @@ class AreaSearch:
             )
         else:
             self._plan.purchase_failed(item.subject)
-        self._step(calls=error.calls)
+        claim = self.claims.key(*self._claim(item)) if item.is_purchase else None
+        self._step(calls=error.calls, claim=claim)
 
     def _hand_back(self, item: RoundItem) -> None:
         """Hand an unanswered request back to the plan (a resumed run sends it first)."""
@@ -402,14 +435,15 @@ class AreaSearch:
         arrived: Iterable[Business] = (),
         bought: Sequence[Business] = (),
         closed: Sequence[str] = (),
+        claim: ClaimKey | None = None,
     ) -> None:
-        """Store one recorded answer with the businesses whose turn came, then hand those to selection."""
+        """Store one recorded answer with the businesses it found, then hand those to selection."""
         found = [b for b in arrived if _is_open(b) and self._deduper.add(b)]
         for business in found:
             self._note_arrival(business)
         self._found += len(found)
         self.state.businesses_found = self._found
-        self._save(calls=calls, found=found, bought=bought, closed=closed)
+        self._save(calls=calls, found=found, bought=bought, closed=closed, claim=claim)
         self.host.take(found)
 
     def _qualified_share(self) -> float:
@@ -432,6 +466,7 @@ class AreaSearch:
         found: Sequence[Business] = (),
         bought: Sequence[Business] = (),
         closed: Sequence[str] = (),
+        claim: ClaimKey | None = None,
     ) -> None:
         delta = self._plan.take_delta()
         self._count_tiles()
@@ -449,6 +484,7 @@ class AreaSearch:
             closed=closed,
             provider=self.discovery.provider,
             progress=progress,
+            claim=claim,
         )
 
     def _report(self, *, force: bool = False) -> None:

@@ -72,6 +72,7 @@ def discover_by_area(run: _Run) -> bool:
         state=run.state,
         cancel=run.cancel,
         requests=run.requests,
+        claims=run.claims,
         host=RunHost(run),
         cache_ttl=run.pipeline.cache_ttl,
         known=known,
@@ -105,6 +106,16 @@ def repeat_earlier_search(run: _Run, area: Area) -> list[Business]:
     return earlier
 
 
+def found_in(run: _Run, business: Business) -> dict[str, object]:
+    """Where a business was found (its tile: key, rectangle, places), for the lead's provenance."""
+    planner = run.area_search.planner if run.area_search is not None else None
+    key = planner.tile_of(business) if planner is not None else None
+    if planner is None or key is None:
+        return {}
+    tile = planner.tile(key)
+    return {"tile": key, "tile_area": tile.rect.to_list(), "tile_places": len(tile.place_ids)}
+
+
 def capacity_note(run: _Run) -> str:
     """Why fewer leads than asked may exist (for the scoring notice): what the search could hold."""
     search = run.area_search
@@ -123,8 +134,10 @@ def capacity_note(run: _Run) -> str:
 
 def discovery_remaining(run: _Run, page_price: float) -> tuple[float, int]:
     """The most finishing discovery could cost, and how many places it could still bring."""
-    if run.area_search is not None:
-        return run.area_search.remaining()
+    planner = run.area_search.planner if run.area_search is not None else None
+    if planner is not None:
+        planned = planner.preview()
+        return math.fsum(p.worst_case for p in planned), sum(p.places for p in planned)
     places_left = max(run.providers.discovery.max_results_per_query - run.state.businesses_found, 0)
     return math.ceil(places_left / RESULTS_PER_PAGE) * page_price, places_left
 

@@ -39,7 +39,12 @@ from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.run.area_round import AREA_REQUESTS
 from leadgen_desktop.core.run.area_search import AreaSearch
-from leadgen_desktop.core.run.area_stage import capacity_note, discover_by_area, discovery_remaining
+from leadgen_desktop.core.run.area_stage import (
+    capacity_note,
+    discover_by_area,
+    discovery_remaining,
+    found_in,
+)
 from leadgen_desktop.core.run.enrich_scheduler import SEARCH, VERIFY, EnrichScheduler
 from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
 from leadgen_desktop.core.run.page_discovery import PAGE, PageDiscovery, Ranked, Selection
@@ -253,14 +258,14 @@ class _Run:
                 continue
             score, components = score_business(business)
             provider = business.source or self.providers.discovery.provider
-            found_in = self.area_search.provenance(business) if self.area_search else {}
+            tile = found_in(self, business)
             self.scheduler.add(
                 Lead(
                     business=business,
                     score=score,
                     components=components,
                     rank=rank,
-                    provenance={"discovery": {"provider": provider, **found_in}},
+                    provenance={"discovery": {"provider": provider, **tile}},
                 )
             )
 
