@@ -1,4 +1,4 @@
-"""Point the app's per-user folders at a temporary folder, so a benchmark leaves no trace.
+"""What the benchmarks share: per-user folders in a temporary folder, and small measuring helpers.
 
 The window restores and saves its layout in the config folder (``window-state.ini``);
 a benchmark must neither read a developer's remembered window size (it changes what
@@ -18,3 +18,26 @@ def isolate_user_dirs(folder: Path) -> dict[str, str]:
     values = {name: str(folder / name.lower()) for name in USER_DIR_VARIABLES}
     os.environ.update(values)
     return values
+
+
+def ms(seconds: float) -> str:
+    """``seconds`` as right-aligned milliseconds."""
+    return f"{seconds * 1000:8.1f} ms"
+
+
+def rss_mb() -> float:
+    """This process's resident memory (VmRSS) in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait(signal: object, timeout_ms: int = 120_000) -> None:
+    """Run a Qt event loop until ``signal`` is emitted or ``timeout_ms`` have passed."""
+    from PySide6.QtCore import QEventLoop, QTimer  # only the GUI benchmarks need Qt
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)  # type: ignore[attr-defined]
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()

@@ -10,9 +10,16 @@ To change the schema: add ``V<n>`` below with plain ``CREATE``/``ALTER``
 statements separated by ``;`` (keep them portable: team mode translates them
 for PostgreSQL), append it to :data:`MIGRATIONS`, and change ``tables.py`` to
 match. Old steps are never edited.
+
+Not portable, on purpose: step 5's search index for the All-leads view (an
+FTS5 trigram table, its delete trigger, ``COLLATE NOCASE`` indexes). Its
+queries all live in :mod:`~leadgen_desktop.db.all_leads_queries`; a PostgreSQL
+variant would create a ``pg_trgm`` GIN index and ``lower()`` indexes instead.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 V1 = """
 CREATE TABLE "campaigns" ("id" VARCHAR(32) NOT NULL PRIMARY KEY, "business_type" TEXT NOT NULL,
@@ -84,6 +91,31 @@ sent (``confirmed`` 0 until its answer is read; ``worst_cost`` is the most it ma
 lookup being paid for is claimed (kind + subject) so no other run pays for it at the same time."""
 
 V5 = """
+CREATE TABLE "lead_search" ("lead_id" INTEGER NOT NULL PRIMARY KEY, "key" TEXT NOT NULL,
+  FOREIGN KEY ("lead_id") REFERENCES "leads" ("id") ON DELETE CASCADE);
+CREATE VIRTUAL TABLE "lead_search_fts" USING fts5("key", content='lead_search', content_rowid='lead_id',
+  tokenize='trigram case_sensitive 1', detail=none, columnsize=0);
+CREATE TRIGGER "lead_search_fts_delete" AFTER DELETE ON "lead_search" BEGIN
+  INSERT INTO "lead_search_fts" ("lead_search_fts", rowid, "key") VALUES ('delete', old."lead_id", old."key");
+END;
+CREATE INDEX "leads_confidence_score" ON "leads" ("confidence_score");
+CREATE INDEX "leads_rating" ON "leads" ("rating");
+CREATE INDEX "leads_review_count" ON "leads" ("review_count");
+CREATE INDEX "leads_business_name_nocase" ON "leads" ("business_name" COLLATE NOCASE);
+CREATE INDEX "leads_address_nocase" ON "leads" ("address" COLLATE NOCASE);
+CREATE INDEX "leads_phone_nocase" ON "leads" ("phone" COLLATE NOCASE);
+CREATE INDEX "leads_website_nocase" ON "leads" ("website" COLLATE NOCASE);
+CREATE INDEX "leads_email_nocase" ON "leads" ("email" COLLATE NOCASE);
+CREATE INDEX "leads_email_status_nocase" ON "leads" ("email_status" COLLATE NOCASE);
+"""
+"""The All-leads view at a million leads: one index per sortable column (a sort is
+an index scan), and every lead's search key (``lead_search``, written only by
+``AllLeadsQueries.update_search_index``, which adds each key to the trigram index
+``lead_search_fts`` in the same transaction; an insert trigger would be about
+eight times slower) with a trigger that keeps the index right when a lead is
+deleted."""
+
+V7 = """
 ALTER TABLE "campaigns" ADD COLUMN "area" TEXT;
 ALTER TABLE "campaigns" ADD COLUMN "area_source" VARCHAR(16);
 ALTER TABLE "campaigns" ADD COLUMN "area_fetched_at" DATETIME;
@@ -105,9 +137,21 @@ it within the cache lifetime), and the tiling checkpoint of each job: its plan's
 (``tiling_round``), its tiles, its purchase groups and the marks of each place id (known,
 answered, failed), each row replaced as the plan changes."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V7)
+"""Step V6 belongs to the ``webint`` branch (it lands first); the lead merges the tuple in landing order."""
 
 
 def statements(script: str) -> list[str]:
-    """Split a migration script into single statements."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """Split a migration script into single statements (trigger bodies stay whole)."""
+    result: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            statement = pending.strip()[:-1].strip()
+            if statement:
+                result.append(statement)
+            pending = ""
+    if pending.strip(" \n;"):
+        result.append(pending.strip(" \n;"))
+    return result

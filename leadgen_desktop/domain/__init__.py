@@ -17,7 +17,8 @@ shared contract. The package is split by subject; import from the package:
 * ``urls``: the one rule for web links (http(s) only);
 * ``web_domains``: registrable domains, email/domain matching, free-mail providers;
 * ``website``: what a website crawl found (addresses, outcome);
-* ``mail_server``: whether an email domain can receive mail (MX check).
+* ``mail_server``: whether an email domain can receive mail (MX check);
+* ``text``: the text normalisation of the quick filters.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from leadgen_desktop.domain.enums import (
     JobStatus,
     Stage,
     StopReason,
+    email_status_label,
 )
 from leadgen_desktop.domain.events import (
     CoverageEvent,
@@ -95,6 +97,7 @@ from leadgen_desktop.domain.providers import (
     QuotaExhausted,
     Verification,
 )
+from leadgen_desktop.domain.text import FIELD_SEPARATOR, campaign_title, search_key
 from leadgen_desktop.domain.urls import (
     MAX_URL_LENGTH,
     WEB_SCHEMES,
@@ -116,6 +119,7 @@ __all__ = [
     "AREA_FORMAT",
     "DEFAULT_PRICES",
     "DEMO_PROVIDER_PREFIX",
+    "FIELD_SEPARATOR",
     "FREE_MAIL_DOMAINS",
     "MAX_RESULTS_RANGE",
     "MAX_URL_LENGTH",
@@ -180,13 +184,16 @@ __all__ = [
     "Verification",
     "Waker",
     "ascii_domain_name",
+    "campaign_title",
     "current_ledger",
     "email_domain_matches",
     "email_registrable_domain",
+    "email_status_label",
     "haversine_m",
     "is_free_mail",
     "is_web_url",
     "paying_into",
     "registrable_domain",
+    "search_key",
     "web_url",
 ]

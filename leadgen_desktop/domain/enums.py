@@ -80,6 +80,30 @@ class EmailStatus(enum.StrEnum):
     UNVERIFIED = "unverified"
     NOT_FOUND = "not_found"
 
+    @property
+    def label(self) -> str:
+        """Human label shown in tables (and searched by their filters)."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS: dict[EmailStatus, str] = {
+    EmailStatus.VALID: "valid",
+    EmailStatus.INVALID: "invalid",
+    EmailStatus.CATCHALL: "catch-all",
+    EmailStatus.UNKNOWN: "unknown",
+    EmailStatus.DISPOSABLE: "disposable",
+    EmailStatus.UNVERIFIED: "unverified",
+    EmailStatus.NOT_FOUND: "not found",
+}
+
+
+def email_status_label(status: str) -> str:
+    """Human label for a stored ``email_status`` value (unknown values pass through readably)."""
+    try:
+        return EmailStatus(status).label
+    except ValueError:
+        return status.replace("_", " ")
+
 
 class EmailReason(enum.StrEnum):
     """Why a lead has no email (the ``email_reason`` CSV column)."""

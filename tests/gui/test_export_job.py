@@ -1,22 +1,17 @@
-"""Background CSV export: progress, Cancel (no temp file, previous file kept), all-leads row count.
-
-Exporting a job that is still running writes what is stored and says so.
-"""
+"""Background CSV export: progress, Cancel (no temp file, previous file kept), all-leads row count."""
 
 from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import CampaignConfig
 from leadgen_desktop.gui.tables.export_job import ExportJob
 from tests.fakes.seed_leads import seed_database
 
@@ -77,15 +72,15 @@ def test_cancel_removes_the_temp_file_and_keeps_the_previous_file(
     target = tmp_path / "leads.csv"
     target.write_text("previous export\n", encoding="utf-8")
     gate = threading.Event()
-    real_iter = repo.all_leads.iter_all_leads
+    real_batches = repo.all_leads.csv_batches
 
-    def slow_rows() -> Iterator[object]:
-        for index, lead in enumerate(real_iter()):
-            if index == 10:
+    def slow_batches(columns: Sequence[str], job_id: str | None = None) -> Iterator[list[tuple[object, ...]]]:
+        for index, rows in enumerate(real_batches(columns, job_id, batch=10)):
+            if index == 1:
                 gate.wait(60)  # hold the export until Cancel was pressed
-            yield lead
+            yield rows
 
-    monkeypatch.setattr(repo.all_leads, "iter_all_leads", slow_rows)
+    monkeypatch.setattr(repo.all_leads, "csv_batches", slow_batches)
     job = ExportJob(repo, window.statusBar())
     with qtbot.waitSignal(job.cancelled, timeout=20_000), qtbot.assertNotEmitted(job.finished):
         job.export_all(target)
@@ -106,32 +101,3 @@ def test_bad_folder_fails_at_once_without_a_thread(repo: Store, window: QMainWin
     assert messages
     assert messages[0][1] == "error"
     assert messages[0][0].startswith("Export failed")
-
-
-def test_exporting_a_running_job_writes_what_is_stored_and_says_so(
-    qtbot: QtBot, repo: Store, window: QMainWindow, tmp_path: Path
-) -> None:
-    told: list[tuple[str, str]] = []
-    job = ExportJob(repo, window.statusBar(), lambda text, kind: told.append((text, kind)))
-    jobs = Jobs(repo)
-    _campaign_id, job_id = jobs.start(CampaignConfig("dentist", "Austin, TX"))
-    jobs.claim(job_id)  # this process is running it
-    target = tmp_path / "partial.csv"
-    try:
-        with qtbot.waitSignal(job.finished, timeout=20_000) as blocker:
-            assert job.export_job(job_id, target)
-    finally:
-        jobs.release(job_id)
-    assert blocker.args[0] == 0
-    assert len(read_rows(target)) == 1  # the header: what is stored so far
-    assert told == [
-        (
-            f"Job {job_id} is still running: the CSV holds the 0 leads stored so far; "
-            "export again when the run has finished.",
-            "info",
-        )
-    ]
-    told.clear()
-    with qtbot.waitSignal(job.finished, timeout=20_000):
-        assert job.export_job("job0001", tmp_path / "done.csv")  # a completed job: not a word
-    assert told == []

@@ -231,6 +231,30 @@ def test_proxy_filters_case_insensitively_and_delegates_sort() -> None:
     assert model.data(QModelIndex()) is None
 
 
+def test_proxy_filter_ignores_accents_and_case_like_all_leads() -> None:
+    model = LeadTableModel()
+    model.append_rows(
+        [
+            lead(1, "Café Nero", address="İstiklal Caddesi 5, İstanbul"),
+            lead(2, "Straße Bäckerei", address="Königstraße 1"),
+            lead(3, "Plain Cafe"),
+        ]
+    )
+    proxy = LeadFilterProxy(model)
+
+    def shown(text: str) -> list[str]:
+        proxy.set_filter_string(text)
+        return sorted(proxy.index(r, COL_BUSINESS).data() for r in range(proxy.rowCount()))
+
+    assert shown("istanbul") == ["Café Nero"]
+    assert shown("ISTIKLAL") == ["Café Nero"]
+    assert shown("cafe") == ["Café Nero", "Plain Cafe"]
+    assert shown("CAFÉ") == ["Café Nero", "Plain Cafe"]
+    assert shown("strasse") == ["Straße Bäckerei"]
+    assert shown("konigstrasse") == ["Straße Bäckerei"]
+    assert proxy.filter_string == "konigstrasse"
+
+
 def test_painting_the_table_calls_no_python(qtbot: QtBot) -> None:
     """Every cell is a C++ item: a repaint must not wait for the GIL a run's threads hold."""
     model = LeadTableModel()

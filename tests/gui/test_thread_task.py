@@ -53,7 +53,7 @@ class Worker(QObject):
         self.go.wait(TIMEOUT_MS / 1000)
         seen: dict[str, object] = {"thread": threading.get_ident()}
         if self._repo is not None:
-            self._repo.all_leads.count_all_leads()  # opens this thread's connection
+            self._repo.all_leads.count()  # opens this thread's connection
             seen["open_before"] = not self._repo.db.is_closed()
             close_thread_connection(self._repo.db)
             seen["open_after"] = not self._repo.db.is_closed()
@@ -78,7 +78,7 @@ def test_the_worker_runs_on_its_own_thread_and_the_task_is_released_after(qtbot:
     worker.done.connect(receiver.take)
     task = ThreadTask(worker, "test-task", (worker.done,))
     assert task.name == "test-task"
-    repo.all_leads.count_all_leads()  # the GUI thread's own connection
+    repo.all_leads.count()  # the GUI thread's own connection
     with qtbot.waitSignal(task.stopped, timeout=TIMEOUT_MS):
         task.start()
         assert task in live_tasks()

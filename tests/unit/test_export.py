@@ -1,4 +1,4 @@
-"""CSV export contract: BOM, RFC 4180, required columns, formula guard, atomic write."""
+"""CSV export contract: BOM, RFC 4180, required columns, formula guard, atomic write; the fast path."""
 
 from __future__ import annotations
 
@@ -8,8 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from leadgen_desktop.core.export import COLUMNS, REQUIRED_COLUMNS, ExportError, neutralize, write_csv
+from leadgen_desktop.core.export import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    ExportError,
+    csv_rows,
+    export_job_csv,
+    neutralize,
+    write_csv,
+)
 from leadgen_desktop.db.records import LeadRecord
+from leadgen_desktop.db.store import Store
+from tests.fakes.seed_leads import seed_database
 
 
 def record(**overrides: object) -> LeadRecord:
@@ -108,3 +118,41 @@ def test_failed_export_leaves_previous_file_and_no_temp(tmp_path: Path) -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="does not exist"):
         write_csv([record()], tmp_path / "nope" / "x.csv")
+
+
+def test_the_database_fast_path_writes_the_same_file_as_lead_records(tmp_path: Path) -> None:
+    repo = Store.open(tmp_path / "x.db")
+    seed_database(repo, leads=2500, campaigns=2)
+    repo.db.connection.execute_sql(
+        "UPDATE leads SET cost = 0.0325, email_reason = 'no_website' WHERE id % 3 = 0"
+    )
+    repo.db.connection.execute_sql(
+        "UPDATE leads SET business_name = '=cmd()', phone = '-1' WHERE id % 11 = 0"
+    )
+    progress: list[int] = []
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    assert export_job_csv(repo, "job0001", fast, progress.append) == 1250
+    assert write_csv(repo.leads.stream("job0001"), slow) == 1250
+    assert fast.read_bytes() == slow.read_bytes()  # same cells, same order (best first)
+    assert progress == [1250]  # after each batch (one batch of up to 2,000 here)
+    _, rows = read(fast)
+    assert any(row[0] == "'=cmd()" and row[2] == "'-1" for row in rows[1:])
+    repo.db.close()
+
+
+def test_numbers_are_written_as_before_and_never_crash() -> None:
+    base = ("n", None, None, None, None, "valid", 5, None, None, "p", None, None, "OPERATIONAL", None, 0.0)
+    values = [
+        (*base[:7], 4.0, 12, *base[9:]),
+        (*base[:7], 4.25, 0, *base[9:]),
+        (*base[:6], -3, -1.5, -2, *base[9:]),
+        (*base[:7], float("inf"), None, *base[9:14], 0.1 + 0.2),
+    ]
+    rows = csv_rows(values)
+    assert [row[6:9] for row in rows] == [
+        ("5", "4", "12"),
+        ("5", "4.25", "0"),
+        ("'-3", "'-1.5", "'-2"),  # a negative number would start with "-": guarded
+        ("5", "inf", ""),
+    ]
+    assert rows[3][14] == "0.3"

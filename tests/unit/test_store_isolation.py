@@ -88,7 +88,7 @@ def test_two_threads_writing_two_databases_at_once_stay_apart(tmp_path: Path) ->
     for name, store in stores.items():
         other = "b" if name == "a" else "a"
         expected = {f"{name}{i}" for i in range(LEADS_PER_THREAD)}
-        assert {lead.place_id for lead in store.all_leads.iter_all_leads()} == expected
+        assert {row[0] for batch in store.all_leads.csv_batches(["place_id"]) for row in batch} == expected
         assert store.leads.count(jobs[other]) == 0
         job = store.jobs.get(jobs[name])
         assert job is not None

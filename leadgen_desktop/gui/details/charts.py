@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.domain import EmailStatus
 from leadgen_desktop.gui.shell.theme import blend, muted_text
-from leadgen_desktop.gui.tables.results_model import LeadTableModel, email_status_text
+from leadgen_desktop.gui.tables.lead_cells import email_status_text
+from leadgen_desktop.gui.tables.results_model import LeadTableModel
 
 BINS = 10
 STATUS_ORDER: tuple[str, ...] = (

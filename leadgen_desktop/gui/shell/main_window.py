@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         self.run_overview = RunOverview()  # right column: stage, progress, messages, counters, charts
         self.campaign_page = CampaignLeadsPage(actions_parent=self)  # the "Campaign" tab
         self.run_overview.charts.set_model(self.campaign_page.model)
-        self.all_leads = AllLeadsView(self._repo)  # every campaign's leads; loads when first shown
+        self.all_leads = AllLeadsView(self._repo.all_leads)  # every campaign's leads; loads when first shown
         self.results_tabs = results_tabs(self.campaign_page, self.all_leads)
 
         right = QWidget()

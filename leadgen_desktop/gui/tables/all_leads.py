@@ -1,21 +1,15 @@
-"""The "All leads" tab: every lead of every campaign, with the quick filter, built for 100,000 rows.
+"""The "All leads" tab: every lead of every campaign, with the quick filter, built for a million leads.
 
-Design choice: load everything once, off the GUI thread, into column arrays
-(:class:`~leadgen_desktop.gui.tables.all_leads_model.LeadColumns`), and sort and
-filter in memory inside the model. The alternative, a SQL-backed model with
-keyset paging, keeps memory lower but makes every sort and every filter
-keystroke a query over 100,000 rows (a ``LIKE '%text%'`` cannot use an
-index), and scrolling would need paging logic. In memory, 100,000 leads take
-about 60 MB, a sort is one ``list.sort`` with cached keys (tens of
-milliseconds) and a keystroke is one pass of substring tests; the one-off
-load is a single compact tuple query (no peewee model objects) transposed a
-batch at a time.
-
-The load runs on a QThread (:class:`AllLeadsLoader`) with a progress bar, so
-the window keeps painting while it reads; the tab loads when it is first
-shown and on Reload. A run that stores new leads does not reload it
-automatically (reloading 100,000 rows for every batch would be wasteful);
-the Reload button and the lead count say when it is stale.
+The model (:mod:`~leadgen_desktop.gui.tables.all_leads_model`) holds only lead
+ids and reads the rows on screen from the database. What has to happen before
+it can show anything runs on a QThread (:class:`AllLeadsLoader`) with a
+progress bar: giving the leads stored since the last load their search key
+(:meth:`~leadgen_desktop.db.all_leads_queries.AllLeadsQueries.update_search_index`:
+a few milliseconds after a campaign, a one-off minute after an upgrade of a
+database holding a million leads), then reading every id in the current
+order (about 0.3 s for a million). The tab loads when it is first shown and
+on Reload. A run that stores new leads does not reload it (they appear on
+Reload).
 """
 
 from __future__ import annotations
@@ -23,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import (
@@ -36,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leadgen_desktop.db.store import Store
-from leadgen_desktop.gui.tables.all_leads_model import AllLeadsModel, LeadColumns
+from leadgen_desktop.db.all_leads_queries import AllLeadsQueries, LeadSort
+from leadgen_desktop.gui.tables.all_leads_model import AllLeadsModel
+from leadgen_desktop.gui.tables.all_leads_order import LeadOrder
 from leadgen_desktop.gui.tables.table_actions import configure_lead_table, filter_field
 from leadgen_desktop.gui.thread_task import ThreadTask, close_thread_connection
 
@@ -52,12 +48,21 @@ class LoadCancelled(Exception):
     """The load was stopped (window closing or a newer load)."""
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedLeads:
+    """What a load produced: every lead id in the order ``sort``, and a search index problem, if any."""
+
+    order: LeadOrder
+    sort: LeadSort
+    index_problem: str = ""
+
+
 class AllLeadsLoader(QObject):
-    """Reads every lead into :class:`LeadColumns` on its own thread.
+    """Indexes new leads for search, then reads every lead id in order, on its own thread.
 
     Signals:
-        progress(int rows_read, int total): throttled.
-        loaded(object): the :class:`LeadColumns`; the receiver owns it.
+        progress(int done, int total): leads indexed so far (throttled); 0, 0 when busy otherwise.
+        loaded(object): the :class:`LoadedLeads`; the receiver owns it.
         failed(str message): the database could not be read.
     """
 
@@ -65,42 +70,51 @@ class AllLeadsLoader(QObject):
     loaded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, repo: Store, cancel: threading.Event) -> None:
+    def __init__(self, queries: AllLeadsQueries, sort: LeadSort, cancel: threading.Event) -> None:
         super().__init__()
-        self._repo = repo
+        self._queries = queries
+        self._sort = sort
         self._cancel = cancel
+        self._last_progress = 0.0
 
     @Slot()
     def run(self) -> None:
-        """Load, then emit ``loaded`` or ``failed`` (nothing when cancelled)."""
-        columns: LeadColumns | None = None
+        """Load, then emit ``loaded`` or ``failed`` (``failed("cancelled")`` when cancelled)."""
+        result: LoadedLeads | None = None
         error = ""
         try:
-            columns = self._load()
+            result = self._load()
         except LoadCancelled:
             pass
         except Exception as exc:
             log.exception("Could not load all leads")
             error = f"{type(exc).__name__}: {exc}"
-        close_thread_connection(self._repo.db)
-        if columns is not None:
-            self.loaded.emit(columns)
+        close_thread_connection(self._queries.database)
+        if result is not None:
+            self.loaded.emit(result)
         else:
             self.failed.emit(error or "cancelled")
 
-    def _load(self) -> LeadColumns:
-        total = self._repo.all_leads.count_all_leads()
-        columns = LeadColumns()
-        last = 0.0
-        for batch in self._repo.all_leads.all_lead_rows():
-            if self._cancel.is_set():
-                raise LoadCancelled
-            columns.extend(batch)
-            now = time.monotonic()
-            if now - last >= PROGRESS_INTERVAL:
-                last = now
-                self.progress.emit(len(columns), total)
-        return columns
+    def _load(self) -> LoadedLeads:
+        problem = ""
+        try:
+            self._queries.update_search_index(self._on_indexed, self._cancel.is_set)
+        except Exception as exc:  # a read-only file, a full disk: show the leads anyway
+            log.warning("Could not index new leads for search", exc_info=True)
+            problem = f"New leads could not be indexed for the filter ({type(exc).__name__}: {exc})."
+        if self._cancel.is_set():
+            raise LoadCancelled
+        self.progress.emit(0, 0)
+        order = LeadOrder.of(self._queries.ordered_ids(self._sort))
+        if self._cancel.is_set():
+            raise LoadCancelled
+        return LoadedLeads(order, self._sort, problem)
+
+    def _on_indexed(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_INTERVAL:
+            self._last_progress = now
+            self.progress.emit(done, total)
 
 
 class AllLeadsView(QWidget):
@@ -115,10 +129,10 @@ class AllLeadsView(QWidget):
 
     loaded = Signal(int)
 
-    def __init__(self, repo: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, queries: AllLeadsQueries, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("allLeadsView")
-        self._repo = repo
+        self._queries = queries
         self._task: ThreadTask | None = None
         self._cancel = threading.Event()
         self._loaded_once = False
@@ -140,7 +154,7 @@ class AllLeadsView(QWidget):
         top.addWidget(self.count_label)
         top.addWidget(self.reload_button)
 
-        self.model = AllLeadsModel(self)
+        self.model = AllLeadsModel(queries, self)
         self.table_view = QTableView()
         self.table_view.setObjectName("allLeadsTable")
         self.table_view.setAccessibleName("All leads")
@@ -155,6 +169,8 @@ class AllLeadsView(QWidget):
         self.filter_edit.textChanged.connect(self._on_filter_changed)
         self.reload_button.clicked.connect(self.reload)
         self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.model.searching.connect(self._update_count)
 
     @property
     def loading(self) -> bool:
@@ -173,7 +189,7 @@ class AllLeadsView(QWidget):
             return
         self._loaded_once = True
         self._cancel = threading.Event()
-        loader = AllLeadsLoader(self._repo, self._cancel)
+        loader = AllLeadsLoader(self._queries, self.model.lead_sort(), self._cancel)
         loader.progress.connect(self._on_progress)
         loader.loaded.connect(self._on_loaded)
         loader.failed.connect(self._on_failed)
@@ -185,7 +201,8 @@ class AllLeadsView(QWidget):
         self._task.start()
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Stop a running load and wait for its thread (window closing)."""
+        """Stop a running load or search and wait for their threads (window closing)."""
+        self.model.shutdown(timeout_ms)
         if self._task is not None:
             self._cancel.set()
             self._task.join(timeout_ms)
@@ -198,16 +215,22 @@ class AllLeadsView(QWidget):
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(min(done, max(total, 1)))
+        if total <= 0:
+            self.progress_bar.setRange(0, 0)  # busy: reading the order
+            self.count_label.setText("Loading…")
+            return
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(min(done, total))
+        self.count_label.setText(f"Indexing {total:,} new leads for the filter…")
 
     @Slot(object)
-    def _on_loaded(self, columns: LeadColumns) -> None:
+    def _on_loaded(self, result: LoadedLeads) -> None:
         self._finish_task()
-        self.model.set_columns(columns)
+        self.count_label.setToolTip(result.index_problem)
+        self.model.set_order(result.order, result.sort)
         self.progress_bar.hide()
         self.reload_button.setEnabled(True)
-        self.loaded.emit(len(columns))
+        self.loaded.emit(len(result.order))
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -224,9 +247,16 @@ class AllLeadsView(QWidget):
 
     @Slot()
     def _update_count(self) -> None:
+        if self.loading:
+            return
         total, shown = self.model.total, self.model.rowCount()
         noun = "lead" if total == 1 else "leads"
-        self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
+        if not self.model.complete:
+            self.count_label.setText(f"{shown:,}+ of {total:,} {noun}, searching…")
+        elif shown == total and not self.model.filter_string:
+            self.count_label.setText(f"{total:,} {noun}")
+        else:
+            self.count_label.setText(f"{shown:,} of {total:,} {noun}")
 
     def showEvent(self, event: object) -> None:
         """Load on first show."""

@@ -1,10 +1,11 @@
 """CSV export on a background thread, with a progress bar and Cancel in the status bar.
 
-The rows stream from the database (:meth:`LeadQueries.stream` for one job,
-:meth:`AllLeadsQueries.iter_all_leads` for every campaign) straight into
+The rows stream from the database in batches of plain values
+(:func:`~leadgen_desktop.core.export.job_rows` for one job,
+:func:`~leadgen_desktop.core.export.all_rows` for every campaign) straight into
 :func:`~leadgen_desktop.core.export.write_csv`, whose ``on_row`` callback
-reports progress (throttled to about ten signals a second) and raises
-:class:`ExportCancelled` once Cancel was pressed. ``write_csv`` writes to a
+(after each batch) reports progress (throttled to about ten signals a second)
+and raises :class:`ExportCancelled` once Cancel was pressed. ``write_csv`` writes to a
 temporary sibling and renames it into place only at the end, so a cancelled
 or failed export removes its temporary file and never touches an existing
 file at the destination; a target that is not a regular file (a FIFO, a
@@ -17,15 +18,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QProgressBar, QPushButton, QStatusBar, QWidget
 
-from leadgen_desktop.core.export import ExportError, check_output_path, unfinished_job_notice, write_csv
+from leadgen_desktop.core.export import (
+    ExportError,
+    ExportRows,
+    all_rows,
+    check_output_path,
+    job_rows,
+    unfinished_job_notice,
+    write_csv,
+)
 from leadgen_desktop.core.jobs import Jobs
-from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.thread_task import ThreadTask, close_thread_connection
 
@@ -34,7 +42,7 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.1
 """Seconds between two progress signals."""
 
-RowsFactory = Callable[[], Iterable[LeadRecord]]
+RowsFactory = Callable[[], ExportRows]
 
 
 class ExportCancelled(Exception):
@@ -91,11 +99,10 @@ class ExportWorker(QObject):
     def _on_row(self, count: int) -> None:
         if self._cancel.is_set():
             raise ExportCancelled
-        if count & 255 == 0:
-            now = time.monotonic()
-            if now - self._last >= self._interval:
-                self._last = now
-                self.progress.emit(count)
+        now = time.monotonic()
+        if now - self._last >= self._interval:
+            self._last = now
+            self.progress.emit(count)
 
 
 class ExportJob(QObject):
@@ -156,7 +163,7 @@ class ExportJob(QObject):
         A job that has not finished is exported all the same (what is stored so far) and
         the user is told so.
         """
-        started = self._start(lambda: self._repo.leads.stream(job_id), self._repo.leads.count(job_id), path)
+        started = self._start(lambda: job_rows(self._repo, job_id), self._repo.leads.count(job_id), path)
         notice = unfinished_job_notice(Jobs(self._repo), job_id) if started else None
         if notice:
             self._tell(notice, "info")
@@ -164,7 +171,7 @@ class ExportJob(QObject):
 
     def export_all(self, path: Path) -> bool:
         """Export the leads of every campaign to ``path`` in the background."""
-        return self._start(self._repo.all_leads.iter_all_leads, self._repo.all_leads.count_all_leads(), path)
+        return self._start(lambda: all_rows(self._repo), self._repo.all_leads.count(), path)
 
     @Slot()
     def cancel(self) -> None:

@@ -32,32 +32,24 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.domain import EmailReason, EmailStatus
+from leadgen_desktop.domain import FIELD_SEPARATOR, EmailReason, search_key
+from leadgen_desktop.gui.tables.lead_cells import (
+    NUMERIC_ALIGNMENT,
+    SortKey,
+    count_text,
+    email_status_text,
+    first_sort_order,
+    rating_text,
+    score_text,
+    sorted_blanks_last,
+    text_key,
+)
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-"""Role returning a column's typed sort key (number, casefolded text or None); used by All leads."""
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 2
-"""On a row's first cell: ``new`` or ``seen``, a unit separator, then the casefolded filterable text."""
+"""On a row's first cell: ``new`` or ``seen``, a unit separator, then the row's search key."""
 FILTER_SEPARATOR = "\x1f"
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 3
 """On a row's first cell: its position in the order being applied (see :meth:`LeadTableModel.sort`)."""
-
-SortKey = int | float | str | None
-
-_STATUS_TEXT: dict[str, str] = {
-    EmailStatus.VALID: "valid",
-    EmailStatus.INVALID: "invalid",
-    EmailStatus.CATCHALL: "catch-all",
-    EmailStatus.UNKNOWN: "unknown",
-    EmailStatus.DISPOSABLE: "disposable",
-    EmailStatus.UNVERIFIED: "unverified",
-    EmailStatus.NOT_FOUND: "not found",
-}
-
-
-def email_status_text(status: str) -> str:
-    """Human text for an ``email_status`` value (unknown values pass through)."""
-    return _STATUS_TEXT.get(status, status.replace("_", " "))
 
 
 def email_reason_text(reason: str | None) -> str:
@@ -75,10 +67,6 @@ def seen_before_text(seen_before: bool) -> str:
     return "Seen before" if seen_before else "New"
 
 
-def _text_key(value: str | None) -> str | None:
-    return value.casefold() if value else None
-
-
 @dataclass(frozen=True, slots=True)
 class Column:
     """One table column: header, display text, sort key and alignment."""
@@ -90,33 +78,23 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Business", lambda r: r.business_name, lambda r: _text_key(r.business_name)),
-    Column("Address", lambda r: r.address or "", lambda r: _text_key(r.address)),
-    Column("Phone", lambda r: r.phone or "", lambda r: _text_key(r.phone)),
-    Column("Website", lambda r: r.website or "", lambda r: _text_key(r.website)),
-    Column("Email", lambda r: r.email or "", lambda r: _text_key(r.email)),
+    Column("Business", lambda r: r.business_name, lambda r: text_key(r.business_name)),
+    Column("Address", lambda r: r.address or "", lambda r: text_key(r.address)),
+    Column("Phone", lambda r: r.phone or "", lambda r: text_key(r.phone)),
+    Column("Website", lambda r: r.website or "", lambda r: text_key(r.website)),
+    Column("Email", lambda r: r.email or "", lambda r: text_key(r.email)),
     Column(
         "Email status",
         lambda r: email_status_text(r.email_status),
-        lambda r: _text_key(email_status_text(r.email_status)),
+        lambda r: text_key(email_status_text(r.email_status)),
     ),
-    Column("Score", lambda r: str(r.confidence_score), lambda r: r.confidence_score, numeric=True),
-    Column(
-        "Rating",
-        lambda r: "" if r.rating is None else f"{r.rating:.1f}",
-        lambda r: r.rating,
-        numeric=True,
-    ),
-    Column(
-        "Reviews",
-        lambda r: "" if r.review_count is None else f"{r.review_count:,}",
-        lambda r: r.review_count,
-        numeric=True,
-    ),
+    Column("Score", lambda r: score_text(r.confidence_score), lambda r: r.confidence_score, numeric=True),
+    Column("Rating", lambda r: rating_text(r.rating), lambda r: r.rating, numeric=True),
+    Column("Reviews", lambda r: count_text(r.review_count), lambda r: r.review_count, numeric=True),
     Column(
         "Why no email",
         lambda r: email_reason_text(r.email_reason),
-        lambda r: _text_key(email_reason_text(r.email_reason)),
+        lambda r: text_key(email_reason_text(r.email_reason)),
     ),
     Column("New?", lambda r: seen_before_text(r.seen_before), lambda r: int(r.seen_before)),
 )
@@ -126,7 +104,6 @@ COL_BUSINESS, COL_ADDRESS, COL_PHONE, COL_WEBSITE, COL_EMAIL, COL_STATUS = range
 COL_SCORE, COL_RATING, COL_REVIEWS, COL_REASON, COL_SEEN = range(6, 11)
 
 _FILTER_FIELDS: tuple[int, ...] = (COL_BUSINESS, COL_ADDRESS, COL_PHONE, COL_WEBSITE, COL_EMAIL, COL_STATUS)
-_NUMERIC_ALIGN = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 @dataclass(slots=True)
@@ -157,7 +134,7 @@ def _prototype_cells() -> list[QStandardItem]:
             Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
         )
         if spec.numeric:
-            cell.setTextAlignment(_NUMERIC_ALIGN)
+            cell.setTextAlignment(NUMERIC_ALIGNMENT)
         cells.append(cell)
     return cells
 
@@ -196,11 +173,10 @@ class LeadTableModel(QStandardItemModel):
         for section, spec in enumerate(COLUMNS):
             horizontal = Qt.Orientation.Horizontal
             self.setHeaderData(section, horizontal, spec.header, Qt.ItemDataRole.DisplayRole)
-            # Numeric columns sort descending on their first click.
-            first = Qt.SortOrder.DescendingOrder if spec.numeric else Qt.SortOrder.AscendingOrder
+            first = first_sort_order(spec.numeric)  # numbers: best first on the first click
             self.setHeaderData(section, horizontal, first.value, Qt.ItemDataRole.InitialSortOrderRole)
             if spec.numeric:
-                self.setHeaderData(section, horizontal, _NUMERIC_ALIGN, Qt.ItemDataRole.TextAlignmentRole)
+                self.setHeaderData(section, horizontal, NUMERIC_ALIGNMENT, Qt.ItemDataRole.TextAlignmentRole)
 
     # -- rows ------------------------------------------------------------------
 
@@ -271,7 +247,7 @@ class LeadTableModel(QStandardItemModel):
                 cell.setToolTip(text)
         if record.seen_before:
             cells[COL_SEEN].setToolTip(_SEEN_TOOLTIP)
-        haystack = "\n".join(texts[i] for i in _FILTER_FIELDS).casefold()
+        haystack = search_key(FIELD_SEPARATOR.join(texts[i] for i in _FILTER_FIELDS))
         cells[0].setData(
             ("seen" if record.seen_before else "new") + FILTER_SEPARATOR + haystack, _FILTER_ROLE
         )
@@ -313,16 +289,9 @@ class LeadTableModel(QStandardItemModel):
         column = self._sort_column
         if column < 0:
             return sorted(rows, key=lambda r: r.order)
-        present = [r for r in rows if r.keys[column] is not None]
-        missing = [r for r in rows if r.keys[column] is None]
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
-        # Ties keep rank order in both directions; rows without a value go last.
-        if descending:
-            present.sort(key=lambda r: (r.keys[column], -r.order[0], -r.order[1], -r.order[2]), reverse=True)
-        else:
-            present.sort(key=lambda r: (r.keys[column], r.order))
-        missing.sort(key=lambda r: r.order)
-        return present + missing
+        # Rows without a value last, ties in rank order, in both directions.
+        return sorted_blanks_last(rows, lambda r: r.keys[column], descending, lambda r: r.order)
 
     def _apply_order(self, new_rows: list[_Row], renumber: bool = False) -> None:
         """Permute the items into ``new_rows``' order (one layout change; none when nothing moves).

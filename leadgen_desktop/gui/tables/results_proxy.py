@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRegularExpression, QSortFilterProxyModel, Qt
 
+from leadgen_desktop.domain import search_key
 from leadgen_desktop.gui.tables.results_model import FILTER_ROLE, FILTER_SEPARATOR, LeadTableModel
 
 
 class LeadFilterProxy(QSortFilterProxyModel):
-    """Case-insensitive substring filter on name, address, phone, website, email and status.
+    """Case- and accent-insensitive substring filter on name, address, phone, website, email and status.
 
     :meth:`set_only_new` also hides businesses an earlier campaign already found
     (``LeadRecord.seen_before``).
 
     The filtering itself runs in Qt's C++ code: the source model offers one
     precomputed string per row under ``FILTER_ROLE`` (``new``/``seen``, a
-    separator, the casefolded text) and the proxy matches a regular expression
-    against it. With no filter the pattern is empty and Qt accepts every row
+    separator, the row's :func:`~leadgen_desktop.domain.search_key`) and the
+    proxy matches a regular expression against it; the typed text goes through
+    the same ``search_key``, so ``cafe`` finds "Café" and ``istanbul`` finds
+    "İstanbul". With no filter the pattern is empty and Qt accepts every row
     without calling back into Python, so a batch of new rows arriving during a
     run costs the window nothing per existing row.
 
@@ -42,12 +45,12 @@ class LeadFilterProxy(QSortFilterProxyModel):
 
     @property
     def filter_string(self) -> str:
-        """The current filter text (as typed, stripped)."""
+        """The current filter text, stripped and normalised by ``search_key``."""
         return self._needle
 
     def set_filter_string(self, text: str) -> None:
-        """Show only rows whose filterable columns contain ``text`` (any case)."""
-        needle = text.strip().casefold()
+        """Show only rows whose filterable columns contain ``text`` (any case, any accents)."""
+        needle = search_key(text.strip())
         if needle != self._needle:
             self._needle = needle
             self._apply()
