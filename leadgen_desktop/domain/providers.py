@@ -99,6 +99,8 @@ class LocatedArea:
     name: str
     place_id: str
     area: Area
+    around_point: bool = False
+    """Places sent no viewport, only where the place is: ``area`` is a square around that point."""
 
 
 @dataclass(frozen=True, slots=True)

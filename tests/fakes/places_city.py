@@ -113,6 +113,12 @@ class FakeCity:
     drop_from_contact: set[str] = field(default_factory=set)
     queries: list[str] = field(default_factory=list)
     on_edges: tuple[str, ...] = ()
+    ignore_rectangles: bool = False
+    """A simpler Places: every search answers from the whole city, whatever its rectangle."""
+    ignore_mask: bool = False
+    """A simpler Places: every place is sent whole, whatever the field mask asks for."""
+    lookup_viewport: bool = True
+    """False: a location lookup sends where the location is (``location``), not its viewport."""
 
     def __post_init__(self) -> None:
         self.places = sorted(self.places, key=lambda p: (p.rank, p.id))
@@ -208,7 +214,7 @@ class FakeCity:
         low, high = _rectangle(restriction)
         self.queries.append(text)
         offset = self._offset(body)
-        found = self.inside(low, high)
+        found = list(self.places) if self.ignore_rectangles else self.inside(low, high)
         if fields & {f"places.{name}" for name in _ENTERPRISE}:
             found = [p for p in found if p.id not in self.drop_from_contact]
         found = found[:CAP]
@@ -216,7 +222,7 @@ class FakeCity:
         page = found[offset : offset + size]
         answer: dict[str, object] = {}
         if page:
-            answer["places"] = [_masked(p.as_json(), fields, "places.") for p in page]
+            answer["places"] = [self._masked(p.as_json(), fields, "places.") for p in page]
         if offset + size < len(found) and "nextPageToken" in fields:
             answer["nextPageToken"] = _token(body, offset + size)
         return answer
@@ -228,19 +234,26 @@ class FakeCity:
         place = self.by_id.get(place_id)
         if place is None:
             raise PlacesFault(404, "NOT_FOUND", f"Requested entity was not found: places/{place_id}.")
-        return _masked(place.as_json(), fields, "")
+        return self._masked(place.as_json(), fields, "")
 
     def _lookup(self, text: str, fields: set[str]) -> dict[str, object]:
         known = self.locations.get(" ".join(text.lower().split()))
         if known is None:
             return {}  # Places found nothing
         name, (s, w, n, e) = known
-        place = {
+        place: dict[str, object] = {
             "id": "ChIJ-LOCATION-" + hashlib.sha256(name.encode()).hexdigest()[:10],
             "displayName": {"text": name, "languageCode": "en"},
-            "viewport": {"low": {"latitude": s, "longitude": w}, "high": {"latitude": n, "longitude": e}},
         }
-        return {"places": [_masked(place, fields, "places.")]}
+        if self.lookup_viewport:
+            low, high = {"latitude": s, "longitude": w}, {"latitude": n, "longitude": e}
+            place["viewport"] = {"low": low, "high": high}
+        else:
+            place["location"] = {"latitude": (s + n) / 2, "longitude": (w + e) / 2}
+        return {"places": [self._masked(place, fields, "places.")]}
+
+    def _masked(self, place: Mapping[str, object], fields: set[str], prefix: str) -> dict[str, object]:
+        return dict(place) if self.ignore_mask else _masked(place, fields, prefix)
 
     @staticmethod
     def _offset(body: Mapping[str, object]) -> int:

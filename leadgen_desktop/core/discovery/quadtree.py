@@ -9,6 +9,13 @@ to about :data:`MIN_TILE_SIDE_M` a side; a tile still at the cap then is
 *saturated*. Leaves are indexed by their edges so that neighbours can be
 packed into one rectangle later, and every id has one owner: the leaf nearest
 the centre that returned it (a place on a shared edge counts once).
+
+A provider that ignores the rectangle answers every part of a tile with the
+tile's own list. A child at the cap that returned exactly its parent's ids is
+an *echo*: its split waits for its siblings. If every sibling echoes too, the
+rectangles are ignored: the echoes stay leaves (saturated) and nothing below
+them is searched or paid for; as soon as one sibling differs, the echoes are
+split like any full tile (a dense corner can hold all of its parent's ids).
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ class Tile:
     saturated: bool = False
     children: tuple[str, ...] = ()
     group: str | None = None
+    echo: bool = False  # at the cap with exactly its parent's ids (see the module docstring)
 
     @property
     def parent(self) -> str | None:
@@ -62,6 +70,7 @@ class Tile:
             "saturated": self.saturated,
             "children": list(self.children),
             "group": self.group,
+            "echo": self.echo,
         }
 
     @classmethod
@@ -81,6 +90,7 @@ class Tile:
             saturated=bool(data["saturated"]),
             children=tuple(str(c) for c in children),
             group=None if group is None else str(group),
+            echo=bool(data.get("echo", False)),
         )
 
 
@@ -146,7 +156,7 @@ class TileMap:
         for tile in self._tiles.values():
             if tile.state is TileState.SPLIT and not self._open.get(tile.key):
                 self._note_orphans(tile.key)
-            elif tile.state is TileState.MAPPED:
+            elif tile.state is TileState.MAPPED and not (tile.echo and self._echo_waits(tile)):
                 self._index_leaf(tile)
 
     # -- order ----------------------------------------------------------------------
@@ -162,7 +172,8 @@ class TileMap:
     def frontier_m(self) -> float:
         """How near the centre a tile still to be mapped reaches (inf once mapping is done)."""
         c_lat, c_lng = self.area.centre
-        pending = (t for t in self._tiles.values() if t.state is TileState.PENDING)
+        tiles = self._tiles.values()
+        pending = (t for t in tiles if t.state is TileState.PENDING or self._is_waiting_echo(t))
         return min((t.rect.nearest_distance_m(c_lat, c_lng) for t in pending), default=math.inf)
 
     # -- mapping ----------------------------------------------------------------------
@@ -227,6 +238,11 @@ class TileMap:
         count = max(len(ids), results if results is not None else 0)
         self._mapped.update(dict.fromkeys(ids))
         children = self._child_rects(tile.rect) if count >= self.cap else ()
+        if children and self._echoes_parent(tile, ids):
+            tile = replace(tile, state=TileState.MAPPED, place_ids=ids, results=count, echo=True)
+            self._settle(tile)
+            self._resolve_echoes(tile)
+            return self._tiles[key]
         if children:
             keys = tuple(f"{key}.{i}" for i in range(len(children)))
             for child_key, rect in zip(keys, children, strict=True):
@@ -237,7 +253,58 @@ class TileMap:
             tile = replace(tile, state=TileState.MAPPED, place_ids=ids, results=count, saturated=saturated)
             self._index_leaf(tile)
         self._settle(tile)
+        self._resolve_echoes(tile)
         return tile
+
+    # -- a provider that ignores the rectangle -------------------------------------------
+
+    def _echoes_parent(self, tile: Tile, ids: tuple[str, ...]) -> bool:
+        parent = self._tiles.get(tile.parent) if tile.parent is not None else None
+        return parent is not None and set(ids) == set(parent.place_ids)
+
+    def _siblings(self, tile: Tile) -> tuple[Tile, ...]:
+        if tile.parent is None:
+            return (tile,)
+        return tuple(self._tiles[key] for key in self._tiles[tile.parent].children)
+
+    def _is_waiting_echo(self, tile: Tile) -> bool:
+        return tile.echo and tile.state is TileState.MAPPED and self._echo_waits(tile)
+
+    def _echo_waits(self, tile: Tile) -> bool:
+        """An echo's fate is open while a sibling is still to be mapped (none differed yet)."""
+        return any(sibling.state is TileState.PENDING for sibling in self._siblings(tile))
+
+    def _resolve_echoes(self, recorded: Tile) -> None:
+        """After a child is recorded: split its echoing siblings, or keep them all as leaves."""
+        siblings = self._siblings(recorded)
+        echoes = [s for s in siblings if s.echo and s.state is TileState.MAPPED]
+        if not echoes:
+            return
+        if all(s.echo and s.state is TileState.MAPPED for s in siblings):
+            for echo in echoes:  # the rectangle is ignored: searching smaller ones finds nothing new
+                leaf = replace(echo, saturated=True)
+                self._put_tile(leaf)
+                self._index_leaf(leaf)
+            return
+        if any(s.state is not TileState.PENDING and not s.echo for s in siblings):
+            for echo in echoes:  # a sibling differs: the rectangles hold, the echoes are full tiles
+                keys = tuple(f"{echo.key}.{i}" for i in range(4))
+                rects = self._child_rects(echo.rect)
+                keys = keys[: len(rects)]
+                self._put_tile(replace(echo, state=TileState.SPLIT, echo=False, children=keys))
+                for child_key, rect in zip(keys, rects, strict=True):
+                    self._add_tile(Tile(child_key, rect))
+
+    @property
+    def rectangles_ignored(self) -> int:
+        """How many tiles' parts all answered with the tile's own list (the provider ignored them)."""
+        return sum(
+            1
+            for tile in self._tiles.values()
+            if tile.state is TileState.SPLIT
+            and tile.children
+            and all(self._tiles[c].echo and self._tiles[c].state is TileState.MAPPED for c in tile.children)
+        )
 
     def record_mapping_failed(self, key: str) -> Tile:
         """The tile could not be searched: it stays uncovered (``tiles_failed``)."""

@@ -10,7 +10,8 @@ In that order (DESIGN 6.1):
    first). A location Places does not know, or whose viewport is too large to
    search, fails the job before any business search with one sentence naming
    it and saying how to give the area. A place Places knows without a viewport
-   is searched by text instead (at most 60 places), with a notice.
+   but with a location gives a square around that point, with a notice; one with
+   neither is searched by text instead (at most 60 places), with a notice.
 """
 
 from __future__ import annotations
@@ -88,9 +89,16 @@ def choose_area(
     if lookup is None:
         return AreaChoice(None, "budget")
     state.add_calls(lookup.calls)
-    if lookup.located is not None:
-        store.tiling.save_located_area(job_id, campaign_id, lookup.located.area, lookup.calls, prices)
-        return AreaChoice(lookup.located.area, "located")
+    located = lookup.located
+    if located is not None:
+        store.tiling.save_located_area(job_id, campaign_id, located.area, lookup.calls, prices)
+        if located.around_point:
+            state.notice(
+                f'Places gave no area for "{config.location}", only where it is: a square of '
+                f"{located.area.height_m / 1000:.0f} km around that point is searched. Give --area "
+                f"{AREA_FORMAT} to search exactly the area you mean."
+            )
+        return AreaChoice(located.area, "located")
     store.calls.add(job_id, lookup.calls, prices)
     if lookup.without_viewport:
         state.notice(

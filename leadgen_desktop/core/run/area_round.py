@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from leadgen_desktop.core.discovery.purchases import PagePurchase, Purchase
+from leadgen_desktop.core.discovery.purchases import DetailsPurchase, PagePurchase, Purchase
 from leadgen_desktop.core.discovery.quadtree import MapTask
 from leadgen_desktop.core.discovery.tile_search import map_tile_ids, run_purchase
 from leadgen_desktop.core.discovery.tiling import TilePlanner
-from leadgen_desktop.domain import AreaDiscovery, Business, CancelToken, Coverage
+from leadgen_desktop.domain import AreaDiscovery, Business, CancelToken, Coverage, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,29 @@ def claim_of(item: RoundItem, query: str) -> tuple[str, str]:
     if isinstance(subject, MapTask):
         raise ValueError("mapping a tile is free: nothing to claim")
     return PLACE_CLAIM, subject.place_id
+
+
+def due_ids(plan: TilePlanner, item: RoundItem) -> tuple[str, ...]:
+    """The place ids a purchase would still buy."""
+    subject = item.subject
+    if isinstance(subject, DetailsPurchase):
+        return () if plan.is_resolved(subject.place_id) else (subject.place_id,)
+    assert isinstance(subject, PagePurchase)
+    return plan.outstanding(subject.group)
+
+
+GONE_STATUSES = frozenset({200, 404})
+"""A Place Details failure with one of these answers will fail again: Places does not know the
+id (404), or it answered about something unusable (200, billed). Others (5xx, timeouts) may pass."""
+
+
+def gone_place(item: RoundItem, error: ProviderError) -> tuple[str, ...]:
+    """The place a failed Place Details says is gone: remembered in the place cache, never bought again."""
+    subject = item.subject
+    answered = {call.http_status for call in error.calls}
+    if isinstance(subject, DetailsPurchase) and answered & GONE_STATUSES:
+        return (subject.place_id,)
+    return ()
 
 
 def request_call(item: RoundItem, discovery: AreaDiscovery, query: str) -> Callable[[CancelToken], object]:

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from leadgen_desktop.core.billing.budget import Budget
 from leadgen_desktop.core.discovery.coverage import coverage_of
 from leadgen_desktop.core.discovery.dedupe import Deduper
-from leadgen_desktop.core.discovery.purchases import DetailsPurchase, PagePurchase, Purchase, PurchasePrices
+from leadgen_desktop.core.discovery.purchases import DetailsPurchase, Purchase, PurchasePrices
 from leadgen_desktop.core.discovery.quadtree import MapTask
 from leadgen_desktop.core.discovery.tile_search import TileMapping
 from leadgen_desktop.core.discovery.tiling import TilePlanner
@@ -42,7 +42,9 @@ from leadgen_desktop.core.run.area_round import (
     ParkedAnswer,
     RoundItem,
     claim_of,
+    due_ids,
     fraction_done,
+    gone_place,
     plan_round,
     reissue,
     request_call,
@@ -258,12 +260,7 @@ class AreaSearch:
         return claim_of(item, self.config.business_query)
 
     def _due_ids(self, item: RoundItem) -> tuple[str, ...]:
-        """The place ids a purchase would still buy."""
-        subject = item.subject
-        if isinstance(subject, DetailsPurchase):
-            return () if self._plan.is_resolved(subject.place_id) else (subject.place_id,)
-        assert isinstance(subject, PagePurchase)
-        return self._plan.outstanding(subject.group)
+        return due_ids(self._plan, item)
 
     def _reserve(self, item: RoundItem) -> RoundItem | None:
         """The item with its budget ticket, or None (and the search stops) when the budget cannot take it."""
@@ -375,7 +372,7 @@ class AreaSearch:
         else:
             self._plan.purchase_failed(item.subject)
         claim = self.claims.key(*self._claim(item)) if item.is_purchase else None
-        self._step(calls=error.calls, claim=claim)
+        self._step(calls=error.calls, closed=gone_place(item, error), claim=claim)
 
     def _hand_back(self, item: RoundItem) -> None:
         """Hand an unanswered request back to the plan (a resumed run sends it first)."""

@@ -79,10 +79,22 @@ def discover_by_area(run: _Run) -> bool:
     )
     run.area_search = search
     search.run(choice.area)
+    note_ignored_rectangles(run, search)
     if not run.budget.exhausted:
         run.discovery.done = True
         run.store.checkpoints.mark_done(run.job_id)
     return True
+
+
+def note_ignored_rectangles(run: _Run, search: AreaSearch) -> None:
+    """Say so when the provider answered every part of a tile with the tile's own places."""
+    ignored = search.planner.rectangles_ignored if search.planner is not None else 0
+    if ignored:
+        run.state.notice(
+            f"Places answered every part of {ignored} full tile(s) with the same places, so it ignores the "
+            "search rectangle there: those parts were not searched further, and more businesses may exist "
+            "than were found."
+        )
 
 
 def repeat_earlier_search(run: _Run, area: Area) -> list[Business]:

@@ -50,6 +50,9 @@ DETAILS_ENDPOINT = "/v1/places/{place_id}"
 
 POINT_VIEWPORT_HALF_SIDE_M = 250.0
 """Half the side of the area used when a location's viewport is a single point."""
+NO_VIEWPORT_HALF_SIDE_M = 20_000.0
+"""Half the side of the area searched around a location Places sent without a viewport (a 40 km
+square: a metro area; empty parts of it cost one free search each, so a generous square is cheap)."""
 
 
 def tile_request(query: str, rect: Area, page_token: str | None) -> dict[str, object]:
@@ -107,7 +110,11 @@ def _read_ids(data: dict[str, object]) -> IdsPage:
 
 
 class _Located:
-    """Reader of a location lookup answer: the first place with a usable viewport."""
+    """Reader of a location lookup answer: the first place with a usable viewport.
+
+    A place without a viewport but with a location (a service that ignores the
+    field mask may send one) gives a square around that point instead.
+    """
 
     def __init__(self, location: str) -> None:
         self.location = location
@@ -115,12 +122,17 @@ class _Located:
         self.without_viewport = False
 
     def __call__(self, data: dict[str, object]) -> LocatedArea | None:
+        around: LocatedArea | None = None
         for item in places_of(data):
             if not isinstance(item, dict) or valid_place_id(item.get("id")) is None:
                 continue
             display = item.get("displayName")
             name = opt_str(display.get("text")) if isinstance(display, dict) else None
             if item.get("viewport") is None:
+                point = _corner(item.get("location"))
+                if point is not None and around is None:
+                    square = Area.around(point[0], point[1], NO_VIEWPORT_HALF_SIDE_M)
+                    around = LocatedArea(name or self.location, str(item["id"]), square, around_point=True)
                 self.without_viewport = True
                 continue
             try:
@@ -129,7 +141,7 @@ class _Located:
                 self.problem = self.problem or f"{name or self.location}: {exc}"
                 continue
             return LocatedArea(name or self.location, str(item["id"]), area)
-        return None
+        return around
 
 
 class GooglePlacesAreaDiscovery(GooglePlacesDiscovery):
