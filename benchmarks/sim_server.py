@@ -45,11 +45,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: tests.fakes
 
 from leadgen_desktop.core.emails.domains import registrable_domain
+from tests.fakes.api_loopback import _Handler
 from tests.fakes.api_server import (
     GOOGLE_ERRORS,
     FakeApis,
     FakeResponse,
-    _Handler,
     hunter_error,
     neverbounce_status,
     route,

@@ -129,11 +129,8 @@ class _Located:
             display = item.get("displayName")
             name = opt_str(display.get("text")) if isinstance(display, dict) else None
             if item.get("viewport") is None:
-                point = _corner(item.get("location"))
-                if point is not None and around is None:
-                    square = Area.around(point[0], point[1], NO_VIEWPORT_HALF_SIDE_M)
-                    around = LocatedArea(name or self.location, str(item["id"]), square, around_point=True)
                 self.without_viewport = True
+                around = around or self._around(item, name)
                 continue
             try:
                 area = viewport_area(item.get("viewport"))
@@ -142,6 +139,17 @@ class _Located:
                 continue
             return LocatedArea(name or self.location, str(item["id"]), area)
         return around
+
+    def _around(self, item: dict[str, object], name: str | None) -> LocatedArea | None:
+        """A square around the place's location (None without a usable one: off the globe, say)."""
+        point = _corner(item.get("location"))
+        if point is None:
+            return None
+        try:
+            square = Area.around(point[0], point[1], NO_VIEWPORT_HALF_SIDE_M)
+        except AreaError:
+            return None
+        return LocatedArea(name or self.location, str(item["id"]), square, around_point=True)
 
 
 class GooglePlacesAreaDiscovery(GooglePlacesDiscovery):
