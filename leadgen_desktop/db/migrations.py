@@ -115,6 +115,15 @@ an index scan), and every lead's search key (``lead_search``, written only by
 eight times slower) with a trigger that keeps the index right when a lead is
 deleted."""
 
+V6 = """
+CREATE TABLE "site_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
+  "fetched_at" DATETIME NOT NULL, "outcome" VARCHAR(32) NOT NULL, "transient" INTEGER NOT NULL, "job_id" TEXT);
+CREATE TABLE "mail_server_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL,
+  "data" TEXT NOT NULL, "fetched_at" DATETIME NOT NULL, "status" VARCHAR(32) NOT NULL, "transient" INTEGER NOT NULL);
+"""
+"""Emails from the website: what each website showed (by registrable domain, with the job that read
+it: its checkpoint) and each email domain's mail-server answer, kept as free lookups' caches."""
+
 V7 = """
 ALTER TABLE "campaigns" ADD COLUMN "area" TEXT;
 ALTER TABLE "campaigns" ADD COLUMN "area_source" VARCHAR(16);
@@ -137,8 +146,7 @@ it within the cache lifetime), and the tiling checkpoint of each job: its plan's
 (``tiling_round``), its tiles, its purchase groups and the marks of each place id (known,
 answered, failed), each row replaced as the plan changes."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V7)
-"""Step V6 belongs to the ``webint`` branch (it lands first); the lead merges the tuple in landing order."""
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
 
 
 def statements(script: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from leadgen_desktop.domain.enums import HunterMode
 from leadgen_desktop.domain.geo import Area, AreaError
 
 MAX_RESULTS_RANGE = (1, 10_000)
@@ -38,6 +39,8 @@ class CampaignConfig:
     output: str | None = None
     area: Area | None = None
     """The rectangle to search (``--area``); None: the location's own viewport."""
+    hunter: HunterMode = HunterMode.FALLBACK
+    """When the paid email search runs; the website is read first either way."""
 
     def normalized(self) -> CampaignConfig:
         """Return a copy with surrounding whitespace removed from text fields."""
@@ -89,6 +92,7 @@ class CampaignConfig:
             "demo": self.demo,
             "output": self.output,
             "area": None if self.area is None else self.area.to_list(),
+            "hunter": self.hunter.value,
         }
 
     @classmethod
@@ -108,6 +112,7 @@ class CampaignConfig:
             demo=bool(data.get("demo", False)),
             output=None if output is None else str(output),
             area=_stored_area(area),
+            hunter=_hunter_mode(data.get("hunter")),
         )
 
     @property
@@ -129,6 +134,16 @@ def _stored_area(value: object) -> Area | None:
         return Area.from_list(value)
     except AreaError:
         return None
+
+
+def _hunter_mode(value: object) -> HunterMode:
+    """The stored Hunter mode; jobs stored before the mode existed searched every domain (``always``)."""
+    if value is None:
+        return HunterMode.ALWAYS
+    try:
+        return HunterMode(str(value))
+    except ValueError:
+        return HunterMode.FALLBACK
 
 
 _EXAMPLES = {

@@ -112,8 +112,17 @@ def cli_env(
     """Environment for a ``leadgen`` subprocess pointed at ``base_url``, every user dir under ``root``.
 
     A key given as None is left out. The keychain is the null backend, so only these keys count.
+    Website and DNS traffic stays on loopback (``offline_web``): sites unreachable, mail servers unknown.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADGEN_", "XDG_"))}
+    from tests.fakes.offline_web import offline_web_env
+
+    proxy_vars = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ssl_cert_file", "ssl_cert_dir"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LEADGEN_", "XDG_")) and k.lower() not in proxy_vars
+    }
+    env.update(offline_web_env())
     env.update(
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
         LEADGEN_DEMO_LATENCY="0",

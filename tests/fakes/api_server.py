@@ -115,8 +115,12 @@ class FakeApis:
         stall_seconds: float = 2.0,
         latencies: Mapping[str, float] | None = None,
         city: FakeCity | None = None,
+        websites: Mapping[int, str | None] | None = None,
     ) -> None:
         self._city = city
+        self.websites = dict(websites) if websites is not None else None
+        """Page-by-page search: the website of the place at each position (None: none); places
+        at positions not listed get no website. None keeps the generated websites."""
         self.keys = {"google_places": google_key, "hunter": hunter_key, "neverbounce": neverbounce_key}
         self.places_per_query = places_per_query
         self.latency = latency
@@ -290,7 +294,7 @@ class FakeApis:
 
     def places_for(self, text_query: str) -> list[dict[str, object]]:
         """The full catalogue for a query: ≤60 places, one duplicated across pages 1-2."""
-        return text_search_places(text_query, self.places_per_query)
+        return text_search_places(text_query, self.places_per_query, self.websites)
 
     def _google(self, req: Received) -> FakeResponse:
         details = req.path.startswith(DETAILS_PREFIX)

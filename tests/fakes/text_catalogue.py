@@ -8,6 +8,8 @@ rating, closed temporarily and permanently).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from tests.fakes.api_answers import digest
 
 _PREFIXES = (
@@ -24,7 +26,9 @@ _PREFIXES = (
 )
 
 
-def text_search_places(text_query: str, places_per_query: int) -> list[dict[str, object]]:
+def text_search_places(
+    text_query: str, places_per_query: int, websites: Mapping[int, str | None] | None = None
+) -> list[dict[str, object]]:
     """The full catalogue for a query: ≤60 places, one duplicated across pages 1-2."""
     seed = digest(text_query.lower())
     what, _, where = text_query.partition(" in ")
@@ -61,6 +65,10 @@ def text_search_places(text_query: str, places_per_query: int) -> list[dict[str,
             place["websiteUri"] = f"https://www.facebook.com/{slug}"  # a shared platform
         elif i % 15 == 12:
             place["websiteUri"] = f"https://www.{word}-group.com/locations/{i + 1}"  # a chain: one domain
+        if websites is not None:  # the website of each position (None or missing: none)
+            place.pop("websiteUri", None)
+            if websites.get(i):
+                place["websiteUri"] = websites[i]
         if i % 7 == 6:
             del place["rating"], place["userRatingCount"]
         if i == 7:

@@ -15,8 +15,11 @@ Page by page (a provider without areas): every discovery page a query can have
 page), one paid email search and one paid verification per lead, no cache hits.
 
 Expected (both): the share of leads that usually has a company website and an
-email, and the domains already in the cache (free) from earlier campaigns for
-the same business type and location.
+email, the domains already in the cache (free) from earlier campaigns for the
+same business type and location, and the share of websites that show an
+address themselves (their domains need no paid search with the Hunter mode
+``fallback``; observed in the website cache once it holds enough sites). The
+expected saving is what those searches would have cost.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from leadgen_desktop.core.billing.budget import UnitPrices
 from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
 from leadgen_desktop.core.run.area_mapping import AreaPreview
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import RESULTS_PER_PAGE, Area, CampaignConfig, PriceTable, Providers
+from leadgen_desktop.domain import RESULTS_PER_PAGE, Area, CampaignConfig, HunterMode, PriceTable, Providers
 
 WEBSITE_SHARE = 0.8
 """Typical share of local businesses with a website on their own domain."""
@@ -39,6 +42,10 @@ UNMAPPED_QUALIFIED_SHARE = 0.25
 """Least share of businesses assumed to reach a minimum score above 0 when the area is not mapped."""
 PAGE_PACKING = 1.3
 """Expected pages bought per 20 places (packed tiles are not all full pages): the benchmark's figure."""
+WEBSITE_EMAIL_SHARE = 0.5
+"""Share of company websites assumed to show an address, until the website cache has observed enough."""
+OBSERVED_SITES_MIN = 30
+"""Settled website results needed before the observed share replaces :data:`WEBSITE_EMAIL_SHARE`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +65,21 @@ class CostEstimate:
     tiles_saturated: int = 0
     buying: float = 0.0
     """The most buying the places costs (USD), within ``worst_case``."""
+    expected_saving: float = 0.0
+    """USD of email searches the websites are expected to make unnecessary."""
+    website_share: float = WEBSITE_EMAIL_SHARE
+    """The share of websites expected to show an address."""
 
     def describe(self) -> str:
         """Sentences for the form and ``leadgen run --estimate``."""
+        return self._describe() + (
+            f" Reading websites first saves about ${self.expected_saving:.4f} of email searches "
+            f"(~{self.website_share:.0%} of sites show an address)."
+            if self.expected_saving > 0
+            else ""
+        )
+
+    def _describe(self) -> str:
         cached = f"; {self.cached_domains} domain(s) already cached" if self.cached_domains else ""
         head = (
             f"At most ${self.worst_case:.4f} (expected about ${self.expected:.4f}) "
@@ -110,16 +129,17 @@ def estimate_cost(
 
     ``preview`` is the area mapped for free beforehand, when it could be.
     """
-    unit = UnitPrices.of(providers, prices, config.verify)
+    unit = UnitPrices.of(providers, prices, config.verify, config.hunter)
     cached = _cached_domains(config, store, cache_ttl) if store is not None else 0
+    emails = _EmailOutlook.of(config, providers, prices, store, cache_ttl, cached)
     if providers.area is None:
-        return _by_pages(config, providers, unit, cached)
+        return _by_pages(config, providers, unit, cached, emails)
     table = prices.prices
     if preview is not None:
         leads = min(config.max_results, preview.places)
         worst = preview.buying + leads * unit.lead
         needed = config.max_results / (1.0 if config.min_score == 0 else 0.8)
-        expected = _buying_until(preview, needed - preview.cached) + _expected_emails(leads, cached, unit)
+        expected = _buying_until(preview, needed - preview.cached) + emails.cost(leads)
         return CostEstimate(
             worst_case=worst,
             expected=min(expected, worst),
@@ -132,6 +152,8 @@ def estimate_cost(
             tiles_searched=preview.tiles_searched,
             tiles_saturated=preview.tiles_saturated,
             buying=preview.buying,
+            expected_saving=emails.saving(leads),
+            website_share=emails.share,
         )
     area = providers.area
     locate = float(table.get(area.locate_sku, 0.0)) if config.area is None else 0.0
@@ -145,28 +167,89 @@ def estimate_cost(
     expected_buying = locate + math.ceil(config.max_results / RESULTS_PER_PAGE * PAGE_PACKING) * page
     return CostEstimate(
         worst_case=worst,
-        expected=min(expected_buying + _expected_emails(leads, cached, unit), worst),
+        expected=min(expected_buying + emails.cost(leads), worst),
         pages=places,
         leads=leads,
         cached_domains=cached,
         area=config.area,
         buying=buying,
+        expected_saving=emails.saving(leads),
+        website_share=emails.share,
     )
 
 
-def _by_pages(config: CampaignConfig, providers: Providers, unit: UnitPrices, cached: int) -> CostEstimate:
+def _by_pages(
+    config: CampaignConfig, providers: Providers, unit: UnitPrices, cached: int, emails: _EmailOutlook
+) -> CostEstimate:
     discovery = providers.discovery
     leads = min(config.max_results, discovery.max_results_per_query)
     worst_pages = math.ceil(discovery.max_results_per_query / RESULTS_PER_PAGE)
     worst = worst_pages * unit.page + leads * unit.lead
     expected_pages = min(worst_pages, max(1, math.ceil(leads / RESULTS_PER_PAGE)))
-    expected = expected_pages * unit.page + _expected_emails(leads, cached, unit)
-    return CostEstimate(worst, min(expected, worst), worst_pages, leads, cached)
+    expected = expected_pages * unit.page + emails.cost(leads)
+    saving = emails.saving(leads)
+    return CostEstimate(worst, min(expected, worst), worst_pages, leads, cached, expected_saving=saving,
+                        website_share=emails.share)  # fmt: skip
 
 
-def _expected_emails(leads: int, cached_domains: int, unit: UnitPrices) -> float:
-    searched = max(leads * WEBSITE_SHARE - cached_domains, 0.0)
-    return searched * unit.search + searched * EMAIL_FOUND_SHARE * unit.check
+@dataclass(frozen=True, slots=True)
+class _EmailOutlook:
+    """What finding the leads' emails is expected to cost, websites read first."""
+
+    cached_domains: int
+    share: float  # of websites showing an address
+    mode: HunterMode
+    search: float  # a paid search in this Hunter mode
+    full_search: float  # a paid search when every domain is searched
+    check: float
+
+    @classmethod
+    def of(
+        cls,
+        config: CampaignConfig,
+        providers: Providers,
+        prices: PriceTable,
+        store: Store | None,
+        ttl: dt.timedelta,
+        cached: int,
+    ) -> _EmailOutlook:
+        unit = UnitPrices.of(providers, prices, config.verify, config.hunter)
+        full = UnitPrices.of(providers, prices, config.verify, HunterMode.ALWAYS).search
+        share = _website_share(store, ttl) if providers.websites is not None else 0.0
+        return cls(cached, share, config.hunter, unit.search, full, unit.check)
+
+    def _domains(self, leads: int) -> float:
+        return max(leads * WEBSITE_SHARE - self.cached_domains, 0.0)
+
+    def cost(self, leads: int) -> float:
+        """Expected USD of the email searches and verifications of ``leads`` leads."""
+        searches, emails = _searches_and_emails(self.mode, self._domains(leads), self.share)
+        return searches * self.search + emails * self.check
+
+    def saving(self, leads: int) -> float:
+        """USD of email searches the websites are expected to make unnecessary."""
+        domains = self._domains(leads)
+        searches, _ = _searches_and_emails(self.mode, domains, self.share)
+        return (domains - searches) * self.full_search
+
+
+def _searches_and_emails(mode: HunterMode, domains: float, share: float) -> tuple[float, float]:
+    """Expected paid searches and emails found among ``domains`` whose sites show an address at ``share``."""
+    from_sites = domains * share
+    if mode is HunterMode.NEVER:
+        return 0.0, from_sites
+    if mode is HunterMode.ALWAYS:
+        return domains, from_sites + (domains - from_sites) * EMAIL_FOUND_SHARE
+    searches = domains - from_sites
+    return searches, from_sites + searches * EMAIL_FOUND_SHARE
+
+
+def _website_share(store: Store | None, ttl: dt.timedelta) -> float:
+    """The observed share of websites showing an address (the default until enough were read)."""
+    if store is None:
+        return WEBSITE_EMAIL_SHARE
+    found, settled = store.sites.found_share(ttl)
+    return found / settled if settled >= OBSERVED_SITES_MIN else WEBSITE_EMAIL_SHARE
 
 
 def _buying_until(preview: AreaPreview, places: float) -> float:

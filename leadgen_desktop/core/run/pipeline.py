@@ -50,6 +50,12 @@ from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupCla
 from leadgen_desktop.core.run.page_discovery import PAGE, PageDiscovery, Ranked, Selection
 from leadgen_desktop.core.run.run_requests import SETTLE_TIMEOUT, RunRequests
 from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.core.run.website_checks import (
+    MAIL_SERVER,
+    MAIL_SERVER_CONCURRENCY,
+    WEBSITE,
+    WEBSITE_CONCURRENCY,
+)
 from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.db.store import Store
@@ -153,7 +159,14 @@ class _Run:
         self.finished_leads = len(self.stored)
         self.seen_elsewhere: set[str] = set()
         self._books_closed = False
-        limits = {PAGE: 1, SEARCH: pipeline.concurrency, VERIFY: pipeline.concurrency, **AREA_REQUESTS}
+        limits = {
+            PAGE: 1,
+            SEARCH: pipeline.concurrency,
+            VERIFY: pipeline.concurrency,
+            WEBSITE: WEBSITE_CONCURRENCY,
+            MAIL_SERVER: MAIL_SERVER_CONCURRENCY,
+            **AREA_REQUESTS,
+        }
         self.requests = RunRequests(store.calls, job_id, self.prices, self.budget, cancel, limits)
         self.claims = LookupClaims(store, pipeline.jobs.owner, job_id)
         self.scheduler = EnrichScheduler(
@@ -168,6 +181,7 @@ class _Run:
             claims=self.claims,
             on_final=self._store_lead,
             cache_ttl=pipeline.cache_ttl,
+            hunter=config.hunter,
         )
         self.discovery = PageDiscovery(
             store=store,
@@ -184,8 +198,8 @@ class _Run:
             log_failed=self._log_calls_quietly,
         )
         self.area_search: AreaSearch | None = None  # discovery by area, once it started
-        self.requests.on(SEARCH, self.scheduler.handle)
-        self.requests.on(VERIFY, self.scheduler.handle)
+        for kind in (SEARCH, VERIFY, WEBSITE, MAIL_SERVER):
+            self.requests.on(kind, self.scheduler.handle)
         self.requests.every(HEARTBEAT_SECONDS, self._heartbeat)
         self.requests.every(
             CLAIM_POLL_SECONDS, self.scheduler.poll_claims, when=lambda: self.scheduler.waiting_elsewhere
@@ -342,7 +356,7 @@ class _Run:
         more = self.scheduler.remaining_worst_case()
         to_come = 0
         if not self.discovery.done:
-            unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+            unit = UnitPrices.of(self.providers, self.prices, self.config.verify, self.config.hunter)
             buying, places_left = discovery_remaining(self, unit.page)
             to_come = min(self.config.max_results - len(self.selected), places_left)
             more += buying + to_come * unit.lead
@@ -399,7 +413,7 @@ class _Run:
         if self.area_search is not None:
             self.area_search.store_answered()
         out = self.scheduler.still_out()
-        unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+        unit = UnitPrices.of(self.providers, self.prices, self.config.verify, self.config.hunter)
         pages = int(self.discovery.page_out) + (self.area_search.purchases_out if self.area_search else 0)
         notice = unit.requests_out_notice(pages, out.get(SEARCH, 0), out.get(VERIFY, 0))
         if notice:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QLabel
@@ -86,6 +87,7 @@ class EstimateUpdater(QObject):
         if config is None:
             return "Estimated cost: complete the form to see it."
         settings = self._settings()
+        config = replace(config, hunter=settings.hunter_mode)
         try:
             mapped = self._preview(config)
             estimate = estimate_cost(
