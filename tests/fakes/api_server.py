@@ -120,7 +120,8 @@ class FakeApis:
         self._city = city
         self.websites = dict(websites) if websites is not None else None
         """Page-by-page search: the website of the place at each position (None: none); places
-        at positions not listed get no website. None keeps the generated websites."""
+        at positions not listed get no website. None keeps the generated websites. Given, the
+        generated city's location lookups send no viewport, so runs search by text."""
         self.keys = {"google_places": google_key, "hunter": hunter_key, "neverbounce": neverbounce_key}
         self.places_per_query = places_per_query
         self.latency = latency
@@ -158,6 +159,9 @@ class FakeApis:
         """The fake city behind tile searches, location lookups and Place Details (generated once)."""
         if self._city is None:
             self._city = FakeCity.generate(DEFAULT_CITY_PLACES)
+            # listed websites belong to the text-search catalogue: Places gives the location no
+            # area then, so a run searches it by text (page by page) and meets those listings
+            self._city.lookup_viewport = self.websites is None
         return self._city
 
     def inject(self, provider: str, *kinds: str, retry_after: str | None = None) -> None:
