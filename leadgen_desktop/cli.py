@@ -22,14 +22,13 @@ import re
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn, TextIO
+from typing import NoReturn
 
 from leadgen_desktop import __version__
-from leadgen_desktop.core.billing.budget import bill_text
+from leadgen_desktop.cli_report import Progress, print_human_summary, summary_json
 from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
 from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
@@ -44,15 +43,12 @@ from leadgen_desktop.domain import (
     PROVIDERS,
     Area,
     AreaError,
-    BudgetStop,
     CampaignConfig,
     CancelToken,
     HunterMode,
     JobFinished,
     JobStatus,
     Metrics,
-    PipelineEvent,
-    ProgressEvent,
     ProviderError,
     Providers,
     Waker,
@@ -327,7 +323,7 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
     wait it interrupts; the bounded wait is the safety net where that cannot be arranged.
     The handler only counts, cancels and wakes this thread: the rest happens here, after it.
     """
-    progress = _Progress(sys.stderr, quiet=False)
+    progress = Progress(sys.stderr, quiet=False)
     token = CancelToken()
     outcome: list[JobFinished | BaseException] = []
     wake = Waker()
@@ -386,100 +382,11 @@ def _exit_at_once(job_id: str, campaign_id: str, metrics: Metrics, as_json: bool
 def _report(finished: JobFinished, as_json: bool) -> int:
     if as_json:
         print(json.dumps(summary_json(finished)))
-    _print_human_summary(finished, sys.stderr if as_json else sys.stdout)
+    print_human_summary(finished, sys.stderr if as_json else sys.stdout)
     return {
         JobStatus.COMPLETED: EXIT_OK,
         JobStatus.CANCELLED: EXIT_CANCELLED,
     }.get(finished.status, EXIT_FAILED)
-
-
-def summary_json(finished: JobFinished) -> dict[str, object]:
-    """The binding ``--json`` summary object."""
-    return {
-        "job_id": finished.job_id,
-        "campaign_id": finished.campaign_id,
-        "status": finished.status.value,
-        "stop_reason": None if finished.stop_reason is None else finished.stop_reason.value,
-        "error": finished.error,
-        "output": finished.output,
-        "metrics": finished.metrics.to_dict(),
-        "notices": _notices(finished),
-    }
-
-
-def budget_stop_text(job_id: str, stop: BudgetStop) -> str:
-    """The command line's words for a budget stop, with the command that finishes the run."""
-    return (
-        f"Budget reached: {bill_text(stop.spent, stop.unconfirmed)} spent of ${stop.limit:.2f}. "
-        f"At most ${stop.remaining:.4f} more would finish the run ({stop.leads_left} lead(s) left). "
-        f"Resume with a higher budget: leadgen resume {job_id} --budget {stop.needed:.2f}"
-    )
-
-
-def _notices(finished: JobFinished) -> list[str]:
-    """The run's notices, and how it stopped on its budget (when it did)."""
-    notices = list(finished.notices)
-    if finished.budget_stop is not None:
-        notices.append(budget_stop_text(finished.job_id, finished.budget_stop))
-    return notices
-
-
-def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
-    m = finished.metrics
-    cost = bill_text(m.total_cost, m.cost_unconfirmed)
-    lines = [
-        f"Job {finished.job_id} (campaign {finished.campaign_id}): {finished.status.value}",
-        f"  businesses found {m.businesses_found}, qualified {m.qualified_leads}, "
-        f"enriched {m.leads_enriched}, emails found {m.emails_found}, verified {m.emails_verified}",
-        f"  emails from websites {m.emails_by_source.get('website', 0)}, from Hunter "
-        f"{m.emails_by_source.get('hunter', 0)}, domains without a mail server {m.mx_rejected}",
-        f"  average confidence {m.avg_confidence:.1f}, total cost {cost}",
-    ]
-    if m.area is not None:
-        full = f", {m.tiles_saturated} still full at the smallest size" if m.tiles_saturated else ""
-        area = ",".join(f"{v:g}" for v in m.area)
-        lines.append(f"  area {area}: {m.tiles_searched} tiles searched{full}")
-    if finished.output:
-        lines.append(f"  CSV written to {finished.output}")
-    if finished.error:
-        lines.append(f"  error: {finished.error}")
-    lines.extend(f"  note: {notice}" for notice in _notices(finished))
-    print("\n".join(lines), file=stream)
-
-
-class _Progress:
-    """Human progress on stderr: one rewritten line on a terminal, stage lines otherwise."""
-
-    def __init__(self, stream: TextIO, quiet: bool) -> None:
-        self.stream = stream
-        self.quiet = quiet
-        self.tty = stream.isatty()
-        self.last_stage: str | None = None
-        self.last_draw = 0.0
-        self.metrics = Metrics()  # the latest counters, for a summary if the run is stopped at once
-
-    def __call__(self, event: PipelineEvent) -> None:
-        if not isinstance(event, ProgressEvent):
-            return
-        self.metrics = event.metrics
-        if self.quiet:
-            return
-        stage_changed = event.stage.value != self.last_stage
-        now = time.monotonic()
-        if self.tty:
-            if stage_changed or now - self.last_draw >= 0.1:
-                text = f"[{event.progress:3d}%] {event.stage.label}: {event.message}"
-                self.stream.write("\r\x1b[2K" + text[:120])
-                self.stream.flush()
-                self.last_draw = now
-        elif stage_changed:
-            self.stream.write(f"[{event.progress:3d}%] {event.stage.label}\n")
-        self.last_stage = event.stage.value
-
-    def close(self) -> None:
-        if self.tty and self.last_stage is not None:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def _cmd_campaigns(args: argparse.Namespace) -> int:
