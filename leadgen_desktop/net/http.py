@@ -12,6 +12,7 @@ from any text and keep httpx's own request log lines free of keys.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import logging
 import os
@@ -134,11 +135,11 @@ def check_api_key(provider: str, label: str, key: str) -> str:
 
 
 @functools.cache
-def _api_tls_context() -> ssl.SSLContext:
-    """The TLS context every provider's client shares: what ``httpx.Client()`` builds by default
-    (certifi's CA bundle, or SSL_CERT_FILE / SSL_CERT_DIR), read once. Each client made its own
-    before, ~20-40 ms apiece of the CLI's start-up before its first request."""
-    return httpx.create_ssl_context()
+def _api_tls_context(trust_env: bool) -> ssl.SSLContext:
+    """The TLS context the providers' clients share: what ``httpx.Client(trust_env=...)`` builds by
+    default (certifi's CA bundle, or SSL_CERT_FILE / SSL_CERT_DIR when ``trust_env``), read once.
+    Each client made its own before, ~20-40 ms apiece of the CLI's start-up before its first request."""
+    return httpx.create_ssl_context(trust_env=trust_env)
 
 
 def build_client(
@@ -154,19 +155,40 @@ def build_client(
     """
     name = _provider_id(provider)
     install_log_redaction()
+    base = (base_url or base_url_for(name)).rstrip("/")
+    trust_env = not _is_loopback(base)
     client = httpx.Client(
-        base_url=(base_url or base_url_for(name)).rstrip("/"),
+        base_url=base,
         timeout=httpx.Timeout(READ_TIMEOUTS[name], connect=CONNECT_TIMEOUT),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         limits=httpx.Limits(
             max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS, keepalive_expiry=30.0
         ),
         transport=transport,
-        verify=True if transport is not None else _api_tls_context(),  # a given transport brings its own
+        verify=True if transport is not None else _api_tls_context(trust_env),  # a transport has its own
         follow_redirects=False,
+        trust_env=trust_env,
     )
     install_deadline(client)
     return client
+
+
+def _is_loopback(url: str) -> bool:
+    """True for a base URL on this machine (``LEADGEN_*_URL`` at a local server): never sent via a proxy.
+
+    Website tests and users behind a proxy set ``HTTP(S)_PROXY`` for the whole
+    environment; a provider served on loopback must still be reached directly.
+    """
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # ---------------------------------------------------------------------------
