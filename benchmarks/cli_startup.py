@@ -82,7 +82,8 @@ def main() -> None:
     print(
         f"  spawn -> first request: wall median {ms(statistics.median(walls))} "
         f"(min {ms(min(walls))}, max {ms(max(walls))}); "
-        f"CPU median {ms(statistics.median(cpus))} (min {ms(min(cpus))}, max {ms(max(cpus))})   (load average {load})"
+        f"CPU median {ms(statistics.median(cpus))} (min {ms(min(cpus))}, max {ms(max(cpus))})"
+        f"   (load average {load})"
     )
 
 

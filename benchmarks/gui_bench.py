@@ -20,9 +20,10 @@ b) All leads, for each size in ``--leads``, in a fresh process: ``benchmarks/all
    (open, repaint cost, sort per column kind, filter keystrokes to repaint and to the
    complete result, VmRSS, CSV export of every lead in the background) on a database
    seeded with synthetic leads (``--seeded-dir`` keeps it for the next run).
-c) Start-up: wall time of ``python -m leadgen_desktop --smoke`` (process start, window
-   shown and painted once, exit) with fresh user folders, median of ``--startup-runs``;
-   also the CPU time the process used, which the machine's other load does not inflate.
+c) Start-up, fresh user folders, median of ``--startup-runs``: wall and CPU time of
+   ``python -m leadgen_desktop --smoke`` (process start, window painted, what the app leaves
+   for after the first paint, exit; CPU time is hardly inflated by the machine's other load),
+   and the time from process start to the window's first paint (< 700 ms).
 """
 
 from __future__ import annotations
@@ -52,8 +53,49 @@ def stall(runs: int, busy: bool, all_leads: int) -> None:
         subprocess.run([*command, "--all-leads", str(all_leads)], check=True, cwd=ROOT)
 
 
+_FIRST_PAINT = """
+import os, sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+from leadgen_desktop import app as desktop_app
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.UpdateRequest and isinstance(watched, QMainWindow):
+            QTimer.singleShot(0, lambda: (print(time.time(), flush=True), os._exit(0)))
+        return False
+
+qt_app = QApplication([sys.argv[0]])
+watcher = FirstPaint()
+qt_app.installEventFilter(watcher)
+desktop_app.main(["--db", sys.argv[1]])
+"""
+"""The app started as ``leadgen-desktop`` starts it, printing the time just after the window's
+first paint (the event filter sees every event until then: it slows the measurement, not the app)."""
+
+
+def first_paint(folder: Path, runs: int, busy: bool, env: dict[str, str]) -> None:
+    """Section c): process start to the window's first paint, median of ``runs``."""
+    command = [sys.executable, "-c", _FIRST_PAINT, str(folder / "startup.db")]
+    times, cpus = [], []
+    with busy_core(busy):
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.time()
+            done = subprocess.run(command, env=env, check=True, capture_output=True, text=True, cwd=ROOT)
+            times.append(float(done.stdout.split()[-1]) - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        load = load_text()
+    print(
+        f"  process start -> window painted: median {ms(statistics.median(times))}, "
+        f"min {ms(min(times))}, max {ms(max(times))}   target < 700 ms; "
+        f"CPU median {ms(statistics.median(cpus))}   (load average {load})"
+    )
+
+
 def startup(folder: Path, runs: int, busy: bool) -> None:
-    """Section c): ``--smoke`` start-ups, wall and CPU time, median of ``runs``."""
+    """Section c): ``--smoke`` start-ups, wall and CPU time, median of ``runs``; then the first paint."""
     env = {
         **os.environ,
         **isolate_user_dirs(folder),
@@ -73,10 +115,11 @@ def startup(folder: Path, runs: int, busy: bool) -> None:
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         load = load_text()
     print(
-        f"  process start -> window painted -> exit: median {ms(statistics.median(walls))}, "
-        f"min {ms(min(walls))}, max {ms(max(walls))}   target < 700 ms\n"
-        f"  CPU time of the process: median {ms(statistics.median(cpus))}   (load average {load})"
+        f"  --smoke (start, paint, the work left for after the paint, exit): median "
+        f"{ms(statistics.median(walls))}, min {ms(min(walls))}, max {ms(max(walls))}; "
+        f"CPU median {ms(statistics.median(cpus))}   (load average {load})"
     )
+    first_paint(folder, runs, busy, env)
 
 
 def main() -> None:

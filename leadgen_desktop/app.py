@@ -81,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     key_store = ApiKeyStore()
     _start_logging(key_store)
-    window = MainWindow(store, key_store=key_store)
+    # Providers are built once the window is on screen: demo ones import the website engine and
+    # httpx (0.2 s of CPU), which a new user's first look at the window does not need.
+    window = MainWindow(store, key_store=key_store, providers_after_first_paint=True)
     window.show()
     # Everything built so far lives as long as the app: keep it out of the garbage collector's
     # full passes, which would otherwise walk it again and again during a run (tens of ms each).
