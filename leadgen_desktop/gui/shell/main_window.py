@@ -39,7 +39,6 @@ from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.run.run_display import RunDisplay
 from leadgen_desktop.gui.run.run_overview import RunOverview
 from leadgen_desktop.gui.settings.settings_launcher import SettingsLauncher
-from leadgen_desktop.gui.shell.first_paint import after_first_paint
 from leadgen_desktop.gui.shell.help_actions import HelpActions
 from leadgen_desktop.gui.shell.provider_mode import mode_text
 from leadgen_desktop.gui.shell.welcome import WelcomePanel
@@ -91,10 +90,6 @@ class MainWindow(QMainWindow):
     (:class:`EstimateUpdater`), ``export_job`` (background CSV) and ``state``
     (:class:`WindowStateStore`).
 
-    The providers are built in the constructor, or with ``providers_after_first_paint``
-    (the app does so) just after the window first painted; ``providers`` is None until then,
-    and a Start before that builds them first.
-
     Signals: none of its own (see :class:`RunController`).
     """
 
@@ -103,8 +98,6 @@ class MainWindow(QMainWindow):
         repo: Store,
         key_store: ApiKeyStore | None = None,
         providers_factory: Callable[[], Providers] | None = None,
-        *,
-        providers_after_first_paint: bool = False,
     ) -> None:
         super().__init__()
         self._repo = repo
@@ -157,10 +150,7 @@ class MainWindow(QMainWindow):
         self._set_tab_order()
         self.resize(1360, 820)
 
-        if providers_after_first_paint:  # the app: demo providers import the website engine
-            after_first_paint(self, self._load_providers_late)
-        else:
-            self.reload_providers()
+        self.reload_providers()
         self.campaign_panel.history.refresh()
         self.statusBar().showMessage("Ready")
         self._restore_session()
@@ -291,12 +281,6 @@ class MainWindow(QMainWindow):
         if job_id is None:
             raise ExportError("There is no campaign to export; run one or pick one in the history.")
         return export_job_csv(self._repo, job_id, Path(path))
-
-    def _load_providers_late(self) -> None:
-        """Build the providers after the first paint (unless a run already did) and estimate again."""
-        if self._providers is None:
-            self.reload_providers()
-            self.estimate.refresh_now()
 
     def _providers_for_run(self) -> Providers | None:
         """The providers a new run uses, built again first if they could not be before."""
