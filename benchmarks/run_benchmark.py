@@ -4,6 +4,7 @@ Command (from the repository root)::
 
     .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-limit 20 --nb-limit 3]
                                                  [--repeat 5] [--nb-rate R] [--warm]
+                                                 [--site-latency 0.3 [--site-share 0.5]]
 
 It starts :mod:`sim_server` (Google 0.4 s, Hunter 0.6 s, NeverBounce 0.8 s per request;
 enforced limits Google 10/s + 600/min, Hunter 15/s + 500/min, NeverBounce ``--nb-limit``
@@ -16,7 +17,12 @@ with LEADGEN_*_URL and LEADGEN_*_KEY pointing at the simulation and the null key
 
 ``--nb-rate R`` instead writes a ``settings.json`` with ``neverbounce_rate`` R (the old
 way: the app told the limit). ``--warm`` measures a second run in the same user folders,
-after a first one has learned the rates.
+after a first one has learned the rates. Without ``--site-latency`` the businesses'
+websites cannot be reached (every domain is searched with Hunter, as before websites
+were read); with it, :mod:`sim_websites` serves a website for every listed business
+through a loopback HTTPS proxy, each answer taking that many seconds, ``--site-share``
+of them showing an address, and a loopback DNS (5 % of domains with a null MX).
+``website_benchmark.py`` runs both and compares them.
 
 It prints the wall time, the lower bound, their ratio, the requests per provider, the
 rate-limit answers (and their share of all requests), the duplicate paid requests and
@@ -48,6 +54,12 @@ release the emails at those answers, ``s_k + L_h`` (domains with more emails fir
 apply ``B_p`` to them: ``B_v'``. ``chained bound = max(P·L_g, B_hunter, B_v')``. The
 targets are checked against it; both ratios are printed.
 
+With websites, a domain's website is read before its Hunter search: the site's
+requests go one at a time, so its crawl ends no earlier than ``r + C``, ``C =
+requests·L_site`` (counted in the proxy's log). The domain's search is released then
+(instead of at ``r``), and an address the site itself showed is released for
+verification then, without Hunter (``websites`` part: the last crawl's end).
+
 It ignores client CPU time, process start-up and the database, so it cannot be
 beaten; "wall time" is measured from spawning the process to its exit and includes
 all of those (the output also shows the part between the first request and the last
@@ -64,6 +76,7 @@ add the same CPU and start-up overhead to it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -83,12 +96,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim_server import LATENCIES, NEVERBOUNCE_LIMITS, SimApis, limits_with, serve_sim
+from sim_websites import SITE_SHARE, SimSites, serve_sites, sim_sites, site_seconds
 
 from tests.fakes.api_server import cli_env
 
 TARGETS: Mapping[int, tuple[float, float]] = {20: (1.2, 0.02), 3: (1.3, 0.10)}
 """(ratio, rate-limited share) targets per simulated NeverBounce limit (issue 15)."""
 DEFAULT_TARGET = (1.3, 0.02)
+QUERY = "dentist in Austin, TX"
+"""The text search of the measured campaign (its places' websites are the ones served)."""
 
 
 def provider_bound(releases: Sequence[float], limits: Sequence[tuple[int, float]], latency: float) -> float:
@@ -116,28 +132,43 @@ def earliest_starts(releases: Sequence[float], limits: Sequence[tuple[int, float
     return starts
 
 
-def lower_bound(sim: SimApis) -> dict[str, float]:
-    """The bound, the chained bound and their parts, from the requests the simulation accepted."""
+def lower_bound(
+    sim: SimApis, crawl: Mapping[str, float] | None = None, shown: set[str] | None = None
+) -> dict[str, float]:
+    """The bound, the chained bound and their parts, from the requests the simulation accepted.
+
+    ``crawl`` gives each website's least reading time and ``shown`` the addresses sites showed.
+    """
     lat_g, lat_h, lat_v = (LATENCIES[p] for p in ("google_places", "hunter", "neverbounce"))
     pages = sim.pages_served
-    domain_release = {d: sim.domain_page.get(d, 1) * lat_g for d in sim.paid_domains}
-    email_domains = [email.rpartition("@")[2] for email in sim.paid_emails]
-    email_release = [domain_release.get(domain, lat_g) + lat_h for domain in email_domains]
+    crawl, shown = crawl or {}, shown or set()
+
+    def read(domain: str) -> float:  # the domain's page is answered, then its website is read
+        return sim.domain_page.get(domain, 1) * lat_g + crawl.get(domain, 0.0)
+
+    domain_release = {d: read(d) for d in sim.paid_domains}
+    from_sites = [email for email in sim.paid_emails if email in shown]
+    email_domains = [email.rpartition("@")[2] for email in sim.paid_emails if email not in shown]
+    site_release = [read(email.rpartition("@")[2]) for email in from_sites]
+    email_release = site_release + [domain_release.get(d, lat_g) + lat_h for d in email_domains]
     per_domain = Counter(email_domains)
     searched = earliest_starts([domain_release.get(d, lat_g) for d in per_domain], sim.limits["hunter"])
-    chained = [
+    chained = site_release + [
         start + lat_h
         for start, emails in zip(searched, sorted(per_domain.values(), reverse=True), strict=True)
         for _ in range(emails)
     ]
     parts = {
         "discovery": pages * lat_g,
+        "websites": max((read(d) for d in crawl), default=0.0),
         "hunter": provider_bound(list(domain_release.values()), sim.limits["hunter"], lat_h),
         "neverbounce": provider_bound(email_release, sim.limits["neverbounce"], lat_v),
         "neverbounce_chained": provider_bound(chained, sim.limits["neverbounce"], lat_v),
     }
-    parts["bound"] = max(parts["discovery"], parts["hunter"], parts["neverbounce"])
-    parts["chained"] = max(parts["discovery"], parts["hunter"], parts["neverbounce_chained"])
+    parts["bound"] = max(parts["discovery"], parts["websites"], parts["hunter"], parts["neverbounce"])
+    parts["chained"] = max(
+        parts["discovery"], parts["websites"], parts["hunter"], parts["neverbounce_chained"]
+    )
     return parts
 
 
@@ -201,26 +232,46 @@ def run(
     timeline: bool = False,
     leadgen: str | None = None,
     quiet: bool = False,
+    sites: SimSites | None = None,
+    site_latency: float = 0.0,
+    summaries: list[dict[str, object]] | None = None,
 ) -> Outcome | None:
-    """One measured ``leadgen run`` against a fresh simulation; None if it did not complete."""
-    with tempfile.TemporaryDirectory(prefix="leadgen-bench-") as root:
+    """One measured ``leadgen run`` against a fresh simulation; None if it did not complete.
+
+    With ``sites`` the businesses' websites are served (see the module docstring); the run's
+    ``--json`` summary is appended to ``summaries`` when given.
+    """
+    with contextlib.ExitStack() as stack:
+        root = stack.enter_context(tempfile.TemporaryDirectory(prefix="leadgen-bench-"))
+        web = stack.enter_context(serve_sites(sites)) if sites is not None else {}
         env = cli_env("http://127.0.0.1:9", root)  # the URL is replaced below, per simulation
         told = write_settings(env, nb_rate) if nb_rate is not None else None
         if warm:  # a first run in the same user folders learns the rates; the second is measured
             with serve_sim(SimApis(limits=limits_with(nb_limit))) as url:
-                if _leadgen(leads, root, "warm.db", cli_env(url, root), leadgen)[0].returncode != 0:
+                warmed = _leadgen(leads, root, "warm.db", {**cli_env(url, root), **web}, leadgen)
+                if warmed[0].returncode != 0:
                     return None
         sim = SimApis(limits=limits_with(nb_limit))
+        if sites is not None:
+            sites.web.log.clear()
         with serve_sim(sim) as url:
-            done, started, wall = _leadgen(leads, root, "bench.db", cli_env(url, root), leadgen)
+            env = {**cli_env(url, root), **web}
+            done, started, wall = _leadgen(leads, root, "bench.db", env, leadgen)
     if done.returncode != 0:
         print(done.stdout, done.stderr, sep="\n", file=sys.stderr)
         print(f"leadgen exited with {done.returncode}", file=sys.stderr)
         return None
     summary = json.loads(done.stdout.strip().splitlines()[-1])
+    if summaries is not None:
+        summaries.append(summary)
     client = f"neverbounce_rate={nb_rate:g}/s from {told.name}" if told else "default settings"
     client += ", rates learned by a first run" if warm else ", nothing learned"
-    return report(sim, wall, started, summary["status"], summary["metrics"], client, timeline, quiet)
+    crawl = site_seconds(sites, site_latency) if sites is not None else {}
+    shown = set(sites.shows.values()) if sites is not None else set()
+    client += f", websites at {site_latency:g} s per answer" if sites is not None else ", no website"
+    return report(
+        sim, wall, started, summary["status"], summary["metrics"], client, timeline, quiet, crawl, shown
+    )
 
 
 def _leadgen(
@@ -256,9 +307,11 @@ def report(
     client: str,
     timeline: bool = False,
     quiet: bool = False,
+    crawl: Mapping[str, float] | None = None,
+    shown: set[str] | None = None,
 ) -> Outcome:
     """Print the figures of one run (unless ``quiet``) and return them."""
-    parts = lower_bound(sim)
+    parts = lower_bound(sim, crawl, shown)
     bound = parts["bound"]
     first = sim.first_arrival if sim.first_arrival is not None else started
     last = max((s.answered for s in sim.served), default=first)
@@ -307,6 +360,8 @@ def report(
     print(f"  tail (last answer → exit)       {started + wall - last:7.2f} s")
     print(f"lower bound                       {bound:7.2f} s")
     print(f"  discovery  P·L_g = {pages}×{lat_g:g}             = {parts['discovery']:.2f} s")
+    if crawl:
+        print(f"  websites   max(r + C) over {len(crawl)} sites     = {parts['websites']:.2f} s")
     print(f"  hunter     B_h over {domains} domains          = {parts['hunter']:.2f} s")
     print(f"  neverbounce B_v over {emails} emails          = {parts['neverbounce']:.2f} s")
     print(f"chained lower bound               {chained:7.2f} s")
@@ -387,6 +442,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--warm", action="store_true", help="measure a second run, after one has learned")
     parser.add_argument("--timeline", action="store_true", help="also print every accepted request")
+    parser.add_argument(
+        "--site-latency",
+        type=float,
+        default=None,
+        help="serve the businesses' websites, each answer taking this many seconds (default: none)",
+    )
+    parser.add_argument(
+        "--site-share", type=float, default=SITE_SHARE, help="share of sites showing an address"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
         "--leadgen",
@@ -405,6 +469,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 timeline=args.timeline,
                 leadgen=args.leadgen,
                 quiet=args.quiet,
+                sites=None
+                if args.site_latency is None
+                else sim_sites(SimApis(), QUERY, latency=args.site_latency, share=args.site_share),
+                site_latency=args.site_latency or 0.0,
             )
             if outcome is None:
                 return 1

@@ -40,6 +40,7 @@ from leadgen_desktop.domain import (
     BudgetStop,
     CampaignConfig,
     CancelToken,
+    HunterMode,
     JobFinished,
     JobStatus,
     Metrics,
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--min-score", type=_int_in(0, 100, "--min-score"), default=50)
     run.add_argument("--budget", type=_budget, default=None, help="USD ceiling for paid calls")
     run.add_argument("--no-verify", action="store_true", help="do not verify found emails")
+    modes = [mode.value for mode in HunterMode]
+    run.add_argument("--hunter", choices=modes, help="when to pay for Hunter's search: always, fallback "
+        "(only where the website shows no address; default: Settings' mode) or never")  # fmt: skip
     run.add_argument("--demo", action="store_true", help="use offline demo data (costs nothing)")
     run.add_argument("--output", type=Path, default=None, help="write the leads to this CSV file")
     run.add_argument("--db", default=None, help="database file (default: LEADGEN_DB or the data folder)")
@@ -179,6 +183,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     demo = demo_requested(args.demo)
+    settings = load_settings()
     config = CampaignConfig(
         business_type=args.business_type,
         location=args.location,
@@ -189,6 +194,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         verify=not args.no_verify,
         demo=demo,
         output=str(args.output.expanduser().resolve()) if args.output else None,
+        hunter=HunterMode(args.hunter) if args.hunter else settings.hunter_mode,
     ).normalized()
     errors = config.validate()
     if errors:
@@ -198,8 +204,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(f"--output: {problem}")
     keys = _keys_for(demo)
-    settings = load_settings()
-    providers = build_providers(demo, keys, settings)  # checks LEADGEN_*_URL and the keys before anything
+    providers = build_providers(demo, keys, settings)  # checks LEADGEN_*_URL, keys, web variables first
     store = open_store(args.db)
     if args.estimate:
         estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
@@ -249,7 +254,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
         if problem:
             raise UsageError(f"the job's output file: {problem}")
     settings = load_settings()
-    providers = build_providers(job.config.demo, keys, settings)  # checks LEADGEN_*_URL and the keys
+    providers = build_providers(job.config.demo, keys, settings)  # checks LEADGEN_*_URL, keys, web variables
     _configure_logging(keys)
     jobs.reopen(job.job_id, args.budget)
     pipeline = build_pipeline(store, providers, settings)
@@ -377,6 +382,8 @@ def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
         f"Job {finished.job_id} (campaign {finished.campaign_id}): {finished.status.value}",
         f"  businesses found {m.businesses_found}, qualified {m.qualified_leads}, "
         f"enriched {m.leads_enriched}, emails found {m.emails_found}, verified {m.emails_verified}",
+        f"  emails from websites {m.emails_by_source.get('website', 0)}, from Hunter "
+        f"{m.emails_by_source.get('hunter', 0)}, domains without a mail server {m.mx_rejected}",
         f"  average confidence {m.avg_confidence:.1f}, total cost {cost}",
     ]
     if finished.output:

@@ -1,4 +1,4 @@
-"""User settings shared by the window and the command line: prices, cache lifetime, a fixed rate.
+"""User settings shared by the window and the command line: prices, cache lifetime, a fixed rate, Hunter mode.
 
 Stored as JSON in the user config folder (``settings.json``), written
 atomically. API keys are never stored here (see :mod:`leadgen_desktop.keychain`);
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from leadgen_desktop.domain import DEFAULT_PRICES, PriceTable
+from leadgen_desktop.domain import DEFAULT_PRICES, HunterMode, PriceTable
 from leadgen_desktop.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ class AppSettings:
     cache_ttl_days: int = 30
     neverbounce_rate: float | None = None
     """Requests per second to NeverBounce; None (the default) lets the app find the limit itself."""
+    hunter_mode: HunterMode = HunterMode.FALLBACK
+    """When new campaigns pay for Hunter's email search (``leadgen run --hunter`` overrides it)."""
 
     @property
     def price_table(self) -> PriceTable:
@@ -55,7 +57,11 @@ class AppSettings:
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready mapping."""
-        data: dict[str, object] = {"prices": dict(self.prices), "cache_ttl_days": self.cache_ttl_days}
+        data: dict[str, object] = {
+            "prices": dict(self.prices),
+            "cache_ttl_days": self.cache_ttl_days,
+            "hunter_mode": self.hunter_mode.value,
+        }
         if self.neverbounce_rate is not None:
             data["neverbounce_rate"] = self.neverbounce_rate
         return data
@@ -78,6 +84,9 @@ class AppSettings:
         rate = data.get("neverbounce_rate")
         if isinstance(rate, int | float) and not isinstance(rate, bool) and 0 < rate <= 100:
             settings = replace(settings, neverbounce_rate=float(rate))
+        mode = data.get("hunter_mode")
+        if isinstance(mode, str) and mode in {m.value for m in HunterMode}:
+            settings = replace(settings, hunter_mode=HunterMode(mode))
         return settings
 
 

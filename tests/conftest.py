@@ -1,4 +1,5 @@
-"""Test-wide set-up: offscreen Qt, isolated paths, an in-memory keychain, no thread left running."""
+"""Test-wide set-up: offscreen Qt, isolated paths, an in-memory keychain, no thread left running, and
+websites and DNS kept on loopback."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ import keyring.backend
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.fakes.offline_web import offline_web_env
+
 if TYPE_CHECKING:
     from leadgen_desktop.gui.thread_task import ThreadTask
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LEADGEN_DEMO_LATENCY", "0")
+OFFLINE_WEB_ENV = offline_web_env()
+"""Started here, before any test: its loopback DNS server's thread lives as long as the session."""
 
 # Hypothesis's timing checks (a per-example deadline, "input generation is slow") judge the
 # machine, not the code: on a busy CI machine they fail tests at random. No verdict here may
@@ -71,6 +76,19 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Me
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LEADGEN_DEMO_LATENCY", "0")
+    # Every run reads websites and checks mail servers: keep both on loopback unless a test says otherwise.
+    for var in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in OFFLINE_WEB_ENV.items():
+        monkeypatch.setenv(var, value)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))

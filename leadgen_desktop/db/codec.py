@@ -102,6 +102,9 @@ def _candidate(data: Mapping[str, Any]) -> EmailCandidate:
         position=data.get("position"),
         seniority=data.get("seniority"),
         department=data.get("department"),
+        source=str(data.get("source") or ""),
+        page_url=data.get("page_url"),
+        found_by=data.get("found_by"),
     )
 
 

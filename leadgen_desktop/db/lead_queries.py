@@ -9,7 +9,7 @@ from leadgen_desktop.db import codec
 from leadgen_desktop.db.call_log import CallLog
 from leadgen_desktop.db.database import Database
 from leadgen_desktop.db.job_queries import JobQueries, Progress
-from leadgen_desktop.db.records import LeadRecord
+from leadgen_desktop.db.records import LeadOutcome, LeadRecord
 from leadgen_desktop.db.tables import LeadRow
 from leadgen_desktop.domain import ApiCall, Lead, PriceTable
 
@@ -123,15 +123,24 @@ class LeadQueries:
             )
         return [lead_record(row) for row in rows]
 
-    def outcomes(self, job_id: str) -> list[tuple[int, str | None, str]]:
-        """(score, email, email_status) of each stored lead: rebuilds metrics on resume."""
+    def outcomes(self, job_id: str) -> list[LeadOutcome]:
+        """The email outcome and score of each stored lead: rebuilds metrics on resume."""
         leads = self._leads
         query = (
-            leads.select(leads.confidence_score, leads.email, leads.email_status)
+            leads.select(
+                leads.confidence_score,
+                leads.email,
+                leads.email_status,
+                leads.email_source,
+                leads.email_reason,
+            )
             .where(leads.job_id == job_id)
             .order_by(leads.id)
         )
-        return [(int(score), email, str(status)) for score, email, status in self._db.tuples(query)]
+        return [
+            LeadOutcome(int(score), email, str(status), source, reason)
+            for score, email, status, source, reason in self._db.tuples(query)
+        ]
 
     def count(self, job_id: str) -> int:
         """How many leads a job has stored."""

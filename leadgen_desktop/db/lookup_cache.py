@@ -1,5 +1,9 @@
 """The caches shared across campaigns: places, email-finder results per domain, verdicts per email.
 
+(The free lookups, websites and mail servers, are read and written by
+:mod:`~leadgen_desktop.db.site_cache`; they are counted and cleared here with the
+rest, since the user sees one set of caches.)
+
 Each entry carries its fetch time (a read gives only entries younger than a
 maximum age); paid entries also carry the job that paid for them and what
 they cost, so a resumed job charges its leads exactly once. A paid answer is
@@ -61,6 +65,8 @@ class LookupCache:
                 tables.place_cache.select().count(),
                 tables.domain_cache.select().count(),
                 tables.email_cache.select().count(),
+                tables.site_cache.select().count(),
+                tables.mail_server_cache.select().count(),
             )
 
     # -- writes ------------------------------------------------------------------------
@@ -138,5 +144,11 @@ class LookupCache:
         """Forget every cached lookup (the next runs pay again)."""
         tables = self._tables
         with self._db.transaction():
-            for table in (tables.place_cache, tables.domain_cache, tables.email_cache):
+            for table in (
+                tables.place_cache,
+                tables.domain_cache,
+                tables.email_cache,
+                tables.site_cache,
+                tables.mail_server_cache,
+            ):
                 table.delete().execute()

@@ -115,7 +115,16 @@ an index scan), and every lead's search key (``lead_search``, written only by
 eight times slower) with a trigger that keeps the index right when a lead is
 deleted."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
+V6 = """
+CREATE TABLE "site_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL, "data" TEXT NOT NULL,
+  "fetched_at" DATETIME NOT NULL, "outcome" VARCHAR(32) NOT NULL, "transient" INTEGER NOT NULL, "job_id" TEXT);
+CREATE TABLE "mail_server_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider" TEXT NOT NULL,
+  "data" TEXT NOT NULL, "fetched_at" DATETIME NOT NULL, "status" VARCHAR(32) NOT NULL, "transient" INTEGER NOT NULL);
+"""
+"""Emails from the website: what each website showed (by registrable domain, with the job that read
+it: its checkpoint) and each email domain's mail-server answer, kept as free lookups' caches."""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
 
 
 def statements(script: str) -> list[str]:

@@ -12,6 +12,7 @@ from leadgen_desktop.domain import (
     DomainSearch,
     JobStatus,
     Metrics,
+    SiteResult,
     Stage,
     StopReason,
     Verification,
@@ -106,6 +107,17 @@ class LeadRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class LeadOutcome:
+    """What a stored lead counts for in a run's metrics."""
+
+    score: int
+    email: str | None
+    email_status: str
+    email_source: str | None
+    email_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class LoggedCall:
     """One row of the API-call log, as much as the run's metrics need."""
 
@@ -157,14 +169,25 @@ class CachedLookup:
 
 
 @dataclass(frozen=True, slots=True)
+class CachedSite:
+    """A cached website result, the job whose crawl it is, and the reader (``website`` or ``demo``)."""
+
+    result: SiteResult
+    job_id: str | None
+    provider: str
+
+
+@dataclass(frozen=True, slots=True)
 class CacheStats:
     """Entries per cache, for the Settings dialog."""
 
     places: int
     domains: int
     emails: int
+    websites: int = 0
+    mail_servers: int = 0
 
     @property
     def total(self) -> int:
         """All entries together."""
-        return self.places + self.domains + self.emails
+        return self.places + self.domains + self.emails + self.websites + self.mail_servers

@@ -1,7 +1,7 @@
 """The store: small query objects composed over one open database. Nothing outside ``db/`` writes SQL.
 
 Each part owns one subject (``campaigns``, ``jobs``, ``leases``, ``leads``,
-``checkpoints``, ``lookups``, ``claims``, ``calls``, ``all_leads``). Every write is one
+``checkpoints``, ``lookups``, ``sites``, ``claims``, ``calls``, ``all_leads``). Every write is one
 transaction; a write that belongs with others (a lead with the calls it took
 and the job's progress) joins them in one. Reads return immutable records
 from :mod:`leadgen_desktop.db.records`, safe to hand to another thread. Every
@@ -23,6 +23,7 @@ from leadgen_desktop.db.job_queries import JobQueries
 from leadgen_desktop.db.lead_queries import LeadQueries
 from leadgen_desktop.db.lease_queries import LeaseQueries
 from leadgen_desktop.db.lookup_cache import LookupCache
+from leadgen_desktop.db.site_cache import SiteCache
 
 
 class Store:
@@ -36,6 +37,7 @@ class Store:
         self.leases = LeaseQueries(db)
         self.claims = ClaimQueries(db)
         self.lookups = LookupCache(db, self.calls, self.claims)
+        self.sites = SiteCache(db, self.claims)
         self.leads = LeadQueries(db, self.calls, self.jobs)
         self.checkpoints = CheckpointQueries(db, self.calls, self.jobs, self.lookups)
         self.all_leads = AllLeadsQueries(db)

@@ -1,4 +1,4 @@
-"""peewee table declarations (schema version 4; the DDL itself is frozen in migrations.py).
+"""peewee table declarations (schema version 6; the DDL itself is frozen in migrations.py).
 
 The classes here are templates bound to no database: using one directly
 fails. :class:`TableSet` makes a subclass of each, bound to one open database
@@ -193,6 +193,33 @@ class EmailCache(PaidCacheTable):
         table_name = "email_cache"
 
 
+class SiteCache(CacheTable):
+    """registrable domain -> what its website showed (a ``SiteResult``), shared across campaigns.
+
+    ``provider`` is the reader (``website``, or ``demo`` for the demo sites); ``job_id``
+    the job whose crawl it is (its checkpoint: a resumed job never fetches the site again).
+    """
+
+    domain = pw.TextField(primary_key=True)
+    outcome = pw.CharField(max_length=32)
+    transient = pw.BooleanField()  # an outcome that may change soon (unreachable, timeout): kept briefly
+    job_id = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "site_cache"
+
+
+class MailServerCache(CacheTable):
+    """email domain -> its mail-server check (a ``MailServerCheck``), shared across campaigns."""
+
+    domain = pw.TextField(primary_key=True)
+    status = pw.CharField(max_length=32)
+    transient = pw.BooleanField()  # no answer (timeout, server failure): kept briefly
+
+    class Meta:
+        table_name = "mail_server_cache"
+
+
 class LookupClaim(BaseTable):
     """A lookup someone is paying for right now (kind + subject), so nobody else pays for it at once.
 
@@ -240,4 +267,6 @@ class TableSet:
         self.place_cache = _bound(PlaceCache, database)
         self.domain_cache = _bound(DomainCache, database)
         self.email_cache = _bound(EmailCache, database)
+        self.site_cache = _bound(SiteCache, database)
+        self.mail_server_cache = _bound(MailServerCache, database)
         self.lookup_claims = _bound(LookupClaim, database)

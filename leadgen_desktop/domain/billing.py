@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from leadgen_desktop.domain.enums import PROVIDERS
+from leadgen_desktop.domain.enums import EMAIL_SOURCE_KEYS, PROVIDERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,10 @@ def _zero_calls() -> dict[str, int]:
     return dict.fromkeys(PROVIDERS, 0)
 
 
+def _zero_sources() -> dict[str, int]:
+    return dict.fromkeys(EMAIL_SOURCE_KEYS, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Metrics:
     """Run counters (keys of the JSON summary's ``metrics`` object)."""
@@ -101,6 +105,10 @@ class Metrics:
 
     The bill's invariant: ``total_cost`` <= what the providers billed <= ``total_cost + cost_unconfirmed``.
     """
+    emails_by_source: Mapping[str, int] = field(default_factory=_zero_sources)
+    """Leads whose email came from each source (``website``, ``hunter``; the demo finder counts as Hunter)."""
+    mx_rejected: int = 0
+    """Leads whose email domain has no mail server (``email_reason`` ``no_mail_server``): nothing paid."""
 
     def to_dict(self) -> dict[str, object]:
         """The binding JSON shape."""
@@ -115,6 +123,8 @@ class Metrics:
             "api_calls": {p: int(self.api_calls.get(p, 0)) for p in PROVIDERS},
             "cost_by_provider": {p: float(self.cost_by_provider.get(p, 0.0)) for p in PROVIDERS},
             "cost_unconfirmed": float(self.cost_unconfirmed),
+            "emails_by_source": {k: int(self.emails_by_source.get(k, 0)) for k in EMAIL_SOURCE_KEYS},
+            "mx_rejected": self.mx_rejected,
         }
 
     @classmethod
@@ -127,6 +137,7 @@ class Metrics:
 
         calls = data.get("api_calls")
         costs = data.get("cost_by_provider")
+        sources = data.get("emails_by_source")
         return cls(
             businesses_found=int(num("businesses_found")),
             qualified_leads=int(num("qualified_leads")),
@@ -142,6 +153,10 @@ class Metrics:
             if isinstance(costs, Mapping)
             else _zero_by_provider(),
             cost_unconfirmed=num("cost_unconfirmed"),
+            emails_by_source={k: int(sources.get(k, 0)) for k in EMAIL_SOURCE_KEYS}
+            if isinstance(sources, Mapping)
+            else _zero_sources(),
+            mx_rejected=int(num("mx_rejected")),
         )
 
 

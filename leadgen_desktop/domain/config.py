@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from leadgen_desktop.domain.enums import HunterMode
+
 MAX_RESULTS_RANGE = (1, 1000)
 MIN_SCORE_RANGE = (0, 100)
 TEXT_FIELD_MAX = 200
@@ -34,6 +36,8 @@ class CampaignConfig:
     verify: bool = True
     demo: bool = False
     output: str | None = None
+    hunter: HunterMode = HunterMode.FALLBACK
+    """When the paid email search runs; the website is read first either way."""
 
     def normalized(self) -> CampaignConfig:
         """Return a copy with surrounding whitespace removed from text fields."""
@@ -84,6 +88,7 @@ class CampaignConfig:
             "verify": self.verify,
             "demo": self.demo,
             "output": self.output,
+            "hunter": self.hunter.value,
         }
 
     @classmethod
@@ -101,6 +106,7 @@ class CampaignConfig:
             verify=bool(data.get("verify", True)),
             demo=bool(data.get("demo", False)),
             output=None if output is None else str(output),
+            hunter=_hunter_mode(data.get("hunter")),
         )
 
     @property
@@ -112,6 +118,16 @@ class CampaignConfig:
     def text_query(self) -> str:
         """The page-by-page discovery query: business type, keywords and location."""
         return f"{self.business_query} in {self.location}"
+
+
+def _hunter_mode(value: object) -> HunterMode:
+    """The stored Hunter mode; jobs stored before the mode existed searched every domain (``always``)."""
+    if value is None:
+        return HunterMode.ALWAYS
+    try:
+        return HunterMode(str(value))
+    except ValueError:
+        return HunterMode.FALLBACK
 
 
 _EXAMPLES = {

@@ -115,6 +115,10 @@ class EmailReason(enum.StrEnum):
     BUDGET = "budget"
     NO_KEY = "no_key"
     PROVIDER_ERROR = "provider_error"
+    NO_MAIL_SERVER = "no_mail_server"
+    """The email domain receives no mail (null MX, NXDOMAIN, or neither MX nor address): status invalid."""
+    WEBSITE_FOUND_NONE = "website_found_none"
+    """The website showed no address of its own and no paid search was made (``--hunter never``)."""
 
     @property
     def description(self) -> str:
@@ -131,6 +135,58 @@ _REASON_TEXT: dict[EmailReason, str] = {
     EmailReason.BUDGET: "Skipped: the run's budget would have been exceeded.",
     EmailReason.NO_KEY: "Skipped: no API key for the email provider.",
     EmailReason.PROVIDER_ERROR: "The email provider returned an error for this domain.",
+    EmailReason.NO_MAIL_SERVER: "The email domain has no mail server (its DNS says it receives no mail), "
+    "so nothing was paid to search or verify it.",
+    EmailReason.WEBSITE_FOUND_NONE: "The website shows no address of its own, and the paid email search "
+    "was turned off (Hunter mode: never).",
+}
+
+
+class EmailSource(enum.StrEnum):
+    """Where a lead's email came from (the ``email_source`` CSV column; binding values)."""
+
+    WEBSITE = "website"
+    """Shown on the business's own website (found by the crawler, free)."""
+    HUNTER = "hunter"
+    """Hunter.io's domain search (paid)."""
+    DEMO = "demo"
+    """The offline demo email finder (stands in for Hunter)."""
+
+
+EMAIL_SOURCE_KEYS: tuple[str, ...] = ("website", "hunter")
+"""Keys of ``metrics.emails_by_source`` (binding)."""
+
+
+def email_source_key(source: str | None) -> str | None:
+    """The ``metrics.emails_by_source`` key a lead's ``email_source`` counts under (None: no email).
+
+    Every email finder (Hunter, or the demo finder standing in for it) counts as ``hunter``.
+    """
+    if not source:
+        return None
+    return "website" if source == EmailSource.WEBSITE.value else "hunter"
+
+
+class HunterMode(enum.StrEnum):
+    """When the paid email search runs (``--hunter``; Settings): the website is always read first."""
+
+    ALWAYS = "always"
+    """Search every company domain; website and Hunter addresses are merged."""
+    FALLBACK = "fallback"
+    """Search only domains whose website gave no address (the default)."""
+    NEVER = "never"
+    """Never search: website addresses only."""
+
+    @property
+    def description(self) -> str:
+        """One line for Settings and ``--help``."""
+        return _HUNTER_MODE_TEXT[self]
+
+
+_HUNTER_MODE_TEXT: dict[HunterMode, str] = {
+    HunterMode.ALWAYS: "Always: search every domain with Hunter too, merged with the website's addresses",
+    HunterMode.FALLBACK: "Fallback: search with Hunter only where the website shows no address",
+    HunterMode.NEVER: "Never: use website addresses only (no paid email search)",
 }
 
 

@@ -29,7 +29,13 @@ class Business:
 
 @dataclass(frozen=True, slots=True)
 class EmailCandidate:
-    """One address returned by an email finder for a domain."""
+    """One address a lead could get: from an email finder, or shown on the business's website.
+
+    ``source`` says where it came from (an :class:`~leadgen_desktop.domain.EmailSource`
+    value or the finder's provider id; empty for old stored leads); ``page_url`` and
+    ``found_by`` (how it was written: ``mailto``, ``text``, ``jsonld``...) are set
+    for website addresses.
+    """
 
     email: str
     confidence: int = 0
@@ -39,6 +45,9 @@ class EmailCandidate:
     position: str | None = None
     seniority: str | None = None
     department: str | None = None
+    source: str = ""
+    page_url: str | None = None
+    found_by: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready mapping."""
@@ -51,6 +60,9 @@ class EmailCandidate:
             "position": self.position,
             "seniority": self.seniority,
             "department": self.department,
+            "source": self.source,
+            "page_url": self.page_url,
+            "found_by": self.found_by,
         }
 
 

@@ -12,6 +12,8 @@ from leadgen_desktop.domain.config import CampaignConfig
 from leadgen_desktop.domain.enums import BusinessStatus, EmailStatus
 from leadgen_desktop.domain.geo import Area
 from leadgen_desktop.domain.leads import Business, EmailCandidate
+from leadgen_desktop.domain.mail_server import MailServerCheck
+from leadgen_desktop.domain.website import SiteResult
 
 
 class ProviderError(Exception):
@@ -221,13 +223,35 @@ class EmailVerifier(Protocol):
         ...
 
 
+class WebsiteReader(Protocol):
+    """Reads a business's own website for the addresses it shows (free; ``net/web``'s crawler).
+
+    Thread-safe: one reader serves every thread of a run. Politeness (robots.txt,
+    one request at a time per host) and safety are the reader's.
+    """
+
+    def crawl(self, website: str, cancel: CancelToken) -> SiteResult:
+        """Crawl the site the listing links to; raise ``Cancelled`` when cancelled, never a half result."""
+        ...
+
+
+class MailServerLookup(Protocol):
+    """Says whether an email domain can receive mail (DNS: MX, then A/AAAA). Thread-safe."""
+
+    def check(self, domain: str, cancel: CancelToken | None = None) -> MailServerCheck:
+        """The domain's mail-server status; ``ValueError`` for a string that is not a domain name."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Providers:
     """The providers a run uses. A missing finder/verifier means no key.
 
     ``area`` is the discovery provider's area protocol (the same object as
     ``discovery`` for the live and demo providers); None when discovery can only
-    search page by page.
+    search page by page. ``websites`` reads business websites and ``mail_servers``
+    checks email domains before a verification is paid for; None skips that step
+    (no website is read, every domain counts as "unknown").
     """
 
     discovery: Discovery
@@ -235,3 +259,5 @@ class Providers:
     verifier: EmailVerifier | None = None
     demo: bool = False
     area: AreaDiscovery | None = None
+    websites: WebsiteReader | None = None
+    mail_servers: MailServerLookup | None = None

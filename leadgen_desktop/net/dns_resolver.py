@@ -51,6 +51,12 @@ def _bad_server(text: str) -> str:
     )
 
 
+def dns_server_configured(environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``LEADGEN_DNS_SERVER`` names the DNS server (else the system resolver is used)."""
+    env = os.environ if environ is None else environ
+    return bool(env.get(DNS_SERVER_ENV, "").strip())
+
+
 def build_resolver(environ: Mapping[str, str] | None = None) -> dns.resolver.Resolver:
     """A dnspython resolver: ``LEADGEN_DNS_SERVER`` when set, else the system's configuration.
 

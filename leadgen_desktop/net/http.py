@@ -11,6 +11,7 @@ from any text and keep httpx's own request log lines free of keys.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -144,8 +145,9 @@ def build_client(
     """
     name = _provider_id(provider)
     install_log_redaction()
+    base = (base_url or base_url_for(name)).rstrip("/")
     client = httpx.Client(
-        base_url=(base_url or base_url_for(name)).rstrip("/"),
+        base_url=base,
         timeout=httpx.Timeout(READ_TIMEOUTS[name], connect=CONNECT_TIMEOUT),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         limits=httpx.Limits(
@@ -153,9 +155,28 @@ def build_client(
         ),
         transport=transport,
         follow_redirects=False,
+        trust_env=not _is_loopback(base),
     )
     install_deadline(client)
     return client
+
+
+def _is_loopback(url: str) -> bool:
+    """True for a base URL on this machine (``LEADGEN_*_URL`` at a local server): never sent via a proxy.
+
+    Website tests and users behind a proxy set ``HTTP(S)_PROXY`` for the whole
+    environment; a provider served on loopback must still be reached directly.
+    """
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # ---------------------------------------------------------------------------

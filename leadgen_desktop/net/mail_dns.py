@@ -14,10 +14,19 @@ check applies them:
 ``LEADGEN_DNS_SERVER=HOST:PORT`` replaces the system resolver (see
 ``dns_resolver.py``). A check takes at most ``lifetime`` seconds in total and
 ends within a fraction of a second when its cancel token is set.
+
+A resolver that denies every name is failing, not answering: offline
+machines, captive portals and sandboxes have resolvers that say NXDOMAIN even
+for ``com``. Before the system resolver's "no such domain" or "no records"
+is believed, it is asked once whether ``com.`` exists; when it denies that
+too, such answers are reported as ``server_failure`` (unknown), so no address
+is ever marked invalid on a broken resolver's word. A server named by
+``LEADGEN_DNS_SERVER`` is trusted as it is.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 
@@ -28,10 +37,13 @@ import dns.resolver
 
 from leadgen_desktop.domain import CancelToken, MailServerCheck, MailServerStatus
 from leadgen_desktop.net.cancellable import DeadlinePassed, call_cancellable
-from leadgen_desktop.net.dns_resolver import build_resolver
+from leadgen_desktop.net.dns_resolver import build_resolver, dns_server_configured
 
 DEFAULT_LIFETIME = 5.0
 """Seconds one domain's whole check may take (MX, then A and AAAA)."""
+PROBE_NAME = "com."
+"""A name every working resolver knows (asked once before a "no such domain" is believed)."""
+_DENIALS = frozenset({MailServerStatus.NXDOMAIN, MailServerStatus.NO_RECORDS})
 
 
 class _Unknown(Exception):
@@ -50,18 +62,23 @@ class MailServerChecker:
     the resolver's configuration is only read).
     """
 
-    def __init__(self, resolver: dns.resolver.Resolver, *, lifetime: float = DEFAULT_LIFETIME) -> None:
+    def __init__(
+        self, resolver: dns.resolver.Resolver, *, lifetime: float = DEFAULT_LIFETIME, probe: bool = False
+    ) -> None:
         if lifetime <= 0:
             raise ValueError(f"lifetime must be positive, not {lifetime}")
         self._resolver = resolver
         self._lifetime = lifetime
+        self._probe = probe  # ask PROBE_NAME before believing a denial (the system resolver)
+        self._probe_lock = threading.Lock()
+        self._resolver_works: bool | None = None
 
     @classmethod
     def from_environment(
         cls, environ: Mapping[str, str] | None = None, *, lifetime: float = DEFAULT_LIFETIME
     ) -> MailServerChecker:
         """A checker on ``LEADGEN_DNS_SERVER`` or the system resolver (``ValueError`` on a bad variable)."""
-        return cls(build_resolver(environ), lifetime=lifetime)
+        return cls(build_resolver(environ), lifetime=lifetime, probe=not dns_server_configured(environ))
 
     def check(self, domain: str, cancel: CancelToken | None = None) -> MailServerCheck:
         """The mail-server status of ``domain`` (an email's part after the ``@``).
@@ -74,11 +91,41 @@ class MailServerChecker:
         deadline = time.monotonic() + self._lifetime
         token = cancel if cancel is not None else CancelToken()
         try:
-            return call_cancellable(
+            result = call_cancellable(
                 lambda: self._check(name, text, deadline), token, deadline=deadline + 0.5, name="mx-check"
             )
         except DeadlinePassed:
             return MailServerCheck(text, MailServerStatus.TIMEOUT, detail="no DNS answer in time")
+        if result.status in _DENIALS and self._probe and not self._resolver_believable(token):
+            detail = f"the DNS resolver denies every name (even {PROBE_NAME!r}), so its answer is unknown"
+            return MailServerCheck(text, MailServerStatus.SERVER_FAILURE, detail=detail)
+        return result
+
+    def _resolver_believable(self, cancel: CancelToken) -> bool:
+        """Whether the resolver knows :data:`PROBE_NAME` (asked once; a failed probe is asked again later)."""
+        with self._probe_lock:
+            if self._resolver_works is None:
+                deadline = time.monotonic() + self._lifetime
+                try:
+                    works = call_cancellable(
+                        lambda: self._knows_probe(deadline), cancel, deadline=deadline + 0.5, name="dns-probe"
+                    )
+                except DeadlinePassed:
+                    return False
+                if works is None:
+                    return False
+                self._resolver_works = works
+            return self._resolver_works
+
+    def _knows_probe(self, deadline: float) -> bool | None:
+        """True when the probe name exists, False when the resolver denies it, None when it did not say."""
+        try:
+            self._ask(dns.name.from_text(PROBE_NAME), "NS", deadline)
+        except dns.resolver.NXDOMAIN:
+            return False
+        except _Unknown:
+            return None
+        return True
 
     def _check(self, name: dns.name.Name, text: str, deadline: float) -> MailServerCheck:
         try:

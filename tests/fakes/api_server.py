@@ -216,8 +216,12 @@ class FakeApis:
         stall_seconds: float = 2.0,
         latencies: Mapping[str, float] | None = None,
         city: FakeCity | None = None,
+        websites: Mapping[int, str | None] | None = None,
     ) -> None:
         self._city = city
+        self.websites = dict(websites) if websites is not None else None
+        """Page-by-page search: the website of the place at each position (None: none); places
+        at positions not listed get no website. None keeps the generated websites."""
         self.keys = {"google_places": google_key, "hunter": hunter_key, "neverbounce": neverbounce_key}
         self.places_per_query = places_per_query
         self.latency = latency
@@ -426,6 +430,10 @@ class FakeApis:
                 place["websiteUri"] = f"https://www.facebook.com/{slug}"  # a shared platform
             elif i % 15 == 12:
                 place["websiteUri"] = f"https://www.{word}-group.com/locations/{i + 1}"  # a chain: one domain
+            if self.websites is not None:
+                place.pop("websiteUri", None)
+                if self.websites.get(i):
+                    place["websiteUri"] = self.websites[i]
             if i % 7 == 6:
                 del place["rating"], place["userRatingCount"]
             if i == 7:
@@ -695,8 +703,17 @@ def cli_env(
     """Environment for a ``leadgen`` subprocess pointed at ``base_url``, every user dir under ``root``.
 
     A key given as None is left out. The keychain is the null backend, so only these keys count.
+    Website and DNS traffic stays on loopback (``offline_web``): sites unreachable, mail servers unknown.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADGEN_", "XDG_"))}
+    from tests.fakes.offline_web import offline_web_env
+
+    proxy_vars = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ssl_cert_file", "ssl_cert_dir"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LEADGEN_", "XDG_")) and k.lower() not in proxy_vars
+    }
+    env.update(offline_web_env())
     env.update(
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
         LEADGEN_DEMO_LATENCY="0",

@@ -10,12 +10,22 @@ from leadgen_desktop.domain import PROVIDERS, Providers
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_limit import RateLimiter
 from tests.fakes.api_server import FAKE_KEYS, FakeApis
+from tests.fakes.offline_web import AlwaysMail, offline_websites
 
 
 def live_providers(fake: FakeApis, keys: Mapping[str, str] = FAKE_KEYS) -> Providers:
-    """The three live providers over ``fake``'s transport, their rate limits lifted (tests run fast)."""
+    """The three live providers over ``fake``'s transport, their rate limits lifted (tests run fast).
+
+    Websites show nothing and every domain receives mail (``offline_web``), so the
+    email finder and the verifier are asked as they were before websites were read.
+    """
     transport = fake.transport()
-    providers = build_live_providers(keys, transports=dict.fromkeys(keys, transport))
+    providers = build_live_providers(
+        keys,
+        transports=dict.fromkeys(keys, transport),
+        websites=offline_websites(),
+        mail_servers=AlwaysMail(),
+    )
     for provider in (providers.discovery, providers.finder, providers.verifier):
         if provider is not None:
             provider._limiter = RateLimiter(1e6, burst=1_000_000)  # type: ignore[attr-defined]

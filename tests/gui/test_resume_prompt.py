@@ -38,6 +38,7 @@ from leadgen_desktop.net.providers.demo import build_demo_providers
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.paths import log_dir
 from tests.fakes.api_server import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, FakeApis
+from tests.fakes.offline_web import AlwaysMail, offline_websites
 
 FINISH_TIMEOUT = 15_000
 CONFIG = CampaignConfig(business_type="dentist", location="Austin, TX", max_results=8, min_score=0)
@@ -63,7 +64,12 @@ def live_factory(fake: FakeApis, *providers: str) -> Callable[[], Providers]:
 
     def factory() -> Providers:
         chosen = {p: keys[p] for p in providers}
-        return build_live_providers(chosen, transports={p: fake.transport() for p in PROVIDERS})
+        return build_live_providers(
+            chosen,
+            transports={p: fake.transport() for p in PROVIDERS},
+            websites=offline_websites(),
+            mail_servers=AlwaysMail(),
+        )
 
     return factory
 

@@ -247,10 +247,16 @@ def test_no_request_is_sent_after_a_run_has_failed(tmp_path: Path) -> None:
     from leadgen_desktop.db.store import Store
     from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus
     from leadgen_desktop.net.providers.live import build_live_providers
+    from tests.fakes.offline_web import AlwaysMail, offline_websites
 
     fake = FakeApis(latencies={"hunter": 0.1})
     keys = {"google_places": GOOGLE_KEY, "hunter": HUNTER_KEY, "neverbounce": "bad-neverbounce-key-000111"}
-    providers = build_live_providers(keys, transports=dict.fromkeys(keys, fake.transport()))
+    providers = build_live_providers(
+        keys,
+        transports=dict.fromkeys(keys, fake.transport()),
+        websites=offline_websites(),
+        mail_servers=AlwaysMail(),
+    )
     repo = Store.open(tmp_path / "t.db")
     pipeline = Pipeline(repo, providers)
     _, job_id = pipeline.start(CampaignConfig("dentist", "Austin, TX", max_results=40, min_score=0))

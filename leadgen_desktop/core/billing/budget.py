@@ -24,7 +24,7 @@ import math
 import threading
 from dataclasses import dataclass
 
-from leadgen_desktop.domain import PriceTable, Providers
+from leadgen_desktop.domain import HunterMode, PriceTable, Providers
 
 EPSILON = 1e-9
 
@@ -172,12 +172,18 @@ class UnitPrices:
         )
 
     @classmethod
-    def of(cls, providers: Providers, prices: PriceTable, verify: bool) -> UnitPrices:
-        """Worst-case prices of these providers (a missing provider, or no verification, costs 0)."""
+    def of(
+        cls, providers: Providers, prices: PriceTable, verify: bool, hunter: HunterMode = HunterMode.FALLBACK
+    ) -> UnitPrices:
+        """Worst-case prices of these providers (a missing provider, no search or no verification costs 0).
+
+        With the Hunter mode ``fallback`` every website may show nothing, so a search stays in the worst case.
+        """
         table = prices.prices
         finder, verifier = providers.finder, providers.verifier
+        searching = finder is not None and hunter is not HunterMode.NEVER
         return cls(
             page=float(table.get(providers.discovery.billing_sku, 0.0)),
-            search=float(table.get(finder.billing_sku, 0.0)) if finder else 0.0,
+            search=float(table.get(finder.billing_sku, 0.0)) if finder is not None and searching else 0.0,
             check=float(table.get(verifier.billing_sku, 0.0)) if verifier and verify else 0.0,
         )

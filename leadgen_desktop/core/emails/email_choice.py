@@ -4,7 +4,9 @@ The rule, in plain words:
 
 1. Only addresses on the website's own domain count: the email's domain must
    have the same registrable domain as the website (a ``gmail.com`` address
-   or one at another company is never chosen).
+   or one at another company is never chosen), except addresses the website
+   itself shows (source ``website``): the crawler already kept only the site's
+   own domain and free mail shown as the business's own.
 2. First choice is a named person who decides: a candidate of kind
    ``personal`` with a first or last name whose seniority is ``executive`` or
    whose position contains a decision-maker word (:data:`DECISION_MAKER_WORDS`:
@@ -18,7 +20,9 @@ The rule, in plain words:
    order comes first, then confidence.
 4. Otherwise any other matching candidate, highest confidence first.
 
-Ties are broken by the email address itself, so the choice is deterministic.
+Within a group an address on the website's own domain comes before free mail;
+remaining ties are broken by the email address itself, so the choice is
+deterministic.
 The alternatives are the remaining matching candidates in the same order;
 repeated addresses (compared case-insensitively) appear once.
 """
@@ -29,7 +33,7 @@ import re
 from collections.abc import Sequence
 
 from leadgen_desktop.core.emails.domains import email_domain_matches
-from leadgen_desktop.domain import EmailCandidate
+from leadgen_desktop.domain import EmailCandidate, EmailSource
 
 __all__ = [
     "DECISION_MAKER_WORDS",
@@ -102,15 +106,21 @@ def _local_rank(email: str) -> int | None:
     return _LOCAL_RANK.get(re.sub(r"[._-]", "", local))
 
 
-def _rank(candidate: EmailCandidate) -> tuple[int, int, int, str]:
-    """Sort key: group, local-part preference, confidence (desc), email."""
+def _rank(candidate: EmailCandidate, domain: str) -> tuple[int, int, int, int, str]:
+    """Sort key: group, local-part preference, own domain first, confidence (desc), email."""
     email = candidate.email.strip().casefold()
+    elsewhere = 0 if email_domain_matches(email, domain) else 1
     if is_decision_maker(candidate):
-        return (_DECISION_MAKER, 0, -candidate.confidence, email)
+        return (_DECISION_MAKER, 0, elsewhere, -candidate.confidence, email)
     local_rank = _local_rank(email)
     if local_rank is not None:
-        return (_PREFERRED_GENERIC, local_rank, -candidate.confidence, email)
-    return (_OTHER, 0, -candidate.confidence, email)
+        return (_PREFERRED_GENERIC, local_rank, elsewhere, -candidate.confidence, email)
+    return (_OTHER, 0, elsewhere, -candidate.confidence, email)
+
+
+def _counts(candidate: EmailCandidate, domain: str) -> bool:
+    """On the website's domain, or shown by the website itself."""
+    return candidate.source == EmailSource.WEBSITE.value or email_domain_matches(candidate.email, domain)
 
 
 def choose_email(
@@ -119,13 +129,10 @@ def choose_email(
     """Pick the lead's email among ``candidates`` for the website ``domain``.
 
     Returns ``(chosen, alternatives)``: ``chosen`` is None when no candidate
-    is on ``domain``; ``alternatives`` are the other matching candidates,
+    counts (on ``domain``, or shown by its website); ``alternatives`` are the other matching candidates,
     ordered by the same rule (see the module docstring).
     """
-    ranked = sorted(
-        (c for c in candidates if email_domain_matches(c.email, domain)),
-        key=_rank,
-    )
+    ranked = sorted((c for c in candidates if _counts(c, domain)), key=lambda c: _rank(c, domain))
     unique: list[EmailCandidate] = []
     seen: set[str] = set()
     for candidate in ranked:

@@ -5,17 +5,19 @@ requests run in the background through the run's
 :class:`~leadgen_desktop.core.run.run_requests.RunRequests` and come back to
 :meth:`EnrichScheduler.handle`. For each lead it:
 
-1. settles leads that need no lookup (no website, shared platform, no key,
-   quota gone) at once;
-2. looks the domain up in this run, then in the shared cache (a hit costs $0
-   and is logged as such), then claims it in the database
+1. settles leads that need no lookup (no website, shared platform) at once;
+2. hands the lead to the website step (:mod:`~leadgen_desktop.core.run.website_step`):
+   the website is read first, free; the paid search is asked for only as the
+   Hunter mode says and when the domain has a mail server; the email is chosen
+   among the website's and the finder's addresses, and its domain's mail
+   server is checked before the verification is paid for;
+3. for each paid lookup looks in this run, then in the shared cache (a hit
+   costs $0 and is logged as such), then claims it in the database
    (:mod:`~leadgen_desktop.core.run.lookup_claims`; while another run pays for
-   it, the lead waits for that answer), and only then reserves the search's
-   worst-case price against the budget and asks the email finder: one request
-   per domain however many leads, in this run or another, need it;
-3. chooses the email (:mod:`~leadgen_desktop.core.emails.email_choice`) and
-   verifies it the same way (run, cache, claim, budget, verifier), as soon as
-   the finder answered for that lead.
+   it, the lead waits for that answer), and only then reserves the worst-case
+   price against the budget and asks the provider: one request per domain
+   (search) or address (verification) however many leads, in this run or
+   another, need it.
 
 Every paid answer is written to the cache together with its API calls and the
 release of its claim in one transaction the moment it is handled, so a crash
@@ -30,10 +32,13 @@ from dataclasses import dataclass, field, replace
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
 from leadgen_desktop.core.emails.domains import is_shared_platform, registrable_domain
-from leadgen_desktop.core.emails.email_choice import choose_email
+from leadgen_desktop.core.run.lead_work import LeadWork
 from leadgen_desktop.core.run.lookup_claims import DOMAIN, EMAIL, LookupClaims
 from leadgen_desktop.core.run.run_requests import RunRequests
 from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.core.run.website_checks import KINDS as WEBSITE_KINDS
+from leadgen_desktop.core.run.website_checks import WebsiteChecks
+from leadgen_desktop.core.run.website_step import WebsiteStep
 from leadgen_desktop.core.run.worker_pool import Finished, Request
 from leadgen_desktop.db.records import CachedLookup
 from leadgen_desktop.db.store import Store
@@ -43,9 +48,9 @@ from leadgen_desktop.domain import (
     Cancelled,
     CancelToken,
     DomainSearch,
-    EmailCandidate,
     EmailReason,
     EmailStatus,
+    HunterMode,
     Lead,
     NetworkUnavailable,
     PriceTable,
@@ -66,20 +71,6 @@ Answer = DomainSearch | Verification | ProviderError
 
 
 @dataclass
-class _Work:
-    """A lead on its way through enrichment."""
-
-    lead: Lead
-    domain: str | None = None
-    provenance: dict[str, object] = field(default_factory=dict)
-    log_calls: list[ApiCall] = field(default_factory=list)  # stored with the lead (cache-hit markers)
-    cost: float = 0.0
-    candidates: tuple[EmailCandidate, ...] = ()
-    email: str | None = None
-    waiting_for: str = ""  # SEARCH or VERIFY while blocked by the budget
-
-
-@dataclass
 class _Lookup:
     """One kind of paid lookup (searches by domain, verifications by address) and its state in the run."""
 
@@ -92,10 +83,10 @@ class _Lookup:
     sku: str
     ask: Callable[[str, CancelToken], object]
     read_cache: Callable[[str], CachedLookup | None]
-    then: Callable[[_Work, Answer], None]
+    then: Callable[[LeadWork, Answer], None]
     answers: dict[str, Answer] = field(default_factory=dict)
-    waiters: dict[str, list[_Work]] = field(default_factory=dict)  # asked in this run: the first pays
-    elsewhere: dict[str, list[_Work]] = field(default_factory=dict)  # another run is paying for it
+    waiters: dict[str, list[LeadWork]] = field(default_factory=dict)  # asked in this run: the first pays
+    elsewhere: dict[str, list[LeadWork]] = field(default_factory=dict)  # another run is paying for it
     charged: set[str] = field(default_factory=set)  # paid by this job and put on one of its leads
     exhausted: bool = False
 
@@ -121,11 +112,12 @@ class EnrichScheduler:
         claims: LookupClaims,
         on_final: FinalCallback,
         cache_ttl: dt.timedelta,
+        hunter: HunterMode = HunterMode.FALLBACK,
     ) -> None:
         self.store, self.job_id, self.providers, self.prices = store, job_id, providers, prices
         self.verify, self.state, self.budget, self.on_final = verify, state, budget, on_final
-        self.requests, self.claims = requests, claims
-        self.blocked: list[_Work] = []
+        self.requests, self.claims, self.hunter = requests, claims, hunter
+        self.blocked: list[LeadWork] = []
         self._in_flight = 0
         self._out: dict[str, int] = {SEARCH: 0, VERIFY: 0}
         charged_domains, charged_emails = store.leads.charged_lookups(job_id)
@@ -135,7 +127,7 @@ class EnrichScheduler:
                 kind=SEARCH, claim_kind=DOMAIN, provenance="email_search", answer_type=DomainSearch,
                 provider=finder.provider, endpoint="/v2/domain-search", sku=finder.billing_sku,
                 ask=finder.find, read_cache=lambda d: store.lookups.domain(d, cache_ttl),
-                then=self._on_search, charged=charged_domains,
+                then=lambda work, outcome: self._step.searched(work, outcome), charged=charged_domains,
             )  # fmt: skip
         if (verifier := providers.verifier) is not None:
             self._lookups[VERIFY] = _Lookup(
@@ -144,12 +136,22 @@ class EnrichScheduler:
                 ask=verifier.verify, read_cache=lambda e: store.lookups.verification(e, cache_ttl),
                 then=self._on_verdict, charged=charged_emails,
             )  # fmt: skip
+        self._checks = WebsiteChecks(
+            store=store, job_id=job_id, websites=providers.websites, mail_servers=providers.mail_servers,
+            reader_name="demo" if providers.demo else "website", cache_ttl=cache_ttl, requests=requests,
+            claims=claims,
+        )  # fmt: skip
+        self._step = WebsiteStep(
+            self._checks, hunter=hunter, finder=finder.provider if finder else None, notice=state.notice,
+            search=self._search, verify=self._verify, finish_without=self._final_without,
+            finish_with=self._final_with,
+        )  # fmt: skip
 
     # -- public API (pipeline thread) ------------------------------------------------
 
     def add(self, lead: Lead) -> None:
         """Start enriching ``lead`` (it may finish at once)."""
-        work = _Work(lead, provenance=dict(lead.provenance))
+        work = LeadWork(lead, provenance=dict(lead.provenance))
         website = lead.business.website
         work.domain = registrable_domain(website)
         if not website or work.domain is None:
@@ -162,24 +164,27 @@ class EnrichScheduler:
             )
             self._final_without(work, EmailReason.SHARED_PLATFORM)
             return
-        self._search(work)
+        self._step.begin(work, website)
 
     @property
     def in_flight(self) -> int:
-        """Requests started and not yet handled."""
-        return self._in_flight
+        """Requests started and not yet handled (free website and DNS requests too)."""
+        return self._in_flight + self._checks.in_flight
 
     @property
     def waiting_elsewhere(self) -> bool:
-        """True while some lead waits for a lookup another run is paying for."""
-        return any(lookup.elsewhere for lookup in self._lookups.values())
+        """True while some lead waits for a lookup (or a website) another run is paying for (reading)."""
+        return self._checks.waiting_elsewhere or any(lookup.elsewhere for lookup in self._lookups.values())
 
     def still_out(self) -> dict[str, int]:
-        """Requests started and not handled, per kind (those still counted may bill)."""
+        """Paid requests started and not handled, per kind (those still counted may bill)."""
         return {kind: count for kind, count in self._out.items() if count > 0}
 
     def handle(self, finished: Finished) -> None:
-        """Take a request that came back: store what it paid for, then carry its leads on."""
+        """Take a request that came back: store what it paid for (or read), then carry its leads on."""
+        if finished.kind in WEBSITE_KINDS:
+            self._checks.handle(finished)
+            return
         lookup = self._lookups[finished.kind]
         subject = str(finished.request.key)
         outcome = finished.outcome
@@ -229,11 +234,15 @@ class EnrichScheduler:
 
     def dropped(self, request: Request) -> None:
         """A request dropped before it was sent (the run is ending): it is no longer out."""
+        if request.kind in WEBSITE_KINDS:
+            self._checks.dropped(request)
+            return
         self._in_flight -= 1
         self._out[request.kind] -= 1
 
     def poll_claims(self) -> None:
         """Carry on the leads whose lookup another run was paying for, once its answer is cached."""
+        self._checks.poll_claims()
         for lookup in self._lookups.values():
             waiting, lookup.elsewhere = lookup.elsewhere, {}
             for subject, works in waiting.items():
@@ -247,12 +256,12 @@ class EnrichScheduler:
 
     def remaining_worst_case(self) -> float:
         """What the leads stopped by the budget could cost at most."""
-        unit = UnitPrices.of(self.providers, self.prices, self.verify)
+        unit = UnitPrices.of(self.providers, self.prices, self.verify, self.hunter)
         return sum((unit.search if w.waiting_for == SEARCH else 0.0) + unit.check for w in self.blocked)
 
     # -- one lookup, whatever its kind ----------------------------------------------------
 
-    def _ask(self, work: _Work, lookup: _Lookup, subject: str) -> None:
+    def _ask(self, work: LeadWork, lookup: _Lookup, subject: str) -> None:
         """Get ``subject`` looked up for ``work``: from this run, the cache, another run, or paid for."""
         if subject in lookup.answers:
             work.provenance[f"{lookup.provenance}_reused_in_run"] = True
@@ -296,51 +305,23 @@ class EnrichScheduler:
         ask = lookup.ask
         self.requests.submit(lookup.kind, subject, lambda stop: ask(subject, stop), hold)
 
-    def _block(self, work: _Work, kind: str) -> None:
+    def _block(self, work: LeadWork, kind: str) -> None:
         work.waiting_for = kind
         self.blocked.append(work)
 
     # -- what a lead does with an answer ---------------------------------------------------
 
-    def _search(self, work: _Work) -> None:
+    def _search(self, work: LeadWork) -> None:
         search = self._lookups.get(SEARCH)
         assert work.domain is not None
-        if search is None:
-            self.state.notice("Emails were not searched: no Hunter.io API key. Add one in Settings.")
-            self._final_without(work, EmailReason.NO_KEY)
+        if search is None:  # the website step asks only when there is a finder
+            self._step.choose(work, work.site_candidates, EmailReason.NO_KEY)
         elif search.exhausted:
-            self._final_without(work, EmailReason.QUOTA_EXHAUSTED)
+            self._step.choose(work, work.site_candidates, EmailReason.QUOTA_EXHAUSTED)
         else:
             self._ask(work, search, work.domain)
 
-    def _on_search(self, work: _Work, outcome: Answer) -> None:
-        finder = self.providers.finder
-        assert finder is not None
-        assert work.domain is not None
-        if isinstance(outcome, QuotaExhausted):
-            self._final_without(work, EmailReason.QUOTA_EXHAUSTED)
-            return
-        if isinstance(outcome, ProviderError):
-            work.provenance["email_search"] = f"{finder.provider} error: {outcome.message}"
-            work.lead = replace(work.lead, error=outcome.message)
-            self._final_without(work, EmailReason.PROVIDER_ERROR)
-            return
-        assert isinstance(outcome, DomainSearch)
-        work.provenance["email_search"] = {
-            "provider": finder.provider,
-            "domain": work.domain,
-            "candidates": len(outcome.candidates),
-        }
-        chosen, alternatives = choose_email(outcome.candidates, work.domain)
-        if chosen is None:
-            work.candidates = outcome.candidates
-            self._final_without(work, EmailReason.PROVIDER_FOUND_NONE)
-            return
-        work.candidates = (chosen, *alternatives)
-        work.email = chosen.email
-        self._verify(work)
-
-    def _verify(self, work: _Work) -> None:
+    def _verify(self, work: LeadWork) -> None:
         lookup = self._lookups.get(VERIFY)
         assert work.email is not None
         if not self.verify:
@@ -356,7 +337,7 @@ class EnrichScheduler:
         else:
             self._ask(work, lookup, work.email.casefold())
 
-    def _on_verdict(self, work: _Work, outcome: Answer) -> None:
+    def _on_verdict(self, work: LeadWork, outcome: Answer) -> None:
         verifier = self.providers.verifier
         assert verifier is not None
         if isinstance(outcome, QuotaExhausted):
@@ -372,7 +353,7 @@ class EnrichScheduler:
 
     # -- endings ------------------------------------------------------------------------
 
-    def _final_without(self, work: _Work, reason: EmailReason) -> None:
+    def _final_without(self, work: LeadWork, reason: EmailReason) -> None:
         work.provenance.setdefault("email_search", reason.description)
         lead = replace(
             work.lead,
@@ -385,14 +366,15 @@ class EnrichScheduler:
         )
         self.on_final(lead, tuple(work.log_calls))
 
-    def _final_with(self, work: _Work, status: EmailStatus, flags: tuple[str, ...]) -> None:
-        finder = self.providers.finder
+    def _final_with(
+        self, work: LeadWork, status: EmailStatus, flags: tuple[str, ...], reason: EmailReason | None = None
+    ) -> None:
         lead = replace(
             work.lead,
             email=work.email,
             email_status=status,
-            email_reason=None,
-            email_source=finder.provider if finder else None,
+            email_reason=reason,
+            email_source=work.source,
             candidates=work.candidates,
             verification_flags=flags,
             provenance=work.provenance,
@@ -400,7 +382,7 @@ class EnrichScheduler:
         )
         self.on_final(lead, tuple(work.log_calls))
 
-    def _charge(self, work: _Work, lookup: _Lookup, subject: str, cost: float) -> None:
+    def _charge(self, work: LeadWork, lookup: _Lookup, subject: str, cost: float) -> None:
         """Put a paid lookup's cost on this lead (once per lookup and job, also across resumes)."""
         work.cost += cost
         charged = work.provenance.setdefault("charged", {})

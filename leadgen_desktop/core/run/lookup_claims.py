@@ -31,6 +31,8 @@ DOMAIN = "domain"
 """Claim kind of an email-finder search (subject: the registrable domain)."""
 EMAIL = "email"
 """Claim kind of a verification (subject: the address, case-folded)."""
+SITE = "site"
+"""Claim kind of a website being read (subject: its registrable domain): free, never read twice at once."""
 
 
 class LookupClaims:

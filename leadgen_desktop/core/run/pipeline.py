@@ -42,6 +42,12 @@ from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupCla
 from leadgen_desktop.core.run.page_discovery import PAGE, PageDiscovery, Ranked, Selection
 from leadgen_desktop.core.run.run_requests import SETTLE_TIMEOUT, RunRequests
 from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.core.run.website_checks import (
+    MAIL_SERVER,
+    MAIL_SERVER_CONCURRENCY,
+    WEBSITE,
+    WEBSITE_CONCURRENCY,
+)
 from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.db.store import Store
@@ -145,7 +151,13 @@ class _Run:
         self.finished_leads = len(self.stored)
         self.seen_elsewhere: set[str] = set()
         self._books_closed = False
-        limits = {PAGE: 1, SEARCH: pipeline.concurrency, VERIFY: pipeline.concurrency}
+        limits = {
+            PAGE: 1,
+            SEARCH: pipeline.concurrency,
+            VERIFY: pipeline.concurrency,
+            WEBSITE: WEBSITE_CONCURRENCY,
+            MAIL_SERVER: MAIL_SERVER_CONCURRENCY,
+        }
         self.requests = RunRequests(store.calls, job_id, self.prices, self.budget, cancel, limits)
         self.claims = LookupClaims(store, pipeline.jobs.owner, job_id)
         self.scheduler = EnrichScheduler(
@@ -160,6 +172,7 @@ class _Run:
             claims=self.claims,
             on_final=self._store_lead,
             cache_ttl=pipeline.cache_ttl,
+            hunter=config.hunter,
         )
         self.discovery = PageDiscovery(
             store=store,
@@ -175,8 +188,8 @@ class _Run:
             progress=self._emit_progress,
             log_failed=self._log_calls_quietly,
         )
-        self.requests.on(SEARCH, self.scheduler.handle)
-        self.requests.on(VERIFY, self.scheduler.handle)
+        for kind in (SEARCH, VERIFY, WEBSITE, MAIL_SERVER):
+            self.requests.on(kind, self.scheduler.handle)
         self.requests.every(HEARTBEAT_SECONDS, self._heartbeat)
         self.requests.every(
             CLAIM_POLL_SECONDS, self.scheduler.poll_claims, when=lambda: self.scheduler.waiting_elsewhere
@@ -335,7 +348,7 @@ class _Run:
             discovery = self.providers.discovery
             places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
             to_come = min(self.config.max_results - len(self.selected), places_left)
-            unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+            unit = UnitPrices.of(self.providers, self.prices, self.config.verify, self.config.hunter)
             more += math.ceil(places_left / RESULTS_PER_PAGE) * unit.page + to_come * unit.lead
         bill = self.state.snapshot()
         stop = BudgetStop(
@@ -383,7 +396,7 @@ class _Run:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
         out = self.scheduler.still_out()
-        unit = UnitPrices.of(self.providers, self.prices, self.config.verify)
+        unit = UnitPrices.of(self.providers, self.prices, self.config.verify, self.config.hunter)
         pages = int(self.discovery.page_out)
         notice = unit.requests_out_notice(pages, out.get(SEARCH, 0), out.get(VERIFY, 0))
         if notice:

@@ -13,7 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import PROVIDERS, ApiCall, EmailStatus, Lead, Metrics, PriceTable
+from leadgen_desktop.domain import (
+    EMAIL_SOURCE_KEYS,
+    PROVIDERS,
+    ApiCall,
+    EmailReason,
+    EmailStatus,
+    Lead,
+    Metrics,
+    PriceTable,
+    email_source_key,
+)
 
 
 @dataclass
@@ -31,6 +41,8 @@ class RunState:
     call_costs: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PROVIDERS})
     unconfirmed: list[float] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    emails_by_source: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EMAIL_SOURCE_KEYS, 0))
+    mx_rejected: int = 0
 
     def add_calls(self, calls: Iterable[ApiCall]) -> float:
         """Count ``calls``, their cost and what is unconfirmed; return the (confirmed) cost they added."""
@@ -58,12 +70,23 @@ class RunState:
 
     def add_lead(self, lead: Lead) -> None:
         """Count a stored lead in the email and confidence metrics."""
+        reason = lead.email_reason.value if lead.email_reason else None
+        self._count(lead.score, lead.email, lead.email_status.value, lead.email_source, reason)
+
+    def _count(
+        self, score: int, email: str | None, status: str, source: str | None, reason: str | None
+    ) -> None:
         self.leads_enriched += 1
-        self.scores.append(lead.score)
-        if lead.email:
+        self.scores.append(score)
+        if email:
             self.emails_found += 1
-        if lead.email_status is EmailStatus.VALID:
+            key = email_source_key(source)
+            if key is not None:
+                self.emails_by_source[key] = self.emails_by_source.get(key, 0) + 1
+        if status == EmailStatus.VALID.value:
             self.emails_verified += 1
+        if reason == EmailReason.NO_MAIL_SERVER.value:
+            self.mx_rejected += 1
 
     @classmethod
     def rebuild(cls, prices: PriceTable, store: Store, job_id: str) -> RunState:
@@ -74,11 +97,10 @@ class RunState:
         """
         state = cls(prices=prices)
         state.load_bill(store, job_id)
-        for score, email, status in store.leads.outcomes(job_id):
-            state.leads_enriched += 1
-            state.scores.append(score)
-            state.emails_found += 1 if email else 0
-            state.emails_verified += 1 if status == EmailStatus.VALID.value else 0
+        for outcome in store.leads.outcomes(job_id):
+            state._count(
+                outcome.score, outcome.email, outcome.email_status, outcome.email_source, outcome.email_reason
+            )
         job = store.jobs.get(job_id)
         if job is not None:
             state.notices.extend(job.notices)
@@ -103,4 +125,6 @@ class RunState:
             api_calls={p: self.call_counts.get(p, 0) for p in PROVIDERS},
             cost_by_provider=by_provider,
             cost_unconfirmed=math.fsum(self.unconfirmed),
+            emails_by_source=dict(self.emails_by_source),
+            mx_rejected=self.mx_rejected,
         )

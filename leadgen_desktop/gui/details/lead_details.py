@@ -296,7 +296,7 @@ class LeadDetailsPanel(QWidget):
                 head.setFont(font)
                 head.setAccessibleDescription("the chosen address")
             self._candidates_box.addWidget(head)
-            extra = [view.person] if view.person else []
+            extra = [part for part in (view.person, view.found) if part]
             extra.append(("chosen · " if view.chosen else "") + view.verification)
             self._candidates_box.addWidget(
                 self._label(" — ".join(extra), "candidateInfo", muted=True, small=True)

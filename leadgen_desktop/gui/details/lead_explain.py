@@ -9,9 +9,12 @@ Provenance keys written by the pipeline (``core/pipeline.py`` and
 ``core/enrich_scheduler.py``): ``discovery`` ({"provider"}), ``domain``,
 ``email_search`` (a dict with provider/domain/candidates, or a sentence),
 ``email_search_cache_hit``, ``email_search_reused_in_run``, ``verification``
-(a dict with provider/result, or a sentence), ``verification_cache_hit`` and
-``verification_reused_in_run``. Unknown keys are shown as they are, so
-nothing recorded is hidden.
+(a dict with provider/result, or a sentence), ``verification_cache_hit``,
+``verification_reused_in_run``, ``website`` (what reading the website gave:
+outcome, pages, each address's page; ``core/run/website_step.py``) and
+``mail_server`` (the email domain's DNS answer). Unknown keys are shown as they
+are, so nothing recorded is hidden. Website candidates carry the page they were
+found on and how they were written (``page_url``, ``found_by``).
 """
 
 from __future__ import annotations
@@ -21,14 +24,24 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from leadgen_desktop.db.records import LeadRecord
-from leadgen_desktop.domain import DEMO_PROVIDER_PREFIX, EmailReason, EmailStatus, web_url
+from leadgen_desktop.domain import (
+    DEMO_PROVIDER_PREFIX,
+    EmailMethod,
+    EmailReason,
+    EmailSource,
+    EmailStatus,
+    MailServerStatus,
+    web_url,
+)
+from leadgen_desktop.keychain import PROVIDER_NAMES
 
-PROVIDER_NAMES: dict[str, str] = {
-    "google_places": "Google Places",
-    "hunter": "Hunter.io",
-    "neverbounce": "NeverBounce",
+SOURCE_NAMES: dict[str, str] = {
+    **PROVIDER_NAMES,
     "demo": "Demo data (offline)",
+    "website": "the business's own website",
 }
+"""Who a lead's data came from, for people: the paid providers (named once, in
+:mod:`~leadgen_desktop.keychain`) and the free sources."""
 
 _KNOWN_KEYS = frozenset(
     {
@@ -41,6 +54,8 @@ _KNOWN_KEYS = frozenset(
         "verification_cache_hit",
         "verification_reused_in_run",
         "charged",
+        "website",
+        "mail_server",
     }
 )
 _CHARGE_NAMES = {"search": "email search", "verify": "verification"}
@@ -53,6 +68,27 @@ _REASON_ADVICE: dict[EmailReason, str] = {
     EmailReason.BUDGET: "Raise the campaign budget to search this lead next time.",
     EmailReason.NO_KEY: "Add a Hunter.io API key in Settings to search emails.",
     EmailReason.PROVIDER_ERROR: "Running the campaign again may succeed.",
+    EmailReason.NO_MAIL_SERVER: "Mail to this domain cannot be delivered; try the phone or a contact form.",
+    EmailReason.WEBSITE_FOUND_NONE: "Set the Hunter mode to fallback in Settings to search such domains.",
+}
+
+_METHOD_WORDS: dict[str, str] = {
+    EmailMethod.MAILTO: "mailto link",
+    EmailMethod.TEXT: "page text",
+    EmailMethod.JSONLD: "JSON-LD",
+    EmailMethod.MICRODATA: "microdata",
+    EmailMethod.CFEMAIL: "Cloudflare cfemail",
+    EmailMethod.OBFUSCATED: "written out ([at] / [dot])",
+}
+
+_MAIL_SERVER_WORDS: dict[str, str] = {
+    MailServerStatus.MX: "receives mail (MX records)",
+    MailServerStatus.ADDRESS_FALLBACK: "receives mail (no MX; its own address)",
+    MailServerStatus.NULL_MX: "receives no mail (null MX)",
+    MailServerStatus.NXDOMAIN: "does not exist (NXDOMAIN)",
+    MailServerStatus.NO_RECORDS: "receives no mail (neither MX nor address)",
+    MailServerStatus.TIMEOUT: "unknown (no DNS answer in time; verified anyway)",
+    MailServerStatus.SERVER_FAILURE: "unknown (the DNS failed; verified anyway)",
 }
 
 _STATUS_WORDS: dict[str, str] = {
@@ -96,6 +132,7 @@ class CandidateView:
     person: str  # "Betty Patel, Receptionist" or ""
     chosen: bool
     verification: str  # what is known about its verification
+    found: str = ""  # where it was found: "on https://x.com/contact (mailto link)", "Hunter.io"
 
 
 def _loads(text: str | None, default: object) -> object:
@@ -109,8 +146,8 @@ def provider_name(provider: object) -> str:
     """Readable provider name (``hunter`` -> ``Hunter.io``)."""
     text = str(provider or "unknown provider")
     if text.startswith(DEMO_PROVIDER_PREFIX):
-        return PROVIDER_NAMES["demo"]
-    return PROVIDER_NAMES.get(text, text)
+        return SOURCE_NAMES["demo"]
+    return SOURCE_NAMES.get(text, text)
 
 
 def is_demo_lead(record: LeadRecord) -> bool:
@@ -184,11 +221,37 @@ def candidate_views(record: LeadRecord) -> list[CandidateView]:
             confidence = int(item.get("confidence") or 0)
         except (TypeError, ValueError):
             confidence = 0
-        views.append(
-            CandidateView(email, confidence, str(item.get("kind") or "generic"), person, chosen, verification)
-        )
+        kind = str(item.get("kind") or "generic")
+        views.append(CandidateView(email, confidence, kind, person, chosen, verification, _found(item)))
     views.sort(key=lambda view: not view.chosen)
     return views
+
+
+def _found(item: dict[str, object]) -> str:
+    """Where a candidate was found, in words ("" for leads stored before sources were recorded)."""
+    source = str(item.get("source") or "")
+    if source == EmailSource.WEBSITE:
+        method = str(item.get("found_by") or "")
+        how = _METHOD_WORDS.get(method, method.replace("_", " "))
+        page = str(item.get("page_url") or "the website")
+        return f"on {page} ({how})" if how else f"on {page}"
+    return f"from {provider_name(source)}" if source else ""
+
+
+def _website_line(site: object) -> str:
+    """What reading the website gave, in words."""
+    if not isinstance(site, dict):
+        return str(site)
+    pages = site.get("pages", 0)
+    addresses = site.get("addresses")
+    count = len(addresses) if isinstance(addresses, list) else 0
+    parts = [
+        str(site.get("label") or site.get("outcome") or "read"),
+        f"{pages} page{'s' if pages != 1 else ''} read",
+        f"{count} address{'es' if count != 1 else ''}",
+        "cached (not fetched again)" if site.get("cached") else "free",
+    ]
+    return " · ".join(parts)
 
 
 def _call_kind(prov: dict[str, object], step: str, provider: object) -> str:
@@ -210,6 +273,8 @@ def source_lines(record: LeadRecord) -> list[tuple[str, str]]:
         lines.append(("Business details", f"{provider_name(discovery.get('provider'))} · search results"))
     if prov.get("domain"):
         lines.append(("Email domain", f"{prov['domain']} (from the website address)"))
+    if "website" in prov:
+        lines.append(("Website", _website_line(prov["website"])))
     search = prov.get("email_search")
     if isinstance(search, dict):
         count = search.get("candidates", 0)
@@ -225,6 +290,9 @@ def source_lines(record: LeadRecord) -> list[tuple[str, str]]:
         lines.append(("Verification", f"{provider_name(verification.get('provider'))} · {kind} · {result}"))
     elif verification:
         lines.append(("Verification", str(verification)))
+    if prov.get("mail_server"):
+        status = str(prov["mail_server"])
+        lines.append(("Mail server", _MAIL_SERVER_WORDS.get(status, status.replace("_", " "))))
     for key, value in prov.items():
         if key not in _KNOWN_KEYS:
             lines.append(

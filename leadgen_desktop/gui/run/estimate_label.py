@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QLabel
@@ -80,6 +81,7 @@ class EstimateUpdater(QObject):
         if config is None:
             return "Estimated cost: complete the form to see it."
         settings = self._settings()
+        config = replace(config, hunter=settings.hunter_mode)
         try:
             estimate = estimate_cost(config, providers, settings.price_table, self._repo, settings.cache_ttl)
         except Exception as exc:  # noqa: BLE001 - an estimate must never break the form

@@ -1,4 +1,4 @@
-"""Live run counters: businesses, leads, emails, cost, elapsed time and ETA."""
+"""Live run counters: businesses, leads, emails (and where they came from), cost, elapsed time and ETA."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("enriched", "Enriched"),
     ("emails_found", "Emails found"),
     ("emails_verified", "Emails verified"),
+    ("emails_by_source", "From websites / Hunter"),
+    ("mx_rejected", "No mail server"),
     ("cost", "Cost so far"),
     ("elapsed", "Elapsed"),
     ("eta", "ETA"),
@@ -69,7 +71,7 @@ class MetricsPanel(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(18)
         grid.setVerticalSpacing(2)
-        per_row = 4
+        per_row = 5
         for index, (key, title) in enumerate(_FIELDS):
             caption = QLabel(title)
             caption.setObjectName(f"metricCaption_{key}")
@@ -146,6 +148,16 @@ class MetricsPanel(QWidget):
         self.values["enriched"].setText(f"{metrics.leads_enriched:,}/{metrics.qualified_leads:,}")
         self.values["emails_found"].setText(f"{metrics.emails_found:,}")
         self.values["emails_verified"].setText(f"{metrics.emails_verified:,}")
+        website, hunter = (metrics.emails_by_source.get(key, 0) for key in ("website", "hunter"))
+        self.values["emails_by_source"].setText(f"{website:,} / {hunter:,}")
+        self.values["emails_by_source"].setToolTip(
+            f"{website:,} email(s) read on the businesses' own websites (free), "
+            f"{hunter:,} from the paid email search"
+        )
+        self.values["mx_rejected"].setText(f"{metrics.mx_rejected:,}")
+        self.values["mx_rejected"].setToolTip(
+            "Leads whose email domain receives no mail: marked invalid, no verification paid"
+        )
         self.values["cost"].setText(format_cost(metrics.total_cost, self._demo, metrics.cost_unconfirmed))
 
     def show_job(self, job: JobRecord) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
@@ -24,6 +25,7 @@ from leadgen_desktop.gui.run.metrics_panel import format_cost
 from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.run.run_overview import RunOverview
 from leadgen_desktop.gui.tables.campaign_leads import CampaignLeadsPage
+from leadgen_desktop.settings import load_settings
 
 CANCEL_TITLE = "Cancel the running campaign?"
 CANCEL_TEXT = (
@@ -120,6 +122,7 @@ class RunDisplay(QObject):
             self._panel.form.show_all_errors()
             self._status.showMessage("Fix the highlighted fields to start.")
             return
+        config = replace(config, hunter=load_settings().hunter_mode)  # Settings → Emails
         providers = self._providers()
         if providers is None:
             return

@@ -1,11 +1,13 @@
-"""Edit → Settings…: API keys, prices and the lookup cache.
+"""Edit → Settings…: API keys, where emails come from, prices and the lookup cache.
 
-Three tabs. *API keys* (:mod:`api_keys_tab`) saves and removes keys at once
-through :class:`ApiKeyStore` and tests them off the GUI thread. *Costs* holds
-the price of every billed SKU and NeverBounce's request rate; *Cache* the
-cache lifetime, its size and a Clear button. The dialog's Save button writes
-prices, rate and lifetime with :func:`save_settings` (``settings.json``) and
-also saves any key still typed in a field.
+Four tabs. *API keys* (:mod:`api_keys_tab`) saves and removes keys at once
+through :class:`ApiKeyStore` and tests them off the GUI thread. *Emails* holds
+the Hunter mode (always, fallback, never: when the paid search runs after the
+website was read); *Costs* the price of every billed SKU and NeverBounce's
+request rate; *Cache* the cache lifetime, its size and a Clear button. The
+dialog's Save button writes mode, prices, rate and lifetime with
+:func:`save_settings` (``settings.json``) and also saves any key still typed
+in a field.
 
 Database writes: "Clear cache" is the only one. It runs on the GUI thread, and
 only while no campaign runs (the button is disabled during a run, tracked
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -35,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import DEFAULT_PRICES
+from leadgen_desktop.domain import DEFAULT_PRICES, HunterMode
 from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.settings.api_keys_tab import ApiKeysTab
 from leadgen_desktop.gui.settings.key_check import KeyChecker
@@ -87,7 +90,7 @@ class SettingsDialog(QDialog):
     """API keys, prices, NeverBounce rate and cache (see the module docstring).
 
     Attributes tests use: ``tabs``, ``keys_tab`` (:class:`ApiKeysTab`),
-    ``price_spins`` (SKU -> QDoubleSpinBox), ``rate_spin``, ``ttl_spin``,
+    ``hunter_combo`` (the Hunter mode), ``price_spins`` (SKU -> QDoubleSpinBox), ``rate_spin``, ``ttl_spin``,
     ``cache_label``, ``clear_cache_button``, ``button_box``.
 
     Signals:
@@ -121,6 +124,7 @@ class SettingsDialog(QDialog):
         self.keys_tab.keys_changed.connect(self.keys_changed)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.keys_tab, "API &keys")
+        self.tabs.addTab(self._build_emails(settings), "&Emails")
         self.tabs.addTab(self._build_costs(settings), "&Costs")
         self.tabs.addTab(self._build_cache(settings), "Cac&he")
 
@@ -142,6 +146,27 @@ class SettingsDialog(QDialog):
         self.resize(640, 560)
 
     # -- construction -------------------------------------------------------------------
+
+    def _build_emails(self, settings: AppSettings) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        intro = QLabel(
+            "Every business website is read first, for free: its contact, about and Impressum pages, "
+            "politely (robots.txt, one request at a time per site). Hunter.io's paid email search "
+            "comes after it, as chosen here. Before a verification is paid for, the email domain's "
+            "mail server is checked: a domain that receives no mail is marked invalid at no cost."
+        )
+        intro.setWordWrap(True)
+        form.addRow(intro)
+        self.hunter_combo = QComboBox()
+        self.hunter_combo.setObjectName("hunterMode")
+        for mode in HunterMode:
+            self.hunter_combo.addItem(mode.description, mode.value)
+        self.hunter_combo.setCurrentIndex(self.hunter_combo.findData(settings.hunter_mode.value))
+        self.hunter_combo.setAccessibleName("Hunter mode")
+        self.hunter_combo.setToolTip("leadgen run --hunter always|fallback|never does the same")
+        form.addRow("&Hunter.io search", self.hunter_combo)
+        return page
 
     def _build_costs(self, settings: AppSettings) -> QWidget:
         page = QWidget()
@@ -213,6 +238,7 @@ class SettingsDialog(QDialog):
             prices=prices,
             cache_ttl_days=self.ttl_spin.value(),
             neverbounce_rate=self.rate_spin.value() or None,
+            hunter_mode=HunterMode(self.hunter_combo.currentData()),
         )
 
     @Slot()
@@ -238,7 +264,8 @@ class SettingsDialog(QDialog):
             return
         size = human_size(database_size(Path(str(self._repo.path))))
         self.cache_label.setText(
-            f"{stats.places:,} places, {stats.domains:,} domains, {stats.emails:,} emails cached; "
+            f"{stats.places:,} places, {stats.domains:,} domains, {stats.emails:,} emails, "
+            f"{stats.websites:,} websites and {stats.mail_servers:,} mail servers cached; "
             f"database file {size} on disk"
         )
 
@@ -250,7 +277,7 @@ class SettingsDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Clear the cache?",
-            "Forget every cached place, email search and verification? "
+            "Forget every cached place, website, email search and verification? "
             "Later campaigns will pay again for lookups that are cached now. Leads are kept.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,

@@ -67,6 +67,7 @@ from leadgen_desktop.net.providers.demo_data import (
     load_demo_data,
 )
 from leadgen_desktop.net.providers.demo_places import PROVIDER, DemoQuery, make_business
+from leadgen_desktop.net.providers.demo_websites import DemoMailServers, DemoWebsites
 
 __all__ = [
     "DEFAULT_LATENCY",
@@ -313,7 +314,7 @@ class DemoEmailVerifier:
 
 
 def build_demo_providers(latency: float | None = None) -> Providers:
-    """Demo discovery, finder and verifier sharing one latency (env default) and data set.
+    """Demo discovery, websites, mail servers, finder and verifier sharing one latency and data set.
 
     ``latency`` is seconds per call; None reads ``LEADGEN_DEMO_LATENCY`` and
     falls back to :data:`DEFAULT_LATENCY`; 0 makes every call instant.
@@ -327,4 +328,6 @@ def build_demo_providers(latency: float | None = None) -> Providers:
         verifier=DemoEmailVerifier(seconds, data),
         demo=True,
         area=discovery,
+        websites=DemoWebsites(data, seconds).crawler(),
+        mail_servers=DemoMailServers(data, seconds),
     )

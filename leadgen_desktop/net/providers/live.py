@@ -1,4 +1,4 @@
-"""Composition of the three live providers from API keys (the app's and CLI's entry point)."""
+"""Composition of the live providers from API keys and the environment (the app's and CLI's entry point)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from collections.abc import Mapping
 
 import httpx
 
-from leadgen_desktop.domain import Providers
+from leadgen_desktop.domain import MailServerLookup, Providers, WebsiteReader
 from leadgen_desktop.net.bounded import RequestLimits
-from leadgen_desktop.net.http import build_client
+from leadgen_desktop.net.http import ConfigError, build_client
+from leadgen_desktop.net.mail_dns import MailServerChecker
 from leadgen_desktop.net.providers.google_places_area import GooglePlacesAreaDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
 from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
 from leadgen_desktop.net.rate_limit import LearnedRate, RateLimiter
 from leadgen_desktop.net.rate_memory import RateMemory, key_fingerprint
+from leadgen_desktop.net.web import WebsiteCrawler
 
 
 def _key(keys: Mapping[str, str | None], provider: str) -> str | None:
@@ -28,6 +30,9 @@ def build_live_providers(
     rates: Mapping[str, float | None] | None = None,
     limits: Mapping[str, RequestLimits] | None = None,
     memory: RateMemory | None = None,
+    websites: WebsiteReader | None = None,
+    mail_servers: MailServerLookup | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Providers:
     """Build Google Places discovery (page by page and by area) plus Hunter/NeverBounce when keyed.
 
@@ -37,11 +42,14 @@ def build_live_providers(
     setting: no probing); otherwise each limiter starts from what ``memory`` recalls for the
     provider and key (or the default) and tells ``memory`` what it learns. ``limits``
     replaces the requests' deadline and body cap per provider (tests).
-    Base URLs come from the LEADGEN_*_URL variables.
+    Base URLs come from the LEADGEN_*_URL variables. The website reader and the
+    mail-server checker come from ``environ`` (default ``os.environ``: proxies,
+    ``SSL_CERT_FILE``, ``LEADGEN_DNS_SERVER``) unless given.
 
     Raises:
         ValueError: there is no Google key (callers check first).
-        ConfigError: a LEADGEN_*_URL variable or a key cannot be used (the message says which).
+        ConfigError: a LEADGEN_*_URL variable, a key, or a proxy, CA bundle or DNS server
+            variable cannot be used (the message says which).
     """
     google_key = _key(keys, "google_places")
     if google_key is None:
@@ -92,4 +100,18 @@ def build_live_providers(
         if neverbounce_key
         else None
     )
-    return Providers(discovery=discovery, finder=finder, verifier=verifier, demo=False, area=discovery)
+    try:
+        websites = websites if websites is not None else WebsiteCrawler.from_environment(environ)
+        if mail_servers is None:
+            mail_servers = MailServerChecker.from_environment(environ)
+    except ValueError as exc:  # the message names the variable and how to fix it
+        raise ConfigError(str(exc)) from None
+    return Providers(
+        discovery=discovery,
+        finder=finder,
+        verifier=verifier,
+        demo=False,
+        area=discovery,
+        websites=websites,
+        mail_servers=mail_servers,
+    )

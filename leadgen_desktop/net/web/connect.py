@@ -69,6 +69,14 @@ def request_scope(seconds: float, cancel: CancelToken) -> Iterator[RequestScope]
         _current_scope.reset(token)
 
 
+def current_scope() -> RequestScope | None:
+    """The deadline and cancel token of the website request running on this thread (None outside one).
+
+    An injected transport (the demo's sites) uses it to wait as a network would: cancel-aware.
+    """
+    return _current_scope.get()
+
+
 def _next_wait(timeout: float | None, started: float, on_timeout: type[Exception]) -> float:
     """Seconds the next slice may block; raises on cancel or when the time is up."""
     now = time.monotonic()

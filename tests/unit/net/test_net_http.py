@@ -126,3 +126,15 @@ def test_net_never_imports_qt_or_upper_layers() -> None:
                 names = [node.module]
             for name in names:
                 assert not name.startswith(forbidden), f"{path.name} imports {name}"
+
+
+def test_a_provider_on_loopback_is_never_reached_through_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Website tests (and users) set HTTP(S)_PROXY for everything; a local fake API stays direct."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with build_client("hunter", base_url="http://127.0.0.1:8765") as local:
+        assert not local._mounts, "no proxy mounted for a loopback provider"
+    with build_client("hunter", base_url="https://api.hunter.io") as remote:
+        assert remote._mounts, "a remote provider honours the proxy variables"
