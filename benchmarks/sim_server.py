@@ -10,7 +10,8 @@ deterministic catalogue of places, emails and verdicts) and adds what a benchmar
 * **Enforced rate limits** (``LIMITS``), checked on arrival as sliding windows — "at
   most N requests in any W seconds", the strictest literal reading of "N req/s":
 
-  - Google Places: 10 per 1 s and 600 per 60 s (apis.md: 600 QPM per project);
+  - Google Places: 10 per 1 s and 600 per 60 s (apis.md: 600 QPM per project), Text
+    Search and Place Details (``/v1/places/{id}``) alike;
   - Hunter.io: 15 per 1 s and 500 per 60 s (apis.md 2.1, Domain Search);
   - NeverBounce: ``--nb-limit`` per 1 s (its limits are undocumented, so the benchmark runs
     it at 20/s and at 3/s: the app must find either without being told; :func:`limits_with`).
@@ -44,16 +45,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: tests.fakes
 
 from leadgen_desktop.core.emails.domains import registrable_domain
+from tests.fakes.api_loopback import _Handler
 from tests.fakes.api_server import (
     GOOGLE_ERRORS,
-    ROUTES,
     FakeApis,
     FakeResponse,
-    _Handler,
     hunter_error,
     neverbounce_status,
+    route,
     serve,
 )
+from tests.fakes.places_city import DETAILS_PREFIX, FakeCity
 
 LATENCIES: Mapping[str, float] = {"google_places": 0.4, "hunter": 0.6, "neverbounce": 0.8}
 """Seconds each accepted request takes, per provider."""
@@ -102,8 +104,9 @@ class SimApis(FakeApis):
         limits: Mapping[str, tuple[tuple[int, float], ...]] = LIMITS,
         reject_latency: float = REJECT_LATENCY,
         places_per_query: int = 60,
+        city: FakeCity | None = None,
     ) -> None:
-        super().__init__(latencies=latencies, places_per_query=places_per_query)
+        super().__init__(latencies=latencies, places_per_query=places_per_query, city=city)
         self.limits = dict(limits)
         self.reject_latency = reject_latency
         self._sim_lock = threading.Lock()
@@ -149,8 +152,8 @@ class SimApis(FakeApis):
     def handle(
         self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
-        provider = ROUTES.get(path)
-        if provider is None or path not in PAID_PATHS:
+        provider = route(path)
+        if provider is None or (path not in PAID_PATHS and not path.startswith(DETAILS_PREFIX)):
             return super().handle(method, path, query, headers, body)
         arrived = time.monotonic()
         with self._sim_lock:

@@ -18,41 +18,46 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn, TextIO
+from typing import NoReturn
 
 from leadgen_desktop import __version__
-from leadgen_desktop.core.billing.budget import bill_text
+from leadgen_desktop.cli_report import Progress, print_human_summary, summary_json
 from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
 from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
+from leadgen_desktop.core.run.area_mapping import AreaPreview, known_area, map_area
 from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.errors import StorageError
+from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
+    AREA_EXAMPLE,
+    AREA_FORMAT,
     MAX_RESULTS_RANGE,
     PROVIDERS,
-    BudgetStop,
+    Area,
+    AreaError,
     CampaignConfig,
     CancelToken,
     HunterMode,
     JobFinished,
     JobStatus,
     Metrics,
-    PipelineEvent,
-    ProgressEvent,
+    ProviderError,
+    Providers,
     Waker,
 )
 from leadgen_desktop.keychain import ENV_VARS, PROVIDER_NAMES, ApiKeyStore
 from leadgen_desktop.logging_setup import configure_logging
 from leadgen_desktop.net.http import ConfigError
 from leadgen_desktop.paths import log_dir
-from leadgen_desktop.settings import load_settings
+from leadgen_desktop.settings import AppSettings, load_settings
 from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -63,6 +68,11 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # "-33.9,151.1,-33.7,151.3" is a value (an area in the south), not an option
+        self._negative_number_matcher = re.compile(r"^-\d")
+
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"leadgen: error: {message}\n(see 'leadgen {self._sub_hint()}--help')\n")
 
@@ -94,6 +104,13 @@ def _budget(text: str) -> float:
     return value
 
 
+def _area(text: str) -> Area:
+    try:
+        return Area.parse(text)
+    except AreaError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``leadgen`` (subcommands run, campaigns, export, keys)."""
     parser = _Parser(prog="leadgen", description="Find local-business leads with verified emails.")
@@ -104,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--business-type", required=True, help='e.g. "dentist"')
     run.add_argument("--location", required=True, help='e.g. "Austin, TX"')
     run.add_argument("--keywords", default="")
+    run.add_argument(
+        "--area",
+        type=_area,
+        default=None,
+        metavar=AREA_FORMAT,
+        help=f"the rectangle to cover, in degrees (e.g. {AREA_EXAMPLE}); default: the location's own area",
+    )
     run.add_argument("--max-results", type=_int_in(*MAX_RESULTS_RANGE, "--max-results"), default=20)
     run.add_argument("--min-score", type=_int_in(0, 100, "--min-score"), default=50)
     run.add_argument("--budget", type=_budget, default=None, help="USD ceiling for paid calls")
@@ -194,6 +218,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         verify=not args.no_verify,
         demo=demo,
         output=str(args.output.expanduser().resolve()) if args.output else None,
+        area=args.area,
         hunter=HunterMode(args.hunter) if args.hunter else settings.hunter_mode,
     ).normalized()
     errors = config.validate()
@@ -207,17 +232,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     providers = build_providers(demo, keys, settings)  # checks LEADGEN_*_URL, keys, web variables first
     store = open_store(args.db)
     if args.estimate:
-        estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl)
-        if args.json:
-            print(json.dumps({"worst_case": estimate.worst_case, "expected": estimate.expected}))
-        else:
-            print(estimate.describe())
+        preview = _map_for_estimate(config, providers, settings, store)
+        estimate = estimate_cost(config, providers, settings.price_table, store, settings.cache_ttl, preview)
+        print(json.dumps(estimate.to_json()) if args.json else estimate.describe())
         return EXIT_OK
     _configure_logging(keys)
     pipeline = build_pipeline(store, providers, settings)
     campaign_id, job_id = pipeline.start(config)
     finished = _run_with_ctrl_c(pipeline, job_id, campaign_id, args.json)
     return _report(finished, args.json)
+
+
+def _map_for_estimate(
+    config: CampaignConfig, providers: Providers, settings: AppSettings, store: Store
+) -> AreaPreview | None:
+    """The area mapped for free when it is known without a paid lookup (say so on stderr)."""
+    area = known_area(config, providers, settings.price_table, store, settings.cache_ttl)
+    if area is None or providers.area is None:
+        return None
+    print(f"Mapping the area {area} with free IDs-only searches...", file=sys.stderr)
+    try:
+        return map_area(
+            area,
+            providers.area,
+            config.business_query,
+            settings.price_table,
+            store,
+            settings.cache_ttl,
+            CancelToken(),
+        )
+    except ProviderError as exc:
+        raise UsageError(f"mapping the area failed: {exc.message}") from None
 
 
 def _keys_for(demo: bool) -> dict[str, str | None]:
@@ -278,7 +323,7 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
     wait it interrupts; the bounded wait is the safety net where that cannot be arranged.
     The handler only counts, cancels and wakes this thread: the rest happens here, after it.
     """
-    progress = _Progress(sys.stderr, quiet=False)
+    progress = Progress(sys.stderr, quiet=False)
     token = CancelToken()
     outcome: list[JobFinished | BaseException] = []
     wake = Waker()
@@ -337,96 +382,11 @@ def _exit_at_once(job_id: str, campaign_id: str, metrics: Metrics, as_json: bool
 def _report(finished: JobFinished, as_json: bool) -> int:
     if as_json:
         print(json.dumps(summary_json(finished)))
-    _print_human_summary(finished, sys.stderr if as_json else sys.stdout)
+    print_human_summary(finished, sys.stderr if as_json else sys.stdout)
     return {
         JobStatus.COMPLETED: EXIT_OK,
         JobStatus.CANCELLED: EXIT_CANCELLED,
     }.get(finished.status, EXIT_FAILED)
-
-
-def summary_json(finished: JobFinished) -> dict[str, object]:
-    """The binding ``--json`` summary object."""
-    return {
-        "job_id": finished.job_id,
-        "campaign_id": finished.campaign_id,
-        "status": finished.status.value,
-        "stop_reason": None if finished.stop_reason is None else finished.stop_reason.value,
-        "error": finished.error,
-        "output": finished.output,
-        "metrics": finished.metrics.to_dict(),
-        "notices": _notices(finished),
-    }
-
-
-def budget_stop_text(job_id: str, stop: BudgetStop) -> str:
-    """The command line's words for a budget stop, with the command that finishes the run."""
-    return (
-        f"Budget reached: {bill_text(stop.spent, stop.unconfirmed)} spent of ${stop.limit:.2f}. "
-        f"At most ${stop.remaining:.4f} more would finish the run ({stop.leads_left} lead(s) left). "
-        f"Resume with a higher budget: leadgen resume {job_id} --budget {stop.needed:.2f}"
-    )
-
-
-def _notices(finished: JobFinished) -> list[str]:
-    """The run's notices, and how it stopped on its budget (when it did)."""
-    notices = list(finished.notices)
-    if finished.budget_stop is not None:
-        notices.append(budget_stop_text(finished.job_id, finished.budget_stop))
-    return notices
-
-
-def _print_human_summary(finished: JobFinished, stream: TextIO) -> None:
-    m = finished.metrics
-    cost = bill_text(m.total_cost, m.cost_unconfirmed)
-    lines = [
-        f"Job {finished.job_id} (campaign {finished.campaign_id}): {finished.status.value}",
-        f"  businesses found {m.businesses_found}, qualified {m.qualified_leads}, "
-        f"enriched {m.leads_enriched}, emails found {m.emails_found}, verified {m.emails_verified}",
-        f"  emails from websites {m.emails_by_source.get('website', 0)}, from Hunter "
-        f"{m.emails_by_source.get('hunter', 0)}, domains without a mail server {m.mx_rejected}",
-        f"  average confidence {m.avg_confidence:.1f}, total cost {cost}",
-    ]
-    if finished.output:
-        lines.append(f"  CSV written to {finished.output}")
-    if finished.error:
-        lines.append(f"  error: {finished.error}")
-    lines.extend(f"  note: {notice}" for notice in _notices(finished))
-    print("\n".join(lines), file=stream)
-
-
-class _Progress:
-    """Human progress on stderr: one rewritten line on a terminal, stage lines otherwise."""
-
-    def __init__(self, stream: TextIO, quiet: bool) -> None:
-        self.stream = stream
-        self.quiet = quiet
-        self.tty = stream.isatty()
-        self.last_stage: str | None = None
-        self.last_draw = 0.0
-        self.metrics = Metrics()  # the latest counters, for a summary if the run is stopped at once
-
-    def __call__(self, event: PipelineEvent) -> None:
-        if not isinstance(event, ProgressEvent):
-            return
-        self.metrics = event.metrics
-        if self.quiet:
-            return
-        stage_changed = event.stage.value != self.last_stage
-        now = time.monotonic()
-        if self.tty:
-            if stage_changed or now - self.last_draw >= 0.1:
-                text = f"[{event.progress:3d}%] {event.stage.label}: {event.message}"
-                self.stream.write("\r\x1b[2K" + text[:120])
-                self.stream.flush()
-                self.last_draw = now
-        elif stage_changed:
-            self.stream.write(f"[{event.progress:3d}%] {event.stage.label}\n")
-        self.last_stage = event.stage.value
-
-    def close(self) -> None:
-        if self.tty and self.last_stage is not None:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def _cmd_campaigns(args: argparse.Namespace) -> int:

@@ -39,9 +39,26 @@ class CheckpointQueries:
     ) -> None:
         """Store one page's new businesses (also in the place cache), its calls, the next token
         and the job's progress, in one transaction."""
-        places, jobs = self._places, self._job_rows
+        jobs = self._job_rows
         with self._db.transaction():
             self._calls.add(job_id, calls, prices)
+            self.append_places(job_id, businesses)
+            self._lookups.remember_places(businesses)
+            jobs.update(
+                {
+                    jobs.discovery_token: next_page_token,
+                    jobs.discovery_pages: jobs.discovery_pages + 1,
+                    jobs.discovery_done: done,
+                }
+            ).where(jobs.id == job_id).execute()
+            self._jobs.update_progress(job_id, *progress)
+
+    def append_places(self, job_id: str, businesses: Sequence[Business]) -> None:
+        """Add businesses to the job's discovery order after those it has (joins the caller's transaction)."""
+        if not businesses:
+            return
+        places = self._places
+        with self._db.transaction():
             start = places.select().where(places.job_id == job_id).count()
             rows = [
                 {
@@ -53,15 +70,6 @@ class CheckpointQueries:
                 for i, b in enumerate(businesses)
             ]
             insert_in_batches(places, rows, on_conflict="ignore")
-            self._lookups.remember_places(businesses)
-            jobs.update(
-                {
-                    jobs.discovery_token: next_page_token,
-                    jobs.discovery_pages: jobs.discovery_pages + 1,
-                    jobs.discovery_done: done,
-                }
-            ).where(jobs.id == job_id).execute()
-            self._jobs.update_progress(job_id, *progress)
 
     def mark_done(self, job_id: str) -> None:
         """Record that discovery needs no more pages."""

@@ -20,10 +20,17 @@ from collections.abc import Mapping, Sequence
 from leadgen_desktop.db import codec
 from leadgen_desktop.db.call_log import CallLog
 from leadgen_desktop.db.claim_queries import ClaimQueries
-from leadgen_desktop.db.database import Database, insert_in_batches
+from leadgen_desktop.db.database import MAX_VARIABLES, Database, insert_in_batches
 from leadgen_desktop.db.records import CachedLookup, CacheStats, ClaimKey
 from leadgen_desktop.db.tables import PaidCacheTable, utcnow
-from leadgen_desktop.domain import ApiCall, Business, DomainSearch, PriceTable, Verification
+from leadgen_desktop.domain import (
+    ApiCall,
+    Business,
+    BusinessStatus,
+    DomainSearch,
+    PriceTable,
+    Verification,
+)
 
 
 class LookupCache:
@@ -57,6 +64,23 @@ class LookupCache:
             return None
         return CachedLookup(value, row.job_id, float(row.cost))
 
+    def places(self, place_ids: Sequence[str], max_age: dt.timedelta) -> dict[str, Business]:
+        """Fresh cached places among ``place_ids`` (permanently closed ones included, with that status)."""
+        table = self._tables.place_cache
+        since = utcnow() - max_age
+        found: dict[str, Business] = {}
+        unique = list(dict.fromkeys(place_ids))
+        step = MAX_VARIABLES - 1
+        for start in range(0, len(unique), step):
+            query = table.select(table.data).where(
+                table.place_id.in_(unique[start : start + step]) & (table.fetched_at >= since)
+            )
+            for (text,) in self._db.tuples(query):
+                business = codec.business_from_json(text)
+                if business is not None:
+                    found[business.place_id] = business
+        return found
+
     def stats(self) -> CacheStats:
         """How many entries each cache holds."""
         tables = self._tables
@@ -71,9 +95,19 @@ class LookupCache:
 
     # -- writes ------------------------------------------------------------------------
 
-    def remember_places(self, businesses: Sequence[Business]) -> None:
-        """Cache discovered businesses by place id (newer data replaces older)."""
+    def remember_places(
+        self, businesses: Sequence[Business], closed: Sequence[str] = (), provider: str = ""
+    ) -> None:
+        """Cache discovered businesses by place id (newer data replaces older).
+
+        ``closed`` are ids of permanently closed places ``provider`` answered for:
+        remembered as such, so that no later campaign buys them again.
+        """
         now = utcnow()
+        gone = [
+            Business(place_id, "", business_status=BusinessStatus.CLOSED_PERMANENTLY, source=provider)
+            for place_id in closed
+        ]
         rows = [
             {
                 "place_id": b.place_id,
@@ -81,7 +115,7 @@ class LookupCache:
                 "data": codec.business_to_json(b),
                 "fetched_at": now,
             }
-            for b in businesses
+            for b in (*businesses, *gone)
         ]
         with self._db.transaction():
             insert_in_batches(self._tables.place_cache, rows, on_conflict="replace")

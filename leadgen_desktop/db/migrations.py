@@ -124,7 +124,29 @@ CREATE TABLE "mail_server_cache" ("domain" TEXT NOT NULL PRIMARY KEY, "provider"
 """Emails from the website: what each website showed (by registrable domain, with the job that read
 it: its checkpoint) and each email domain's mail-server answer, kept as free lookups' caches."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
+V7 = """
+ALTER TABLE "campaigns" ADD COLUMN "area" TEXT;
+ALTER TABLE "campaigns" ADD COLUMN "area_source" VARCHAR(16);
+ALTER TABLE "campaigns" ADD COLUMN "area_fetched_at" DATETIME;
+ALTER TABLE "discovery_jobs" ADD COLUMN "tiling" TEXT;
+ALTER TABLE "discovery_jobs" ADD COLUMN "tiling_round" TEXT;
+CREATE TABLE "job_tiles" ("job_id" VARCHAR(32) NOT NULL, "tile_key" TEXT NOT NULL, "data" TEXT NOT NULL,
+  PRIMARY KEY ("job_id", "tile_key"), FOREIGN KEY ("job_id") REFERENCES "discovery_jobs" ("id") ON DELETE CASCADE);
+CREATE TABLE "job_purchases" ("job_id" VARCHAR(32) NOT NULL, "group_key" TEXT NOT NULL, "position" INTEGER NOT NULL,
+  "data" TEXT NOT NULL, PRIMARY KEY ("job_id", "group_key"),
+  FOREIGN KEY ("job_id") REFERENCES "discovery_jobs" ("id") ON DELETE CASCADE);
+CREATE TABLE "job_place_marks" ("job_id" VARCHAR(32) NOT NULL, "place_id" TEXT NOT NULL, "marks" INTEGER NOT NULL,
+  PRIMARY KEY ("job_id", "place_id"), FOREIGN KEY ("job_id") REFERENCES "discovery_jobs" ("id") ON DELETE CASCADE);
+CREATE INDEX "place_cache_fetched_at" ON "place_cache" ("fetched_at");
+"""
+"""Covering a whole area (issue 11): the area a campaign searched (given with ``--area`` or the
+location's viewport, with when it was looked up, so later campaigns of the same location reuse
+it within the cache lifetime), and the tiling checkpoint of each job: its plan's header
+(``discovery_jobs.tiling``), the requests of its round of work not answered yet
+(``tiling_round``), its tiles, its purchase groups and the marks of each place id (known,
+answered, failed), each row replaced as the plan changes."""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
 
 
 def statements(script: str) -> list[str]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from leadgen_desktop.domain import (
+    Area,
     BudgetStop,
     Business,
     CampaignConfig,
@@ -191,3 +193,27 @@ class CacheStats:
     def total(self) -> int:
         """All entries together."""
         return self.places + self.domains + self.emails + self.websites + self.mail_servers
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArea:
+    """The area a campaign searches: the rectangle, where it came from, when it was looked up."""
+
+    area: Area
+    source: str  # "given", "located" or "reused"
+    fetched_at: dt.datetime | None  # the lookup's time (UTC, naive) for a located or reused area
+
+
+@dataclass(frozen=True, slots=True)
+class TilingRows:
+    """A tiling plan as rows: its header and tiles, purchase groups and place marks by key.
+
+    Written as what changed at each step; read back as the latest row of each key.
+    """
+
+    header: Mapping[str, object] | None
+    tiles: tuple[tuple[str, Mapping[str, object]], ...] = ()
+    groups: tuple[tuple[str, int, Mapping[str, object]], ...] = ()
+    marks: tuple[tuple[str, int], ...] = ()
+    round: tuple[Mapping[str, object], ...] | None = None
+    """The requests of the round in progress not answered yet (None: unchanged, when writing)."""

@@ -1,7 +1,8 @@
 """The store: small query objects composed over one open database. Nothing outside ``db/`` writes SQL.
 
 Each part owns one subject (``campaigns``, ``jobs``, ``leases``, ``leads``,
-``checkpoints``, ``lookups``, ``sites``, ``claims``, ``calls``, ``all_leads``). Every write is one
+``checkpoints``, ``tiling`` (areas and the tiling checkpoint), ``lookups``, ``sites``,
+``claims``, ``calls``, ``all_leads``). Every write is one
 transaction; a write that belongs with others (a lead with the calls it took
 and the job's progress) joins them in one. Reads return immutable records
 from :mod:`leadgen_desktop.db.records`, safe to hand to another thread. Every
@@ -24,6 +25,7 @@ from leadgen_desktop.db.lead_queries import LeadQueries
 from leadgen_desktop.db.lease_queries import LeaseQueries
 from leadgen_desktop.db.lookup_cache import LookupCache
 from leadgen_desktop.db.site_cache import SiteCache
+from leadgen_desktop.db.tiling_queries import TilingQueries
 
 
 class Store:
@@ -40,6 +42,7 @@ class Store:
         self.sites = SiteCache(db, self.claims)
         self.leads = LeadQueries(db, self.calls, self.jobs)
         self.checkpoints = CheckpointQueries(db, self.calls, self.jobs, self.lookups)
+        self.tiling = TilingQueries(db, self.calls, self.jobs, self.lookups, self.checkpoints, self.claims)
         self.all_leads = AllLeadsQueries(db)
 
     @classmethod

@@ -1,4 +1,4 @@
-"""peewee table declarations (schema version 6; the DDL itself is frozen in migrations.py).
+"""peewee table declarations (schema version 7; the DDL itself is frozen in migrations.py).
 
 The classes here are templates bound to no database: using one directly
 fails. :class:`TableSet` makes a subclass of each, bound to one open database
@@ -41,6 +41,9 @@ class Campaign(BaseTable):
     keywords = pw.TextField(default="")
     demo = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
+    area = pw.TextField(null=True)  # JSON [south, west, north, east] searched
+    area_source = pw.CharField(max_length=16, null=True)  # "given", "located" or "reused"
+    area_fetched_at = pw.DateTimeField(null=True)  # when a located area was looked up
 
     class Meta:
         table_name = "campaigns"
@@ -69,6 +72,8 @@ class DiscoveryJob(BaseTable):
     discovery_token = pw.TextField(null=True)
     discovery_pages = pw.IntegerField(default=0)
     discovery_done = pw.BooleanField(default=False)
+    tiling = pw.TextField(null=True)  # JSON header of the job's tiling plan
+    tiling_round = pw.TextField(null=True)  # JSON list: the round's requests not answered yet
 
     class Meta:
         table_name = "discovery_jobs"
@@ -149,6 +154,43 @@ class JobPlace(BaseTable):
 
     class Meta:
         table_name = "job_places"
+
+
+class JobTile(BaseTable):
+    """One tile of a job's tiling plan (its latest state)."""
+
+    job_id = pw.CharField(max_length=32)
+    tile_key = pw.TextField()
+    data = pw.TextField()
+
+    class Meta:
+        table_name = "job_tiles"
+        primary_key = pw.CompositeKey("job_id", "tile_key")
+
+
+class JobPurchase(BaseTable):
+    """One purchase group of a job's tiling plan (its latest state)."""
+
+    job_id = pw.CharField(max_length=32)
+    group_key = pw.TextField()
+    position = pw.IntegerField()
+    data = pw.TextField()
+
+    class Meta:
+        table_name = "job_purchases"
+        primary_key = pw.CompositeKey("job_id", "group_key")
+
+
+class JobPlaceMark(BaseTable):
+    """What a job's tiling plan knows of one place id (bits: known, answered, failed)."""
+
+    job_id = pw.CharField(max_length=32)
+    place_id = pw.TextField()
+    marks = pw.IntegerField()
+
+    class Meta:
+        table_name = "job_place_marks"
+        primary_key = pw.CompositeKey("job_id", "place_id")
 
 
 class CacheTable(BaseTable):
@@ -264,6 +306,9 @@ class TableSet:
         self.leads = _bound(LeadRow, database)
         self.api_calls = _bound(ApiCallRow, database)
         self.job_places = _bound(JobPlace, database)
+        self.job_tiles = _bound(JobTile, database)
+        self.job_purchases = _bound(JobPurchase, database)
+        self.job_place_marks = _bound(JobPlaceMark, database)
         self.place_cache = _bound(PlaceCache, database)
         self.domain_cache = _bound(DomainCache, database)
         self.email_cache = _bound(EmailCache, database)

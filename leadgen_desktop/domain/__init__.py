@@ -12,6 +12,7 @@ shared contract. The package is split by subject; import from the package:
 * ``cancel``: the cancel token and the wake-up latch (both safe in a signal handler);
 * ``ledger``: the hook that writes each paid request down before it is sent;
 * ``geo``: areas and tiles on the globe;
+* ``coverage``: what an area search covered (for the coverage picture);
 * ``providers``: provider results, errors and protocols;
 * ``urls``: the one rule for web links (http(s) only);
 * ``web_domains``: registrable domains, email/domain matching, free-mail providers;
@@ -41,6 +42,7 @@ from leadgen_desktop.domain.config import (
     CampaignConfig,
     FieldError,
 )
+from leadgen_desktop.domain.coverage import Coverage, CoverageTile
 from leadgen_desktop.domain.enums import (
     DEMO_PROVIDER_PREFIX,
     EMAIL_SOURCE_KEYS,
@@ -57,13 +59,14 @@ from leadgen_desktop.domain.enums import (
     email_status_label,
 )
 from leadgen_desktop.domain.events import (
+    CoverageEvent,
     EventCallback,
     JobFinished,
     LeadStored,
     PipelineEvent,
     ProgressEvent,
 )
-from leadgen_desktop.domain.geo import Area, AreaError, haversine_m
+from leadgen_desktop.domain.geo import AREA_EXAMPLE, AREA_FORMAT, Area, AreaError, haversine_m
 from leadgen_desktop.domain.leads import (
     Business,
     EmailCandidate,
@@ -82,6 +85,7 @@ from leadgen_desktop.domain.providers import (
     RESULTS_PER_PAGE,
     RESULTS_PER_QUERY,
     AreaDiscovery,
+    AreaUnknown,
     Discovery,
     DiscoveryPage,
     DomainSearch,
@@ -117,6 +121,8 @@ from leadgen_desktop.domain.web_domains import (
 from leadgen_desktop.domain.website import EmailMethod, FoundAddress, SiteOutcome, SiteResult
 
 __all__ = [
+    "AREA_EXAMPLE",
+    "AREA_FORMAT",
     "DEFAULT_PRICES",
     "DEMO_PROVIDER_PREFIX",
     "EMAIL_SOURCE_KEYS",
@@ -134,6 +140,7 @@ __all__ = [
     "Area",
     "AreaDiscovery",
     "AreaError",
+    "AreaUnknown",
     "BudgetReached",
     "BudgetStop",
     "Business",
@@ -141,6 +148,9 @@ __all__ = [
     "CampaignConfig",
     "CancelToken",
     "Cancelled",
+    "Coverage",
+    "CoverageEvent",
+    "CoverageTile",
     "Discovery",
     "DiscoveryPage",
     "DomainSearch",

@@ -105,6 +105,10 @@ class Metrics:
 
     The bill's invariant: ``total_cost`` <= what the providers billed <= ``total_cost + cost_unconfirmed``.
     """
+    tiles_searched: int = 0
+    tiles_saturated: int = 0
+    area: tuple[float, float, float, float] | None = None
+    """The area searched, ``(south, west, north, east)``; None before it is known."""
     emails_by_source: Mapping[str, int] = field(default_factory=_zero_sources)
     """Leads whose email came from each source (``website``, ``hunter``; the demo finder counts as Hunter)."""
     mx_rejected: int = 0
@@ -123,6 +127,9 @@ class Metrics:
             "api_calls": {p: int(self.api_calls.get(p, 0)) for p in PROVIDERS},
             "cost_by_provider": {p: float(self.cost_by_provider.get(p, 0.0)) for p in PROVIDERS},
             "cost_unconfirmed": float(self.cost_unconfirmed),
+            "tiles_searched": self.tiles_searched,
+            "tiles_saturated": self.tiles_saturated,
+            "area": None if self.area is None else list(self.area),
             "emails_by_source": {k: int(self.emails_by_source.get(k, 0)) for k in EMAIL_SOURCE_KEYS},
             "mx_rejected": self.mx_rejected,
         }
@@ -137,6 +144,7 @@ class Metrics:
 
         calls = data.get("api_calls")
         costs = data.get("cost_by_provider")
+        area = data.get("area")
         sources = data.get("emails_by_source")
         return cls(
             businesses_found=int(num("businesses_found")),
@@ -153,11 +161,24 @@ class Metrics:
             if isinstance(costs, Mapping)
             else _zero_by_provider(),
             cost_unconfirmed=num("cost_unconfirmed"),
+            tiles_searched=int(num("tiles_searched")),
+            tiles_saturated=int(num("tiles_saturated")),
+            area=_four_numbers(area),
             emails_by_source={k: int(sources.get(k, 0)) for k in EMAIL_SOURCE_KEYS}
             if isinstance(sources, Mapping)
             else _zero_sources(),
             mx_rejected=int(num("mx_rejected")),
         )
+
+
+def _four_numbers(value: object) -> tuple[float, float, float, float] | None:
+    """``[south, west, north, east]`` read back, or None when it is not four numbers."""
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return None
+    south, west, north, east = (float(v) for v in value)
+    return south, west, north, east
 
 
 @dataclass(frozen=True, slots=True)

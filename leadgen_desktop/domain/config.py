@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from leadgen_desktop.domain.enums import HunterMode
+from leadgen_desktop.domain.geo import Area, AreaError
 
-MAX_RESULTS_RANGE = (1, 1000)
+MAX_RESULTS_RANGE = (1, 10_000)
 MIN_SCORE_RANGE = (0, 100)
 TEXT_FIELD_MAX = 200
 
@@ -36,6 +37,8 @@ class CampaignConfig:
     verify: bool = True
     demo: bool = False
     output: str | None = None
+    area: Area | None = None
+    """The rectangle to search (``--area``); None: the location's own viewport."""
     hunter: HunterMode = HunterMode.FALLBACK
     """When the paid email search runs; the website is read first either way."""
 
@@ -88,6 +91,7 @@ class CampaignConfig:
             "verify": self.verify,
             "demo": self.demo,
             "output": self.output,
+            "area": None if self.area is None else self.area.to_list(),
             "hunter": self.hunter.value,
         }
 
@@ -96,6 +100,7 @@ class CampaignConfig:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         budget = data.get("budget")
         output = data.get("output")
+        area = data.get("area")
         return cls(
             business_type=str(data.get("business_type", "")),
             location=str(data.get("location", "")),
@@ -106,6 +111,7 @@ class CampaignConfig:
             verify=bool(data.get("verify", True)),
             demo=bool(data.get("demo", False)),
             output=None if output is None else str(output),
+            area=_stored_area(area),
             hunter=_hunter_mode(data.get("hunter")),
         )
 
@@ -118,6 +124,16 @@ class CampaignConfig:
     def text_query(self) -> str:
         """The page-by-page discovery query: business type, keywords and location."""
         return f"{self.business_query} in {self.location}"
+
+
+def _stored_area(value: object) -> Area | None:
+    """A stored area, or None when there is none (or it no longer reads as one)."""
+    if value is None:
+        return None
+    try:
+        return Area.from_list(value)
+    except AreaError:
+        return None
 
 
 def _hunter_mode(value: object) -> HunterMode:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from leadgen_desktop.domain.billing import BudgetStop, Metrics
+from leadgen_desktop.domain.coverage import Coverage
 from leadgen_desktop.domain.enums import JobStatus, Stage, StopReason
 from leadgen_desktop.domain.leads import Lead
 
@@ -51,5 +52,13 @@ class JobFinished:
     budget_stop: BudgetStop | None = None
 
 
-PipelineEvent = ProgressEvent | LeadStored | JobFinished
+@dataclass(frozen=True, slots=True)
+class CoverageEvent:
+    """What the area search covered so far (sent a few times a second while it runs, and last)."""
+
+    job_id: str
+    coverage: Coverage
+
+
+PipelineEvent = ProgressEvent | LeadStored | JobFinished | CoverageEvent
 EventCallback = Callable[[PipelineEvent], None]

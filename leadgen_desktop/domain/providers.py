@@ -38,6 +38,13 @@ class NetworkUnavailable(ProviderError):
     """The provider could not be reached after every retry: the run stops, resumable."""
 
 
+class AreaUnknown(ProviderError):
+    """The location cannot be searched as an area (Places does not know it, or it is too large).
+
+    ``message`` is one sentence naming the location and how to give the area instead.
+    """
+
+
 RESULTS_PER_QUERY = 60
 """Most places one text search returns over all its pages (Google's documented ceiling)."""
 
@@ -94,6 +101,8 @@ class LocatedArea:
     name: str
     place_id: str
     area: Area
+    around_point: bool = False
+    """Places sent no viewport, only where the place is: ``area`` is a square around that point."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,8 @@ class LocationLookup:
     located: LocatedArea | None
     calls: tuple[ApiCall, ...] = ()
     problem: str = ""
+    without_viewport: bool = False
+    """Places found the location but gave no viewport for it (nothing to tile; text search still works)."""
 
 
 @dataclass(frozen=True, slots=True)

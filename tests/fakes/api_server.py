@@ -2,13 +2,16 @@
 
 Built from /work/shared/reference/apis.md. Google searches restricted to a rectangle,
 location lookups and Place Details are answered by a fake city (``places_city``;
-``FakeApis(city=...)``, a generated 1,500-place city by default). Three ways to use it:
+``FakeApis(city=...)``, a generated 400-place city by default). Three ways to use it:
 
 * ``FakeApis.handle(...)`` — a pure, deterministic request → response function with
   counters, a log of received requests and error injection;
 * ``fake.transport()`` — an ``httpx.MockTransport`` over it (unit tests);
 * ``with serve(fake) as base_url:`` — a real loopback HTTP server on 127.0.0.1 serving
-  all three APIs on one port (point LEADGEN_*_URL at ``base_url``).
+  all three APIs on one port (point LEADGEN_*_URL at ``base_url``; :mod:`api_loopback`).
+
+The answers' shapes, routes, keys and SKU table are in :mod:`api_answers`; both
+modules' public names are importable from here too.
 
 Injected faults (``fake.inject(provider, kind, ...)``) are consumed in order, one per
 request to that provider: ``http_503``, ``http_500``, ``rate_limit`` (Google 429,
@@ -27,179 +30,75 @@ server's thread: a test can hold answers there until something it can see has ha
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import math
-import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import httpx
 
 from leadgen_desktop.domain import DEFAULT_PRICES
+from tests.fakes.api_answers import (
+    BILLED_FAULTS,
+    FAKE_KEYS,
+    FAULTS,
+    GOOGLE_ERRORS,
+    GOOGLE_KEY,
+    HUNTER_KEY,
+    NEVERBOUNCE_KEY,
+    ROUTES,
+    FakeResponse,
+    Received,
+    digest,
+    google_error,
+    google_sku,
+    hunter_error,
+    json_answer,
+    neverbounce_status,
+    route,
+)
+from tests.fakes.api_loopback import cli_env, main, mock_transport, serve
 from tests.fakes.places_city import DETAILS_PREFIX, FakeCity, PlacesFault, details_sku
+from tests.fakes.text_catalogue import text_search_places
 
-GOOGLE_KEY = "fake-google-key-123"
-HUNTER_KEY = "fake-hunter-key-456"
-NEVERBOUNCE_KEY = "secret_fake-nb-key-789"
-FAKE_KEYS: Mapping[str, str] = {
-    "google_places": GOOGLE_KEY,
-    "hunter": HUNTER_KEY,
-    "neverbounce": NEVERBOUNCE_KEY,
-}
-"""The fake's keys per provider, as ``build_live_providers`` takes them."""
+__all__ = [
+    "BILLED_FAULTS",
+    "DEFAULT_CITY_PLACES",
+    "FAKE_KEYS",
+    "FAULTS",
+    "GOOGLE_ERRORS",
+    "GOOGLE_KEY",
+    "HOLD_SECONDS",
+    "HUNTER_KEY",
+    "NEVERBOUNCE_KEY",
+    "ROUTES",
+    "FakeApis",
+    "FakeResponse",
+    "Received",
+    "cli_env",
+    "google_error",
+    "hunter_error",
+    "neverbounce_status",
+    "route",
+    "serve",
+]
 
-ROUTES = {
-    "/v1/places:searchText": "google_places",
-    "/v2/domain-search": "hunter",
-    "/v2/account": "hunter",
-    "/v4.2/single/check": "neverbounce",
-    "/v4/single/check": "neverbounce",
-    "/v4.2/account/info": "neverbounce",
-}
-
-
-def route(path: str) -> str | None:
-    """The provider a request path belongs to (Place Details paths carry the place id)."""
-    return ROUTES.get(path) or ("google_places" if path.startswith(DETAILS_PREFIX) else None)
-
+DEFAULT_CITY_PLACES = 400
+"""Places of the city a fake makes when none is given (big enough to need tiles, quick to cover)."""
 
 HOLD_SECONDS = 60.0
 """The longest a request held by :meth:`FakeApis.hold_after` waits for :meth:`FakeApis.release_waiting`."""
 
-FAULTS = (
-    "http_503",
-    "http_500",
-    "rate_limit",
-    "temp_unavail",
-    "garbage",
-    "connect_error",
-    "timeout",
-    "billed_timeout",
-    "billed_drop",
-)
-BILLED_FAULTS = {"billed_timeout": "timeout", "billed_drop": "drop"}
-"""Faults that bill the request, then answer like this transport fault."""
-_PREFIXES = (
-    "Acme",
-    "Northside",
-    "Riverside",
-    "Summit",
-    "Oak",
-    "Harbor",
-    "Lakeside",
-    "Maple",
-    "Cedar",
-    "Union",
-)
 _GENERIC = ("info", "contact", "hello", "office", "sales", "support")
 _PEOPLE = (
     ("Maria", "Okafor", "Owner", "executive", "management"),
     ("Sam", "Lee", "Manager", "senior", "sales"),
 )
 _NB_RESULTS = ("valid", "valid", "valid", "catchall", "unknown", "invalid", "disposable")
-
-
-@dataclass(frozen=True)
-class Received:
-    """One request as the fake saw it (header names lower-case)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body decoded as JSON (None when empty)."""
-        return json.loads(self.body) if self.body else None
-
-
-@dataclass(frozen=True)
-class FakeResponse:
-    """What to answer; ``fault`` "timeout"/"connect_error" means no answer at all."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    fault: str | None = None
-
-
-def _json(status: int, payload: object, **headers: str) -> FakeResponse:
-    return FakeResponse(status, json.dumps(payload).encode(), {"content-type": "application/json", **headers})
-
-
-def _digest(text: str) -> int:
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-
-
-def google_error(
-    code: int, status: str, message: str, reason: str | None = None, **meta: str
-) -> FakeResponse:
-    """A google.rpc.Status body; the ErrorInfo is deliberately not ``details[0]``."""
-    details: list[dict[str, object]] = [
-        {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message}
-    ]
-    if reason:
-        info = {"service": "places.googleapis.com", **meta}
-        details.append({"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason,
-                        "domain": "googleapis.com", "metadata": info})  # fmt: skip
-    return _json(code, {"error": {"code": code, "message": message, "status": status, "details": details}})
-
-
-# fmt: off
-GOOGLE_ERRORS: Mapping[str, FakeResponse] = {
-    "API_KEY_INVALID": google_error(
-        400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", "API_KEY_INVALID"),
-    "PERMISSION_DENIED": google_error(403, "PERMISSION_DENIED", "The caller does not have permission"),
-    "SERVICE_DISABLED": google_error(
-        403, "PERMISSION_DENIED", "Places API (New) has not been used in project 0 before or it is disabled.",
-        "SERVICE_DISABLED"),
-    "BILLING_DISABLED": google_error(
-        403, "PERMISSION_DENIED", "This API method requires billing to be enabled.", "BILLING_DISABLED"),
-    "RESOURCE_EXHAUSTED": google_error(
-        429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'SearchText requests'.",
-        "RATE_LIMIT_EXCEEDED", quota_limit="SearchTextRequestPerMinutePerProject", quota_limit_value="600"),
-    "RESOURCE_EXHAUSTED_DAILY": google_error(
-        429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'SearchText requests per day'.",
-        "RATE_LIMIT_EXCEEDED", quota_limit="SearchTextRequestPerDayPerProject", quota_limit_value="100"),
-    "INVALID_ARGUMENT": google_error(400, "INVALID_ARGUMENT", "Invalid 'textQuery'."),
-}
-# fmt: on
-"""Documented Google error answers, by the name ``FakeApis.google_error`` takes."""
-
-
-def hunter_error(code: int, error_id: str, details: str) -> FakeResponse:
-    """A Hunter ``errors[]`` body."""
-    return _json(code, {"errors": [{"id": error_id, "code": code, "details": details}]})
-
-
-def neverbounce_status(status: str, message: str) -> FakeResponse:
-    """A NeverBounce API-level error: HTTP 200 with a non-success ``status``."""
-    return _json(200, {"status": status, "message": message, "execution_time": 5})
-
-
-_GOOGLE_ENTERPRISE = {"nationalPhoneNumber", "internationalPhoneNumber", "websiteUri", "rating",
-                      "userRatingCount", "priceLevel", "priceRange", "regularOpeningHours",
-                      "currentOpeningHours"}  # fmt: skip
-_GOOGLE_ESSENTIALS = {"attributions", "id", "name", "movedPlace", "movedPlaceId"}
-
-
-def _google_sku(fields: set[str]) -> str:
-    """The Text Search SKU this field mask is billed at (apis.md 1.1), from the fake's own table."""
-    names = {f.removeprefix("places.") for f in fields if f != "nextPageToken"}
-    if "*" in fields or "places.*" in fields or names & _GOOGLE_ENTERPRISE:
-        return "places_text_search_enterprise"
-    if names - _GOOGLE_ESSENTIALS:
-        return "places_text_search_pro"
-    return "places_text_search_essentials"
 
 
 class FakeApis:
@@ -221,7 +120,8 @@ class FakeApis:
         self._city = city
         self.websites = dict(websites) if websites is not None else None
         """Page-by-page search: the website of the place at each position (None: none); places
-        at positions not listed get no website. None keeps the generated websites."""
+        at positions not listed get no website. None keeps the generated websites. Given, the
+        generated city's location lookups send no viewport, so runs search by text."""
         self.keys = {"google_places": google_key, "hunter": hunter_key, "neverbounce": neverbounce_key}
         self.places_per_query = places_per_query
         self.latency = latency
@@ -258,7 +158,10 @@ class FakeApis:
     def city(self) -> FakeCity:
         """The fake city behind tile searches, location lookups and Place Details (generated once)."""
         if self._city is None:
-            self._city = FakeCity.generate()
+            self._city = FakeCity.generate(DEFAULT_CITY_PLACES)
+            # listed websites belong to the text-search catalogue: Places gives the location no
+            # area then, so a run searches it by text (page by page) and meets those listings
+            self._city.lookup_viewport = self.websites is None
         return self._city
 
     def inject(self, provider: str, *kinds: str, retry_after: str | None = None) -> None:
@@ -341,7 +244,7 @@ class FakeApis:
         with self._lock:
             self.requests.append(received)
             if provider is None:
-                return _json(404, {"error": "not found"})
+                return json_answer(404, {"error": "not found"})
             self.calls[provider] += 1
             faults = self._faults.get(provider)
             fault = faults.popleft() if faults else None
@@ -395,53 +298,7 @@ class FakeApis:
 
     def places_for(self, text_query: str) -> list[dict[str, object]]:
         """The full catalogue for a query: ≤60 places, one duplicated across pages 1-2."""
-        seed = _digest(text_query.lower())
-        what, _, where = text_query.partition(" in ")
-        word = (what.split() or ["business"])[-1].lower()
-        places: list[dict[str, object]] = []
-        for i in range(min(self.places_per_query, 60)):
-            if i == 20 and places:
-                places.append(dict(places[19]))  # the same place again, first on page 2
-                continue
-            h = _digest(f"{seed}:{i}")
-            slug = f"{_PREFIXES[h % len(_PREFIXES)].lower()}-{word}-{i + 1}"
-            # fmt: off
-            place: dict[str, object] = {
-                "id": f"ChIJ-FAKE-{seed % 10**6:06d}-{i:03d}",
-                "displayName": {"text": f"{_PREFIXES[h % len(_PREFIXES)]} {word.title()} {i + 1}",
-                                "languageCode": "en"},
-                "formattedAddress": f"{i + 1} Example Street, {where or 'Exampletown'}",
-                "location": {"latitude": 30.0 + (h % 1000) / 10000, "longitude": -97.0 - (h % 997) / 10000},
-                "types": [word, "point_of_interest", "establishment"], "businessStatus": "OPERATIONAL",
-                "googleMapsUri": f"https://maps.google.com/?cid={h % 10**10}",
-                "nationalPhoneNumber": f"(512) 555-{i:04d}",
-                "internationalPhoneNumber": f"+1 512-555-{i:04d}", "websiteUri": f"https://www.{slug}.com/",
-                "rating": round(3.0 + (h % 21) / 10, 1), "userRatingCount": h % 400,
-            }
-            # fmt: on
-            if i % 5 == 3:
-                place.pop("nationalPhoneNumber")  # international only
-            if i % 9 == 4:
-                place.pop("nationalPhoneNumber", None)
-                place.pop("internationalPhoneNumber", None)
-            if i % 6 == 5:
-                del place["websiteUri"]
-            elif i % 10 == 8:
-                place["websiteUri"] = f"https://www.facebook.com/{slug}"  # a shared platform
-            elif i % 15 == 12:
-                place["websiteUri"] = f"https://www.{word}-group.com/locations/{i + 1}"  # a chain: one domain
-            if self.websites is not None:
-                place.pop("websiteUri", None)
-                if self.websites.get(i):
-                    place["websiteUri"] = self.websites[i]
-            if i % 7 == 6:
-                del place["rating"], place["userRatingCount"]
-            if i == 7:
-                place["businessStatus"] = "CLOSED_TEMPORARILY"
-            if i == 13:
-                place["businessStatus"] = "CLOSED_PERMANENTLY"
-            places.append(place)
-        return places
+        return text_search_places(text_query, self.places_per_query, self.websites)
 
     def _google(self, req: Received) -> FakeResponse:
         details = req.path.startswith(DETAILS_PREFIX)
@@ -474,7 +331,7 @@ class FakeApis:
         if not isinstance(size, int) or size < 0:
             return google_error(400, "INVALID_ARGUMENT", "pageSize must be non-negative.")
         if "locationRestriction" in body or "places.viewport" in fields:
-            return self._city_answer(_google_sku(fields), self.city.search, body, fields)
+            return self._city_answer(google_sku(fields), self.city.search, body, fields)
         size = min(size or 20, 20)
         offset = 0
         if body.get("pageToken"):
@@ -487,11 +344,11 @@ class FakeApis:
         catalogue = self.places_for(text)
         page = [self._masked(p, fields) for p in catalogue[offset : offset + size]]
         result: dict[str, object] = {"places": page} if page else {}
-        self.billed[_google_sku(fields)] += 1
+        self.billed[google_sku(fields)] += 1
         if offset + size < len(catalogue) and (fields & {"nextPageToken", "*"}):
             raw = json.dumps({"q": text, "o": offset + size}).encode()
             result["nextPageToken"] = base64.urlsafe_b64encode(raw).decode()
-        return _json(200, result)
+        return json_answer(200, result)
 
     def _city_answer(self, sku: str, answer: Any, *args: Any) -> FakeResponse:
         """Answer from the city; a 200 is billed at ``sku`` (an error answer is not)."""
@@ -500,7 +357,7 @@ class FakeApis:
         except PlacesFault as fault:
             return google_error(fault.code, fault.status, fault.message)
         self.billed[sku] += 1
-        return _json(200, payload)
+        return json_answer(200, payload)
 
     @staticmethod
     def _masked(place: Mapping[str, object], fields: set[str]) -> dict[str, object]:
@@ -514,7 +371,7 @@ class FakeApis:
         """``data.emails`` for a domain: overrides, else 0-12 generated (explicit nulls)."""
         if domain in self.hunter_domains:
             return self.hunter_domains[domain]
-        h = _digest(domain)
+        h = digest(domain)
         count = 0 if "noemail" in domain else (0, 1, 2, 3, 5, 12)[h % 6]
         emails: list[dict[str, object]] = []
         for i in range(count):
@@ -542,7 +399,7 @@ class FakeApis:
             account = {"first_name": "Sam", "last_name": "Tester", "email": "sam@agency.example.com",
                        "plan_name": "Starter", "plan_level": 1, "reset_date": "2026-12-01", "team_id": 4242,
                        "requests": requests}  # fmt: skip
-            return _json(200, {"data": account})
+            return json_answer(200, {"data": account})
         domain = (req.query.get("domain") or "").strip().lower()
         if not domain:
             return hunter_error(400, "wrong_params", "You are missing the domain parameter")
@@ -567,18 +424,18 @@ class FakeApis:
                     for i in range(self.hunter_bloat)]  # fmt: skip
         self.hunter_credits_used += math.ceil(len(page) / 10)
         self.billed["hunter_credit"] += math.ceil(len(page) / 10)
-        h = _digest(domain)
+        h = digest(domain)
         data = {"domain": domain, "disposable": False, "webmail": False, "accept_all": h % 5 == 0,
                 "pattern": "{first}" if emails else None, "organization": domain.split(".")[0].title(),
                 "emails": page, "linked_domains": []}  # fmt: skip
         meta = {"results": len(emails), "limit": limit, "offset": offset, "params": {"domain": domain}}
-        return _json(200, {"data": data, "meta": meta})
+        return json_answer(200, {"data": data, "meta": meta})
 
     # -- NeverBounce v4.2 -------------------------------------------------------
 
     def result_for(self, email: str) -> str:
         """The deterministic ``result`` for an address (overrides first)."""
-        return self.neverbounce_results.get(email, _NB_RESULTS[_digest(email.lower()) % len(_NB_RESULTS)])
+        return self.neverbounce_results.get(email, _NB_RESULTS[digest(email.lower()) % len(_NB_RESULTS)])
 
     def _neverbounce(self, req: Received) -> FakeResponse:
         params = dict(req.query)
@@ -595,7 +452,7 @@ class FakeApis:
                    "paid_credits_remaining": max(5000 - used, 0), "monthly_api_usage": str(used)}  # fmt: skip
         if req.path.endswith("/account/info"):
             jobs = {"completed": 0, "under_review": 0, "queued": 0, "processing": 0}
-            return _json(200, {"status": "success", "billing_type": "default", "credits_info": credits,
+            return json_answer(200, {"status": "success", "billing_type": "default", "credits_info": credits,
                                "job_counts": jobs, "execution_time": 41})  # fmt: skip
         email = params.get("email", "")
         if not email:
@@ -606,140 +463,14 @@ class FakeApis:
         self.neverbounce_credits_used += 1
         self.billed["neverbounce_credit"] += 1
         flags = ["has_dns", "has_dns_mx"] + (["role_account"] if email.split("@")[0] in _GENERIC else [])
-        return _json(200, {"status": "success", "result": self.result_for(email), "flags": flags,
+        return json_answer(200, {"status": "success", "result": self.result_for(email), "flags": flags,
                            "suggested_correction": "", "retry_token": "", "execution_time": 812})  # fmt: skip
 
     # -- adapters --------------------------------------------------------------
 
     def transport(self) -> httpx.MockTransport:
         """An ``httpx.MockTransport`` answering from this fake (faults raise httpx errors)."""
-
-        def handler(request: httpx.Request) -> httpx.Response:
-            query = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
-            answer = self.handle(
-                request.method, request.url.path, query, dict(request.headers), request.read()
-            )
-            if answer.fault == "timeout":
-                raise httpx.ReadTimeout("timed out", request=request)
-            if answer.fault == "drop":
-                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
-            if answer.fault == "connect_error":
-                # httpx puts URLs in messages; this one carries the key for NeverBounce.
-                raise httpx.ConnectError(
-                    f"connection refused while requesting {request.url}", request=request
-                )
-            return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
-
-        return httpx.MockTransport(handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Routes loopback HTTP requests to ``self.fake``."""
-
-    fake: FakeApis
-    disable_nagle_algorithm = True
-    wbufsize = 1 << 16  # one write per answer (headers and body together)
-
-    def _serve(self) -> None:
-        parts = urlsplit(self.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        answer = self.fake.handle(self.command, parts.path, query, dict(self.headers.items()), body)
-        if answer.fault in ("connect_error", "drop"):
-            self.close_connection = True  # hang up without an answer
-            return
-        if answer.fault == "timeout":
-            self.fake.pause(self.fake.stall_seconds)
-            answer = _json(504, {"error": "stalled"})
-        self.send_response(answer.status)
-        for name, value in {**answer.headers, "content-length": str(len(answer.body))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(answer.body)
-
-    do_GET = _serve
-    do_POST = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-
-@contextmanager
-def serve(
-    fake: FakeApis,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
-    handler: type[_Handler] | None = None,
-    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
-) -> Iterator[str]:
-    """Serve ``fake`` on a loopback port in a background thread; yield its base URL.
-
-    ``handler`` (a subclass of this module's request handler) and ``server_class``
-    let a variant change the HTTP details, e.g. keep-alive and a longer backlog.
-    """
-    handler_class = type("FakeApiHandler", (handler or _Handler,), {"fake": fake})
-    server = server_class((host, port), handler_class)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def cli_env(
-    base_url: str,
-    root: str | os.PathLike[str],
-    *,
-    google_key: str | None = GOOGLE_KEY,
-    hunter_key: str | None = HUNTER_KEY,
-    neverbounce_key: str | None = NEVERBOUNCE_KEY,
-) -> dict[str, str]:
-    """Environment for a ``leadgen`` subprocess pointed at ``base_url``, every user dir under ``root``.
-
-    A key given as None is left out. The keychain is the null backend, so only these keys count.
-    Website and DNS traffic stays on loopback (``offline_web``): sites unreachable, mail servers unknown.
-    """
-    from tests.fakes.offline_web import offline_web_env
-
-    proxy_vars = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ssl_cert_file", "ssl_cert_dir"}
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LEADGEN_", "XDG_")) and k.lower() not in proxy_vars
-    }
-    env.update(offline_web_env())
-    env.update(
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-        LEADGEN_DEMO_LATENCY="0",
-        HOME=os.path.join(root, "home"),
-        PYTHONUNBUFFERED="1",
-    )
-    for name in ("DATA", "CONFIG", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = os.path.join(root, f"xdg-{name.lower()}")
-    for name in ("GOOGLE_PLACES", "HUNTER", "NEVERBOUNCE"):
-        env[f"LEADGEN_{name}_URL"] = base_url
-    keys = {"GOOGLE_PLACES": google_key, "HUNTER": hunter_key, "NEVERBOUNCE": neverbounce_key}
-    env.update({f"LEADGEN_{name}_KEY": key for name, key in keys.items() if key is not None})
-    return env
-
-
-def main() -> None:
-    """Run the fake on a fixed port for manual testing: ``python -m tests.fakes.api_server [PORT]``."""
-    import sys
-
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8765
-    with serve(FakeApis(), port=port) as url:
-        print(
-            f"fake APIs at {url}; keys: google={GOOGLE_KEY} hunter={HUNTER_KEY} neverbounce={NEVERBOUNCE_KEY}"
-        )
-        with suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        return mock_transport(self)
 
 
 if __name__ == "__main__":

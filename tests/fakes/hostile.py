@@ -26,7 +26,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.api_server import FakeApis, _Handler, serve
+from tests.fakes.api_loopback import _Handler
+from tests.fakes.api_server import FakeApis, serve
 
 DRIP_INTERVAL = 0.005
 DRIP_FOR = 20.0

@@ -64,7 +64,11 @@ def details_sku(fields: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class CityPlace:
-    """One business of the city; ``rank`` orders search results (lower is more prominent)."""
+    """One business of the city; ``rank`` orders search results (lower is more prominent).
+
+    About one in seven has no website and one in ten a page on a shared platform;
+    the others have a domain of their own.
+    """
 
     id: str
     name: str
@@ -89,8 +93,10 @@ class CityPlace:
             "rating": round(3.0 + (digest % 21) / 10, 1),
             "userRatingCount": digest % 500,
         }
-        if digest % 7:
-            place["websiteUri"] = f"https://www.{slug}.example.com/"
+        if digest % 10 == 8:
+            place["websiteUri"] = f"https://www.facebook.com/{slug}"  # a shared platform
+        elif digest % 7:
+            place["websiteUri"] = f"https://www.{slug}.com/"  # its own domain
         return place
 
 
@@ -107,6 +113,12 @@ class FakeCity:
     drop_from_contact: set[str] = field(default_factory=set)
     queries: list[str] = field(default_factory=list)
     on_edges: tuple[str, ...] = ()
+    ignore_rectangles: bool = False
+    """A simpler Places: every search answers from the whole city, whatever its rectangle."""
+    ignore_mask: bool = False
+    """A simpler Places: every place is sent whole, whatever the field mask asks for."""
+    lookup_viewport: bool = True
+    """False: a location lookup sends where the location is (``location``), not its viewport."""
 
     def __post_init__(self) -> None:
         self.places = sorted(self.places, key=lambda p: (p.rank, p.id))
@@ -123,8 +135,12 @@ class FakeCity:
         centre: tuple[float, float] = (30.2672, -97.7431),
         half_side_m: float = 10_000.0,
         closed_every: int = 97,
+        aliases: tuple[str, ...] = ("Austin, TX",),
     ) -> FakeCity:
         """A deterministic city: a dense core, a few neighbourhood clusters, sparse suburbs.
+
+        Places knows it as ``name`` and as each of ``aliases`` (the default centre is
+        Austin's, the location the older integration tests ask for).
 
         Three extra places sit exactly on the lines where the area's first split
         falls (one on the centre point, shared by four tiles). Every
@@ -163,7 +179,9 @@ class FakeCity:
             for i, (lat, lng) in enumerate(points)
         ]
         on_edges = tuple(p.id for p in places[-3:])
-        return cls(places, {name: (name, (south, west, north, east))}, on_edges=on_edges)
+        viewport = (south, west, north, east)
+        known = {text: (name, viewport) for text in (name, *aliases)}
+        return cls(places, known, on_edges=on_edges)
 
     # -- what the city holds ---------------------------------------------------------
 
@@ -196,7 +214,7 @@ class FakeCity:
         low, high = _rectangle(restriction)
         self.queries.append(text)
         offset = self._offset(body)
-        found = self.inside(low, high)
+        found = list(self.places) if self.ignore_rectangles else self.inside(low, high)
         if fields & {f"places.{name}" for name in _ENTERPRISE}:
             found = [p for p in found if p.id not in self.drop_from_contact]
         found = found[:CAP]
@@ -204,7 +222,7 @@ class FakeCity:
         page = found[offset : offset + size]
         answer: dict[str, object] = {}
         if page:
-            answer["places"] = [_masked(p.as_json(), fields, "places.") for p in page]
+            answer["places"] = [self._masked(p.as_json(), fields, "places.") for p in page]
         if offset + size < len(found) and "nextPageToken" in fields:
             answer["nextPageToken"] = _token(body, offset + size)
         return answer
@@ -216,19 +234,26 @@ class FakeCity:
         place = self.by_id.get(place_id)
         if place is None:
             raise PlacesFault(404, "NOT_FOUND", f"Requested entity was not found: places/{place_id}.")
-        return _masked(place.as_json(), fields, "")
+        return self._masked(place.as_json(), fields, "")
 
     def _lookup(self, text: str, fields: set[str]) -> dict[str, object]:
         known = self.locations.get(" ".join(text.lower().split()))
         if known is None:
             return {}  # Places found nothing
         name, (s, w, n, e) = known
-        place = {
+        place: dict[str, object] = {
             "id": "ChIJ-LOCATION-" + hashlib.sha256(name.encode()).hexdigest()[:10],
             "displayName": {"text": name, "languageCode": "en"},
-            "viewport": {"low": {"latitude": s, "longitude": w}, "high": {"latitude": n, "longitude": e}},
         }
-        return {"places": [_masked(place, fields, "places.")]}
+        if self.lookup_viewport:
+            low, high = {"latitude": s, "longitude": w}, {"latitude": n, "longitude": e}
+            place["viewport"] = {"low": low, "high": high}
+        else:
+            place["location"] = {"latitude": (s + n) / 2, "longitude": (w + e) / 2}
+        return {"places": [self._masked(place, fields, "places.")]}
+
+    def _masked(self, place: Mapping[str, object], fields: set[str], prefix: str) -> dict[str, object]:
+        return dict(place) if self.ignore_mask else _masked(place, fields, prefix)
 
     @staticmethod
     def _offset(body: Mapping[str, object]) -> int:

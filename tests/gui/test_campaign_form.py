@@ -31,7 +31,7 @@ def retype(qtbot: QtBot, spin_or_edit, text: str) -> None:  # type: ignore[no-un
 def test_defaults_and_valid_config(qtbot: QtBot) -> None:
     form = make_form(qtbot)
     assert form.max_results.value() == 20
-    assert (form.max_results.minimum(), form.max_results.maximum()) == (1, 1000)
+    assert (form.max_results.minimum(), form.max_results.maximum()) == (1, 10_000)
     assert form.min_score.value() == 50
     assert (form.min_score.minimum(), form.min_score.maximum()) == (0, 100)
     assert form.verify.isChecked()
@@ -81,13 +81,13 @@ def test_empty_business_type_shows_inline_message(qtbot: QtBot) -> None:
 def test_out_of_range_numbers_typed_into_spin_boxes_are_errors(qtbot: QtBot) -> None:
     form = make_form(qtbot)
     fill(qtbot, form)
-    for text in ("0", "1001"):
+    for text in ("0", "10001"):
         retype(qtbot, form.max_results, text)
         assert form.max_results.text() == text  # not silently clamped while typing
         assert [e.field for e in form.errors()] == ["max_results"]
         assert form.messages["max_results"].isVisible()
-        assert "between 1 and 1000" in form.messages["max_results"].text()
-    retype(qtbot, form.max_results, "1000")
+        assert "between 1 and 10000" in form.messages["max_results"].text()
+    retype(qtbot, form.max_results, "10000")
     assert form.is_valid
     retype(qtbot, form.min_score, "101")
     assert [e.field for e in form.errors()] == ["min_score"]

@@ -294,7 +294,7 @@ def test_invalid_form_disables_start(qtbot: QtBot, repo: Store) -> None:
     assert window.campaign_panel.start_button.isEnabled()
     for spin, text in (
         (window.campaign_panel.form.max_results, "0"),
-        (window.campaign_panel.form.max_results, "1001"),
+        (window.campaign_panel.form.max_results, "10001"),
     ):
         spin.clear()
         qtbot.keyClicks(spin, text)

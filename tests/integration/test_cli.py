@@ -108,7 +108,7 @@ def test_env_selects_demo_and_db(
         (["--business-type", "   ", "--location", "Austin"], "--business-type"),
         (["--business-type", "dentist", "--location", ""], "--location"),
         (["--business-type", "dentist", "--location", "Austin", "--max-results", "0"], "--max-results"),
-        (["--business-type", "dentist", "--location", "Austin", "--max-results", "1001"], "--max-results"),
+        (["--business-type", "dentist", "--location", "Austin", "--max-results", "10001"], "--max-results"),
         (["--business-type", "dentist", "--location", "Austin", "--max-results", "ten"], "--max-results"),
         (["--business-type", "dentist", "--location", "Austin", "--min-score", "101"], "--min-score"),
         (["--business-type", "dentist", "--location", "Austin", "--budget", "-1"], "--budget"),

@@ -131,18 +131,19 @@ def test_over_billing_with_requests_in_flight_stops_at_what_was_already_out(tmp_
 def test_a_budget_counts_unconfirmed_money_as_spent(tmp_path: Path) -> None:
     """A lost answer may have been billed: it holds budget like money spent, and the stop says so.
 
-    $0.10: the page ($0.035) and two searches' holds fit; each search's first answer is lost, so
-    its retry would pass the budget (the lost one may have been billed): neither retry is sent.
+    $0.12: the area's lookup ($0.032), one page ($0.035) and two searches' holds fit; each
+    search's first answer is lost, so its retry would pass the budget (the lost one may have been
+    billed): neither retry is sent.
     """
     fake = FakeApis()
     fake.inject("hunter", "billed_timeout", "billed_timeout")
-    store, finished = run(tmp_path, fake, budget=0.10, leads=5, concurrency=1)
+    store, finished = run(tmp_path, fake, budget=0.12, leads=5, concurrency=1)
     assert finished.status is JobStatus.COMPLETED, finished.error
     assert finished.stop_reason is StopReason.BUDGET
     assert fake.calls["hunter"] == 2
     metrics = finished.metrics
     assert metrics.cost_unconfirmed == pytest.approx(2 * DEFAULT_PRICES["hunter_credit"])
-    assert metrics.total_cost + metrics.cost_unconfirmed <= 0.10 + TOLERANCE
+    assert metrics.total_cost + metrics.cost_unconfirmed <= 0.12 + TOLERANCE
     assert_honest(metrics, fake)
     stop = finished.budget_stop
     assert stop is not None

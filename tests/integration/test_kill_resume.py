@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from leadgen_desktop.core.run.area_round import ROUND_PURCHASES
+from leadgen_desktop.domain import DEFAULT_PRICES
 from tests.fakes.api_server import FakeApis, cli_env, serve
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
@@ -152,7 +154,7 @@ def kill_and_resume(
 
     # what the dead process paid for but the database does not hold: the only lookups allowed again
     before_domains, before_emails = Counter(fake.domain_requests), Counter(fake.email_requests)
-    before_google = fake.calls["google_places"]
+    lost_places = paid_places(fake) - logged_places(db)  # purchases answered, not stored at the kill
     cached_domains = {d for (d,) in query(db, "SELECT domain FROM domain_cache")}
     cached_emails = {e for (e,) in query(db, "SELECT email FROM email_cache")}
     timings["paid_lookups_before_resume"] = sum(before_domains.values()) + sum(before_emails.values())
@@ -184,21 +186,36 @@ def kill_and_resume(
     assert set(repeated_domains) <= lost_domains, "a domain search the database held was paid again"
     assert set(repeated_emails) <= lost_emails, "a verification the database held was paid again"
     assert all(n == 2 for n in [*repeated_domains.values(), *repeated_emails.values()])
-    # at most the one page in flight at the kill is fetched again
-    pages_at_kill = int(at_kill["pages"])  # type: ignore[call-overload]
-    assert before_google <= pages_at_kill + 1
-    assert fake.calls["google_places"] - before_google <= 3 - pages_at_kill + 1
+    # only the place purchases in flight at the kill are bought again, nothing the database held
+    assert 0 <= lost_places <= ROUND_PURCHASES
+    assert paid_places(fake) - logged_places(db) == lost_places
+    timings["place_purchases_lost_at_kill"] = lost_places
     return at_kill, summary, out, timings
+
+
+def paid_places(fake: FakeApis) -> int:
+    """Place purchases the fake billed (contact pages and Place Details)."""
+    return sum(n for sku, n in fake.billed.items() if sku.startswith("places_") and DEFAULT_PRICES[sku] > 0)
+
+
+def logged_places(db: Path) -> int:
+    """Place purchases whose answer the database holds (the location lookup, a Pro search, apart)."""
+    sql = (
+        "SELECT count(*) FROM api_calls WHERE provider = 'google_places' AND cost > 0 AND cached = 0 "
+        "AND confirmed = 1 AND sku != 'places_text_search_pro'"
+    )
+    return int(query(db, sql)[0][0])  # type: ignore[call-overload]
 
 
 def test_kill_during_discovery_then_resume(
     fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes
 ) -> None:
-    def first_page_stored(db: Path) -> bool:
+    def some_places_bought(db: Path) -> bool:
         row = job_row(db)
-        return bool(row and row["pages"] == 1 and not row["discovery_done"] and row["stage"] == "discovering")
+        bought = query(db, "SELECT count(*) FROM job_place_marks WHERE marks >= 2")
+        return bool(row and row["stage"] == "discovering" and bought and bought[0][0])
 
-    at_kill, _summary, out, timings = kill_and_resume(fake, base_url, tmp_path, first_page_stored)
+    at_kill, _summary, out, timings = kill_and_resume(fake, base_url, tmp_path, some_places_bought)
     assert at_kill["stage"] == "discovering"
     assert out.read_bytes() == reference_csv
     print(f"discovery kill: {timings}")

@@ -83,6 +83,23 @@ def test_at_most_the_limit_of_a_kind_runs_at_once(pool: tuple[RequestPool, Inbox
     assert gate.most_running == 2
 
 
+def test_a_burst_after_an_idle_spell_runs_up_to_the_limit_at_once(pool: tuple[RequestPool, Inbox]) -> None:
+    requests, inbox = pool
+    requests.submit(Request("site", "first", lambda _stop: "done"))
+    collect(inbox, 1)
+    kind = requests._kinds["site"]
+    with requests._changed:  # its thread is waiting for work (one idle thread, not yet woken)
+        while kind.idle != 1:
+            requests._changed.wait(0.01)
+    gate = Gate()
+    for i in range(4):
+        requests.submit(Request("site", i, gate.call(f"s{i}")))
+    gate.wait_started(4)  # not one after the other on the idle thread: four threads at once
+    assert gate.most_running == 4
+    gate.release.set()
+    assert len(collect(inbox, 4)) == 4
+
+
 def test_one_request_at_a_time_per_lane(pool: tuple[RequestPool, Inbox]) -> None:
     requests, inbox = pool
     gate = Gate()

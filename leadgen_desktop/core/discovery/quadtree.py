@@ -9,6 +9,13 @@ to about :data:`MIN_TILE_SIDE_M` a side; a tile still at the cap then is
 *saturated*. Leaves are indexed by their edges so that neighbours can be
 packed into one rectangle later, and every id has one owner: the leaf nearest
 the centre that returned it (a place on a shared edge counts once).
+
+A provider that ignores the rectangle answers every part of a tile with the
+tile's own list. A child at the cap that returned exactly its parent's ids is
+an *echo*: its split waits for its siblings. If every sibling echoes too, the
+rectangles are ignored: the echoes stay leaves (saturated) and nothing below
+them is searched or paid for; as soon as one sibling differs, the echoes are
+split like any full tile (a dense corner can hold all of its parent's ids).
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ class Tile:
     saturated: bool = False
     children: tuple[str, ...] = ()
     group: str | None = None
+    echo: bool = False  # at the cap with exactly its parent's ids (see the module docstring)
 
     @property
     def parent(self) -> str | None:
@@ -62,6 +70,7 @@ class Tile:
             "saturated": self.saturated,
             "children": list(self.children),
             "group": self.group,
+            "echo": self.echo,
         }
 
     @classmethod
@@ -81,6 +90,7 @@ class Tile:
             saturated=bool(data["saturated"]),
             children=tuple(str(c) for c in children),
             group=None if group is None else str(group),
+            echo=bool(data.get("echo", False)),
         )
 
 
@@ -116,6 +126,7 @@ class TileMap:
         self._orphans: dict[str, tuple[str, ...]] = {}  # complete split tile -> ids no descendant returned
         self._mapping_out: set[str] = set()
         self._distance: dict[str, float] = {}
+        self._changed_tiles: dict[str, None] = {}  # tiles changed since the last checkpoint
 
     def _start(self) -> None:
         """Create the root tiles (one per side of the antimeridian)."""
@@ -145,7 +156,7 @@ class TileMap:
         for tile in self._tiles.values():
             if tile.state is TileState.SPLIT and not self._open.get(tile.key):
                 self._note_orphans(tile.key)
-            elif tile.state is TileState.MAPPED:
+            elif tile.state is TileState.MAPPED and not (tile.echo and self._echo_waits(tile)):
                 self._index_leaf(tile)
 
     # -- order ----------------------------------------------------------------------
@@ -161,7 +172,8 @@ class TileMap:
     def frontier_m(self) -> float:
         """How near the centre a tile still to be mapped reaches (inf once mapping is done)."""
         c_lat, c_lng = self.area.centre
-        pending = (t for t in self._tiles.values() if t.state is TileState.PENDING)
+        tiles = self._tiles.values()
+        pending = (t for t in tiles if t.state is TileState.PENDING or self._is_waiting_echo(t))
         return min((t.rect.nearest_distance_m(c_lat, c_lng) for t in pending), default=math.inf)
 
     # -- mapping ----------------------------------------------------------------------
@@ -183,6 +195,32 @@ class TileMap:
         self._mapping_out.update(chosen)
         return [MapTask(key, self._tiles[key].rect) for key in chosen]
 
+    def next_blocking_tiles(self, limit: int) -> list[MapTask]:
+        """Up to ``limit`` tiles that keep the next purchase from being planned, the nearest reach first.
+
+        Those are the tiles still to be mapped that reach nearer the centre than the
+        nearest mapped leaf not yet bought (all of them when there is none): mapping
+        them first lets buying start as soon as possible, whatever the area's size.
+        """
+        target = min((self.order(key)[0] for key in self._unplanned), default=math.inf)
+        c_lat, c_lng = self.area.centre
+        reach = sorted(
+            (tile.rect.nearest_distance_m(c_lat, c_lng), self.order(key), key)
+            for key, tile in self._tiles.items()
+            if tile.state is TileState.PENDING and key not in self._mapping_out
+        )
+        chosen = [key for distance, _, key in reach if distance < target][: max(limit, 0)]
+        self._mapping_out.update(chosen)
+        return [MapTask(key, self._tiles[key].rect) for key in chosen]
+
+    def take_tile(self, key: str) -> MapTask:
+        """Hand out this pending tile (resuming a round of work); ValueError when it is not pending."""
+        tile = self.tile(key)
+        if tile.state is not TileState.PENDING or key in self._mapping_out:
+            raise ValueError(f"tile {key} is not waiting to be mapped")
+        self._mapping_out.add(key)
+        return MapTask(key, tile.rect)
+
     def release_tile(self, key: str) -> None:
         """Hand a tile back unmapped (its search was not answered): it is handed out again."""
         self._mapping_out.discard(key)
@@ -200,6 +238,11 @@ class TileMap:
         count = max(len(ids), results if results is not None else 0)
         self._mapped.update(dict.fromkeys(ids))
         children = self._child_rects(tile.rect) if count >= self.cap else ()
+        if children and self._echoes_parent(tile, ids):
+            tile = replace(tile, state=TileState.MAPPED, place_ids=ids, results=count, echo=True)
+            self._settle(tile)
+            self._resolve_echoes(tile)
+            return self._tiles[key]
         if children:
             keys = tuple(f"{key}.{i}" for i in range(len(children)))
             for child_key, rect in zip(keys, children, strict=True):
@@ -210,7 +253,58 @@ class TileMap:
             tile = replace(tile, state=TileState.MAPPED, place_ids=ids, results=count, saturated=saturated)
             self._index_leaf(tile)
         self._settle(tile)
+        self._resolve_echoes(tile)
         return tile
+
+    # -- a provider that ignores the rectangle -------------------------------------------
+
+    def _echoes_parent(self, tile: Tile, ids: tuple[str, ...]) -> bool:
+        parent = self._tiles.get(tile.parent) if tile.parent is not None else None
+        return parent is not None and set(ids) == set(parent.place_ids)
+
+    def _siblings(self, tile: Tile) -> tuple[Tile, ...]:
+        if tile.parent is None:
+            return (tile,)
+        return tuple(self._tiles[key] for key in self._tiles[tile.parent].children)
+
+    def _is_waiting_echo(self, tile: Tile) -> bool:
+        return tile.echo and tile.state is TileState.MAPPED and self._echo_waits(tile)
+
+    def _echo_waits(self, tile: Tile) -> bool:
+        """An echo's fate is open while a sibling is still to be mapped (none differed yet)."""
+        return any(sibling.state is TileState.PENDING for sibling in self._siblings(tile))
+
+    def _resolve_echoes(self, recorded: Tile) -> None:
+        """After a child is recorded: split its echoing siblings, or keep them all as leaves."""
+        siblings = self._siblings(recorded)
+        echoes = [s for s in siblings if s.echo and s.state is TileState.MAPPED]
+        if not echoes:
+            return
+        if all(s.echo and s.state is TileState.MAPPED for s in siblings):
+            for echo in echoes:  # the rectangle is ignored: searching smaller ones finds nothing new
+                leaf = replace(echo, saturated=True)
+                self._put_tile(leaf)
+                self._index_leaf(leaf)
+            return
+        if any(s.state is not TileState.PENDING and not s.echo for s in siblings):
+            for echo in echoes:  # a sibling differs: the rectangles hold, the echoes are full tiles
+                keys = tuple(f"{echo.key}.{i}" for i in range(4))
+                rects = self._child_rects(echo.rect)
+                keys = keys[: len(rects)]
+                self._put_tile(replace(echo, state=TileState.SPLIT, echo=False, children=keys))
+                for child_key, rect in zip(keys, rects, strict=True):
+                    self._add_tile(Tile(child_key, rect))
+
+    @property
+    def rectangles_ignored(self) -> int:
+        """How many tiles' parts all answered with the tile's own list (the provider ignored them)."""
+        return sum(
+            1
+            for tile in self._tiles.values()
+            if tile.state is TileState.SPLIT
+            and tile.children
+            and all(self._tiles[c].echo and self._tiles[c].state is TileState.MAPPED for c in tile.children)
+        )
 
     def record_mapping_failed(self, key: str) -> Tile:
         """The tile could not be searched: it stays uncovered (``tiles_failed``)."""
@@ -230,15 +324,26 @@ class TileMap:
         lng_ok = rect.width_m >= 2 * self.min_side_m
         return rect.split(lat=lat_ok, lng=lng_ok) if lat_ok or lng_ok else ()
 
-    def _add_tile(self, tile: Tile) -> None:
+    def _put_tile(self, tile: Tile) -> None:
+        """Store a new or changed tile (the next checkpoint writes it)."""
         self._tiles[tile.key] = tile
+        self._changed_tiles[tile.key] = None
+
+    def _add_tile(self, tile: Tile) -> None:
+        self._put_tile(tile)
         if tile.state is TileState.PENDING:
             self._count_open(tile.key, +1)
 
     def _settle(self, tile: Tile) -> None:
         """Store a tile that just left PENDING and update the counts above it."""
-        self._tiles[tile.key] = tile
+        self._put_tile(tile)
         self._count_open(tile.key, -1)
+
+    def _take_changed_tiles(self) -> tuple[Tile, ...]:
+        """The tiles created or changed since the last call, parents before children."""
+        changed = sorted(self._changed_tiles, key=tile_order)
+        self._changed_tiles.clear()
+        return tuple(self._tiles[key] for key in changed)
 
     def _count_open(self, key: str, delta: int) -> None:
         node: str | None = key
@@ -320,6 +425,10 @@ class TileMap:
                 return tile.key
         return None
 
+    def owner_of(self, place_id: str) -> str | None:
+        """The tile that owns a place id: the leaf nearest the centre that returned it (or a split tile)."""
+        return self._owner.get(place_id)
+
     def tile_of(self, business: Business) -> str | None:
         """The tile that found a business: its mapping's owner, else the leaf at its location."""
         return self._owner.get(business.place_id) or self.tile_at(business.latitude, business.longitude)
@@ -328,6 +437,11 @@ class TileMap:
     def places_mapped(self) -> int:
         """Distinct place ids the mapping returned."""
         return len(self._mapped)
+
+
+def tile_order(key: str) -> tuple[int, str]:
+    """Depth first, then the key: an order in which every tile comes after its parent."""
+    return key.count("."), key
 
 
 def _edges(rect: Area) -> tuple[tuple[str, float, float, float], ...]:

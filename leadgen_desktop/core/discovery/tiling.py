@@ -32,6 +32,13 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from leadgen_desktop.core.discovery.plan_state import (
+    PlanDelta,
+    plan_from_dict,
+    plan_from_parts,
+    plan_to_dict,
+    take_delta,
+)
 from leadgen_desktop.core.discovery.purchases import (
     DetailsPurchase,
     Method,
@@ -41,16 +48,28 @@ from leadgen_desktop.core.discovery.purchases import (
     PurchasePrices,
     purchase_cost,
 )
-from leadgen_desktop.core.discovery.quadtree import MIN_TILE_SIDE_M, MapTask, Tile, TileMap, TileState
-from leadgen_desktop.domain import RESULTS_PER_QUERY, Area, Business, DiscoveryPage
-
-STATE_VERSION = 1
-"""Version of the :meth:`TilePlanner.to_dict` shape."""
+from leadgen_desktop.core.discovery.quadtree import (
+    MIN_TILE_SIDE_M,
+    MapTask,
+    Tile,
+    TileMap,
+    TileState,
+)
+from leadgen_desktop.domain import RESULTS_PER_PAGE, RESULTS_PER_QUERY, Area, Business, DiscoveryPage
 
 _SIDES = ("east", "west", "north", "south")
 _EPSILON = 1e-12
 
-__all__ = ["MIN_TILE_SIDE_M", "MapTask", "PlannedBuy", "Tile", "TilePlanner", "TileState", "TilingSummary"]
+__all__ = [
+    "MIN_TILE_SIDE_M",
+    "MapTask",
+    "PlanDelta",
+    "PlannedBuy",
+    "Tile",
+    "TilePlanner",
+    "TileState",
+    "TilingSummary",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +117,9 @@ class TilePlanner(TileMap):
         self._failed: dict[str, None] = {}  # ids whose purchase failed
         self._claims: dict[str, str] = {}  # id -> the group that buys it
         self._orphans_planned: set[str] = set()
+        self._changed_groups: dict[str, None] = {}
+        self._changed_marks: dict[str, None] = {}
+        self._header_changed = True
         self._start()
 
     # -- mapping --------------------------------------------------------------------------
@@ -114,10 +136,19 @@ class TilePlanner(TileMap):
         for place_id in place_ids:
             self._known[str(place_id)] = None
             self._failed.pop(str(place_id), None)
+            self._changed_marks[str(place_id)] = None
 
     def is_known(self, place_id: str) -> bool:
         """True when the place's contact fields are known (cached or answered)."""
         return place_id in self._known
+
+    def is_resolved(self, place_id: str) -> bool:
+        """True when nothing more will be done for this place: its fields are known or its purchase failed."""
+        return place_id in self._known or place_id in self._failed
+
+    def known_ids(self) -> tuple[str, ...]:
+        """Every place id whose fields are known (from the cache or an answer), in the order learnt."""
+        return tuple(self._known)
 
     # -- purchases ----------------------------------------------------------------------
 
@@ -147,6 +178,7 @@ class TilePlanner(TileMap):
         group = self._group(purchase.group)
         answered = [b.place_id for b in answer.businesses] + list(answer.closed_place_ids)
         fresh = tuple(b for b in answer.businesses if b.place_id not in self._known)
+        self._changed_groups[group.key] = None
         if isinstance(purchase, PagePurchase):
             self._check_page_out(group, purchase)
             group.page_out = False
@@ -157,15 +189,18 @@ class TilePlanner(TileMap):
             group.details_out.discard(purchase.place_id)
             if purchase.place_id not in answered:
                 self._failed[purchase.place_id] = None
+                self._changed_marks[purchase.place_id] = None
         for place_id in answered:
             self._known[place_id] = None
             self._answered[place_id] = None
             self._failed.pop(place_id, None)
+            self._changed_marks[place_id] = None
         return fresh
 
     def purchase_failed(self, purchase: Purchase) -> None:
         """The request failed for good: a page ends its group's pages (details for the rest)."""
         group = self._group(purchase.group)
+        self._changed_groups[group.key] = None
         if isinstance(purchase, PagePurchase):
             self._check_page_out(group, purchase)
             group.page_out = False
@@ -174,6 +209,7 @@ class TilePlanner(TileMap):
             self._check_details_out(group, purchase)
             group.details_out.discard(purchase.place_id)
             self._failed[purchase.place_id] = None
+            self._changed_marks[purchase.place_id] = None
 
     def release_purchase(self, purchase: Purchase) -> None:
         """The request was not sent (cancel, budget): it will be handed out again."""
@@ -182,6 +218,35 @@ class TilePlanner(TileMap):
             group.page_out = False
         else:
             group.details_out.discard(purchase.place_id)
+
+    def reissue(self, group_key: str, *, page: int | None = None, place_id: str | None = None) -> Purchase:
+        """Hand out again a purchase a stopped run had planned (page ``page`` or one place's details).
+
+        Raises ValueError when the plan does not expect that request now.
+        """
+        group = self._group(group_key)
+        outstanding = self._outstanding(group)
+        if page is not None:
+            if group.pages_over() or group.page_out or page != group.pages_done + 1 or not outstanding:
+                raise ValueError(f"page {page} of group {group_key} is not due")
+            group.page_out = True
+            return PagePurchase(group.key, group.rect, page, group.next_token)
+        if place_id is None or place_id not in outstanding or place_id in group.details_out:
+            raise ValueError(f"the details of {place_id!r} are not due in group {group_key}")
+        if not group.pages_over() or group.page_out:
+            raise ValueError(f"group {group_key} is still buying pages")
+        group.details_out.add(place_id)
+        return DetailsPurchase(group.key, place_id)
+
+    def outstanding(self, group_key: str) -> tuple[str, ...]:
+        """The ids a purchase group still has to buy (claimed, not known, not failed)."""
+        return tuple(self._outstanding(self._group(group_key)))
+
+    def expected_places(self, purchase: Purchase) -> int:
+        """How many places this purchase should bring that the plan still needs (0 to 20)."""
+        if isinstance(purchase, DetailsPurchase):
+            return 1
+        return min(len(self._outstanding(self._group(purchase.group))), RESULTS_PER_PAGE)
 
     @property
     def done(self) -> bool:
@@ -246,6 +311,7 @@ class TilePlanner(TileMap):
         if seed in self._orphans:  # ids only a bigger search returned: nothing to page, buy each
             ids = dict.fromkeys(self._orphans.pop(seed))
             self._orphans_planned.add(seed)
+            self._header_changed = True
             claimed = self._claimable(ids)
             method = Method.DETAILS if claimed else Method.NONE
             return self._add_group(PurchaseGroup(key, self._tiles[seed].rect, (), method, len(ids), claimed))
@@ -253,7 +319,7 @@ class TilePlanner(TileMap):
         claimed = self._claimable(ids)
         method, _ = purchase_cost(len(ids), len(claimed), self.prices)
         for leaf in leaves:
-            self._tiles[leaf] = replace(self._tiles[leaf], group=key)
+            self._put_tile(replace(self._tiles[leaf], group=key))
         return self._add_group(PurchaseGroup(key, rect, leaves, method, len(ids), claimed))
 
     def _pack(self, seed: str) -> tuple[tuple[str, ...], Area, dict[str, None]]:
@@ -284,6 +350,7 @@ class TilePlanner(TileMap):
 
     def _add_group(self, group: PurchaseGroup) -> PurchaseGroup:
         self._groups[group.key] = group
+        self._changed_groups[group.key] = None
         for place_id in group.claimed:
             self._claims.setdefault(place_id, group.key)
         if group.claimed:
@@ -305,64 +372,29 @@ class TilePlanner(TileMap):
         if purchase.place_id not in group.details_out:
             raise ValueError(f"details of {purchase.place_id} were not handed out by group {group.key}")
 
-    # -- checkpoints ------------------------------------------------------------------------
+    # -- checkpoints (plan_state) -------------------------------------------------------
+
+    def take_delta(self) -> PlanDelta:
+        """What changed since the last call (or since the plan was made): the next checkpoint."""
+        return take_delta(self)
 
     def to_dict(self) -> dict[str, object]:
         """The whole plan as plain JSON-ready data (requests in flight count as not sent)."""
-        return {
-            "version": STATE_VERSION,
-            "area": self.area.to_list(),
-            "min_side_m": self.min_side_m,
-            "cap": self.cap,
-            "tiles": [tile.to_dict() for tile in self._tiles.values()],
-            "groups": [group.to_dict() for group in self._groups.values()],
-            "known": list(self._known),
-            "answered": list(self._answered),
-            "failed": list(self._failed),
-            "orphans_planned": sorted(self._orphans_planned),
-        }
+        return plan_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object], prices: PurchasePrices) -> TilePlanner:
         """Rebuild a plan saved by :meth:`to_dict`; raises ValueError when the data is damaged."""
-        try:
-            if data.get("version") != STATE_VERSION:
-                raise ValueError(f"unknown version {data.get('version')!r}")
-            min_side, cap = data["min_side_m"], data["cap"]
-            if not isinstance(min_side, int | float) or not isinstance(cap, int):
-                raise ValueError("min_side_m and cap must be numbers")
-            planner = cls(Area.from_list(data["area"]), prices, min_side_m=float(min_side), cap=cap)
-            planner._tiles.clear()
-            planner._open.clear()
-            planner._restore_tiles(Tile.from_dict(_mapping(t)) for t in _list(data["tiles"]))
-            groups = [PurchaseGroup.from_dict(_mapping(g)) for g in _list(data["groups"])]
-            planner._known = dict.fromkeys(str(i) for i in _list(data["known"]))
-            planner._answered = dict.fromkeys(str(i) for i in _list(data["answered"]))
-            planner._failed = dict.fromkeys(str(i) for i in _list(data["failed"]))
-            planner._orphans_planned = {str(k) for k in _list(data["orphans_planned"])}
-            for key in planner._orphans_planned:
-                planner._orphans.pop(key, None)
-            for group in groups:
-                leaves_agree = all(planner.tile(leaf).group == group.key for leaf in group.leaves)
-                if group.key in planner._groups or not leaves_agree:
-                    raise ValueError(f"purchase group {group.key} does not match its tiles")
-                planner._add_group(group)
-            for tile in planner._tiles.values():
-                if tile.group is not None and tile.group not in planner._groups:
-                    raise ValueError(f"tile {tile.key} names a purchase group {tile.group} that is missing")
-            planner._active = [k for k in planner._active if planner._outstanding(planner._groups[k])]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"the saved tiling plan is damaged: {exc}") from exc
-        return planner
+        return plan_from_dict(cls, data, prices)
 
-
-def _list(value: object) -> list[object]:
-    if not isinstance(value, list):
-        raise ValueError(f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _mapping(value: object) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise ValueError(f"expected an object, got {type(value).__name__}")
-    return value
+    @classmethod
+    def from_parts(
+        cls,
+        header: Mapping[str, object],
+        tiles: Iterable[Mapping[str, object]],
+        groups: Iterable[Mapping[str, object]],
+        marks: Iterable[tuple[str, int]],
+        prices: PurchasePrices,
+    ) -> TilePlanner:
+        """Rebuild a plan from the latest row of each key of its :meth:`take_delta` deltas."""
+        return plan_from_parts(cls, header, tiles, groups, marks, prices)

@@ -4,9 +4,10 @@
 makes every decision and every write but one (a paid request's row, written by
 the request's own thread right before it is sent). It is resumable from any point:
 
-* discovery stores each page's businesses, its API calls and the next page
-  token in one transaction, so a resumed job re-reads them instead of paying
-  again;
+* discovery covers the campaign's area tile by tile (:mod:`area_stage`; page by
+  page, :mod:`page_discovery`, when the provider has no areas) and stores each
+  answer with what it changed, its businesses and its API calls in one
+  transaction, so a resumed job re-reads them instead of paying again;
 * qualified businesses (score ≥ the minimum) are taken in discovery order up
   to ``max_results`` and enriched while later pages are still being fetched;
   a business is never enriched and then dropped, so no paid lookup is wasted;
@@ -30,13 +31,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from dataclasses import replace
 from pathlib import Path
 
 from leadgen_desktop.core.billing.budget import Budget, UnitPrices
 from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.jobs import Jobs
+from leadgen_desktop.core.run.area_round import AREA_REQUESTS
+from leadgen_desktop.core.run.area_search import AreaSearch
+from leadgen_desktop.core.run.area_stage import (
+    capacity_note,
+    discover_by_area,
+    discovery_remaining,
+    found_in,
+)
 from leadgen_desktop.core.run.enrich_scheduler import SEARCH, VERIFY, EnrichScheduler
 from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
 from leadgen_desktop.core.run.page_discovery import PAGE, PageDiscovery, Ranked, Selection
@@ -52,8 +60,8 @@ from leadgen_desktop.core.scoring import score_business
 from leadgen_desktop.db.errors import StorageError
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
-    RESULTS_PER_PAGE,
     ApiCall,
+    AreaUnknown,
     BudgetStop,
     Business,
     CampaignConfig,
@@ -157,6 +165,7 @@ class _Run:
             VERIFY: pipeline.concurrency,
             WEBSITE: WEBSITE_CONCURRENCY,
             MAIL_SERVER: MAIL_SERVER_CONCURRENCY,
+            **AREA_REQUESTS,
         }
         self.requests = RunRequests(store.calls, job_id, self.prices, self.budget, cancel, limits)
         self.claims = LookupClaims(store, pipeline.jobs.owner, job_id)
@@ -188,6 +197,7 @@ class _Run:
             progress=self._emit_progress,
             log_failed=self._log_calls_quietly,
         )
+        self.area_search: AreaSearch | None = None  # discovery by area, once it started
         for kind in (SEARCH, VERIFY, WEBSITE, MAIL_SERVER):
             self.requests.on(kind, self.scheduler.handle)
         self.requests.every(HEARTBEAT_SECONDS, self._heartbeat)
@@ -199,7 +209,8 @@ class _Run:
 
     def execute(self) -> JobFinished:
         try:
-            self.discovery.run()
+            if self.providers.area is None or not discover_by_area(self):
+                self.discovery.run()  # page by page
             self._score()
             self._enrich()
             if self.budget.exhausted:
@@ -236,7 +247,8 @@ class _Run:
         self.claims.renew()
 
     def _requests_pending(self) -> bool:
-        return self.scheduler.in_flight > 0 or self.discovery.page_out
+        area_out = self.area_search is not None and self.area_search.purchases_out > 0
+        return self.scheduler.in_flight > 0 or self.discovery.page_out or area_out
 
     # -- selection (discovery hands businesses over as their pages are stored) ----------
 
@@ -260,13 +272,14 @@ class _Run:
                 continue
             score, components = score_business(business)
             provider = business.source or self.providers.discovery.provider
+            tile = found_in(self, business)
             self.scheduler.add(
                 Lead(
                     business=business,
                     score=score,
                     components=components,
                     rank=rank,
-                    provenance={"discovery": {"provider": provider}},
+                    provenance={"discovery": {"provider": provider, **tile}},
                 )
             )
 
@@ -278,11 +291,9 @@ class _Run:
         self.state.qualified_leads = selected
         self._emit_progress(Stage.SCORING, 0.0, f"{selected} qualified leads", selected, selected)
         if selected < self.config.max_results and not self.budget.exhausted:
-            limit = self.providers.discovery.max_results_per_query
             self.state.notice(
                 f"Only {selected} of {self.state.businesses_found} businesses reached the minimum score "
-                f"{self.config.min_score} (asked for {self.config.max_results}; one search returns "
-                f"at most {limit} places)."
+                f"{self.config.min_score} (asked for {self.config.max_results}; {capacity_note(self)})."
             )
         self.store.jobs.update_progress(
             self.job_id, Stage.SCORING, Stage.SCORING.progress_at(1.0), self.state.snapshot()
@@ -345,11 +356,10 @@ class _Run:
         more = self.scheduler.remaining_worst_case()
         to_come = 0
         if not self.discovery.done:
-            discovery = self.providers.discovery
-            places_left = max(discovery.max_results_per_query - self.state.businesses_found, 0)
-            to_come = min(self.config.max_results - len(self.selected), places_left)
             unit = UnitPrices.of(self.providers, self.prices, self.config.verify, self.config.hunter)
-            more += math.ceil(places_left / RESULTS_PER_PAGE) * unit.page + to_come * unit.lead
+            buying, places_left = discovery_remaining(self, unit.page)
+            to_come = min(self.config.max_results - len(self.selected), places_left)
+            more += buying + to_come * unit.lead
         bill = self.state.snapshot()
         stop = BudgetStop(
             bill.total_cost, self.config.budget or 0.0, more, blocked + to_come, bill.cost_unconfirmed
@@ -364,6 +374,9 @@ class _Run:
         for request in self.requests.stop_sending():
             if request.kind == PAGE:
                 self.discovery.dropped()
+            elif request.kind in AREA_REQUESTS:
+                if self.area_search is not None:
+                    self.area_search.dropped(request)
             else:
                 self.scheduler.dropped(request)
 
@@ -386,6 +399,8 @@ class _Run:
             self.requests.settle(self._requests_pending, SETTLE_TIMEOUT)
         except Exception:
             log.warning("Could not settle requests in flight for job %s", self.job_id, exc_info=True)
+        if self.area_search is not None:
+            self.area_search.store_answered()
 
     def _report_requests_out_on_cancel(self) -> None:
         """Store the answers already back; say what the requests still out may cost (never raises)."""
@@ -395,9 +410,11 @@ class _Run:
         except Exception:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return
+        if self.area_search is not None:
+            self.area_search.store_answered()
         out = self.scheduler.still_out()
         unit = UnitPrices.of(self.providers, self.prices, self.config.verify, self.config.hunter)
-        pages = int(self.discovery.page_out)
+        pages = int(self.discovery.page_out) + (self.area_search.purchases_out if self.area_search else 0)
         notice = unit.requests_out_notice(pages, out.get(SEARCH, 0), out.get(VERIFY, 0))
         if notice:
             self.state.notice(notice)
@@ -411,7 +428,7 @@ class _Run:
             )
         if isinstance(exc, StorageError):
             return str(exc) if exc.damaged else f"{exc} Resume with: leadgen resume {self.job_id}"
-        return exc.message if isinstance(exc, ProviderAuthError) else str(exc)
+        return exc.message if isinstance(exc, ProviderAuthError | AreaUnknown) else str(exc)
 
     def _log_calls_quietly(self, exc: ProviderError) -> None:
         """Count and record the calls of a failed request without masking the failure."""

@@ -41,6 +41,9 @@ class RunState:
     call_costs: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PROVIDERS})
     unconfirmed: list[float] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    tiles_searched: int = 0
+    tiles_saturated: int = 0
+    area: tuple[float, float, float, float] | None = None
     emails_by_source: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EMAIL_SOURCE_KEYS, 0))
     mx_rejected: int = 0
 
@@ -125,6 +128,9 @@ class RunState:
             api_calls={p: self.call_counts.get(p, 0) for p in PROVIDERS},
             cost_by_provider=by_provider,
             cost_unconfirmed=math.fsum(self.unconfirmed),
+            tiles_searched=self.tiles_searched,
+            tiles_saturated=self.tiles_saturated,
+            area=self.area,
             emails_by_source=dict(self.emails_by_source),
             mx_rejected=self.mx_rejected,
         )

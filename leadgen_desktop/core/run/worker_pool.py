@@ -144,7 +144,8 @@ class RequestPool:
             if self._closed:
                 raise RuntimeError("the request pool is closed")
             queue.queued.append(request)
-            if queue.idle == 0 and queue.threads < self._limits[request.kind]:
+            # a thread per request no idle thread can take yet (an idle one stays idle until it wakes)
+            if len(queue.queued) > queue.idle and queue.threads < self._limits[request.kind]:
                 queue.threads += 1
                 thread = threading.Thread(
                     target=self._work,

@@ -26,6 +26,8 @@ from urllib.parse import quote_plus
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.domain import (
     DEMO_PROVIDER_PREFIX,
+    Area,
+    AreaError,
     EmailMethod,
     EmailReason,
     EmailSource,
@@ -271,6 +273,9 @@ def source_lines(record: LeadRecord) -> list[tuple[str, str]]:
     discovery = prov.get("discovery")
     if isinstance(discovery, dict):
         lines.append(("Business details", f"{provider_name(discovery.get('provider'))} · search results"))
+        tile = tile_text(discovery)
+        if tile:
+            lines.append(("Found in", tile))
     if prov.get("domain"):
         lines.append(("Email domain", f"{prov['domain']} (from the website address)"))
     if "website" in prov:
@@ -308,6 +313,22 @@ def source_lines(record: LeadRecord) -> list[tuple[str, str]]:
     if record.email_source and not isinstance(search, dict):
         lines.append(("Email source", provider_name(record.email_source)))
     return lines
+
+
+def tile_text(discovery: dict[str, object]) -> str | None:
+    """Which tile of the area found the lead: its key, size and how many places its search held."""
+    key = discovery.get("tile")
+    if not isinstance(key, str):
+        return None
+    text = f"tile {key} of the area"
+    try:
+        rect = Area.from_list(discovery.get("tile_area"))
+    except AreaError:
+        return text
+    places = discovery.get("tile_places")
+    held = f", {places} places in its search" if isinstance(places, int) else ""
+    size = f"{rect.height_m / 1000:.1f} km × {rect.width_m / 1000:.1f} km"
+    return f"{text} ({size}{held}; {rect})"
 
 
 def cost_text(record: LeadRecord) -> str:

@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
 
 from leadgen_desktop.domain import (
+    AREA_EXAMPLE,
+    AREA_FORMAT,
     MAX_RESULTS_RANGE,
     MIN_SCORE_RANGE,
     TEXT_FIELD_MAX,
+    Area,
+    AreaError,
     CampaignConfig,
     FieldError,
 )
@@ -73,9 +78,10 @@ class CampaignForm(QWidget):
     """Business type, location, keywords, limits, budget and the verify switch.
 
     Attributes tests and the window use: ``business_type``, ``location``,
-    ``keywords``, ``max_results``, ``min_score``, ``budget``, ``verify`` (the
-    editors), ``messages`` (field name -> inline error QLabel) and
-    ``estimate_label`` (the cost estimate under the budget).
+    ``area`` (optional ``SOUTH,WEST,NORTH,EAST``), ``keywords``, ``max_results``,
+    ``min_score``, ``budget``, ``verify`` (the editors), ``messages`` (field name -> inline error QLabel) and
+    ``estimate_label`` (the cost estimate under the budget) and ``map_button``
+    ("Map area (free)", driven by :class:`~leadgen_desktop.gui.run.area_preview.AreaPreviewer`).
 
     Signals:
         validity_changed(bool): the form became valid (True) or invalid (False).
@@ -92,9 +98,15 @@ class CampaignForm(QWidget):
         self.business_type.setPlaceholderText("e.g. dentist")
         self.location = QLineEdit()
         self.location.setPlaceholderText("e.g. Austin, TX")
+        self.area = QLineEdit()
+        self.area.setPlaceholderText(f"optional {AREA_FORMAT}, e.g. {AREA_EXAMPLE}")
+        self.area.setToolTip(
+            "The rectangle to cover, in degrees. Empty: the location's own area, looked up once "
+            "(one paid Google search) and reused by later campaigns of the same location."
+        )
         self.keywords = QLineEdit()
         self.keywords.setPlaceholderText("optional, e.g. emergency")
-        for edit in (self.business_type, self.location, self.keywords):
+        for edit in (self.business_type, self.location, self.area, self.keywords):
             edit.setMaxLength(TEXT_FIELD_MAX + 50)
             edit.setClearButtonEnabled(True)
         self.max_results = TypedRangeSpinBox(*MAX_RESULTS_RANGE, value=20)
@@ -108,6 +120,7 @@ class CampaignForm(QWidget):
         self._editors: dict[str, QWidget] = {
             "business_type": self.business_type,
             "location": self.location,
+            "area": self.area,
             "keywords": self.keywords,
             "max_results": self.max_results,
             "min_score": self.min_score,
@@ -116,6 +129,7 @@ class CampaignForm(QWidget):
         titles = {
             "business_type": "&Business type",
             "location": "&Location",
+            "area": "&Area",
             "keywords": "&Keywords",
             "max_results": "&Max results",
             "min_score": "Minimum &score",
@@ -154,17 +168,24 @@ class CampaignForm(QWidget):
         self.estimate_label.setStyleSheet("font-size: 11px;")
         grid.addWidget(self.estimate_label, row, 1)
         row += 1
+        # Driven by gui.run.area_preview.AreaPreviewer (maps the area for free, then the estimate says more).
+        self.map_button = QPushButton("Map area (free)")
+        self.map_button.setObjectName("mapAreaButton")
+        self.map_button.setAccessibleName("Map the area for free")
+        grid.addWidget(self.map_button, row, 1, Qt.AlignmentFlag.AlignLeft)
+        row += 1
         self.verify.setAccessibleName("Verify emails")
         grid.addWidget(self.verify, row, 1)
         grid.setColumnStretch(1, 1)
 
-        for edit in (self.business_type, self.location, self.keywords, self.budget):
+        for edit in (self.business_type, self.location, self.area, self.keywords, self.budget):
             edit.textChanged.connect(self._on_edited)
             edit.returnPressed.connect(self._on_return)
         # QSpinBox.textChanged is quiet for intermediate text such as "0": watch the editor.
         self._watched: dict[QObject, str] = {
             self.business_type: "business_type",
             self.location: "location",
+            self.area: "area",
             self.keywords: "keywords",
             self.budget: "budget",
             self.max_results.lineEdit(): "max_results",
@@ -183,18 +204,20 @@ class CampaignForm(QWidget):
 
     def errors(self) -> list[FieldError]:
         """Every problem with what is typed now (empty when the form can run)."""
-        return self._raw_config().validate()
+        _, area_error = self._area_value()
+        return self._raw_config().validate() + ([area_error] if area_error else [])
 
     def config(self) -> CampaignConfig | None:
         """The normalized config, or None while the form is invalid."""
         raw = self._raw_config()
-        return None if raw.validate() else raw.normalized()
+        return None if self.errors() else raw.normalized()
 
     def set_config(self, config: CampaignConfig) -> None:
         """Fill the form from ``config`` (e.g. to re-run a past campaign)."""
         self.business_type.setText(config.business_type)
         self.location.setText(config.location)
         self.keywords.setText(config.keywords)
+        self.area.setText("" if config.area is None else str(config.area))
         self.max_results.setValue(config.max_results)
         self.min_score.setValue(config.min_score)
         self.budget.setText("" if config.budget is None else f"{config.budget:g}")
@@ -239,7 +262,18 @@ class CampaignForm(QWidget):
             min_score=_INVALID_NUMBER if min_score is None else min_score,
             budget=self._budget_value(),
             verify=self.verify.isChecked(),
+            area=self._area_value()[0],
         )
+
+    def _area_value(self) -> tuple[Area | None, FieldError | None]:
+        """The typed area (None when empty) or why it cannot be used."""
+        text = self.area.text().strip()
+        if not text:
+            return None, None
+        try:
+            return Area.parse(text), None
+        except AreaError as exc:
+            return None, FieldError("area", str(exc))
 
     def _budget_value(self) -> float | None:
         """None when empty; NaN (which ``validate`` rejects) when not a number."""

@@ -112,6 +112,7 @@ class RunController(QObject):
         job_started(str job_id, str campaign_id): the job is in the database
             as ``processing``.
         progress(object): a throttled :class:`ProgressEvent`.
+        coverage(object): a :class:`CoverageEvent` of the area search (a few a second at most).
         rows_ready(list): a ``list[LeadRecord]`` batch of newly stored leads.
         finished(object): the run's :class:`JobFinished`; the run is over.
         failed(str): the worker hit an unexpected error; the run is over.
@@ -119,6 +120,7 @@ class RunController(QObject):
 
     job_started = Signal(str, str)
     progress = Signal(object)
+    coverage = Signal(object)
     rows_ready = Signal(list)
     finished = Signal(object)
     failed = Signal(str)
@@ -229,6 +231,7 @@ class RunController(QObject):
         task = ThreadTask(worker, "pipeline-worker", (worker.finished, worker.failed))
         worker.job_started.connect(self._on_job_started)
         worker.progress.connect(self._on_progress)
+        worker.coverage.connect(self._on_coverage)
         worker.rows_ready.connect(self._on_rows_ready)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
@@ -259,6 +262,10 @@ class RunController(QObject):
     @Slot(object)
     def _on_progress(self, event: object) -> None:
         self.progress.emit(event)
+
+    @Slot(object)
+    def _on_coverage(self, event: object) -> None:
+        self.coverage.emit(event)
 
     @Slot(list)
     def _on_rows_ready(self, rows: list[object]) -> None:

@@ -17,9 +17,10 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
+from leadgen_desktop.core.run.area_coverage import job_coverage
 from leadgen_desktop.db.records import JobRecord, LeadRecord
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import JobFinished, JobStatus, ProgressEvent, Providers
+from leadgen_desktop.domain import CoverageEvent, JobFinished, JobStatus, ProgressEvent, Providers
 from leadgen_desktop.gui.run.campaign_panel import CampaignPanel
 from leadgen_desktop.gui.run.metrics_panel import format_cost
 from leadgen_desktop.gui.run.run_controller import RunController
@@ -97,6 +98,7 @@ class RunDisplay(QObject):
         self._displayed_job_id: str | None = None
         controller.job_started.connect(self._on_job_started)
         controller.progress.connect(self._on_progress)
+        controller.coverage.connect(self._on_coverage)
         controller.rows_ready.connect(self._on_rows_ready)
         controller.finished.connect(self._on_finished)
         controller.failed.connect(self._on_failed)
@@ -201,6 +203,7 @@ class RunDisplay(QObject):
         self._displayed_job_id = job_id
         self._page.row_feeder.clear()
         self._page.model.set_rows([])
+        self._overview.set_coverage(None)
         self._panel.history.refresh(select_campaign_id=campaign_id)
         self._overview.metrics_panel.start_run(self._controller.demo)
         self._status.showMessage("Processing…")
@@ -214,6 +217,11 @@ class RunDisplay(QObject):
             self._overview.set_stage(f"{event.stage.label} — {event.message}")
         if self._displayed_job_id == event.job_id:
             self._overview.metrics_panel.update_progress(event)
+
+    @Slot(object)
+    def _on_coverage(self, event: CoverageEvent) -> None:
+        if event.job_id == self._running_job_id and self._displayed_job_id == event.job_id:
+            self._overview.set_coverage(event.coverage)
 
     @Slot(list)
     def _on_rows_ready(self, rows: list[LeadRecord]) -> None:
@@ -281,9 +289,11 @@ class RunDisplay(QObject):
             self._displayed_job_id = None
             page.model.set_rows([])
             metrics.clear()
+            self._overview.set_coverage(None)
             return
         self._displayed_job_id = job.job_id
         page.model.set_rows(self._repo.leads.for_job(job.job_id))
+        self._overview.set_coverage(job_coverage(self._repo, job.job_id))
         if job.job_id == self._running_job_id:
             self._show_running_metrics(job)
             return

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
+from leadgen_desktop.domain import Coverage
 from leadgen_desktop.gui.details.charts import LeadCharts
 from leadgen_desktop.gui.run.budget_stop_bar import BudgetStopBar
+from leadgen_desktop.gui.run.coverage_view import CoverageView
 from leadgen_desktop.gui.run.metrics_panel import MetricsPanel
 from leadgen_desktop.gui.shell.message_banner import MessageBanner
 
@@ -17,7 +19,9 @@ class RunOverview(QWidget):
     (:class:`MessageBanner`; its ``label`` holds the newest message),
     ``budget_bar`` (:class:`BudgetStopBar`, right under the banner; driven by
     the resume feature), ``metrics_panel``, ``charts`` (:class:`LeadCharts`,
-    which the window points at the lead table's model).
+    which the window points at the lead table's model), ``coverage``
+    (:class:`CoverageView`: the area's tiles and businesses) with
+    ``coverage_label`` (tiles searched and left, places mapped).
 
     Signals: none of its own.
     """
@@ -40,6 +44,12 @@ class RunOverview(QWidget):
         self.budget_bar = BudgetStopBar()  # "Resume with higher budget…" after a budget stop
         self.metrics_panel = MetricsPanel()
         self.charts = LeadCharts()
+        self.coverage = CoverageView()
+        self.coverage_label = QLabel()
+        self.coverage_label.setObjectName("coverageLabel")
+        self.coverage_label.setAccessibleName("Area coverage counts")
+        self.coverage_label.setWordWrap(True)
+        self.coverage_label.setStyleSheet("font-size: 11px;")
 
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.stage_label, 1)
@@ -47,12 +57,21 @@ class RunOverview(QWidget):
         counters = QHBoxLayout()
         counters.addWidget(self.metrics_panel, 3)
         counters.addWidget(self.charts, 3)
+        area = QVBoxLayout()
+        area.addWidget(self.coverage, 1)
+        area.addWidget(self.coverage_label)
+        counters.addLayout(area, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(progress_row)
         layout.addWidget(self.info_banner)
         layout.addWidget(self.budget_bar)
         layout.addLayout(counters)
+
+    def set_coverage(self, coverage: Coverage | None) -> None:
+        """Show what the area search covered (None: the job has no area)."""
+        self.coverage.set_coverage(coverage)
+        self.coverage_label.setText(coverage.describe() if coverage is not None else "")
 
     def set_stage(self, text: str) -> None:
         """Show ``text`` as the stage (and as its tooltip, in case it is cut off)."""

@@ -23,6 +23,7 @@ from leadgen_desktop.core.run.worker_pool import lower_thread_priority
 from leadgen_desktop.domain import (
     CampaignConfig,
     CancelToken,
+    CoverageEvent,
     JobFinished,
     LeadStored,
     PipelineEvent,
@@ -61,6 +62,8 @@ class PipelineWorker(QObject):
             always on a stage change and for the last event.
         rows_ready(list): a ``list[LeadRecord]`` of newly stored leads in storage
             order; the receiver owns the list.
+        coverage(object): a :class:`~leadgen_desktop.domain.CoverageEvent` (what the
+            area search covered so far; the search sends a few a second at most).
         finished(object): the :class:`JobFinished` summary; always last on success.
         failed(str): something unexpected escaped the pipeline (it should not);
             no ``finished`` follows.
@@ -69,6 +72,7 @@ class PipelineWorker(QObject):
     job_started = Signal(str, str)
     progress = Signal(object)
     rows_ready = Signal(list)
+    coverage = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
 
@@ -182,6 +186,8 @@ class PipelineWorker(QObject):
                 self._emit_progress(event, now)
             else:
                 self._pending_progress = event
+        elif isinstance(event, CoverageEvent):
+            self.coverage.emit(event)
         elif isinstance(event, JobFinished):
             self._flush_rows_now(now)
             self._flush_progress()

@@ -31,6 +31,7 @@ from leadgen_desktop.core.export import ExportError, export_job_csv
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Providers
+from leadgen_desktop.gui.run.area_preview import AreaPreviewer
 from leadgen_desktop.gui.run.campaign_panel import CampaignPanel
 from leadgen_desktop.gui.run.estimate_label import EstimateUpdater
 from leadgen_desktop.gui.run.history_resume import HistoryResume
@@ -87,7 +88,8 @@ class MainWindow(QMainWindow):
     (:class:`RunDisplay`: what a run shows, which job is displayed), ``jobs``
     (:class:`Jobs`, the job owner), ``resumer`` (:class:`JobResumer`),
     ``history_resume``, ``settings_launcher``, ``help_actions``, ``estimate``
-    (:class:`EstimateUpdater`), ``export_job`` (background CSV) and ``state``
+    (:class:`EstimateUpdater`), ``area_previewer`` (:class:`AreaPreviewer`: the
+    free map behind the estimate), ``export_job`` (background CSV) and ``state``
     (:class:`WindowStateStore`).
 
     Signals: none of its own (see :class:`RunController`).
@@ -142,7 +144,11 @@ class MainWindow(QMainWindow):
         self.settings_launcher = SettingsLauncher(self, repo, self._key_store, self.controller)
         self.help_actions = HelpActions(self, repo.path, self.run_overview.info_banner, self.statusBar())
         form = self.campaign_panel.form
-        self.estimate = EstimateUpdater(form, form.estimate_label, lambda: self._providers, repo)
+        self.area_previewer = AreaPreviewer(form, form.map_button, lambda: self._providers, repo)
+        self.estimate = EstimateUpdater(
+            form, form.estimate_label, lambda: self._providers, repo, preview=self.area_previewer.preview_for
+        )
+        self.area_previewer.changed.connect(self.estimate.refresh_now)
         self.export_job = ExportJob(repo, self.statusBar(), self.show_banner, self)  # background CSV
         self.state = WindowStateStore()
         self._connect()
@@ -233,10 +239,12 @@ class MainWindow(QMainWindow):
         chain: list[QWidget] = [
             form.business_type,
             form.location,
+            form.area,
             form.keywords,
             form.max_results,
             form.min_score,
             form.budget,
+            form.map_button,
             form.verify,
             self.campaign_panel.start_button,
             self.campaign_panel.cancel_button,
@@ -361,6 +369,7 @@ class MainWindow(QMainWindow):
         self.save_session()
         if self.controller.is_running:
             self.statusBar().showMessage("Cancelling the running campaign…")
+        self.area_previewer.cancel()
         self.controller.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.export_job.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.all_leads.shutdown(SHUTDOWN_TIMEOUT_MS)

@@ -24,6 +24,7 @@ STATE_FILENAME = "window-state.ini"
 FORM_KEYS: tuple[str, ...] = (
     "business_type",
     "location",
+    "area",
     "keywords",
     "max_results",
     "min_score",
@@ -104,6 +105,7 @@ class WindowStateStore:
         values: dict[str, object] = {
             "business_type": form.business_type.text(),
             "location": form.location.text(),
+            "area": form.area.text(),
             "keywords": form.keywords.text(),
             "max_results": form.max_results.value(),
             "min_score": form.min_score.value(),
@@ -120,6 +122,7 @@ class WindowStateStore:
         get = self.settings.value
         form.business_type.setText(str(get("form/business_type", "")))
         form.location.setText(str(get("form/location", "")))
+        form.area.setText(str(get("form/area", "")))
         form.keywords.setText(str(get("form/keywords", "")))
         for spin, key in ((form.max_results, "form/max_results"), (form.min_score, "form/min_score")):
             with contextlib.suppress(ValueError):

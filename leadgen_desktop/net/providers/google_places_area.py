@@ -50,6 +50,9 @@ DETAILS_ENDPOINT = "/v1/places/{place_id}"
 
 POINT_VIEWPORT_HALF_SIDE_M = 250.0
 """Half the side of the area used when a location's viewport is a single point."""
+NO_VIEWPORT_HALF_SIDE_M = 20_000.0
+"""Half the side of the area searched around a location Places sent without a viewport (a 40 km
+square: a metro area; empty parts of it cost one free search each, so a generous square is cheap)."""
 
 
 def tile_request(query: str, rect: Area, page_token: str | None) -> dict[str, object]:
@@ -107,25 +110,46 @@ def _read_ids(data: dict[str, object]) -> IdsPage:
 
 
 class _Located:
-    """Reader of a location lookup answer: the first place with a usable viewport."""
+    """Reader of a location lookup answer: the first place with a usable viewport.
+
+    A place without a viewport but with a location (a service that ignores the
+    field mask may send one) gives a square around that point instead.
+    """
 
     def __init__(self, location: str) -> None:
         self.location = location
         self.problem = ""
+        self.without_viewport = False
 
     def __call__(self, data: dict[str, object]) -> LocatedArea | None:
+        around: LocatedArea | None = None
         for item in places_of(data):
             if not isinstance(item, dict) or valid_place_id(item.get("id")) is None:
                 continue
             display = item.get("displayName")
             name = opt_str(display.get("text")) if isinstance(display, dict) else None
+            if item.get("viewport") is None:
+                self.without_viewport = True
+                around = around or self._around(item, name)
+                continue
             try:
                 area = viewport_area(item.get("viewport"))
             except AreaError as exc:
                 self.problem = self.problem or f"{name or self.location}: {exc}"
                 continue
             return LocatedArea(name or self.location, str(item["id"]), area)
-        return None
+        return around
+
+    def _around(self, item: dict[str, object], name: str | None) -> LocatedArea | None:
+        """A square around the place's location (None without a usable one: off the globe, say)."""
+        point = _corner(item.get("location"))
+        if point is None:
+            return None
+        try:
+            square = Area.around(point[0], point[1], NO_VIEWPORT_HALF_SIDE_M)
+        except AreaError:
+            return None
+        return LocatedArea(name or self.location, str(item["id"]), square, around_point=True)
 
 
 class GooglePlacesAreaDiscovery(GooglePlacesDiscovery):
@@ -144,7 +168,8 @@ class GooglePlacesAreaDiscovery(GooglePlacesDiscovery):
         """Look the location text up; ``located`` is None when Places finds no usable place.
 
         ``problem`` explains a place that was found but cannot be searched (e.g. a
-        viewport larger than an area may be).
+        viewport larger than an area may be); ``without_viewport`` says Places
+        found a place but sent no viewport for it.
         """
         text = " ".join(location.split())
         if not text:
@@ -152,7 +177,9 @@ class GooglePlacesAreaDiscovery(GooglePlacesDiscovery):
         reader = _Located(text)
         body: dict[str, object] = {"textQuery": text, "pageSize": 1}
         located, calls = self._post(body, LOCATE_FIELDS, self.locate_sku, reader, cancel)
-        return LocationLookup(located, calls, reader.problem if located is None else "")
+        if located is not None:
+            return LocationLookup(located, calls)
+        return LocationLookup(None, calls, reader.problem, without_viewport=reader.without_viewport)
 
     def map_tile(self, query: str, rect: Area, page_token: str | None, cancel: CancelToken) -> IdsPage:
         """One IDs-only page of ``query`` inside ``rect`` ($0)."""

@@ -20,6 +20,7 @@ from leadgen_desktop.domain import (
 from leadgen_desktop.net.http import build_client
 from leadgen_desktop.net.providers.google_places_area import (
     DETAILS_ENDPOINT,
+    NO_VIEWPORT_HALF_SIDE_M,
     GooglePlacesAreaDiscovery,
     tile_request,
     viewport_area,
@@ -157,6 +158,20 @@ def test_locate_reads_untrusted_viewports(
     assert (lookup.located.area if lookup.located else None) == expected
     assert problem in lookup.problem
     assert bool(lookup.problem) == bool(problem)
+
+
+def test_a_place_without_a_viewport_gives_a_square_around_its_location(policy: RetryPolicy) -> None:
+    location = {"latitude": 30.0, "longitude": -97.0}
+    point = {"id": "ChIJ-p", "displayName": {"text": "Pointville"}, "location": location}
+    discovery = with_handler(lambda r: httpx.Response(200, json={"places": [point]}), policy)
+    lookup = discovery.locate("Pointville", CANCEL)
+    assert lookup.located is not None
+    assert lookup.located.around_point
+    assert lookup.located.area == Area.around(30.0, -97.0, NO_VIEWPORT_HALF_SIDE_M)
+    bare = with_handler(lambda r: httpx.Response(200, json={"places": [place(None)]}), policy)
+    nothing = bare.locate("Somewhere", CANCEL)
+    assert nothing.located is None
+    assert nothing.without_viewport  # searched by text, with a notice
 
 
 def test_viewport_area_refuses_garbage() -> None:

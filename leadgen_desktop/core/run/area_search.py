@@ -1,0 +1,494 @@
+"""Discovery by area (DESIGN 6.1): map the area's tiles for free, buy contact fields centre first.
+
+The pipeline's thread owns the :class:`~leadgen_desktop.core.discovery.tiling.TilePlanner`
+and every decision. Requests are the run's (:class:`~leadgen_desktop.core.run.run_requests.RunRequests`:
+its pool and its ledger, which writes every paid attempt down before it is sent);
+while they are out the thread handles the enrichment's answers too.
+
+* **Rounds** (:mod:`area_round`): planned from what was recorded before and
+  nothing else, sent together, recorded in the round's order. Mapping is free
+  (tiles in the way first while nothing can be bought); purchases are centre
+  first, their worst case held in the budget, never more in flight than the
+  leads still wanted need; ids in the shared place cache are never bought.
+* **Durable**: each answer is stored in one transaction with what it changed in
+  the plan, the businesses new to the job, the places bought (shared cache,
+  closed ones too), its calls, and the round's requests not recorded yet. A
+  resumed run sends those first; answers that came back after a stop are parked
+  with the round and recorded in their turn, never bought again.
+* **Claims**: a purchase is claimed before it is sent; one another run is making
+  is waited for, then taken from the cache.
+
+The host (the pipeline's run) selects what is found (:meth:`AreaHost.take`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Sequence
+
+from leadgen_desktop.core.billing.budget import Budget
+from leadgen_desktop.core.discovery.coverage import coverage_of
+from leadgen_desktop.core.discovery.dedupe import Deduper
+from leadgen_desktop.core.discovery.purchases import DetailsPurchase, Purchase, PurchasePrices
+from leadgen_desktop.core.discovery.quadtree import MapTask
+from leadgen_desktop.core.discovery.tile_search import TileMapping
+from leadgen_desktop.core.discovery.tiling import TilePlanner
+from leadgen_desktop.core.run.area_round import (
+    PLACE,
+    TILE,
+    AreaHost,
+    ParkedAnswer,
+    RoundItem,
+    claim_of,
+    due_ids,
+    fraction_done,
+    gone_place,
+    plan_round,
+    reissue,
+    request_call,
+)
+from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
+from leadgen_desktop.core.run.run_requests import RunRequests
+from leadgen_desktop.core.run.run_state import RunState
+from leadgen_desktop.core.run.worker_pool import Finished, Request
+from leadgen_desktop.db.records import ClaimKey, TilingRows
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import (
+    ApiCall,
+    Area,
+    AreaDiscovery,
+    BudgetReached,
+    Business,
+    BusinessStatus,
+    CampaignConfig,
+    Cancelled,
+    CancelToken,
+    DiscoveryPage,
+    NetworkUnavailable,
+    PriceTable,
+    ProviderAuthError,
+    ProviderError,
+    QuotaExhausted,
+    Stage,
+)
+
+log = logging.getLogger(__name__)
+
+COVERAGE_INTERVAL = 0.25
+"""Seconds between two coverage reports."""
+SETTLE_TIMEOUT = 20.0
+"""After a failure, how long to wait for purchases already sent (the longest read timeout)."""
+FOREVER = dt.timedelta(days=365 * 100)
+"""Age limit for reading back places a job itself bought (a parked answer's)."""
+
+_FATAL = (ProviderAuthError, NetworkUnavailable, QuotaExhausted)
+
+
+def _is_open(business: Business) -> bool:
+    return business.business_status is not BusinessStatus.CLOSED_PERMANENTLY
+
+
+class AreaSearch:
+    """Drives one job's tiling plan to the end (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        job_id: str,
+        config: CampaignConfig,
+        discovery: AreaDiscovery,
+        prices: PriceTable,
+        budget: Budget,
+        state: RunState,
+        cancel: CancelToken,
+        requests: RunRequests,
+        claims: LookupClaims,
+        host: AreaHost,
+        cache_ttl: dt.timedelta,
+        known: Sequence[Business] = (),
+    ) -> None:
+        self.store, self.job_id, self.config, self.discovery = store, job_id, config, discovery
+        self.prices, self.budget, self.state, self.cancel, self.host = prices, budget, state, cancel, host
+        self.requests, self.claims = requests, claims
+        self.cache_ttl = cache_ttl
+        self.purchase_prices = PurchasePrices.from_table(prices, discovery.buy_sku, discovery.details_sku)
+        self.planner: TilePlanner | None = None
+        self._deduper = Deduper()
+        self._known = tuple(known)
+        self._found = 0
+        self._points: list[tuple[float, float]] = []
+        for business in known:
+            self._deduper.add(business)
+            self._found += 1
+            self._note_arrival(business)
+        self._sent: dict[int, RoundItem] = {}  # this round's requests sent and not recorded yet, by position
+        self._answers: dict[int, Finished] = {}  # answers back but not recorded yet, by position
+        self._held: dict[int, RoundItem] = {}  # this round's requests not sent, or handed back, by position
+        self._stopped = False  # no new requests (budget, quota, failure)
+        self._failed_tiles = 0
+        self._settling = False
+        self._last_report = 0.0
+        self._claim_wait = False  # waiting for another run to finish a purchase
+        self._claim_polls = 0  # claim polls while waiting (each ends a wait)
+        requests.on(TILE, self._back)
+        requests.on(PLACE, self._back)
+        requests.every(CLAIM_POLL_SECONDS, self._claim_polled, when=lambda: self._claim_wait)
+
+    # -- the public surface ------------------------------------------------------------
+
+    @property
+    def purchases_out(self) -> int:
+        """Paid requests sent and not answered yet."""
+        return sum(1 for i in self._sent if i not in self._answers and self._sent[i].is_purchase)
+
+    def run(self, area: Area) -> None:
+        """Search ``area`` until the plan is done, enough leads qualify, or the budget stops it."""
+        items = self._restore_or_start(area)
+        searched = self._plan.area  # a resumed job's own, as stored
+        self.state.area = (searched.south, searched.west, searched.north, searched.east)
+        self._count_tiles()
+        self._report(force=True)
+        while True:
+            self.cancel.raise_if_cancelled()
+            if not items:
+                items = self._plan_round()
+            if not items:
+                break
+            self._run_round(items)
+            items = []
+        self._report(force=True)
+
+    def dropped(self, request: Request) -> None:
+        """A request of this search was dropped before it was sent (the run stops sending)."""
+        position = request.key
+        if isinstance(position, int) and position in self._sent:
+            item = self._sent.pop(position)
+            self._held[position] = item
+            self._hand_back(item)
+
+    # -- planning rounds -----------------------------------------------------------------
+
+    def _restore_or_start(self, area: Area) -> list[RoundItem]:
+        """The stored plan (and the requests of its unfinished round), or a new plan."""
+        try:
+            rows = self.store.tiling.load(self.job_id)
+            if rows is not None and rows.header is not None:
+                self.planner = TilePlanner.from_parts(
+                    rows.header,
+                    (data for _, data in rows.tiles),
+                    (data for _, _, data in rows.groups),
+                    rows.marks,
+                    self.purchase_prices,
+                )
+                return reissue(self.planner, rows.round or ())
+        except ValueError as exc:
+            raise RuntimeError(f"The job's stored search of its area cannot be read: {exc}") from exc
+        self.planner = TilePlanner(area, self.purchase_prices)
+        self._save()
+        return []
+
+    def _plan_round(self) -> list[RoundItem]:
+        """The next round (none once the budget, a quota or a failure stopped the search)."""
+        if self._stopped:
+            return []
+        return plan_round(self._plan, self.host.leads_wanted(), self._qualified_share())
+
+    def _run_round(self, items: list[RoundItem]) -> None:
+        """Send the round's requests, then record the answers in the round's order."""
+        self._sent.clear()
+        self._answers.clear()
+        self._held.clear()
+        parked: dict[int, DiscoveryPage] = {}
+        elsewhere = 0  # purchases another run is making right now: planned again later
+        for position, item in enumerate(items):
+            if item.parked is not None and not (self._held or self._stopped):
+                self._sent[position] = item  # answered before a stop: recorded in its turn, not sent
+                parked[position] = self._parked_page(item.parked)
+                continue
+            if item.is_purchase and not (self._held or self._stopped) and not self._still_ours(item):
+                elsewhere += 1
+                self._hand_back(item)
+                continue
+            sendable = None if self._held or self._stopped else self._reserve(item)
+            if sendable is None:  # after a budget stop nothing later is sent: the order stays
+                self._held[position] = item
+                self._hand_back(item)
+                continue
+            self._sent[position] = sendable
+            self._send(position, sendable)
+        if elsewhere and not self._sent:  # only others' purchases: wait until one of them is done
+            self._wait_for_other_runs()
+        for position in sorted(self._sent):
+            if position not in self._sent:  # recorded while settling after a failure, or dropped
+                continue
+            outcome = parked.pop(position) if position in parked else self._await(position)
+            if position in self._sent:  # not dropped while waiting
+                self._record(position, self._sent.pop(position), outcome)
+
+    def _still_ours(self, item: RoundItem) -> bool:
+        """Claim a purchase before sending it; False when another run makes it, or it is no longer due.
+
+        What other runs bought meanwhile is taken from the cache first (and handed to selection).
+        """
+        if not self.claims.take(*self._claim(item)):
+            return False
+        cached = self.store.lookups.places(self._due_ids(item), self.cache_ttl)
+        if cached:
+            self._plan.mark_known(cached)
+            self._step(arrived=cached.values())
+        if self._due_ids(item):
+            return True
+        self.claims.give_up(*self._claim(item))
+        return False
+
+    def _wait_for_other_runs(self) -> None:
+        """Wait one claim poll (cancel-aware, answers handled meanwhile); the next round looks again."""
+        polls = self._claim_polls
+        self._claim_wait = True
+        try:
+            self.requests.serve(until=lambda: self._claim_polls != polls)
+        finally:
+            self._claim_wait = False
+
+    def _claim_polled(self) -> None:
+        self._claim_polls += 1
+
+    def _claim(self, item: RoundItem) -> tuple[str, str]:
+        return claim_of(item, self.config.business_query)
+
+    def _due_ids(self, item: RoundItem) -> tuple[str, ...]:
+        return due_ids(self._plan, item)
+
+    def _reserve(self, item: RoundItem) -> RoundItem | None:
+        """The item with its budget ticket, or None (and the search stops) when the budget cannot take it."""
+        if isinstance(item.subject, MapTask):
+            return item
+        ticket = self.budget.reserve(item.subject.worst_case(self.purchase_prices))
+        if ticket is None:
+            self._stopped = True
+            return None
+        return RoundItem(item.subject, ticket)
+
+    def _send(self, position: int, item: RoundItem) -> None:
+        kind = PLACE if item.is_purchase else TILE
+        call = request_call(item, self.discovery, self.config.business_query)
+        self.requests.submit(kind, position, call, item.ticket)
+
+    def _back(self, finished: Finished) -> None:
+        """A request of this search came back (on the run's thread)."""
+        if isinstance(finished.request.key, int):
+            self._answers[finished.request.key] = finished
+
+    def _await(self, position: int) -> object:
+        """The answer at ``position`` (its bill settled), while enrichment answers are handled."""
+        self.requests.serve(until=lambda: position in self._answers or position not in self._sent)
+        finished = self._answers.pop(position, None)
+        if finished is None:  # dropped before it was sent
+            return Cancelled()
+        return self._settled(finished)
+
+    @staticmethod
+    def _settled(finished: Finished) -> object:
+        """The outcome of a request that came back, once its ledger settled what it cost."""
+        outcome = finished.outcome
+        calls = outcome.calls if isinstance(outcome, TileMapping | DiscoveryPage | ProviderError) else ()
+        RunRequests.settle_bill(finished, calls)
+        return outcome
+
+    # -- recording answers ----------------------------------------------------------------
+
+    def _left(self) -> list[RoundItem]:
+        """The round's requests not recorded yet, in the round's order (stored with each step)."""
+        waiting = {**self._sent, **self._held}
+        return [waiting[position] for position in sorted(waiting)]
+
+    def _record(self, position: int, item: RoundItem, outcome: object) -> None:
+        """Record one answer of the round (already taken out of the requests sent)."""
+        subject = item.subject
+        if isinstance(subject, MapTask) and isinstance(outcome, TileMapping):
+            self._record_mapping(subject, outcome)
+        elif not isinstance(subject, MapTask) and isinstance(outcome, DiscoveryPage):
+            self._record_purchase(subject, outcome)
+        elif isinstance(outcome, Cancelled):
+            self._held[position] = item
+            self._hand_back(item)
+            raise Cancelled
+        elif isinstance(outcome, ProviderError):
+            self._failed(position, item, outcome)
+        else:
+            self._held[position] = item
+            self._hand_back(item)
+            raise RuntimeError(f"unexpected answer {type(outcome).__name__} from the area search") from (
+                outcome if isinstance(outcome, BaseException) else None
+            )
+
+    def _record_mapping(self, task: MapTask, mapping: TileMapping) -> None:
+        cached = self.store.lookups.places(mapping.place_ids, self.cache_ttl)
+        self._plan.record_mapping(task.key, mapping.place_ids, results=mapping.results, cached=list(cached))
+        self.state.add_calls(mapping.calls)
+        self._step(calls=mapping.calls, arrived=cached.values())
+
+    def _record_purchase(self, purchase: Purchase, page: DiscoveryPage) -> None:
+        self.state.add_calls(page.calls)
+        self._plan.record_purchase(purchase, page)
+        finished = isinstance(purchase, DetailsPurchase) or not self._plan.outstanding(purchase.group)
+        claim = self.claims.key(*self._claim(RoundItem(purchase))) if finished else None
+        self._step(
+            calls=page.calls,
+            arrived=page.businesses,
+            bought=page.businesses,
+            closed=page.closed_place_ids,
+            claim=claim,  # a group's claim is held until its last page
+        )
+
+    def _failed(self, position: int, item: RoundItem, error: ProviderError) -> None:
+        """A request failed for good: log its calls; a fatal error (or the budget) stops the search."""
+        self.state.add_calls(error.calls)
+        if isinstance(error, BudgetReached):  # an attempt the budget could not hold was not sent
+            self._held[position] = item
+            self._hand_back(item)
+            self._stopped = True
+            self._step(calls=error.calls)
+            return
+        if isinstance(error, _FATAL):
+            self._held[position] = item
+            self._hand_back(item)
+            self._stopped = True
+            self._step(calls=error.calls)
+            if isinstance(error, QuotaExhausted):
+                self.state.notice(f"Discovery stopped early: {error.message}")
+                return
+            raise type(error)(error.provider, error.message) from None  # its calls are logged
+        if isinstance(item.subject, MapTask):
+            self._plan.record_mapping_failed(item.subject.key)
+            self._failed_tiles += 1
+            self.state.notice(
+                f"{self._failed_tiles} tile(s) of the area could not be searched ({error.message}); "
+                "the businesses in them are missing."
+            )
+        else:
+            self._plan.purchase_failed(item.subject)
+        claim = self.claims.key(*self._claim(item)) if item.is_purchase else None
+        self._step(calls=error.calls, closed=gone_place(item, error), claim=claim)
+
+    def _hand_back(self, item: RoundItem) -> None:
+        """Hand an unanswered request back to the plan (a resumed run sends it first)."""
+        if isinstance(item.subject, MapTask):
+            self._plan.release_tile(item.subject.key)
+        else:
+            self._plan.release_purchase(item.subject)
+
+    def store_answered(self) -> None:
+        """The run is ending: keep what the purchases that came back bought (never raises).
+
+        The pipeline calls it after waiting for the requests already sent. An answer is
+        not recorded out of the round's order: its places go to the cache, its calls to
+        the bill, and the answer itself is parked with the round, so a resumed run
+        records it in its turn instead of buying it again.
+        """
+        for position in sorted(self._sent):
+            item = self._sent[position]
+            if not item.is_purchase or position not in self._answers:
+                continue
+            del self._sent[position]
+            self._hand_back(item)
+            outcome = self._settled(self._answers.pop(position))
+            try:
+                if isinstance(outcome, DiscoveryPage):
+                    ids = tuple(b.place_id for b in outcome.businesses)
+                    parked = ParkedAnswer(ids, outcome.closed_place_ids, outcome.next_page_token)
+                    self._held[position] = RoundItem(item.subject, None, parked)
+                    self.state.add_calls(outcome.calls)
+                    bought, closed = outcome.businesses, outcome.closed_place_ids
+                    self._save(calls=outcome.calls, bought=bought, closed=closed)
+                else:
+                    self._held[position] = item
+                    if isinstance(outcome, ProviderError):
+                        self.state.add_calls(outcome.calls)
+                        self._save(calls=outcome.calls)
+            except Exception:
+                log.warning("Could not keep a purchase answered as job %s ended", self.job_id, exc_info=True)
+
+    def _parked_page(self, parked: ParkedAnswer) -> DiscoveryPage:
+        """A parked answer as the page it was (its places from the cache; its calls are billed already)."""
+        cached = self.store.lookups.places(parked.place_ids, FOREVER)
+        businesses = tuple(cached[i] for i in parked.place_ids if i in cached)
+        return DiscoveryPage(businesses, parked.next_page_token, (), parked.closed_place_ids)
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    @property
+    def _plan(self) -> TilePlanner:
+        assert self.planner is not None
+        return self.planner
+
+    def _step(
+        self,
+        *,
+        calls: Sequence[ApiCall] = (),
+        arrived: Iterable[Business] = (),
+        bought: Sequence[Business] = (),
+        closed: Sequence[str] = (),
+        claim: ClaimKey | None = None,
+    ) -> None:
+        """Store one recorded answer with the businesses it found, then hand those to selection."""
+        found = [b for b in arrived if _is_open(b) and self._deduper.add(b)]
+        for business in found:
+            self._note_arrival(business)
+        self._found += len(found)
+        self.state.businesses_found = self._found
+        self._save(calls=calls, found=found, bought=bought, closed=closed, claim=claim)
+        self.host.take(found)
+
+    def _qualified_share(self) -> float:
+        """The share of the businesses handed to selection that qualified (1.0 before any)."""
+        return self.host.leads_selected() / self._found if self._found else 1.0
+
+    def _note_arrival(self, business: Business) -> None:
+        if business.latitude is not None and business.longitude is not None:
+            self._points.append((business.latitude, business.longitude))
+
+    def _count_tiles(self) -> None:
+        summary = self._plan.summary()
+        self.state.tiles_searched = summary.tiles_searched
+        self.state.tiles_saturated = summary.tiles_saturated
+
+    def _save(
+        self,
+        *,
+        calls: Sequence[ApiCall] = (),
+        found: Sequence[Business] = (),
+        bought: Sequence[Business] = (),
+        closed: Sequence[str] = (),
+        claim: ClaimKey | None = None,
+    ) -> None:
+        delta = self._plan.take_delta()
+        self._count_tiles()
+        stage = Stage.DISCOVERING
+        progress = (stage, stage.progress_at(fraction_done(self._plan)), self.state.snapshot())
+        self.store.tiling.save_step(
+            self.job_id,
+            TilingRows(
+                delta.header, delta.tiles, delta.groups, delta.marks, tuple(i.to_dict() for i in self._left())
+            ),
+            calls=calls,
+            prices=self.prices,
+            found=found,
+            bought=bought,
+            closed=closed,
+            provider=self.discovery.provider,
+            progress=progress,
+            claim=claim,
+        )
+
+    def _report(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_report < COVERAGE_INTERVAL:
+            return
+        self._last_report = now
+        coverage = coverage_of(self._plan, self._points)
+        self.host.coverage(coverage)
+        self.host.progress(fraction_done(self._plan), coverage.describe())
