@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.db.target import is_postgres_url, parse_postgres_url
@@ -14,6 +14,9 @@ from leadgen_desktop.domain import Providers
 from leadgen_desktop.keychain import database_password
 from leadgen_desktop.paths import DB_ENV, config_dir, default_db_path
 from leadgen_desktop.settings import AppSettings
+
+if TYPE_CHECKING:  # the pipeline (and all of core/run) is imported when the first run starts
+    from leadgen_desktop.core.run.pipeline import Pipeline
 
 DEMO_ENV = "LEADGEN_DEMO"
 _OPENED: list[Store] = []
@@ -84,6 +87,8 @@ def build_providers(
 
 def build_pipeline(store: Store, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
     """A pipeline with the user's prices, cache lifetime and the name the team sees."""
+    from leadgen_desktop.core.run.pipeline import Pipeline
+
     chosen = settings or AppSettings()
     user = chosen.user_name or None
     if providers.demo:

@@ -40,10 +40,11 @@ def test_refresh_lists_newest_first_and_keeps_the_selection_quietly(qtbot: QtBot
 
 
 def test_items_are_made_and_deleted_by_qt(qtbot: QtBot, repo: Store) -> None:
-    """clear() runs without the GIL: it must never destroy an item through a Python wrapper.
+    """clear() must not run a Shiboken destructor hook for each item: Qt makes the items.
 
-    Items made in Python were, and a run's threads busy meanwhile crashed the
-    process inside clear() (benchmarks/start_latency.py, about one run in two).
+    Items made in Python were, and clear() crashed inside that hook
+    (benchmarks/start_latency.py, about one run in two) when the wrapper map
+    held a stale entry at an item's address (see test_stale_wrappers.py).
     """
     for place in ("Austin, TX", "Denver, CO", "Portland, OR"):
         repo.jobs.create(CampaignConfig("dentist", place, max_results=5))

@@ -111,9 +111,10 @@ class HistoryPanel(QWidget):
         self._summaries = list(summaries)
         self.list_widget.blockSignals(True)
         try:
-            # Qt creates and deletes the items (addItem(str)): an item made in Python would be
-            # destroyed through its Python wrapper inside clear(), which runs without the GIL, and
-            # crashed (benchmarks/start_latency.py, a run's threads busy meanwhile).
+            # Qt creates and deletes the items (addItem(str)), so clear() runs no Shiboken
+            # destructor hook. An item made in Python crashed there (benchmarks/start_latency.py):
+            # the hook met a wrapper-map entry left for a freed lead-table cell at the item's
+            # address (fixed at the source: results_model._forget_cells).
             self.list_widget.clear()
             for row, summary in enumerate(self._summaries):
                 text = summary_text(summary, self._team)

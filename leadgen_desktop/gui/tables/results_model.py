@@ -14,7 +14,10 @@ preset) and placed with ``setItem``. The other way, ``setData`` on the model's
 ``index()`` with an item prototype, keeps no Python wrapper per cell (half the
 memory) but both calls release the GIL, and while a run's threads are waiting
 for it a row then cost about 370 µs instead of about 70 µs (measured on two
-cores). The wrappers cost about 9 KB a row, 9 MB for a 1,000-lead job.
+cores). The wrappers cost about 9 KB a row, 9 MB for a 1,000-lead job. Each
+row keeps its cells' wrappers, and :meth:`LeadTableModel.set_rows` invalidates
+them before Qt deletes the cells (a wrapper left behind for a freed address
+crashed the process later: see ``_forget_cells``).
 
 Python keeps, per row, the record and its sort keys, computed once on arrival,
 in the model's current row order. Sorting orders those rows in Python, writes
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
+from shiboken6 import Shiboken
 
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.domain import FIELD_SEPARATOR, EmailReason, search_key
@@ -108,13 +112,33 @@ _FILTER_FIELDS: tuple[int, ...] = (COL_BUSINESS, COL_ADDRESS, COL_PHONE, COL_WEB
 
 @dataclass(slots=True)
 class _Row:
-    """A lead with its sort keys (computed once), its first cell and its sort position."""
+    """A lead with its sort keys (computed once), its cells' wrappers and its sort position."""
 
     record: LeadRecord
     order: tuple[int, int, int]  # (-score, rank, lead_id): best first, as stored and exported
     keys: tuple[SortKey, ...]
-    first_cell: QStandardItem
+    cells: tuple[QStandardItem, ...]  # the first one holds the filter text and the sort position
     position: float = 0.0
+
+
+def _forget_cells(rows: Iterable[_Row]) -> None:
+    """Tell Shiboken that Qt is about to delete these rows' cells; call it right before.
+
+    Each cell is cloned in Python, so it has a Python wrapper, which the model's
+    wrapper keeps as a child, and Shiboken maps the cell's C++ address to that
+    wrapper. Qt deleting the cell (``setRowCount(0)``) does not tell Shiboken:
+    the map would keep an entry for a freed address. The next object that a
+    Python class makes and malloc places at that address (a
+    ``QTimer.singleShot`` timer, a label of the details panel, a history item)
+    then crashes the process when Qt deletes it: Shiboken's ``Object::destroy``
+    still finds an entry for the address and releases the wrapper it has just
+    freed (SIGSEGV in ``BindingManager::releaseWrapper``; scripts/screenshot.py
+    hit it about once in 30 runs). ``Shiboken.invalidate`` removes the entry
+    and marks the wrapper dead.
+    """
+    for row in rows:
+        for cell in row.cells:
+            Shiboken.invalidate(cell)
 
 
 _TOOLTIP_COLUMNS = frozenset((COL_ADDRESS, COL_WEBSITE, COL_REASON))
@@ -199,6 +223,7 @@ class LeadTableModel(QStandardItemModel):
         self.beginResetModel()
         blocked = self.blockSignals(True)  # the reset stands for the removal and the inserts
         try:
+            _forget_cells(self._rows)  # before Qt deletes the cells: see there
             self.setRowCount(0)
             self._rows, self._ids, self._positioned = [], set(), 0
             self._fill(self._prepare(records), self.rowCount())
@@ -234,7 +259,7 @@ class LeadTableModel(QStandardItemModel):
             cells = self._make_cells(record)
             order = (-record.confidence_score, record.rank, record.lead_id)  # as the CSV
             keys = tuple(column.key(record) for column in COLUMNS)
-            prepared.append((_Row(record, order, keys, cells[0]), cells))
+            prepared.append((_Row(record, order, keys, tuple(cells)), cells))
         return prepared
 
     def _make_cells(self, record: LeadRecord) -> list[QStandardItem]:
@@ -310,7 +335,7 @@ class LeadTableModel(QStandardItemModel):
             if renumber or not self._spread_positions(new_rows, known):
                 for index, row in enumerate(new_rows):
                     row.position = float(index)
-                    row.first_cell.setData(row.position, _POSITION_ROLE)
+                    row.cells[0].setData(row.position, _POSITION_ROLE)
         finally:
             self.blockSignals(blocked)
         self._rows = new_rows
@@ -338,7 +363,7 @@ class LeadTableModel(QStandardItemModel):
                     return False
                 for offset, new in enumerate(run, start=1):
                     new.position = low + step * offset
-                    new.first_cell.setData(new.position, _POSITION_ROLE)
+                    new.cells[0].setData(new.position, _POSITION_ROLE)
                 run = []
             if row is not None:
                 before = row.position
