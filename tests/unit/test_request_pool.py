@@ -6,6 +6,7 @@ Every verdict waits on events the requests themselves set; nothing sleeps to "le
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -60,13 +61,33 @@ def pool() -> Iterator[tuple[RequestPool, Inbox]]:
 
 
 def collect(inbox: Inbox, count: int) -> list[Finished]:
+    """``count`` results, as an owner reads them: ``None`` is a wake without a message, not an end.
+
+    A post whose message an earlier ``next()`` already took leaves its wake behind, so the
+    following wait returns at once with nothing (as a cancel's wake does). Owners loop on it;
+    reading it as "no result" made this helper fail at random when two results arrived together.
+    """
     got: list[Finished] = []
+    deadline = time.monotonic() + GUARD
     while len(got) < count:
-        message = inbox.next(GUARD)
-        assert message is not None, "a result never came"
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, "a result never came"
+        message = inbox.next(remaining)
+        if message is None:
+            continue
         assert isinstance(message, Finished)
         got.append(message)
     return got
+
+
+def test_a_wake_left_by_a_message_already_taken_is_not_a_message() -> None:
+    inbox = Inbox()
+    inbox.post("first")
+    inbox.post("second")
+    assert [inbox.next(0), inbox.next(0)] == ["first", "second"]
+    assert inbox.next(GUARD) is None  # the stale wake returns at once, with nothing
+    inbox.post("third")
+    assert inbox.next(GUARD) == "third"
 
 
 def test_at_most_the_limit_of_a_kind_runs_at_once(pool: tuple[RequestPool, Inbox]) -> None:
