@@ -34,10 +34,12 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
-# The suite runs against SQLite and a throwaway PostgreSQL (scripts/with_postgres.sh starts and always stops it).
+# The suite runs against SQLite and a throwaway PostgreSQL (scripts/with_postgres.sh starts and always stops it),
+# in two processes (pytest-xdist): most tests wait on subprocesses and loopback servers, not on a core.
+PYTEST_WORKERS ?= 2
 pytest:
 	QT_QPA_PLATFORM=offscreen PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring \
-		bash scripts/with_postgres.sh $(BIN)/python -m pytest -q
+		bash scripts/with_postgres.sh $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 bundle: setup
 	$(BIN)/python packaging/build.py

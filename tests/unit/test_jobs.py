@@ -89,6 +89,17 @@ def test_how_a_job_ended_decides_whether_it_can_be_resumed(
             Resumability.RESUMABLE,
         ),  # ours, but this process is not running it
     ],
+    # Named, not numbered by owner: the owners hold process ids, which differ between the
+    # processes of a parallel run (pytest-xdist needs every process to collect the same ids).
+    ids=[
+        "no-lease",
+        "live-other",
+        "live-other-stale",
+        "dead",
+        "elsewhere",
+        "elsewhere-stale",
+        "this-process",
+    ],
 )
 def test_a_processing_job_is_resumable_unless_a_live_process_holds_its_lease(
     store: Store, owner: str | None, age: dt.timedelta, expected: Resumability
