@@ -4,14 +4,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint typecheck pytest demo bundle bundle-smoke clean
+.PHONY: run test setup bytecode lint typecheck pytest demo bundle bundle-smoke clean
 
 run: setup
 	$(BIN)/leadgen-desktop
 
 test: setup lint typecheck pytest
 
-setup: $(STAMP)
+setup: $(STAMP) bytecode
+
+# Compiled once here, so that no start-up compiles the sources again: with PYTHONDONTWRITEBYTECODE
+# set (as on these machines) Python never caches them itself, and compiling ~150 modules cost every
+# start ~150 ms of CPU before the window painted. Up-to-date files are skipped (a fraction of a second).
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q leadgen_desktop
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadgen-desktop needs Python 3.11 or newer")'

@@ -30,7 +30,6 @@ RSS, as in real use), it measures:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import os
 import shutil
@@ -39,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LEADGEN_DEMO_LATENCY"] = "0"
 
-from bench_env import isolate_user_dirs, ms, rss_mb, wait  # noqa: E402
+from bench_env import busy_core, isolate_user_dirs, ms, rss_mb, wait  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -67,28 +66,6 @@ from tests.fakes.seed_leads import seed_database  # noqa: E402
 
 RUN_PROBE_SECONDS = 15.0
 """How long the repaint probe watches a run before cancelling it."""
-
-_SPIN = """
-import os
-parent = os.getppid()
-while os.getppid() == parent:  # a plain busy loop that ends if the benchmark dies
-    for _ in range(1_000_000):
-        pass
-"""
-
-
-@contextlib.contextmanager
-def busy_core(enabled: bool) -> Iterator[None]:
-    """Keep one core busy with a plain Python loop (the issue's "busy machine")."""
-    if not enabled:
-        yield
-        return
-    spinner = subprocess.Popen([sys.executable, "-c", _SPIN])
-    try:
-        yield
-    finally:
-        spinner.kill()
-        spinner.wait()
 
 
 def seeded_database(folder: Path, leads: int, seeded_dir: Path | None) -> Path:

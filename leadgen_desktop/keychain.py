@@ -12,11 +12,12 @@ import enum
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import keyring
+from types import ModuleType
 
 from leadgen_desktop.domain import PROVIDERS
-from leadgen_desktop.net.http import check_api_key
+
+# keyring (its backends found through package metadata) and net.http (httpx) are imported where
+# first used: neither is needed to paint the window, and together they were a third of start-up.
 
 SERVICE = "leadgen-desktop"
 ENV_VARS: Mapping[str, str] = {
@@ -57,6 +58,13 @@ class KeyStatus:
         return self.source is not KeySource.NONE
 
 
+def _keyring() -> ModuleType:
+    """The keyring module, imported on first use."""
+    import keyring
+
+    return keyring
+
+
 def _check_provider(provider: str) -> None:
     if provider not in PROVIDERS:
         raise ValueError(f"Unknown provider {provider!r}; choose one of: {', '.join(PROVIDERS)}.")
@@ -72,7 +80,7 @@ class ApiKeyStore:
     def backend_available(self) -> bool:
         """False when keyring has only the ``fail`` (or ``null``) backend, or cannot load one."""
         try:
-            backend = keyring.get_keyring()
+            backend = _keyring().get_keyring()
         except Exception:  # noqa: BLE001 - a broken backend means "no keychain", never a crash
             return False
         module = type(backend).__module__
@@ -93,12 +101,14 @@ class ApiKeyStore:
     def set(self, provider: str, key: str) -> KeySource:
         """Store ``key`` in the keychain (or, without one, for this session only)."""
         _check_provider(provider)
+        from leadgen_desktop.net.http import check_api_key
+
         value = check_api_key(provider, PROVIDER_NAMES[provider], key)  # never store what cannot be sent
         if not self.backend_available():
             self._session[provider] = value
             return KeySource.SESSION
         try:
-            keyring.set_password(SERVICE, provider, value)
+            _keyring().set_password(SERVICE, provider, value)
         except Exception:  # noqa: BLE001 - locked or unreachable keychain: keep it for this session
             self._session[provider] = value
             return KeySource.SESSION
@@ -111,7 +121,7 @@ class ApiKeyStore:
         removed = self._session.pop(provider, None) is not None
         if self.backend_available():
             try:
-                keyring.delete_password(SERVICE, provider)
+                _keyring().delete_password(SERVICE, provider)
                 removed = True
             except Exception:  # noqa: BLE001 - nothing stored, or the keychain is unreachable
                 pass
@@ -126,7 +136,7 @@ class ApiKeyStore:
             return self._session[provider], KeySource.SESSION
         if self.backend_available():
             try:
-                stored = keyring.get_password(SERVICE, provider)
+                stored = _keyring().get_password(SERVICE, provider)
             except Exception:  # noqa: BLE001 - an unreachable keychain reads as "no key"
                 stored = None
             if stored:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Providers
 from leadgen_desktop.paths import config_dir, default_db_path
 from leadgen_desktop.settings import AppSettings
+
+if TYPE_CHECKING:  # the pipeline (and all of core/run) is imported when the first run starts
+    from leadgen_desktop.core.run.pipeline import Pipeline
 
 DEMO_ENV = "LEADGEN_DEMO"
 
@@ -53,6 +56,8 @@ def build_providers(
 
 def build_pipeline(store: Store, providers: Providers, settings: AppSettings | None = None) -> Pipeline:
     """A pipeline with the user's prices and cache lifetime."""
+    from leadgen_desktop.core.run.pipeline import Pipeline
+
     chosen = settings or AppSettings()
     if providers.demo:
         return Pipeline(store, providers, chosen.price_table, cache_ttl=chosen.cache_ttl)

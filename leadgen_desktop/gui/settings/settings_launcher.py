@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.run.run_controller import RunController
-from leadgen_desktop.gui.settings.key_check import KeyChecker
-from leadgen_desktop.gui.settings.settings_dialog import SettingsDialog
 from leadgen_desktop.keychain import ApiKeyStore
+
+if TYPE_CHECKING:  # imported when the dialog first opens: httpx and the providers stay out of start-up
+    from leadgen_desktop.gui.settings.key_check import KeyChecker
+    from leadgen_desktop.gui.settings.settings_dialog import SettingsDialog
 
 
 class SettingsLauncher(QObject):
@@ -42,6 +46,8 @@ class SettingsLauncher(QObject):
         if self.dialog is not None:
             self.dialog.raise_()
             return self.dialog
+        from leadgen_desktop.gui.settings.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(
             self._repo, self._keys, self._controller, self._parent, checker=self.key_checker
         )
