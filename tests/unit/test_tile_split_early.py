@@ -9,7 +9,7 @@ from leadgen_desktop.core.discovery.purchases import PagePurchase
 from leadgen_desktop.core.discovery.quadtree import MapTask
 from leadgen_desktop.core.discovery.tile_search import map_task_ids, map_tile_ids
 from leadgen_desktop.core.discovery.tiling import TilePlanner, TileState
-from leadgen_desktop.core.run.area_round import InFlight, RoundItem, plan_round
+from leadgen_desktop.core.run.area_round import BUYING_TILES, InFlight, RoundItem, plan_round
 from leadgen_desktop.domain import Area, CancelToken, IdsPage
 from tests.unit.test_tiling import CITY, PRICES, buy_all, ids
 
@@ -112,3 +112,19 @@ def test_a_top_up_counts_what_is_out_towards_the_leads_and_the_limits() -> None:
     more = plan_round(planner, wanted=40, share=1.0, out=out)
     assert more == []  # the group's next page follows the one out (its token)
     assert InFlight.of(planner, [RoundItem(MapTask("x", CITY))]).tiles == 1
+
+
+def test_while_buying_with_enough_mapped_few_tiles_are_out_at_once() -> None:
+    def split_twice() -> TilePlanner:
+        planner = TilePlanner(CITY, PRICES)
+        (root,) = planner.next_tiles()
+        planner.record_mapping(root.key, ids("r", 60))
+        for i, child in enumerate(planner.next_tiles(4)):
+            planner.record_mapping(child.key, ids(f"c{i}", 60))  # 16 parts wait to be mapped
+        return planner
+
+    buying = InFlight(purchases=1, places=20)
+    few = plan_round(split_twice(), wanted=100, share=1.0, out=buying)  # 300 mapped: enough for 100
+    assert len(few) == BUYING_TILES  # the pages out wait behind fewer free searches
+    many = plan_round(split_twice(), wanted=1000, share=1.0, out=buying)  # not enough mapped yet
+    assert len(many) == 16

@@ -57,6 +57,8 @@ ROUND_PURCHASES = 24
 """Most purchases (pages of different groups, Place Details) in one round."""
 BLOCKING_TILES = 8
 """Most tiles mapped in a round while nothing can be bought yet (those nearest the centre)."""
+BUYING_TILES = 4
+"""Most tiles out at once while buying (one rate limit serves both: the pages wait less behind them)."""
 LOOKAHEAD_PLACES = 120
 """Mapped places waiting to be bought (beyond twice the leads wanted) at which mapping pauses."""
 MIN_QUALIFIED_SHARE = 0.05
@@ -195,8 +197,11 @@ def plan_round(
         if tiles or out.tiles:
             return [RoundItem(t) for t in tiles]
     ahead = waiting < LOOKAHEAD_PLACES + 2 * wanted / share  # few places mapped ahead of buying
-    if ahead or not (purchases or tiles or out.tiles or out.purchases):
-        tiles += planner.next_tiles(ROUND_TILES - out.tiles - len(tiles))
+    buying = purchases or out.purchases
+    if ahead or not (buying or tiles or out.tiles):
+        enough = waiting >= wanted / share  # mapped ahead: enough to buy for the leads still wanted
+        limit = BUYING_TILES if buying and enough else ROUND_TILES
+        tiles += planner.next_tiles(limit - out.tiles - len(tiles))
     return [RoundItem(p) for p in purchases] + [RoundItem(t) for t in tiles]
 
 
