@@ -34,8 +34,10 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
+# The suite runs against SQLite and a throwaway PostgreSQL (scripts/with_postgres.sh starts and always stops it).
 pytest:
-	QT_QPA_PLATFORM=offscreen PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring \
+		bash scripts/with_postgres.sh $(BIN)/python -m pytest -q
 
 bundle: setup
 	$(BIN)/python packaging/build.py

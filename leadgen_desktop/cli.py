@@ -29,6 +29,7 @@ from typing import NoReturn
 
 from leadgen_desktop import __version__
 from leadgen_desktop.cli_report import Progress, print_human_summary, summary_json
+from leadgen_desktop.cli_team import TeamUsageError, add_team_commands, cmd_db_password, cmd_worker
 from leadgen_desktop.core.billing.estimate import estimate_cost
 from leadgen_desktop.core.export import ExportError, check_output_path, export_job_csv, unfinished_job_notice
 from leadgen_desktop.core.jobs import JobBusy, Jobs, Resumability
@@ -58,7 +59,7 @@ from leadgen_desktop.logging_setup import configure_logging
 from leadgen_desktop.net.http import ConfigError
 from leadgen_desktop.paths import log_dir
 from leadgen_desktop.settings import AppSettings, load_settings
-from leadgen_desktop.wiring import build_pipeline, build_providers, demo_requested, open_store
+from leadgen_desktop.wiring import build_pipeline, build_providers, close_stores, demo_requested, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -137,10 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(only where the website shows no address; default: Settings' mode) or never")  # fmt: skip
     run.add_argument("--demo", action="store_true", help="use offline demo data (costs nothing)")
     run.add_argument("--output", type=Path, default=None, help="write the leads to this CSV file")
-    run.add_argument("--db", default=None, help="database file (default: LEADGEN_DB or the data folder)")
+    run.add_argument(
+        "--db",
+        default=None,
+        help="database file or postgresql:// URL (default: LEADGEN_DB or the data folder)",
+    )
     run.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     run.add_argument(
         "--estimate", action="store_true", help="print the worst-case and expected cost, then exit"
+    )
+    run.add_argument(
+        "--queue", action="store_true", help="store the job as pending for 'leadgen worker' and return"
     )
 
     resume = sub.add_parser("resume", help="continue an interrupted job where it stopped")
@@ -157,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("campaign_id")
     export.add_argument("--output", type=Path, required=True)
     export.add_argument("--db", default=None)
+
+    add_team_commands(sub, _Parser, _int_in(1, 64, "--max-jobs"))
 
     keys = sub.add_parser("keys", help="manage API keys in the OS keychain")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
@@ -196,13 +206,19 @@ def _main(argv: Sequence[str] | None) -> int:
             return _cmd_export(args)
         if args.command == "resume":
             return _cmd_resume(args)
+        if args.command == "worker":
+            return cmd_worker(args)
+        if args.command == "db-password":
+            return cmd_db_password(args)
         return _cmd_keys(args)
-    except (UsageError, StorageError, ExportError, JobBusy, ConfigError) as exc:
+    except (UsageError, TeamUsageError, StorageError, ExportError, JobBusy, ConfigError) as exc:
         print(f"leadgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("leadgen: cancelled", file=sys.stderr)
         return EXIT_CANCELLED
+    finally:
+        close_stores()
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -224,6 +240,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     errors = config.validate()
     if errors:
         raise UsageError("; ".join(f"--{e.field.replace('_', '-')}: {e.message}" for e in errors))
+    if args.queue:
+        return _queue(config, args)
     if args.output is not None:
         problem = check_output_path(args.output)
         if problem:
@@ -241,6 +259,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     campaign_id, job_id = pipeline.start(config)
     finished = _run_with_ctrl_c(pipeline, job_id, campaign_id, args.json)
     return _report(finished, args.json)
+
+
+def _queue(config: CampaignConfig, args: argparse.Namespace) -> int:
+    """``run --queue``: store the job as pending for the workers and print its summary."""
+    if args.output is not None or args.estimate:
+        flag = "--output" if args.output is not None else "--estimate"
+        raise UsageError(
+            f"--queue cannot be used with {flag}: a worker runs the job later "
+            "(export it then with 'leadgen export CAMPAIGN_ID --output FILE.csv')."
+        )
+    store = open_store(args.db)
+    jobs = Jobs(store, user=load_settings().user_name or None)
+    campaign_id, job_id = jobs.start(config, queued=True)
+    job = jobs.get(job_id)
+    assert job is not None
+    if not args.json:
+        print(f"Queued job {job_id} (campaign {campaign_id}) in {store.path}; run it with 'leadgen worker'.")
+        return EXIT_OK
+    return _report(jobs.summary(job), as_json=True)
 
 
 def _map_for_estimate(
@@ -385,6 +422,7 @@ def _report(finished: JobFinished, as_json: bool) -> int:
     print_human_summary(finished, sys.stderr if as_json else sys.stdout)
     return {
         JobStatus.COMPLETED: EXIT_OK,
+        JobStatus.PENDING: EXIT_OK,
         JobStatus.CANCELLED: EXIT_CANCELLED,
     }.get(finished.status, EXIT_FAILED)
 
@@ -399,9 +437,11 @@ def _cmd_campaigns(args: argparse.Namespace) -> int:
         return EXIT_OK
     for s in summaries:
         demo = " [demo]" if s.demo else ""
+        who = f"  by {s.created_by}" if s.created_by else ""
+        held = f"  (worker {s.lease_owner})" if s.lease_owner and s.status == "processing" else ""
         print(
             f"{s.campaign_id}  job {s.job_id}  {s.status:<10} {s.leads:>5} leads  ${s.total_cost:.4f}  "
-            f"{s.created_at:%Y-%m-%d %H:%M}  {s.business_type} in {s.location}{demo}"
+            f"{s.created_at:%Y-%m-%d %H:%M}  {s.business_type} in {s.location}{demo}{who}{held}"
         )
     return EXIT_OK
 

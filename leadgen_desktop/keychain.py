@@ -142,3 +142,41 @@ class ApiKeyStore:
             if stored:
                 return stored, KeySource.KEYCHAIN
         return None, KeySource.NONE
+
+
+DATABASE_ENTRY = "database:{key}"
+"""Keychain user name of a team database's password (``key``: its URL without password)."""
+
+
+def database_password(key: str) -> str | None:
+    """The stored password of the team database ``key`` (``PostgresTarget.key``), or None."""
+    try:
+        return _keyring().get_password(SERVICE, DATABASE_ENTRY.format(key=key)) or None
+    except Exception:  # noqa: BLE001 - no usable keychain reads as "no password stored"
+        return None
+
+
+def set_database_password(key: str, password: str) -> None:
+    """Store the password of the team database ``key`` in the keychain.
+
+    Raises:
+        KeychainUnavailable: there is no usable keychain (use PGPASSFILE instead).
+        ValueError: the password is empty.
+    """
+    if not password:
+        raise ValueError("The password is empty.")
+    try:
+        _keyring().set_password(SERVICE, DATABASE_ENTRY.format(key=key), password)
+    except Exception as exc:  # any backend failure means: not stored
+        raise KeychainUnavailable(
+            "No usable OS keychain here; put the password in PGPASSFILE (~/.pgpass) instead."
+        ) from exc
+
+
+def delete_database_password(key: str) -> bool:
+    """Forget the stored password of the team database ``key``; True when one was removed."""
+    try:
+        _keyring().delete_password(SERVICE, DATABASE_ENTRY.format(key=key))
+    except Exception:  # noqa: BLE001 - nothing stored, or no keychain
+        return False
+    return True

@@ -1,8 +1,10 @@
-"""Logging: a rotating file in the user log folder, with API keys redacted.
+"""Logging: a rotating file in the user log folder, with API keys and database passwords redacted.
 
 The redaction filter replaces every configured key value (and anything that
 looks like a key in a ``key=``/``api_key=`` query parameter or an API-key
-header) with ``[REDACTED]`` before a record reaches any handler.
+header, a ``password=`` in a connection string, or the password of a
+``postgresql://user:password@`` URL) with ``[REDACTED]`` before a record
+reaches any handler.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from leadgen_desktop.db.target import redact_urls
+
 LOG_FILENAME = "leadgen.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
@@ -20,6 +24,7 @@ REDACTED = "[REDACTED]"
 
 _KEY_PATTERNS = (
     re.compile(r"(?i)((?:api_)?key=)[^&\s\"']+"),
+    re.compile(r"(?i)(\bpassword\s*=\s*)[^&\s\"']+"),  # a libpq connection string
     re.compile(r"(?i)((?:x-goog-api-key|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
 )
 
@@ -42,7 +47,7 @@ class KeyRedactingFilter(logging.Filter):
             text = text.replace(secret, REDACTED)
         for pattern in _KEY_PATTERNS:
             text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-        return text
+        return redact_urls(text, REDACTED)  # a team database URL's password
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place; never drops it."""

@@ -36,6 +36,8 @@ class AppSettings:
     """Requests per second to NeverBounce; None (the default) lets the app find the limit itself."""
     hunter_mode: HunterMode = HunterMode.FALLBACK
     """When new campaigns pay for Hunter's email search (``leadgen run --hunter`` overrides it)."""
+    user_name: str = ""
+    """How this user is shown to the team ("" = the OS user name)."""
 
     @property
     def price_table(self) -> PriceTable:
@@ -64,6 +66,8 @@ class AppSettings:
         }
         if self.neverbounce_rate is not None:
             data["neverbounce_rate"] = self.neverbounce_rate
+        if self.user_name:
+            data["user_name"] = self.user_name
         return data
 
     @classmethod
@@ -87,6 +91,9 @@ class AppSettings:
         mode = data.get("hunter_mode")
         if isinstance(mode, str) and mode in {m.value for m in HunterMode}:
             settings = replace(settings, hunter_mode=HunterMode(mode))
+        name = data.get("user_name")
+        if isinstance(name, str) and len(name.strip()) <= 64:
+            settings = replace(settings, user_name=name.strip())
         return settings
 
 

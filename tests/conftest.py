@@ -1,5 +1,9 @@
-"""Test-wide set-up: offscreen Qt, isolated paths, an in-memory keychain, no thread left running, and
-websites and DNS kept on loopback."""
+"""Test-wide set-up: offscreen Qt, isolated paths, an in-memory keychain, no thread left running,
+websites and DNS kept on loopback, and both database engines.
+
+``db_url`` is parametrized over SQLite and PostgreSQL (``tests/fakes/backends.py``):
+a test that takes it (or ``store``) runs against both.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ import keyring.backend
 import pytest
 from hypothesis import HealthCheck, settings
 
+from leadgen_desktop.db.store import Store
+from tests.fakes.backends import BACKENDS, database_for
 from tests.fakes.offline_web import offline_web_env
 
 if TYPE_CHECKING:
@@ -152,3 +158,18 @@ def no_thread_left_running() -> Iterator[None]:
             "leave the server's context, release the fake's slow answers).",
             pytrace=False,
         )
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file path, then a PostgreSQL URL (skipped when there is no server)."""
+    with database_for(request.param, tmp_path) as where:
+        yield where
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A store over a fresh database of each engine."""
+    opened = Store.open(db_url)
+    yield opened
+    opened.db.close()

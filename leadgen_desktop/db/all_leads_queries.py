@@ -164,6 +164,9 @@ class AllLeadsQueries:
     table. Database failures raise :class:`~leadgen_desktop.db.errors.StorageError`.
     """
 
+    _CONTAINS = "instr(key, ?) > 0"
+    """The search key holds the needle (SQL)."""
+
     def __init__(self, database: Database) -> None:
         self.database = database
         self._peewee = database.connection
@@ -250,10 +253,7 @@ class AllLeadsQueries:
                         )
                     }
                     keys = [key for key in keys if key[0] not in known]
-                    with self.database.reading():
-                        connection = self._connection()
-                        connection.executemany("INSERT INTO lead_search (lead_id, key) VALUES (?, ?)", keys)
-                        connection.executemany("INSERT INTO lead_search_fts (rowid, key) VALUES (?, ?)", keys)
+                    self._store_keys(keys)
                 added += len(rows)
                 stored += len(keys)
                 after = rows[-1][0]
@@ -265,6 +265,18 @@ class AllLeadsQueries:
                 break
             after = 0  # some older leads have no key: look for them
         return stored
+
+    def _store_keys(self, keys: Sequence[tuple[int, str]]) -> None:
+        """Write search keys and their trigram index (inside the caller's transaction)."""
+        with self.database.reading():
+            connection = self._connection()
+            connection.executemany("INSERT INTO lead_search (lead_id, key) VALUES (?, ?)", keys)
+            connection.executemany("INSERT INTO lead_search_fts (rowid, key) VALUES (?, ?)", keys)
+
+    @staticmethod
+    def _nocase(column: str) -> str:
+        """``column`` compared ignoring ASCII case (matching the ``COLLATE NOCASE`` indexes)."""
+        return f"{column} COLLATE NOCASE"
 
     # -- orders ----------------------------------------------------------------------
 
@@ -284,14 +296,14 @@ class AllLeadsQueries:
         if field is SortField.CAMPAIGN:
             order = ", ".join(
                 f"{column} {direction}"
-                for column in ("business_type COLLATE NOCASE", "location COLLATE NOCASE", "created_at", "id")
+                for column in (self._nocase("business_type"), self._nocase("location"), "created_at", "id")
             )
             return SortedIds(self._ids_by_campaign(order, direction))
         column = f'"{field.value}"'
         if field in _NUMERIC_FIELDS:
             key, present, blank = column, f"{column} IS NOT NULL", f"{column} IS NULL"
         else:
-            key = f"{column} COLLATE NOCASE"
+            key = self._nocase(column)
             present, blank = f"{key} > ''", f"{column} IS NULL OR {key} = ''"
         ids = self._ids(f"SELECT id FROM leads WHERE {present} ORDER BY {key} {direction}, id {direction}")
         blanks = self._ids(f"SELECT id FROM leads WHERE {blank} ORDER BY id {direction}")
@@ -368,7 +380,7 @@ class AllLeadsQueries:
                 row[0]
                 for row in self._cursor(
                     f"SELECT lead_id FROM lead_search WHERE lead_id IN ({_placeholders(len(chunk))}) "
-                    "AND instr(key, ?) > 0",
+                    f"AND {self._CONTAINS}",
                     (*chunk, needle),
                 )
             )

@@ -19,7 +19,7 @@ class CampaignQueries:
         self._tables = database.tables
 
     def summaries(self, limit: int | None = None) -> list[CampaignSummary]:
-        """Campaigns newest first with their latest job's status, lead count and cost."""
+        """Campaigns newest first: their latest job's status, lead count and cost, who ran it, its holder."""
         campaigns, jobs, leads = self._tables.campaigns, self._tables.jobs, self._tables.leads
         with self._db.reading():
             query = campaigns.select().order_by(campaigns.created_at.desc(), campaigns.id.desc())
@@ -30,7 +30,7 @@ class CampaignQueries:
             summaries = []
             for campaign in query:
                 job = (
-                    jobs.select(jobs.id, jobs.status, jobs.metrics)
+                    jobs.select(jobs.id, jobs.status, jobs.metrics, jobs.lease_owner)
                     .where(jobs.campaign_id == campaign.id)
                     .order_by(jobs.created_at.desc())
                     .first()
@@ -47,6 +47,8 @@ class CampaignQueries:
                         leads=counts.get(campaign.id, 0),
                         total_cost=metrics.total_cost,
                         demo=bool(campaign.demo),
+                        created_by=campaign.created_by,
+                        lease_owner=job.lease_owner if job else None,
                     )
                 )
         return summaries

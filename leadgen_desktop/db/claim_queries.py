@@ -20,7 +20,6 @@ import peewee as pw
 
 from leadgen_desktop.db.database import Database
 from leadgen_desktop.db.records import Claim, ClaimKey
-from leadgen_desktop.db.tables import utcnow
 
 
 class ClaimQueries:
@@ -40,7 +39,7 @@ class ClaimQueries:
         never both win).
         """
         table = self._claims
-        now = utcnow()
+        now = self._db.now()  # the server's clock on a team database: claims of several machines agree
         row = {"kind": kind, "subject": subject, "owner": owner, "job_id": job_id, "claimed_at": now,
                "heartbeat": now}  # fmt: skip
         with self._db.transaction():
@@ -87,7 +86,7 @@ class ClaimQueries:
         """Renew the heartbeat of every claim ``owner`` holds for ``job_id``."""
         table = self._claims
         with self._db.transaction():
-            table.update(heartbeat=utcnow()).where(
+            table.update(heartbeat=self._db.now()).where(
                 (table.owner == owner) & (table.job_id == job_id)
             ).execute()
 

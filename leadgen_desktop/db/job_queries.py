@@ -27,6 +27,22 @@ def new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def reopened(jobs: type[DiscoveryJob], status: JobStatus) -> dict[pw.Field, object]:
+    """The columns of a job put back to ``status``, forgetting how it ended (every reopen uses it)."""
+    return {
+        jobs.status: status.value,
+        jobs.error: None,
+        jobs.stop_reason: None,
+        jobs.budget_stop: None,
+        jobs.completed_at: None,
+    }
+
+
+def freed_lease(jobs: type[DiscoveryJob]) -> dict[pw.Field, object]:
+    """The lease columns of a job nobody holds."""
+    return {jobs.lease_owner: None, jobs.lease_heartbeat: None, jobs.lease_expires_at: None}
+
+
 class JobQueries:
     """Reads and writes ``discovery_jobs`` rows (and the campaign a new job belongs to)."""
 
@@ -37,8 +53,14 @@ class JobQueries:
 
     # -- writes ------------------------------------------------------------------------
 
-    def create(self, config: CampaignConfig) -> tuple[str, str]:
-        """Create a campaign and its job in state ``processing``; return (campaign_id, job_id)."""
+    def create(
+        self, config: CampaignConfig, *, created_by: str | None = None, queued: bool = False
+    ) -> tuple[str, str]:
+        """Create a campaign and its job; return (campaign_id, job_id).
+
+        The job is ``processing``, or ``pending`` when ``queued`` for the
+        workers (who are woken when the transaction commits).
+        """
         campaign_id, job_id = new_id(), new_id()
         now = utcnow()
         with self._db.transaction():
@@ -49,20 +71,24 @@ class JobQueries:
                 keywords=config.keywords,
                 demo=config.demo,
                 created_at=now,
+                created_by=created_by,
             ).execute()
             self._jobs.insert(
                 id=job_id,
                 campaign_id=campaign_id,
-                status=JobStatus.PROCESSING.value,
+                status=(JobStatus.PENDING if queued else JobStatus.PROCESSING).value,
+                queued=queued,
                 progress=0,
                 current_stage=Stage.DISCOVERING.value,
                 config=codec.dumps(config.to_dict()),
                 metrics=codec.dumps(Metrics().to_dict()),
                 notices="[]",
                 created_at=now,
-                started_at=now,
+                started_at=None if queued else now,
                 updated_at=now,
             ).execute()
+            if queued:
+                self._db.notify_jobs(job_id)
         return campaign_id, job_id
 
     def update_progress(self, job_id: str, stage: Stage, progress: int, metrics: Metrics) -> None:
@@ -101,35 +127,27 @@ class JobQueries:
         """Put a job back to ``processing``, forgetting how it ended; ``budget`` replaces its budget."""
         jobs = self._jobs
         with self._db.transaction():
-            config = json.loads(jobs.get_by_id(job_id).config)
+            config = json.loads(
+                self._db.locked(jobs.select(jobs.config).where(jobs.id == job_id)).get().config
+            )
             if budget is not None:
                 config["budget"] = budget
-            jobs.update(
-                {
-                    jobs.status: JobStatus.PROCESSING.value,
-                    jobs.error: None,
-                    jobs.stop_reason: None,
-                    jobs.budget_stop: None,
-                    jobs.completed_at: None,
-                    jobs.config: codec.dumps(config),
-                    jobs.updated_at: utcnow(),
-                }
-            ).where(jobs.id == job_id).execute()
+            fields = reopened(jobs, JobStatus.PROCESSING)
+            fields.update({jobs.config: codec.dumps(config), jobs.updated_at: utcnow()})
+            jobs.update(fields).where(jobs.id == job_id).execute()
 
     def discard(self, job_id: str) -> None:
         """Mark a job as cancelled for good (its results stay) and free its lease."""
         jobs = self._jobs
         with self._db.transaction():
-            jobs.update(
-                {
-                    jobs.status: JobStatus.CANCELLED.value,
-                    jobs.stop_reason: StopReason.DISCARDED.value,
-                    jobs.budget_stop: None,
-                    jobs.lease_owner: None,
-                    jobs.lease_heartbeat: None,
-                    jobs.completed_at: utcnow(),
-                }
-            ).where(jobs.id == job_id).execute()
+            fields: dict[pw.Field, object] = {
+                jobs.status: JobStatus.CANCELLED.value,
+                jobs.stop_reason: StopReason.DISCARDED.value,
+                jobs.budget_stop: None,
+                jobs.completed_at: utcnow(),
+                **freed_lease(jobs),
+            }
+            jobs.update(fields).where(jobs.id == job_id).execute()
 
     # -- reads -------------------------------------------------------------------------
 
@@ -178,4 +196,5 @@ def job_record(row: DiscoveryJob) -> JobRecord:
         started_at=row.started_at,
         completed_at=row.completed_at,
         budget_stop=codec.budget_stop_from_json(row.budget_stop),
+        queued=bool(row.queued),
     )

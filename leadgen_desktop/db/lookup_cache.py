@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from leadgen_desktop.db import codec
 from leadgen_desktop.db.call_log import CallLog
 from leadgen_desktop.db.claim_queries import ClaimQueries
-from leadgen_desktop.db.database import MAX_VARIABLES, Database, insert_in_batches
+from leadgen_desktop.db.database import MAX_VARIABLES, Database, insert_in_batches, upsert
 from leadgen_desktop.db.records import CachedLookup, CacheStats, ClaimKey
 from leadgen_desktop.db.tables import PaidCacheTable, utcnow
 from leadgen_desktop.domain import (
@@ -170,7 +170,7 @@ class LookupCache:
         with self._db.transaction():
             cost = self._calls.add(job_id, calls, prices)
             row = {**entry, "provider": provider, "fetched_at": utcnow(), "job_id": job_id, "cost": cost}
-            table.insert(row).on_conflict_replace().execute()
+            upsert(table, table.insert(row), row).execute()
             if claim is not None:
                 self._claims.release(claim)
 

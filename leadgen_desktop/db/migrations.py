@@ -7,14 +7,21 @@ version inside it, so several processes opening a new database at once apply
 each step exactly once.
 
 To change the schema: add ``V<n>`` below with plain ``CREATE``/``ALTER``
-statements separated by ``;`` (keep them portable: team mode translates them
-for PostgreSQL), append it to :data:`MIGRATIONS`, and change ``tables.py`` to
-match. Old steps are never edited.
+statements separated by ``;``, append it to :data:`MIGRATIONS`, and change
+``tables.py`` to match. Old steps are never edited. The same steps build a
+PostgreSQL team database (:mod:`~leadgen_desktop.db.postgres` translates the
+types: ``INTEGER NOT NULL PRIMARY KEY`` becomes ``BIGSERIAL PRIMARY KEY``,
+``INTEGER`` ``BIGINT``, ``REAL`` ``DOUBLE PRECISION``, ``DATETIME``
+``TIMESTAMP``), so use only those types plus ``TEXT`` and ``VARCHAR(n)``, keep
+yes/no columns ``INTEGER`` (0/1, ``FlagField``), name every index uniquely
+across tables (PostgreSQL's rule), and write conflicts as ``ON CONFLICT``.
 
 Not portable, on purpose: step 5's search index for the All-leads view (an
 FTS5 trigram table, its delete trigger, ``COLLATE NOCASE`` indexes). Its
-queries all live in :mod:`~leadgen_desktop.db.all_leads_queries`; a PostgreSQL
-variant would create a ``pg_trgm`` GIN index and ``lower()`` indexes instead.
+queries all live in :mod:`~leadgen_desktop.db.all_leads_queries`; on
+PostgreSQL :func:`~leadgen_desktop.db.postgres.postgres_statements` turns them
+into a ``pg_trgm`` GIN index and ``lower()`` indexes, and
+:mod:`~leadgen_desktop.db.all_leads_postgres` queries those.
 """
 
 from __future__ import annotations
@@ -146,7 +153,20 @@ it within the cache lifetime), and the tiling checkpoint of each job: its plan's
 (``tiling_round``), its tiles, its purchase groups and the marks of each place id (known,
 answered, failed), each row replaced as the plan changes."""
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
+V8 = """
+ALTER TABLE "campaigns" ADD COLUMN "created_by" TEXT;
+ALTER TABLE "discovery_jobs" ADD COLUMN "queued" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "discovery_jobs" ADD COLUMN "lease_expires_at" DATETIME;
+CREATE INDEX "discovery_jobs_status_queued" ON "discovery_jobs" ("status", "queued");
+CREATE TABLE "workers" ("owner" TEXT NOT NULL PRIMARY KEY, "user_name" TEXT, "started_at" DATETIME NOT NULL,
+  "heartbeat" DATETIME NOT NULL, "expires_at" DATETIME NOT NULL, "max_jobs" INTEGER NOT NULL,
+  "key_groups" TEXT NOT NULL);
+"""
+"""Step 8, team mode: who ran a campaign, queued jobs and leases with an end, the workers of a team database."""
+
+# Step numbers are fixed across branches: V6 (website emails), V7 (area tiles), V8 (team mode),
+# so ``len(MIGRATIONS)`` is the schema version.
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
 
 
 def statements(script: str) -> list[str]:

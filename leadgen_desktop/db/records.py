@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from leadgen_desktop.domain import (
     Area,
@@ -39,14 +39,33 @@ class JobRecord:
     started_at: dt.datetime | None
     completed_at: dt.datetime | None
     budget_stop: BudgetStop | None = None
+    queued: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Lease:
-    """Who holds a job's lease and when they last said they were alive (UTC, naive)."""
+    """Who holds a job's lease, when they last said they were alive, and until when it holds (UTC, naive).
+
+    ``expires_at`` is None for a lease written before leases carried their end.
+    """
 
     owner: str
     heartbeat: dt.datetime | None
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRecord:
+    """A ``leadgen worker`` registered in a team database, alive until ``expires_at``."""
+
+    owner: str
+    user: str | None
+    started_at: dt.datetime
+    heartbeat: dt.datetime
+    expires_at: dt.datetime
+    max_jobs: int
+    jobs: tuple[str, ...] = ()
+    key_groups: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +81,8 @@ class CampaignSummary:
     leads: int
     total_cost: float
     demo: bool
+    created_by: str | None = None
+    lease_owner: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The binding ``leadgen campaigns --json`` object."""
@@ -74,6 +95,8 @@ class CampaignSummary:
             "created_at": self.created_at.isoformat() + "+00:00",
             "leads": self.leads,
             "total_cost": self.total_cost,
+            "created_by": self.created_by,
+            "worker": self.lease_owner,
         }
 
 

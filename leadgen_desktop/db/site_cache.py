@@ -17,7 +17,7 @@ import peewee as pw
 
 from leadgen_desktop.db import codec
 from leadgen_desktop.db.claim_queries import ClaimQueries
-from leadgen_desktop.db.database import Database
+from leadgen_desktop.db.database import Database, upsert
 from leadgen_desktop.db.records import CachedSite, ClaimKey
 from leadgen_desktop.db.tables import MailServerCache as MailServerCacheTable
 from leadgen_desktop.db.tables import SiteCache as SiteCacheTable
@@ -72,14 +72,14 @@ class SiteCache:
             "job_id": job_id,
         }
         with self._db.transaction():
-            self._sites.insert(row).on_conflict_replace().execute()
+            upsert(self._sites, self._sites.insert(row), row).execute()
             if claim is not None:
                 self._claims.release(claim)
 
     def found_share(self, max_age: dt.timedelta) -> tuple[int, int]:
         """(sites that showed an address, settled sites) among fresh entries: the observed hit rate."""
         table = self._sites
-        recent = (table.fetched_at >= utcnow() - max_age) & ~table.transient
+        recent = (table.fetched_at >= utcnow() - max_age) & (table.transient == 0)
         with self._db.reading():
             settled = table.select().where(recent).count()
             found = table.select().where(recent & (table.outcome == "found")).count()
@@ -114,7 +114,7 @@ class SiteCache:
             "transient": check.transient,
         }
         with self._db.transaction():
-            self._mail.insert(row).on_conflict_replace().execute()
+            upsert(self._mail, self._mail.insert(row), row).execute()
 
 
 def _fresh(
@@ -124,7 +124,8 @@ def _fresh(
     transient_max_age: dt.timedelta,
 ) -> pw.Expression:
     """Settled entries younger than ``max_age``; transient ones younger than the shorter of both ages."""
-    settled = (table.fetched_at >= now - max_age) & ~table.transient
-    short = (table.fetched_at >= now - min(max_age, transient_max_age)) & table.transient
+    # flags compared with 0/1 (INTEGER on SQLite, BIGINT on PostgreSQL: never used as a boolean)
+    settled = (table.fetched_at >= now - max_age) & (table.transient == 0)
+    short = (table.fetched_at >= now - min(max_age, transient_max_age)) & (table.transient == 1)
     expression: pw.Expression = settled | short
     return expression

@@ -2,7 +2,7 @@
 
 Each part owns one subject (``campaigns``, ``jobs``, ``leases``, ``leads``,
 ``checkpoints``, ``tiling`` (areas and the tiling checkpoint), ``lookups``, ``sites``,
-``claims``, ``calls``, ``all_leads``). Every write is one
+``claims``, ``calls``, ``all_leads``, ``workers``). Every write is one
 transaction; a write that belongs with others (a lead with the calls it took
 and the job's progress) joins them in one. Reads return immutable records
 from :mod:`leadgen_desktop.db.records`, safe to hand to another thread. Every
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from leadgen_desktop.db.all_leads_postgres import PostgresAllLeadsQueries
 from leadgen_desktop.db.all_leads_queries import AllLeadsQueries
 from leadgen_desktop.db.call_log import CallLog
 from leadgen_desktop.db.campaign_queries import CampaignQueries
@@ -26,6 +27,7 @@ from leadgen_desktop.db.lease_queries import LeaseQueries
 from leadgen_desktop.db.lookup_cache import LookupCache
 from leadgen_desktop.db.site_cache import SiteCache
 from leadgen_desktop.db.tiling_queries import TilingQueries
+from leadgen_desktop.db.worker_queries import WorkerQueries
 
 
 class Store:
@@ -43,7 +45,8 @@ class Store:
         self.leads = LeadQueries(db, self.calls, self.jobs)
         self.checkpoints = CheckpointQueries(db, self.calls, self.jobs, self.lookups)
         self.tiling = TilingQueries(db, self.calls, self.jobs, self.lookups, self.checkpoints, self.claims)
-        self.all_leads = AllLeadsQueries(db)
+        self.all_leads = PostgresAllLeadsQueries(db) if db.is_postgres else AllLeadsQueries(db)
+        self.workers = WorkerQueries(db)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:

@@ -1,4 +1,4 @@
-"""peewee table declarations (schema version 7; the DDL itself is frozen in migrations.py).
+"""peewee table declarations (the DDL itself is frozen in migrations.py; the schema version is its length).
 
 The classes here are templates bound to no database: using one directly
 fails. :class:`TableSet` makes a subclass of each, bound to one open database
@@ -25,6 +25,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+class FlagField(pw.IntegerField):
+    """A yes/no column stored as 0/1: ``INTEGER`` on SQLite and ``BIGINT`` on PostgreSQL alike."""
+
+    def db_value(self, value: object) -> int | None:
+        """0 or 1 (None stays None)."""
+        return None if value is None else int(bool(value))
+
+    def python_value(self, value: object) -> bool | None:
+        """True or False (None stays None)."""
+        return None if value is None else bool(value)
+
+
 class BaseTable(pw.Model):
     """Common base of the templates (no database: :class:`TableSet` binds copies)."""
 
@@ -39,8 +51,9 @@ class Campaign(BaseTable):
     business_type = pw.TextField()
     location = pw.TextField()
     keywords = pw.TextField(default="")
-    demo = pw.BooleanField(default=False)
+    demo = FlagField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.TextField(null=True)  # who ran it: the OS user name, or the name set in Settings
     area = pw.TextField(null=True)  # JSON [south, west, north, east] searched
     area_source = pw.CharField(max_length=16, null=True)  # "given", "located" or "reused"
     area_fetched_at = pw.DateTimeField(null=True)  # when a located area was looked up
@@ -71,7 +84,9 @@ class DiscoveryJob(BaseTable):
     lease_heartbeat = pw.DateTimeField(null=True)
     discovery_token = pw.TextField(null=True)
     discovery_pages = pw.IntegerField(default=0)
-    discovery_done = pw.BooleanField(default=False)
+    discovery_done = FlagField(default=False)
+    queued = FlagField(default=False)  # stored with --queue: any worker may run it (and take it over)
+    lease_expires_at = pw.DateTimeField(null=True)  # the holder's heartbeat + its lease time
     tiling = pw.TextField(null=True)  # JSON header of the job's tiling plan
     tiling_round = pw.TextField(null=True)  # JSON list: the round's requests not answered yet
 
@@ -110,7 +125,7 @@ class LeadRow(BaseTable):
     cost = pw.FloatField(default=0.0)
     error = pw.TextField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
-    seen_before = pw.BooleanField(default=False)
+    seen_before = FlagField(default=False)
 
     class Meta:
         table_name = "leads"
@@ -134,9 +149,9 @@ class ApiCallRow(BaseTable):
     units = pw.FloatField(default=0.0)
     cost = pw.FloatField(default=0.0)
     duration_ms = pw.FloatField(default=0.0)
-    cached = pw.BooleanField(default=False)
+    cached = FlagField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
-    confirmed = pw.BooleanField(default=True)
+    confirmed = FlagField(default=True)
     worst_cost = pw.FloatField(default=0.0)
 
     class Meta:
@@ -244,7 +259,7 @@ class SiteCache(CacheTable):
 
     domain = pw.TextField(primary_key=True)
     outcome = pw.CharField(max_length=32)
-    transient = pw.BooleanField()  # an outcome that may change soon (unreachable, timeout): kept briefly
+    transient = FlagField()  # an outcome that may change soon (unreachable, timeout): kept briefly
     job_id = pw.TextField(null=True)
 
     class Meta:
@@ -256,7 +271,7 @@ class MailServerCache(CacheTable):
 
     domain = pw.TextField(primary_key=True)
     status = pw.CharField(max_length=32)
-    transient = pw.BooleanField()  # no answer (timeout, server failure): kept briefly
+    transient = FlagField()  # no answer (timeout, server failure): kept briefly
 
     class Meta:
         table_name = "mail_server_cache"
@@ -280,6 +295,21 @@ class LookupClaim(BaseTable):
     class Meta:
         table_name = "lookup_claims"
         primary_key = pw.CompositeKey("kind", "subject")
+
+
+class WorkerRow(BaseTable):
+    """A ``leadgen worker`` alive in a team database (registered, renewed with its leases)."""
+
+    owner = pw.TextField(primary_key=True)  # host:pid, as in its leases
+    user_name = pw.TextField(null=True)
+    started_at = pw.DateTimeField()
+    heartbeat = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    max_jobs = pw.IntegerField()
+    key_groups = pw.TextField()  # JSON {provider: fingerprint of the key}, never a key
+
+    class Meta:
+        table_name = "workers"
 
 
 _Table = TypeVar("_Table", bound=BaseTable)
@@ -315,3 +345,4 @@ class TableSet:
         self.site_cache = _bound(SiteCache, database)
         self.mail_server_cache = _bound(MailServerCache, database)
         self.lookup_claims = _bound(LookupClaim, database)
+        self.workers = _bound(WorkerRow, database)

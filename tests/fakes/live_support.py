@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from leadgen_desktop.domain import PROVIDERS, Providers
 from leadgen_desktop.net.providers.live import build_live_providers
 from leadgen_desktop.net.rate_limit import RateLimiter
 from tests.fakes.api_server import FAKE_KEYS, FakeApis
+from tests.fakes.backends import query
 from tests.fakes.offline_web import AlwaysMail, offline_websites
 
 
@@ -32,26 +32,22 @@ def live_providers(fake: FakeApis, keys: Mapping[str, str] = FAKE_KEYS) -> Provi
     return providers
 
 
-def logged_spend(db: Path, job_id: str) -> float:
-    """The sum of ``api_calls.cost`` of ``job_id``: the bill as the database has it."""
-    with sqlite3.connect(db) as conn:
-        (total,) = conn.execute(
-            "SELECT COALESCE(SUM(cost), 0) FROM api_calls WHERE job_id = ?", (job_id,)
-        ).fetchone()
-    conn.close()
+def logged_spend(db: Path | str, job_id: str) -> float:
+    """The sum of ``api_calls.cost`` of ``job_id``: the bill as the database (file or URL) has it."""
+    ((total,),) = query(db, "SELECT COALESCE(SUM(cost), 0) FROM api_calls WHERE job_id = ?", (job_id,))
     return float(total)
 
 
-def logged_calls(db: Path, job_id: str) -> tuple[dict[str, int], dict[str, float]]:
+def logged_calls(db: Path | str, job_id: str) -> tuple[dict[str, int], dict[str, float]]:
     """Requests (cache hits not counted) and cost per provider of ``job_id``, straight from ``api_calls``."""
     calls = dict.fromkeys(PROVIDERS, 0)
     costs = dict.fromkeys(PROVIDERS, 0.0)
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT provider, SUM(cached = 0), SUM(cost) FROM api_calls WHERE job_id = ? GROUP BY provider",
-            (job_id,),
-        ).fetchall()
-    conn.close()
+    rows = query(
+        db,
+        "SELECT provider, SUM(CASE WHEN cached = 0 THEN 1 ELSE 0 END), SUM(cost) FROM api_calls "
+        "WHERE job_id = ? GROUP BY provider",
+        (job_id,),
+    )
     for provider, requests, cost in rows:
         calls[provider], costs[provider] = int(requests), float(cost)
     return calls, costs

@@ -44,7 +44,8 @@ def leadgen(
 
 
 @pytest.mark.slow
-def test_demo_run_json_and_csv_end_to_end(tmp_path: Path) -> None:
+def test_demo_run_json_and_csv_end_to_end(tmp_path: Path, db_url: str) -> None:
+    """On a SQLite file and on a PostgreSQL team database alike."""
     out = tmp_path / "leads.csv"
     result = leadgen(
         "run",
@@ -54,7 +55,7 @@ def test_demo_run_json_and_csv_end_to_end(tmp_path: Path) -> None:
         str(out),
         "--json",
         "--db",
-        str(tmp_path / "t.db"),
+        db_url,
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
@@ -77,17 +78,42 @@ def test_demo_run_json_and_csv_end_to_end(tmp_path: Path) -> None:
         "unverified",
         "not_found",
     }
-    listed = leadgen("campaigns", "--json", "--db", str(tmp_path / "t.db"))
+    listed = leadgen("campaigns", "--json", "--db", db_url)
     assert listed.returncode == 0
     campaigns = json.loads(listed.stdout)
     assert campaigns[0]["job_id"] == summary["job_id"]
     assert campaigns[0]["leads"] == 25
     again = tmp_path / "again.csv"
-    exported = leadgen(
-        "export", summary["campaign_id"], "--output", str(again), "--db", str(tmp_path / "t.db")
-    )
+    exported = leadgen("export", summary["campaign_id"], "--output", str(again), "--db", db_url)
     assert exported.returncode == 0, exported.stderr
     assert again.read_bytes() == out.read_bytes()
+
+
+def test_queue_stores_a_pending_job_and_returns(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["run", "--demo", *campaign_args(5), "--db", db_url]
+    assert main([*args, "--queue", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["status"], summary["output"], summary["metrics"]["total_cost"]) == ("pending", None, 0.0)
+    assert main(["campaigns", "--json", "--db", db_url]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["job_id"], listed["status"], listed["worker"]) == (summary["job_id"], "pending", None)
+    assert listed["created_by"]  # the OS user name (or LEADGEN_USER)
+    assert main(["worker", "--db", db_url, "--once"]) == 0
+    assert main(["campaigns", "--json", "--db", db_url]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["status"], listed["leads"]) == ("completed", 5)
+
+
+@pytest.mark.parametrize("flag", [["--output", "x.csv"], ["--estimate"]])
+def test_queue_with_output_or_estimate_is_a_usage_error(
+    flag: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["run", "--demo", *campaign_args(5), "--db", str(tmp_path / "t.db"), "--queue", *flag])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--queue cannot be used with {flag[0]}" in err
+    assert "leadgen export" in err
+    assert not (tmp_path / "t.db").exists()  # nothing started, nothing created
 
 
 def test_env_selects_demo_and_db(
@@ -185,3 +211,21 @@ def test_export_unknown_campaign_exits_2(tmp_path: Path, capsys: pytest.CaptureF
 def test_campaigns_empty_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["campaigns", "--json", "--db", str(tmp_path / "t.db")]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_db_password_is_stored_in_the_keychain_and_never_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadgen_desktop.db.target import parse_postgres_url
+    from leadgen_desktop.keychain import database_password
+
+    url = "postgresql://ana@db.example.com:5432/leadgen"
+    monkeypatch.setattr("sys.stdin", io.StringIO("pa55-word-xyz\n"))
+    assert main(["db-password", "set", url]) == 0
+    out = capsys.readouterr()
+    assert "pa55-word-xyz" not in out.out + out.err
+    assert database_password(parse_postgres_url(url).key) == "pa55-word-xyz"
+    assert main(["db-password", "delete", url]) == 0
+    assert database_password(parse_postgres_url(url).key) is None
+    assert main(["db-password", "set", "/not/a/url.db"]) == 2
+    assert "is not a postgresql:// URL" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """SIGKILL a live ``leadgen run`` mid-flight, then ``leadgen resume`` it: same CSV, nothing paid twice.
 
-Each test runs the CLI as a subprocess against the loopback fake APIs (with latency, so there
+Each test runs on a SQLite file and on a PostgreSQL team database.
+Each runs the CLI as a subprocess against the loopback fake APIs (with latency, so there
 is time to kill it), watches the SQLite file read-only to pick the moment, kills it with
 SIGKILL (no clean-up of any kind runs), and resumes the job in a new process. The resumed
 job's CSV must be byte-equal to an uninterrupted run's on a fresh fake and database, and the
@@ -16,13 +17,12 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,8 @@ import pytest
 from leadgen_desktop.core.run.area_round import ROUND_PURCHASES
 from leadgen_desktop.domain import DEFAULT_PRICES
 from tests.fakes.api_server import FakeApis, cli_env, serve
+from tests.fakes.backends import BACKENDS, database_for
+from tests.fakes.backends import query as backend_query
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
 
@@ -55,20 +57,12 @@ _HOLD_EXPORT = textwrap.dedent(
 )
 
 
-def query(db: Path, sql: str) -> list[tuple[object, ...]]:
-    """Read the live database without taking part in its writes (WAL, read-only)."""
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute(sql).fetchall()
-    except sqlite3.OperationalError:  # tables not created yet
-        return []
-    finally:
-        conn.close()
+def query(db: str, sql: str) -> list[tuple[object, ...]]:
+    """Read the live database without taking part in its writes (a SQLite file read-only, or PostgreSQL)."""
+    return backend_query(db, sql)
 
 
-def bill_in_db(db: Path) -> tuple[float, float]:
+def bill_in_db(db: str) -> tuple[float, float]:
     """(confirmed total, unconfirmed worst case) of every call the database holds."""
     [(total, unconfirmed)] = query(
         db,
@@ -78,7 +72,7 @@ def bill_in_db(db: Path) -> tuple[float, float]:
     return float(total), float(unconfirmed)  # type: ignore[arg-type]
 
 
-def job_row(db: Path) -> dict[str, object] | None:
+def job_row(db: str) -> dict[str, object] | None:
     rows = query(
         db,
         "SELECT j.id, j.status, j.current_stage, j.discovery_pages, j.discovery_done, "
@@ -111,15 +105,16 @@ def kill_and_resume(
     fake: FakeApis,
     base_url: str,
     tmp_path: Path,
-    kill_point: Callable[[Path], object],
+    kill_point: Callable[[str], object],
     *,
+    db: str,
     hold_export: bool = False,
 ) -> tuple[dict[str, object], dict[str, object], Path, dict[str, float]]:
-    """Run, SIGKILL at ``kill_point``, check what was at risk, resume.
+    """Run, SIGKILL at ``kill_point``, check what was at risk, resume (``db``: a file or a team database).
 
     Returns the job row at the kill, the resume's JSON summary, the CSV path and timings.
     """
-    db, out = tmp_path / "t.db", tmp_path / "leads.csv"
+    out = tmp_path / "leads.csv"
     env = cli_env(base_url, tmp_path)
     argv = [sys.executable, "-m", "leadgen_desktop.cli"]
     if hold_export:
@@ -128,7 +123,7 @@ def kill_and_resume(
     timings: dict[str, float] = {}
     started = time.monotonic()
     proc = subprocess.Popen(
-        [*argv, "run", *RUN_ARGS, "--output", str(out), "--db", str(db), "--json"],
+        [*argv, "run", *RUN_ARGS, "--output", str(out), "--db", db, "--json"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -164,9 +159,7 @@ def kill_and_resume(
     timings["lookups_lost_at_kill"] = len(lost_domains) + len(lost_emails)
 
     started = time.monotonic()
-    resumed = leadgen(
-        "resume", str(at_kill["id"]), "--json", "--db", str(db), env=cli_env(base_url, tmp_path)
-    )
+    resumed = leadgen("resume", str(at_kill["id"]), "--json", "--db", db, env=cli_env(base_url, tmp_path))
     timings["resume"] = time.monotonic() - started
     assert resumed.returncode == 0, resumed.stderr
     summary = json.loads(resumed.stdout)
@@ -193,12 +186,19 @@ def kill_and_resume(
     return at_kill, summary, out, timings
 
 
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The run's database: a SQLite file, then a PostgreSQL team database (same CSV expected)."""
+    with database_for(request.param, tmp_path) as where:
+        yield where
+
+
 def paid_places(fake: FakeApis) -> int:
     """Place purchases the fake billed (contact pages and Place Details)."""
     return sum(n for sku, n in fake.billed.items() if sku.startswith("places_") and DEFAULT_PRICES[sku] > 0)
 
 
-def logged_places(db: Path) -> int:
+def logged_places(db: Path | str) -> int:
     """Place purchases whose answer the database holds (the location lookup, a Pro search, apart)."""
     sql = (
         "SELECT count(*) FROM api_calls WHERE provider = 'google_places' AND cost > 0 AND cached = 0 "
@@ -208,27 +208,27 @@ def logged_places(db: Path) -> int:
 
 
 def test_kill_during_discovery_then_resume(
-    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes
+    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes, db: str
 ) -> None:
-    def some_places_bought(db: Path) -> bool:
+    def some_places_bought(db: str) -> bool:
         row = job_row(db)
         bought = query(db, "SELECT count(*) FROM job_place_marks WHERE marks >= 2")
         return bool(row and row["stage"] == "discovering" and bought and bought[0][0])
 
-    at_kill, _summary, out, timings = kill_and_resume(fake, base_url, tmp_path, some_places_bought)
+    at_kill, _summary, out, timings = kill_and_resume(fake, base_url, tmp_path, some_places_bought, db=db)
     assert at_kill["stage"] == "discovering"
     assert out.read_bytes() == reference_csv
     print(f"discovery kill: {timings}")
 
 
 def test_kill_during_enrichment_then_resume(
-    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes
+    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes, db: str
 ) -> None:
-    def some_leads_stored(db: Path) -> bool:
+    def some_leads_stored(db: str) -> bool:
         row = job_row(db)
         return bool(row and row["stage"] == "enriching" and 10 <= int(row["leads"]) < 40)  # type: ignore[call-overload]
 
-    at_kill, summary, out, timings = kill_and_resume(fake, base_url, tmp_path, some_leads_stored)
+    at_kill, summary, out, timings = kill_and_resume(fake, base_url, tmp_path, some_leads_stored, db=db)
     assert at_kill["stage"] == "enriching"
     assert 10 <= int(at_kill["leads"]) < 40
     assert summary["metrics"]["qualified_leads"] == 40
@@ -237,8 +237,7 @@ def test_kill_during_enrichment_then_resume(
 
     # a second resume of the completed job calls nothing and prints the same summary
     requests, first_csv = len(fake.requests), out.read_bytes()
-    again = leadgen("resume", str(at_kill["id"]), "--json", "--db", str(tmp_path / "t.db"),
-                    env=cli_env(base_url, tmp_path))  # fmt: skip
+    again = leadgen("resume", str(at_kill["id"]), "--json", "--db", db, env=cli_env(base_url, tmp_path))
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == summary
     assert len(fake.requests) == requests
@@ -250,11 +249,11 @@ def test_kill_during_enrichment_then_resume(
 
 
 def test_kill_during_storing_then_resume(
-    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes
+    fake: FakeApis, base_url: str, tmp_path: Path, reference_csv: bytes, db: str
 ) -> None:
     marker = tmp_path / "storing"
     at_kill, _summary, out, timings = kill_and_resume(
-        fake, base_url, tmp_path, lambda _db: marker.exists(), hold_export=True
+        fake, base_url, tmp_path, lambda _db: marker.exists(), db=db, hold_export=True
     )
     assert at_kill["stage"] == "storing" or at_kill["leads"] == 40
     assert at_kill["leads"] == 40

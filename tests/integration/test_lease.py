@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from leadgen_desktop.core.jobs import LEASE_STALE_AFTER
 from leadgen_desktop.db.database import open_database
 from leadgen_desktop.db.tables import utcnow
 from tests.fakes.api_server import FakeApis, cli_env
+from tests.fakes.backends import BACKENDS, database_for, query
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
 
@@ -31,36 +31,38 @@ RUN_ARGS = campaign_args(25)
 
 
 @pytest.fixture
-def fake() -> FakeApis:
-    return FakeApis(latencies={"google_places": 0.05, "hunter": 0.1, "neverbounce": 0.1})
+def fake() -> Iterator[FakeApis]:
+    apis = FakeApis(latencies={"google_places": 0.05, "hunter": 0.1, "neverbounce": 0.1})
+    yield apis
+    apis.release_waiting()
 
 
-def job_state(db: Path) -> tuple[str, str, str | None, int] | None:
-    """(job id, status, lease owner, stored leads) read without writing."""
-    if not db.exists():
-        return None
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        row = conn.execute(
-            "SELECT j.id, j.status, j.lease_owner, (SELECT count(*) FROM leads l WHERE l.job_id = j.id) "
-            "FROM discovery_jobs j"
-        ).fetchone()
-    except sqlite3.OperationalError:
-        return None
-    finally:
-        conn.close()
-    return None if row is None else (row[0], row[1], row[2], row[3])
+def job_state(db: str) -> tuple[str, str, str | None, int] | None:
+    """(job id, status, lease owner, stored leads) read without writing (a file or PostgreSQL)."""
+    rows = query(
+        db,
+        "SELECT j.id, j.status, j.lease_owner, (SELECT count(*) FROM leads l WHERE l.job_id = j.id) "
+        "FROM discovery_jobs j",
+    )
+    return None if not rows else (str(rows[0][0]), str(rows[0][1]), rows[0][2], int(rows[0][3]))
 
 
-def start_a(base_url: str, tmp_path: Path) -> subprocess.Popen[str]:
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The database both processes use: a SQLite file, then a PostgreSQL team database."""
+    with database_for(request.param, tmp_path) as where:
+        yield where
+
+
+def start_a(base_url: str, tmp_path: Path, db: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "leadgen_desktop.cli", "run", *RUN_ARGS, "--db", str(tmp_path / "t.db"),
+        [sys.executable, "-m", "leadgen_desktop.cli", "run", *RUN_ARGS, "--db", db,
          "--output", str(tmp_path / "leads.csv"), "--json"],
         env=cli_env(base_url, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
 
-def leased_with_leads(db: Path, minimum: int) -> Callable[[], tuple[str, str, str | None, int] | None]:
+def leased_with_leads(db: str, minimum: int) -> Callable[[], tuple[str, str, str | None, int] | None]:
     def check() -> tuple[str, str, str | None, int] | None:
         state = job_state(db)
         return state if state and state[2] and state[3] >= minimum else None
@@ -69,19 +71,17 @@ def leased_with_leads(db: Path, minimum: int) -> Callable[[], tuple[str, str, st
 
 
 def test_second_process_is_refused_while_the_first_runs(
-    fake: FakeApis, base_url: str, tmp_path: Path
+    fake: FakeApis, base_url: str, tmp_path: Path, db: str
 ) -> None:
-    db = tmp_path / "t.db"
     fake.hold_after("neverbounce", 3)  # A cannot finish before B has been refused (released below)
-    a = start_a(base_url, tmp_path)
+    a = start_a(base_url, tmp_path, db)
     try:
         job_id, status, owner, _ = wait_for(leased_with_leads(db, 3), a)  # type: ignore[misc]
         assert status == "processing"
         assert owner
         assert owner.endswith(f":{a.pid}")
-        b = leadgen("resume", job_id, "--json", "--db", str(db), env=cli_env(base_url, tmp_path))
+        b = leadgen("resume", job_id, "--json", "--db", db, env=cli_env(base_url, tmp_path))
         assert a.poll() is None, "A should still be running while B is refused"
-        fake.release_waiting()
         assert b.returncode == 2, (b.stdout, b.stderr)
         assert "another process" in b.stderr
         assert "Traceback" not in b.stderr
@@ -90,6 +90,7 @@ def test_second_process_is_refused_while_the_first_runs(
         assert state is not None
         assert state[1] == "processing"
         assert state[2] == owner
+        fake.release_waiting()
         out, err = a.communicate(timeout=60)
     finally:
         if a.poll() is None:
@@ -108,9 +109,10 @@ def test_second_process_is_refused_while_the_first_runs(
     assert final[2] is None
 
 
-def test_takes_over_at_once_when_the_owner_died(fake: FakeApis, base_url: str, tmp_path: Path) -> None:
-    db = tmp_path / "t.db"
-    a = start_a(base_url, tmp_path)
+def test_takes_over_at_once_when_the_owner_died(
+    fake: FakeApis, base_url: str, tmp_path: Path, db: str
+) -> None:
+    a = start_a(base_url, tmp_path, db)
     try:
         job_id, _, owner, _ = wait_for(leased_with_leads(db, 5), a)  # type: ignore[misc]
         a.send_signal(signal.SIGKILL)
@@ -125,7 +127,7 @@ def test_takes_over_at_once_when_the_owner_died(fake: FakeApis, base_url: str, t
     assert state[1] == "processing"
     assert state[2] == owner
     started = time.monotonic()
-    b = leadgen("resume", job_id, "--json", "--db", str(db), env=cli_env(base_url, tmp_path))
+    b = leadgen("resume", job_id, "--json", "--db", db, env=cli_env(base_url, tmp_path))
     took = time.monotonic() - started
     assert b.returncode == 0, b.stderr
     summary = json.loads(b.stdout)
@@ -144,11 +146,10 @@ def test_takes_over_at_once_when_the_owner_died(fake: FakeApis, base_url: str, t
     ("age", "refused"), [(dt.timedelta(seconds=5), True), (dt.timedelta(minutes=5), False)]
 )
 def test_a_lease_of_another_host_counts_until_it_is_stale(
-    age: dt.timedelta, refused: bool, fake: FakeApis, base_url: str, tmp_path: Path
+    age: dt.timedelta, refused: bool, fake: FakeApis, base_url: str, tmp_path: Path, db: str
 ) -> None:
-    """A lease we cannot check by pid (another host) holds until its heartbeat is older than the limit."""
-    db = tmp_path / "t.db"
-    a = start_a(base_url, tmp_path)
+    """A lease we cannot check by pid (another host) holds until it expires (its heartbeat is old)."""
+    a = start_a(base_url, tmp_path, db)
     try:
         job_id, *_ = wait_for(leased_with_leads(db, 3), a)  # type: ignore[misc]
         a.send_signal(signal.SIGKILL)
@@ -161,12 +162,17 @@ def test_a_lease_of_another_host_counts_until_it_is_stale(
     database = open_database(db)
     jobs = database.tables.jobs
     try:
-        jobs.update({jobs.lease_owner: "some-other-host:4242", jobs.lease_heartbeat: utcnow() - age}).where(
-            jobs.id == job_id
-        ).execute()
+        beat = utcnow() - age
+        jobs.update(
+            {
+                jobs.lease_owner: "some-other-host:4242",
+                jobs.lease_heartbeat: beat,
+                jobs.lease_expires_at: beat + LEASE_STALE_AFTER,
+            }
+        ).where(jobs.id == job_id).execute()
     finally:
         database.close()
-    b = leadgen("resume", job_id, "--json", "--db", str(db), env=cli_env(base_url, tmp_path))
+    b = leadgen("resume", job_id, "--json", "--db", db, env=cli_env(base_url, tmp_path))
     if refused:
         assert b.returncode == 2, b.stdout
         assert "another process" in b.stderr

@@ -11,15 +11,16 @@ and bill exactly what the providers counted.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from leadgen_desktop.domain import DEFAULT_PRICES
 from leadgen_desktop.net.http import USER_AGENT
+from tests.fakes.backends import query
 from tests.fakes.cli_support import run_leadgen
 from tests.fakes.website_world import HUNTER_FINDS, LISTED, NO_MAIL, World, serve_world
 
@@ -39,19 +40,19 @@ def _rows(path: Path) -> dict[str, dict[str, str]]:
         return {_domain(row["website"]): row for row in csv.DictReader(handle)}
 
 
-def _website_candidates(db: Path) -> dict[str, set[str]]:
+def _website_candidates(db: Path | str) -> dict[str, set[str]]:
     """Per listed site: the addresses stored as found on the website."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT website, candidates FROM leads").fetchall()
-    conn.close()
+    rows = query(db, "SELECT website, candidates FROM leads")
     return {
         _domain(site): {c["email"] for c in json.loads(text) if c.get("source") == "website"}
         for site, text in rows
     }
 
 
-def test_a_full_run_reads_websites_first_and_pays_only_where_it_must(tmp_path: Path) -> None:
+def test_a_full_run_reads_websites_first_and_pays_only_where_it_must(tmp_path: Path, db_url: str) -> None:
+    """On both engines: the website caches and claims work on a team database too."""
     with serve_world(tmp_path) as world:
+        world = dataclasses.replace(world, db=db_url)
         out = tmp_path / "leads.csv"
         done = run_leadgen(
             *RUN, "--max-results", str(len(LISTED)), "--output", str(out), "--json", "--db", str(world.db),

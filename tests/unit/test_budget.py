@@ -114,8 +114,12 @@ class Outcome:
     fake: FakeApis
 
 
-def run_job(root: Path, fake: FakeApis, budget: float | None) -> tuple[Store, Pipeline, str, Outcome]:
-    repo = Store.open(root / "t.db")
+def run_job(
+    root: Path, fake: FakeApis, budget: float | None, db: str | None = None
+) -> tuple[Store, Pipeline, str, Outcome]:
+    """Run the budgeted campaign on ``db`` (a file or a team database; default a file in ``root``)."""
+    db = db or str(root / "t.db")
+    repo = Store.open(db)
     pipeline = Pipeline(repo, live_providers(fake))
     out = root / "leads.csv"
     config = CampaignConfig(
@@ -124,13 +128,13 @@ def run_job(root: Path, fake: FakeApis, budget: float | None) -> tuple[Store, Pi
     _, job_id = pipeline.start(config)
     finished = pipeline.run(job_id, CancelToken(), lambda _e: None)
     data = out.read_bytes() if out.exists() else b""
-    return repo, pipeline, job_id, Outcome(finished, data, logged_spend(root / "t.db", job_id), fake)
+    return repo, pipeline, job_id, Outcome(finished, data, logged_spend(db, job_id), fake)
 
 
 def resume_job(repo: Store, fake: FakeApis, job_id: str, budget: float | None, root: Path) -> Outcome:
     Jobs(repo).reopen(job_id, budget)
     finished = Pipeline(repo, live_providers(fake)).run(job_id, CancelToken(), lambda _e: None)
-    return Outcome(finished, (root / "leads.csv").read_bytes(), logged_spend(root / "t.db", job_id), fake)
+    return Outcome(finished, (root / "leads.csv").read_bytes(), logged_spend(repo.path, job_id), fake)
 
 
 @cache
@@ -193,10 +197,10 @@ def test_any_budget_caps_spend_and_a_raised_budget_finishes_the_same_run(budget:
             repo.db.close()
 
 
-def test_the_amount_said_to_finish_is_enough(tmp_path: Path) -> None:
+def test_the_amount_said_to_finish_is_enough(tmp_path: Path, db_url: str) -> None:
     """Resuming with exactly the budget the notice suggests finishes the run without another stop."""
     fake = FakeApis()
-    repo, _, job_id, first = run_job(tmp_path, fake, 0.25)
+    repo, _, job_id, first = run_job(tmp_path, fake, 0.25, db_url)
     stop = check_budget_stop(first, 0.25, job_id)
     suggested = stop.needed
     assert 0 <= suggested - (max(0.25, stop.spent) + stop.remaining) < 0.01  # rounded up to the cent
@@ -204,6 +208,7 @@ def test_the_amount_said_to_finish_is_enough(tmp_path: Path) -> None:
     assert stored is not None
     assert stored.budget_stop == stop  # kept with the job, for a window opened later
     final = resume_job(repo, fake, job_id, suggested, tmp_path)
+    repo.db.close()
     assert final.finished.status is JobStatus.COMPLETED
     assert final.finished.stop_reason is None, final.finished.notices
     assert final.spent <= suggested + EPSILON
@@ -221,12 +226,18 @@ def test_zero_budget_spends_nothing_and_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("budget", [0.2, 0.3, 0.45])
-def test_resumed_budget_run_csv_is_byte_equal_to_an_unbudgeted_run(budget: float, tmp_path: Path) -> None:
-    """Including ``lead_cost_usd``: a lead whose search this job paid for before the stop still cost it."""
+def test_resumed_budget_run_csv_is_byte_equal_to_an_unbudgeted_run(
+    budget: float, tmp_path: Path, db_url: str
+) -> None:
+    """Including ``lead_cost_usd``: a lead whose search this job paid for before the stop still cost it.
+
+    On a team database too: its CSV equals the unbudgeted run's on a file, byte for byte.
+    """
     fake = FakeApis()
-    repo, _, job_id, first = run_job(tmp_path, fake, budget)
+    repo, _, job_id, first = run_job(tmp_path, fake, budget, db_url)
     check_budget_stop(first, budget, job_id)
     final = resume_job(repo, fake, job_id, AMPLE, tmp_path)
+    repo.db.close()
     assert final.finished.status is JobStatus.COMPLETED
     assert final.spent == pytest.approx(unbudgeted()[1], abs=1e-9)
     assert final.csv == unbudgeted()[0]

@@ -1,5 +1,6 @@
 """Lookups are claimed in the database before they are paid for, so two runs never pay for one.
 
+Every test runs on SQLite and on PostgreSQL (the ``store`` and ``db_url`` fixtures).
 The claim queries (portable SQL), the run's rules (a dead or silent owner's claim is taken
 over), the claim given up in the same transaction as the cached answer, and a pipeline that
 finds a lookup claimed by another live run: it waits for that run's answer and takes it from
@@ -12,7 +13,6 @@ import datetime as dt
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -39,11 +39,6 @@ OTHER_HOST = "other-machine:4242"
 """A teammate's process: only its heartbeat tells whether it lives."""
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path / "t.db")
-
-
 def job(store: Store) -> str:
     return store.jobs.create(CampaignConfig("shop", "Town"))[1]
 
@@ -58,10 +53,12 @@ def test_the_first_taker_wins_and_others_see_the_holder(store: Store) -> None:
     assert store.claims.take("email", "a.com", "h:2", "j2", never) is None  # another kind, another lookup
 
 
-def test_a_second_connection_sees_the_claim(tmp_path: Path) -> None:
-    first, second = Store.open(tmp_path / "t.db"), Store.open(tmp_path / "t.db")
+def test_a_second_connection_sees_the_claim(db_url: str) -> None:
+    first, second = Store.open(db_url), Store.open(db_url)
     assert first.claims.take("domain", "a.com", "h:1", "j1", lambda _c: False) is None
     holder = second.claims.take("domain", "a.com", "h:2", "j2", lambda _c: False)
+    first.db.close()
+    second.db.close()
     assert holder is not None
     assert holder.owner == "h:1"
 
@@ -171,6 +168,7 @@ class OtherRunAnswers:
             other = ClaimKey(DOMAIN, "shop1.com", OTHER_HOST, self.other_job)
             answer = DomainSearch("shop1.com", (EmailCandidate("info@shop1.com", 90, "generic"),))
             self.store.lookups.save_domain(self.other_job, "hunter", answer, (), PriceTable(), other)
+            self.store.db.close()  # this request thread's connection (a real provider never writes)
         calls = (ApiCall("hunter", "/v2/domain-search", 200, "ok", "hunter_credit", 1.0, 1.0),)
         return DomainSearch(domain, (EmailCandidate(f"info@{domain}", 90, "generic"),), calls)
 

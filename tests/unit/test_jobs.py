@@ -1,11 +1,13 @@
-"""One owner for a job's life (core/jobs.py): what is resumable, when a lease is live, reopen, discard."""
+"""One owner for a job's life (core/jobs.py): what is resumable, when a lease is live, reopen, discard.
+
+Every test runs on SQLite and on PostgreSQL (the ``store`` fixture).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -28,11 +30,6 @@ LIVE_OTHER = f"{HOST}:{os.getppid()}"  # a live process that is not this one
 DEAD = f"{HOST}:999999"
 ELSEWHERE = "another-host:42"
 STOP = BudgetStop(spent=0.24, limit=0.25, remaining=0.5, leads_left=7)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path / "t.db")
 
 
 def a_job(store: Store, budget: float | None = None) -> tuple[str, str]:

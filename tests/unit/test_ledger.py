@@ -8,9 +8,8 @@ before it was sent" is observed by the receiver, not inferred.
 from __future__ import annotations
 
 import math
-import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -30,6 +29,7 @@ from leadgen_desktop.net.providers.hunter import HunterEmailFinder
 from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
 from leadgen_desktop.net.retry import RetryPolicy
 from tests.fakes.api_server import FakeApis, Received
+from tests.fakes.backends import query
 from tests.fakes.live_support import live_providers
 
 CREDIT = DEFAULT_PRICES["hunter_credit"]
@@ -41,12 +41,24 @@ def emails(count: int) -> list[dict[str, object]]:
     return [{"value": f"info{i}@{DOMAIN}", "type": "generic", "confidence": 90} for i in range(count)]
 
 
+_BENCHES: list[Bench] = []
+
+
+@pytest.fixture(autouse=True)
+def close_benches() -> Iterator[None]:
+    """Close every bench's database connection once its test is over."""
+    yield
+    while _BENCHES:
+        _BENCHES.pop().store.db.close()
+
+
 class Bench:
     """A store with one job, its budget and ledger, and live Hunter/NeverBounce over the fake."""
 
-    def __init__(self, tmp_path: Path, fake: FakeApis, budget: float | None = None) -> None:
-        self.db = tmp_path / "t.db"
+    def __init__(self, db: str, fake: FakeApis, budget: float | None = None) -> None:
+        self.db = db  # a SQLite file or a team database (each test runs on both)
         self.store = Store.open(self.db)
+        _BENCHES.append(self)
         _, self.job_id = self.store.jobs.create(CampaignConfig("dentist", "Austin, TX"))
         self.prices = PriceTable()
         self.budget = Budget(budget)
@@ -60,26 +72,23 @@ class Bench:
 
     def rows(self) -> list[tuple[str, int, float, float]]:
         """(outcome, confirmed, cost, worst_cost) of the job's calls, in the order written."""
-        with sqlite3.connect(self.db) as conn:
-            rows = conn.execute(
-                "SELECT outcome, confirmed, cost, worst_cost FROM api_calls WHERE job_id = ? ORDER BY id",
-                (self.job_id,),
-            ).fetchall()
-        conn.close()
-        return rows
+        rows = query(
+            self.db,
+            "SELECT outcome, confirmed, cost, worst_cost FROM api_calls WHERE job_id = ? ORDER BY id",
+            (self.job_id,),
+        )
+        return [(str(o), int(c), float(cost), float(w)) for o, c, cost, w in rows]
 
     def pending_now(self) -> int:
-        with sqlite3.connect(self.db) as conn:
-            (count,) = conn.execute("SELECT count(*) FROM api_calls WHERE outcome = 'pending'").fetchone()
-        conn.close()
+        ((count,),) = query(self.db, "SELECT count(*) FROM api_calls WHERE outcome = 'pending'")
         return int(count)
 
 
-def test_every_attempt_is_written_down_before_it_reaches_the_provider(tmp_path: Path) -> None:
+def test_every_attempt_is_written_down_before_it_reaches_the_provider(db_url: str) -> None:
     fake = FakeApis()
     fake.hunter_domains[DOMAIN] = emails(3)
     fake.inject("hunter", "http_503", "http_503")
-    bench = Bench(tmp_path, fake)
+    bench = Bench(db_url, fake)
     seen_pending: list[int] = []
     fake.before_answer = lambda received: seen_pending.append(bench.pending_now())
     request = bench.ledger.request(bench.budget.reserve(CREDIT))
@@ -98,11 +107,11 @@ def test_every_attempt_is_written_down_before_it_reaches_the_provider(tmp_path: 
     assert bench.budget.reserved == 0.0
 
 
-def test_a_billed_answer_that_never_arrives_stays_unconfirmed_at_its_worst_case(tmp_path: Path) -> None:
+def test_a_billed_answer_that_never_arrives_stays_unconfirmed_at_its_worst_case(db_url: str) -> None:
     fake = FakeApis()
     fake.hunter_domains[DOMAIN] = emails(3)
     fake.inject("hunter", "billed_timeout", "billed_drop")  # billed, and the answer is lost
-    bench = Bench(tmp_path, fake)
+    bench = Bench(db_url, fake)
     request = bench.ledger.request(bench.budget.reserve(CREDIT))
     with paying_into(request):
         search = bench.finder.find(DOMAIN, CancelToken())
@@ -119,10 +128,10 @@ def test_a_billed_answer_that_never_arrives_stays_unconfirmed_at_its_worst_case(
     assert bench.budget.unconfirmed == pytest.approx(2 * CREDIT)  # counted against the limit too
 
 
-def test_a_neverbounce_read_timeout_is_unknown_not_free(tmp_path: Path) -> None:
+def test_a_neverbounce_read_timeout_is_unknown_not_free(db_url: str) -> None:
     fake = FakeApis()
     fake.inject("neverbounce", "billed_timeout")
-    bench = Bench(tmp_path, fake)
+    bench = Bench(db_url, fake)
     request = bench.ledger.request(bench.budget.reserve(CHECK))
     with paying_into(request):
         verdict = bench.verifier.verify(f"info@{DOMAIN}", CancelToken())
@@ -134,11 +143,11 @@ def test_a_neverbounce_read_timeout_is_unknown_not_free(tmp_path: Path) -> None:
     assert fake.billed_usd() == pytest.approx(CHECK)
 
 
-def test_a_refused_connection_sent_nothing_and_costs_nothing(tmp_path: Path) -> None:
+def test_a_refused_connection_sent_nothing_and_costs_nothing(db_url: str) -> None:
     fake = FakeApis()
     fake.hunter_domains[DOMAIN] = emails(1)
     fake.inject("hunter", "connect_error")
-    bench = Bench(tmp_path, fake)
+    bench = Bench(db_url, fake)
     request = bench.ledger.request(bench.budget.reserve(CREDIT))
     with paying_into(request):
         search = bench.finder.find(DOMAIN, CancelToken())
@@ -147,12 +156,12 @@ def test_a_refused_connection_sent_nothing_and_costs_nothing(tmp_path: Path) -> 
     assert bench.store.calls.unconfirmed_cost(bench.job_id) == 0.0
 
 
-def test_a_retry_the_budget_cannot_hold_is_not_sent(tmp_path: Path) -> None:
+def test_a_retry_the_budget_cannot_hold_is_not_sent(db_url: str) -> None:
     """One credit of budget: the first attempt's answer is lost (maybe billed), so no second attempt."""
     fake = FakeApis()
     fake.hunter_domains[DOMAIN] = emails(1)
     fake.inject("hunter", "billed_timeout")
-    bench = Bench(tmp_path, fake, budget=CREDIT)
+    bench = Bench(db_url, fake, budget=CREDIT)
     request = bench.ledger.request(bench.budget.reserve(CREDIT))
     with paying_into(request), pytest.raises(BudgetReached) as refused:
         bench.finder.find(DOMAIN, CancelToken())
@@ -162,9 +171,9 @@ def test_a_retry_the_budget_cannot_hold_is_not_sent(tmp_path: Path) -> None:
     assert len(bench.rows()) == 1  # nothing written for the attempt that was not sent
 
 
-def test_nothing_is_written_down_or_sent_once_the_ledger_is_closed(tmp_path: Path) -> None:
+def test_nothing_is_written_down_or_sent_once_the_ledger_is_closed(db_url: str) -> None:
     fake = FakeApis()
-    bench = Bench(tmp_path, fake)
+    bench = Bench(db_url, fake)
     request = bench.ledger.request(bench.budget.reserve(CREDIT))
     bench.ledger.close()
     with paying_into(request), pytest.raises(Cancelled):
@@ -174,9 +183,9 @@ def test_nothing_is_written_down_or_sent_once_the_ledger_is_closed(tmp_path: Pat
     assert bench.budget.reserved == 0.0  # the start hold went back
 
 
-def test_free_requests_are_neither_held_nor_written(tmp_path: Path) -> None:
+def test_free_requests_are_neither_held_nor_written(db_url: str) -> None:
     fake = FakeApis()
-    bench = Bench(tmp_path, fake, budget=0.0)
+    bench = Bench(db_url, fake, budget=0.0)
     free = PriceTable({**DEFAULT_PRICES, "hunter_credit": 0.0})
     ledger = JobLedger(bench.store.calls, bench.job_id, free, bench.budget)
     request = ledger.request(None)
@@ -229,12 +238,12 @@ def test_the_request_ledger_settles_a_provider_that_bypasses_it() -> None:
     assert budget.spent == pytest.approx(CREDIT)
 
 
-def test_fake_sees_the_same_attempts_as_the_log(tmp_path: Path) -> None:
+def test_fake_sees_the_same_attempts_as_the_log(db_url: str) -> None:
     """Every request the fake received has a row: nothing was sent unrecorded."""
     fake = FakeApis()
     fake.hunter_domains[DOMAIN] = emails(2)
     fake.inject("hunter", "rate_limit", "billed_drop")
-    bench = Bench(tmp_path, fake)
+    bench = Bench(db_url, fake)
     received: list[Received] = []
     fake.before_answer = received.append
     request = bench.ledger.request(bench.budget.reserve(CREDIT))

@@ -120,3 +120,15 @@ def test_filter_ignores_empty_and_tiny_values() -> None:
 def test_longer_secret_wins_over_a_shorter_one_inside_it() -> None:
     redactor = KeyRedactingFilter(["123456", "prefix-123456-suffix"])
     assert redactor.redact("v=prefix-123456-suffix") == f"v={REDACTED}"
+
+
+def test_team_database_passwords_never_reach_the_log() -> None:
+    from leadgen_desktop.logging_setup import REDACTED, KeyRedactingFilter
+
+    redactor = KeyRedactingFilter()
+    text = redactor.redact(
+        "connect postgresql://ana:S3cret-pw@db.lan:5432/leadgen failed; dsn host=db password=Other-pw1 user=x"
+    )
+    assert "S3cret-pw" not in text
+    assert "Other-pw1" not in text
+    assert f"postgresql://ana:{REDACTED}@db.lan:5432/leadgen" in text

@@ -39,8 +39,9 @@ from tests.fakes.live_support import logged_calls
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Store:
-    return Store.open(tmp_path / "t.db")
+def repo(store: Store) -> Store:
+    """A fresh store of each engine (SQLite, PostgreSQL)."""
+    return store
 
 
 def run(repo: Store, providers: Providers, config: CampaignConfig, cancel: CancelToken | None = None):
@@ -239,7 +240,7 @@ def test_costs_and_call_counts_add_up_to_the_call_log(repo: Store) -> None:
     prices = PriceTable()
     assert m.api_calls == {"google_places": 2, "hunter": 2, "neverbounce": 2}
     assert m.cost_by_provider["google_places"] == pytest.approx(2 * prices.prices["places_text_search_pro"])
-    calls, costs = logged_calls(Path(repo.path), finished.job_id)
+    calls, costs = logged_calls(repo.path, finished.job_id)
     assert calls == dict(m.api_calls)
     for provider, cost in costs.items():
         assert math.isclose(cost, m.cost_by_provider[provider], abs_tol=1e-12)
@@ -258,9 +259,7 @@ def test_auth_failure_fails_job_but_keeps_stored_leads(repo: Store) -> None:
     # the search that succeeded before the rejection was paid for: it is kept in the cache
     assert len(finder.searched) == 1
     assert repo.lookups.domain(finder.searched[0], dt.timedelta(days=1)) is not None
-    assert (
-        logged_calls(Path(repo.path), finished.job_id)[0]["hunter"] == 2
-    )  # the rejected attempt is logged too
+    assert logged_calls(repo.path, finished.job_id)[0]["hunter"] == 2  # the rejected attempt is logged too
     job = repo.jobs.get(finished.job_id)
     assert job is not None
     assert job.error == finished.error

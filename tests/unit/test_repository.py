@@ -29,6 +29,12 @@ def make_repo(tmp_path: Path) -> Store:
     return Store.open(tmp_path / "t.db")
 
 
+@pytest.fixture
+def repo(store: Store) -> Store:
+    """A fresh store of each engine (SQLite, PostgreSQL)."""
+    return store
+
+
 def a_lead(place_id: str = "p1", rank: int = 1, score: int = 80) -> Lead:
     return Lead(
         business=Business(
@@ -55,20 +61,20 @@ def test_schema_version_pragmas_and_wal(tmp_path: Path) -> None:
     assert repo.db.connection.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
-def test_reopening_keeps_data(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
+def test_reopening_keeps_data(db_url: str) -> None:
+    repo = Store.open(db_url)
     campaign_id, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     repo.db.close()
-    again = make_repo(tmp_path)
+    again = Store.open(db_url)
     job = again.jobs.get(job_id)
+    again.db.close()
     assert job is not None
     assert job.campaign_id == campaign_id
     assert job.status is JobStatus.PROCESSING
     assert job.config.business_type == "dentist"
 
 
-def test_store_lead_with_calls_and_progress_is_one_transaction(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
+def test_store_lead_with_calls_and_progress_is_one_transaction(repo: Store) -> None:
     _, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     metrics = Metrics(leads_enriched=1)
     lead_id = repo.leads.add(job_id, a_lead(), [CALL], PriceTable(), (Stage.ENRICHING, 70, metrics))
@@ -76,21 +82,20 @@ def test_store_lead_with_calls_and_progress_is_one_transaction(tmp_path: Path) -
     job = repo.jobs.get(job_id)
     assert job is not None
     assert (job.stage, job.progress, job.metrics.leads_enriched) == (Stage.ENRICHING, 70, 1)
-    calls, costs = logged_calls(Path(repo.path), job_id)
+    calls, costs = logged_calls(repo.path, job_id)
     assert calls["hunter"] == 1
     assert costs["hunter"] == pytest.approx(0.0245)
     # A duplicate place in the same job violates the unique index: nothing of it is kept.
     with pytest.raises(StorageError):
         repo.leads.add(job_id, a_lead(), [CALL], PriceTable(), (Stage.ENRICHING, 90, metrics))
     assert repo.leads.count(job_id) == 1
-    assert logged_calls(Path(repo.path), job_id)[0]["hunter"] == 1
+    assert logged_calls(repo.path, job_id)[0]["hunter"] == 1
     job = repo.jobs.get(job_id)
     assert job is not None
     assert job.progress == 70
 
 
-def test_iter_leads_streams_in_rank_order(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
+def test_iter_leads_streams_in_rank_order(repo: Store) -> None:
     _, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     for rank in (3, 1, 2, 5, 4):
         repo.leads.add(job_id, a_lead(f"p{rank}", rank))
@@ -99,8 +104,7 @@ def test_iter_leads_streams_in_rank_order(tmp_path: Path) -> None:
     assert [lead.rank for lead in repo.leads.since(job_id, 0)] == [3, 1, 2, 5, 4]
 
 
-def test_list_campaigns_newest_first_with_counts(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
+def test_list_campaigns_newest_first_with_counts(repo: Store) -> None:
     first, job1 = repo.jobs.create(CampaignConfig("dentist", "Austin, TX", demo=True))
     second, job2 = repo.jobs.create(CampaignConfig("plumber", "Leeds"))
     repo.leads.add(job1, a_lead("a"))
@@ -123,11 +127,13 @@ def test_list_campaigns_newest_first_with_counts(tmp_path: Path) -> None:
         "created_at",
         "leads",
         "total_cost",
+        "created_by",  # team mode: who ran it
+        "worker",  # team mode: which worker holds its job
     }
+    assert by_id[first].created_by is None  # created through the store directly: nobody named
 
 
-def test_finish_job_records_final_state(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
+def test_finish_job_records_final_state(repo: Store) -> None:
     campaign_id, job_id = repo.jobs.create(CampaignConfig("dentist", "Austin, TX"))
     error = "Google Places rejected the key"
     repo.jobs.finish(
@@ -169,3 +175,14 @@ def test_missing_parent_that_cannot_be_created(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match="Cannot create the folder"):
         open_database(blocker / "sub" / "t.db")
+
+
+def test_a_page_naming_a_place_twice_is_cached_once_with_the_last_data(repo: Store) -> None:
+    """PostgreSQL refuses an upsert that touches one row twice; the last copy wins on both engines."""
+    first = Business(place_id="dup", name="Old name")
+    second = Business(place_id="dup", name="New name")
+    repo.lookups.remember_places([first, Business(place_id="other", name="Other"), second])
+    assert repo.lookups.stats().places == 2
+    rows = repo.db.tuples(repo.db.tables.place_cache.select(repo.db.tables.place_cache.data))
+    assert any("New name" in text for (text,) in rows)
+    assert not any("Old name" in text for (text,) in rows)

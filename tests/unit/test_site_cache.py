@@ -1,11 +1,11 @@
-"""The free lookups' caches: lifetimes (settled vs transient), the job's checkpoint, damaged entries."""
+"""The free lookups' caches: lifetimes (settled vs transient), the job's checkpoint, damaged entries.
+
+On both engines (the ``store`` fixture).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
-import pytest
 
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.db.tables import utcnow
@@ -20,11 +20,6 @@ from leadgen_desktop.domain import (
 
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path / "t.db")
 
 
 def _age(store: Store, table: str, domain: str, by: dt.timedelta) -> None:

@@ -22,7 +22,6 @@ from leadgen_desktop.core.jobs import LEASE_STALE_AFTER
 from leadgen_desktop.core.owners import owner_is_dead
 from leadgen_desktop.db.records import Claim, ClaimKey
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.db.tables import utcnow
 
 CLAIM_POLL_SECONDS = 0.25
 """How often a run waiting on another run's lookup looks for the answer."""
@@ -45,11 +44,12 @@ class LookupClaims:
         job_id: str,
         *,
         stale_after: dt.timedelta = LEASE_STALE_AFTER,
-        clock: Callable[[], dt.datetime] = utcnow,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self._claims = store.claims
         self.owner, self.job_id = owner, job_id
-        self._stale_after, self._clock = stale_after, clock
+        # the database's clock (the server's, on a team database), which also wrote the heartbeats
+        self._stale_after, self._clock = stale_after, clock or store.db.now
 
     def key(self, kind: str, subject: str) -> ClaimKey:
         """This run's claim on a lookup (to give up with its answer)."""

@@ -101,9 +101,10 @@ class Pipeline:
         cache_ttl: dt.timedelta = DEFAULT_CACHE_TTL,
         concurrency: int = 12,
         owner: str | None = None,
+        user: str | None = None,
     ) -> None:
         self.store = store
-        self.jobs = Jobs(store, owner=owner)
+        self.jobs = Jobs(store, owner=owner, user=user)
         self.providers = providers
         self.prices = prices or PriceTable()
         self.cache_ttl = cache_ttl
@@ -167,7 +168,9 @@ class _Run:
             MAIL_SERVER: MAIL_SERVER_CONCURRENCY,
             **AREA_REQUESTS,
         }
-        self.requests = RunRequests(store.calls, job_id, self.prices, self.budget, cancel, limits)
+        self.requests = RunRequests(
+            store.calls, job_id, self.prices, self.budget, cancel, limits, thread_done=store.db.close
+        )
         self.claims = LookupClaims(store, pipeline.jobs.owner, job_id)
         self.scheduler = EnrichScheduler(
             store=store,

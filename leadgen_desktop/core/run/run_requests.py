@@ -37,9 +37,10 @@ class RunRequests:
         budget: Budget,
         cancel: CancelToken,
         limits: Mapping[str, int],
+        thread_done: Callable[[], None] | None = None,
     ) -> None:
         inbox = Inbox()
-        self.pool = RequestPool(limits, inbox, cancel.child())
+        self.pool = RequestPool(limits, inbox, cancel.child(), thread_done=thread_done)
         self.ledger = JobLedger(calls, job_id, prices, budget)
         self.loop = RunLoop(inbox, cancel)
         self._sending = True

@@ -116,13 +116,21 @@ class RequestPool:
 
     ``stop`` is the token every request receives: the pool cancels it when closed
     (pass a child of the run's token, so a cancel stops the requests too).
+    ``thread_done`` runs on each thread as it ends (the run closes the database
+    connection its ledger opened there: a team database counts connections).
     """
 
     def __init__(
-        self, limits: Mapping[str, int], inbox: Inbox, stop: CancelToken, name: str = "leadgen"
+        self,
+        limits: Mapping[str, int],
+        inbox: Inbox,
+        stop: CancelToken,
+        name: str = "leadgen",
+        thread_done: Callable[[], None] | None = None,
     ) -> None:
         self._limits = {kind: max(1, limit) for kind, limit in limits.items()}
         self._inbox = inbox
+        self._thread_done = thread_done
         self.stop = stop
         self._name = name
         self._kinds = {kind: _KindQueue() for kind in self._limits}
@@ -188,18 +196,25 @@ class RequestPool:
 
     def _work(self, kind: str) -> None:
         lower_thread_priority()
-        while (request := self._take(kind)) is not None:
-            try:
-                with paying_into(request.ledger):
-                    outcome: object = request.call(self.stop)
-            except BaseException as exc:  # noqa: BLE001 - handed to the owner, who decides
-                outcome = exc
-            with self._changed:
-                self._running[kind] -= 1
-                if request.lane is not None:
-                    self._busy_lanes.discard(request.lane)
-                self._changed.notify_all()
-            self._inbox.post(Finished(request, outcome))
+        try:
+            while (request := self._take(kind)) is not None:
+                try:
+                    with paying_into(request.ledger):
+                        outcome: object = request.call(self.stop)
+                except BaseException as exc:  # noqa: BLE001 - handed to the owner, who decides
+                    outcome = exc
+                with self._changed:
+                    self._running[kind] -= 1
+                    if request.lane is not None:
+                        self._busy_lanes.discard(request.lane)
+                    self._changed.notify_all()
+                self._inbox.post(Finished(request, outcome))
+        finally:
+            if self._thread_done is not None:  # e.g. close the database connection the ledger used here
+                try:
+                    self._thread_done()
+                except Exception:
+                    log.warning("Could not clean up after a request thread", exc_info=True)
 
     def _take(self, kind: str) -> Request | None:
         """The next request of ``kind`` whose lane is free; None once the pool is closed."""

@@ -13,8 +13,8 @@ from leadgen_desktop.gui.run.history_panel import HistoryPanel
 class CampaignPanel(QWidget):
     """Form, Start and Cancel buttons above the history list.
 
-    Attributes used by the window: ``form``, ``start_button``, ``cancel_button``,
-    ``history`` (with its ``resume_button``).
+    Attributes used by the window: ``form``, ``start_button``, ``cancel_button``, ``queue_button``
+    (team databases only), ``history`` (with its ``resume_button``).
 
     Signals: none of its own (see :class:`CampaignForm` and :class:`HistoryPanel`).
     """
@@ -32,9 +32,14 @@ class CampaignPanel(QWidget):
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setAccessibleName("Cancel campaign")
         self.cancel_button.setToolTip("Stop the running campaign; stored leads are kept")
+        self.queue_button = QPushButton("Queue")
+        self.queue_button.setObjectName("queueButton")
+        self.queue_button.setToolTip("Store the campaign for the team's workers (leadgen worker) to run")
+        self.queue_button.setVisible(False)  # shown on a team database (gui/shell/team_mode.py)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.queue_button)
         buttons.addWidget(self.start_button)
         form_box = QGroupBox("New campaign")
         form_layout = QVBoxLayout(form_box)

@@ -14,11 +14,22 @@ CAMPAIGN_ROLE = Qt.ItemDataRole.UserRole + 1
 JOB_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def summary_text(summary: CampaignSummary) -> str:
-    """One line: ``dentist — Austin, TX · completed · 25 leads · $0.00 · demo``."""
+def summary_text(summary: CampaignSummary, team: bool = False) -> str:
+    """One line: ``dentist — Austin, TX · completed · 25 leads · $0.00 · demo``.
+
+    On a team database (``team``) the worker holding a running job and who ran
+    it come right after the status, where a narrow list still shows them:
+    ``dentist — Austin, TX · processing on host:12 · by ana · 3 leads · …``.
+    """
     leads = "1 lead" if summary.leads == 1 else f"{summary.leads:,} leads"
     cost = "$0.00" if summary.total_cost == 0 else f"${summary.total_cost:.4f}"
-    parts = [f"{summary.business_type} — {summary.location}", summary.status, leads, cost]
+    status = summary.status
+    if team and summary.lease_owner and summary.status == "processing":
+        status += f" on {summary.lease_owner}"
+    parts = [f"{summary.business_type} — {summary.location}", status]
+    if team and summary.created_by:
+        parts.append(f"by {summary.created_by}")
+    parts += [leads, cost]
     if summary.demo:
         parts.append("demo")
     return " · ".join(parts)
@@ -42,6 +53,7 @@ class HistoryPanel(QWidget):
     def __init__(self, repo: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repo = repo
+        self._team = repo.db.is_postgres  # who ran what, and which worker holds it
         self.list_widget = QListWidget()
         self.list_widget.setObjectName("historyList")
         self.list_widget.setAccessibleName("Campaign history")
@@ -60,6 +72,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.resume_button)
         self.list_widget.currentItemChanged.connect(self._on_current_changed)
         self._summaries: list[CampaignSummary] = []
+        self.offline = False  # set by the team monitor while the team database cannot be reached
 
     @property
     def summaries(self) -> list[CampaignSummary]:
@@ -81,9 +94,21 @@ class HistoryPanel(QWidget):
         return None if item is None else str(item.data(CAMPAIGN_ROLE))
 
     def refresh(self, select_campaign_id: str | None = None) -> None:
-        """Re-read campaigns; select ``select_campaign_id`` (or keep the selection) quietly."""
+        """Re-read campaigns; select ``select_campaign_id`` (or keep the selection) quietly.
+
+        While the team database is unreachable (:attr:`offline`) nothing is read: the
+        window's thread never waits on a dead connection; the list keeps what it shows.
+        """
+        if self.offline:
+            return
+        self.show_summaries(self._repo.campaigns.summaries(), select_campaign_id)
+
+    def show_summaries(self, summaries: list[CampaignSummary], select_campaign_id: str | None = None) -> None:
+        """Show ``summaries`` (read elsewhere, e.g. by the team monitor's thread), keeping the selection."""
         keep = select_campaign_id or self.current_campaign_id()
-        self._summaries = self._repo.campaigns.summaries()
+        if summaries == self._summaries and keep == self.current_campaign_id():
+            return
+        self._summaries = list(summaries)
         self.list_widget.blockSignals(True)
         try:
             # Qt creates and deletes the items (addItem(str)), so clear() runs no Shiboken
@@ -92,7 +117,7 @@ class HistoryPanel(QWidget):
             # address (fixed at the source: results_model._forget_cells).
             self.list_widget.clear()
             for row, summary in enumerate(self._summaries):
-                text = summary_text(summary)
+                text = summary_text(summary, self._team)
                 self.list_widget.addItem(text)
                 item = self.list_widget.item(row)
                 item.setData(CAMPAIGN_ROLE, summary.campaign_id)
@@ -113,7 +138,7 @@ class HistoryPanel(QWidget):
                 self._summaries[row] = updated
                 item = self.list_widget.item(row)
                 if item is not None:
-                    item.setText(summary_text(updated))
+                    item.setText(summary_text(updated, self._team))
                 return
 
     def select_campaign(self, campaign_id: str) -> bool:

@@ -59,7 +59,7 @@ class HistoryResume(QObject):
     def selected_job_id(self) -> str | None:
         """The latest job of the selected campaign, if any."""
         campaign_id = self._history.current_campaign_id()
-        if campaign_id is None:
+        if campaign_id is None or self._history.offline:  # never wait on an unreachable team database
             return None
         job = self._repo.jobs.latest_for_campaign(campaign_id)
         return None if job is None else job.job_id

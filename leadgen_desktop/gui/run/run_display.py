@@ -282,6 +282,9 @@ class RunDisplay(QObject):
 
     @Slot(str)
     def _on_campaign_selected(self, campaign_id: str) -> None:
+        if self._panel.history.offline:  # the team database is unreachable: never wait on it here
+            self._status.showMessage("The team database is unreachable; reconnecting…")
+            return
         page, metrics = self._page, self._overview.metrics_panel
         job = self._repo.jobs.latest_for_campaign(campaign_id)
         page.row_feeder.clear()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leadgen_desktop.core.jobs import default_user
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import DEFAULT_PRICES, HunterMode
 from leadgen_desktop.gui.run.run_controller import RunController
@@ -227,6 +229,15 @@ class SettingsDialog(QDialog):
         self.clear_cache_button.setObjectName("clearCacheButton")
         self.clear_cache_button.clicked.connect(self.clear_cache)
         form.addRow(self.clear_cache_button)
+        self.user_edit = QLineEdit(settings.user_name)
+        self.user_edit.setObjectName("teamUserName")
+        self.user_edit.setMaxLength(64)
+        self.user_edit.setPlaceholderText(default_user())
+        self.user_edit.setAccessibleName("Your name in the team")
+        self.user_edit.setToolTip(
+            "Shown next to the campaigns you run in a team database (empty: your OS user name)"
+        )
+        form.addRow("Your &name (team)", self.user_edit)
         return page
 
     # -- actions ---------------------------------------------------------------------------
@@ -239,6 +250,7 @@ class SettingsDialog(QDialog):
             cache_ttl_days=self.ttl_spin.value(),
             neverbounce_rate=self.rate_spin.value() or None,
             hunter_mode=HunterMode(self.hunter_combo.currentData()),
+            user_name=self.user_edit.text().strip(),
         )
 
     @Slot()
@@ -262,12 +274,15 @@ class SettingsDialog(QDialog):
         except Exception as exc:  # noqa: BLE001 - a busy or broken database must not break the dialog
             self.cache_label.setText(f"Cannot read the cache: {exc}")
             return
-        size = human_size(database_size(Path(str(self._repo.path))))
-        self.cache_label.setText(
+        cached = (
             f"{stats.places:,} places, {stats.domains:,} domains, {stats.emails:,} emails, "
-            f"{stats.websites:,} websites and {stats.mail_servers:,} mail servers cached; "
-            f"database file {size} on disk"
+            f"{stats.websites:,} websites and {stats.mail_servers:,} mail servers cached"
         )
+        if self._repo.db.is_postgres:  # a team database: shared by everyone, no file here
+            self.cache_label.setText(f"{cached} in the team database (shared with everyone on it)")
+            return
+        size = human_size(database_size(Path(str(self._repo.path))))
+        self.cache_label.setText(f"{cached}; database file {size} on disk")
 
     @Slot()
     def clear_cache(self) -> bool:

@@ -42,6 +42,7 @@ from leadgen_desktop.gui.run.run_overview import RunOverview
 from leadgen_desktop.gui.settings.settings_launcher import SettingsLauncher
 from leadgen_desktop.gui.shell.help_actions import HelpActions
 from leadgen_desktop.gui.shell.provider_mode import mode_text
+from leadgen_desktop.gui.shell.team_mode import TeamMode
 from leadgen_desktop.gui.shell.welcome import WelcomePanel
 from leadgen_desktop.gui.shell.window_actions import WindowActions, build_menus
 from leadgen_desktop.gui.shell.window_state import WindowStateStore
@@ -161,6 +162,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self._restore_session()
         self.resumer.schedule_startup_prompt()
+        # a team database: everyone's jobs live, Queue, the workers, a banner while it is unreachable
+        queue_button = self.campaign_panel.queue_button
+        self.team = TeamMode(self, repo, queue_button) if repo.db.is_postgres else None
 
     # -- construction ----------------------------------------------------------------
 
@@ -367,6 +371,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout, cancel a running campaign and wait for the window's threads before closing."""
         self.save_session()
+        if self.team is not None:
+            self.team.close()
         if self.controller.is_running:
             self.statusBar().showMessage("Cancelling the running campaign…")
         self.area_previewer.cancel()

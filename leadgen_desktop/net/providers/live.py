@@ -30,6 +30,7 @@ def build_live_providers(
     rates: Mapping[str, float | None] | None = None,
     limits: Mapping[str, RequestLimits] | None = None,
     memory: RateMemory | None = None,
+    limiters: Mapping[str, RateLimiter] | None = None,
     websites: WebsiteReader | None = None,
     mail_servers: MailServerLookup | None = None,
     environ: Mapping[str, str] | None = None,
@@ -41,7 +42,9 @@ def build_live_providers(
     network per provider (tests); ``rates`` fixes requests per second per provider (a user
     setting: no probing); otherwise each limiter starts from what ``memory`` recalls for the
     provider and key (or the default) and tells ``memory`` what it learns. ``limits``
-    replaces the requests' deadline and body cap per provider (tests).
+    replaces the requests' deadline and body cap per provider (tests). ``limiters``
+    hands in the rate limiters themselves (a worker shares them between its jobs and
+    splits them with the team's workers on the same key).
     Base URLs come from the LEADGEN_*_URL variables. The website reader and the
     mail-server checker come from ``environ`` (default ``os.environ``: proxies,
     ``SSL_CERT_FILE``, ``LEADGEN_DNS_SERVER``) unless given.
@@ -59,6 +62,9 @@ def build_live_providers(
     limits = limits or {}
 
     def limiter(provider: str) -> RateLimiter:
+        given = (limiters or {}).get(provider)
+        if given is not None:
+            return given
         fixed = rates.get(provider)
         key = _key(keys, provider)
         if fixed is not None or memory is None or key is None:
