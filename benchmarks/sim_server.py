@@ -193,13 +193,17 @@ class SimApis(FakeApis):
                 return email
             self.pages_served += 1
             page = self.pages_served
+        kind = ""
         with suppress(ValueError, AttributeError, TypeError):
-            for place in json.loads(answer.body).get("places", []):
+            places = json.loads(answer.body).get("places", [])
+            if places and all(set(place) <= {"id"} for place in places):
+                kind = " (ids only)"
+            for place in places:
                 domain = registrable_domain(place.get("websiteUri"))
                 if domain:
                     with self._sim_lock:
                         self.domain_page.setdefault(domain, page)
-        return f"page {page}"
+        return f"page {page}{kind}"
 
     def duplicates(self) -> dict[str, int]:
         """Paid requests beyond the first, per domain/email (should be empty)."""

@@ -11,7 +11,7 @@ import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 
-from leadgen_desktop.core.discovery.tile_search import map_tile_ids, run_purchase
+from leadgen_desktop.core.discovery.tile_search import map_task_ids, run_purchase
 from leadgen_desktop.core.discovery.tiling import TilePlanner
 from leadgen_desktop.domain import DEFAULT_PRICES, ApiCall, AreaDiscovery, Business, CancelToken
 
@@ -74,7 +74,7 @@ def drive(
         if max_mappings is not None and batch <= 0:
             break
         for task in planner.next_tiles(batch):
-            mapping = map_tile_ids(discovery, query, task.rect, cancel)
+            mapping = map_task_ids(discovery, query, task, cancel)
             result.calls.extend(mapping.calls)
             cached = [i for i in mapping.place_ids if i in cache]
             for place_id in cached:

@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from leadgen_desktop.domain import RESULTS_PER_QUERY, Area, Business
+from leadgen_desktop.domain import RESULTS_PER_PAGE, RESULTS_PER_QUERY, Area, Business
 
 MIN_TILE_SIDE_M = 200.0
 """A tile is split only while the halves keep at least this many metres a side."""
@@ -96,10 +96,18 @@ class Tile:
 
 @dataclass(frozen=True, slots=True)
 class MapTask:
-    """A tile to map: search it with the IDs-only mask, then :meth:`TilePlanner.record_mapping`."""
+    """A tile to map: search it with the IDs-only mask, then :meth:`TilePlanner.record_mapping`.
+
+    ``splittable``: the tile is big enough to be split, so a full first page that
+    says more are coming may decide the split by itself (:func:`tile_search.map_tile_ids`),
+    unless it lists exactly ``parent_first_page`` (the ids of its parent's first page):
+    then it may be an echo of its parent and is searched to the end.
+    """
 
     key: str
     rect: Area
+    splittable: bool = False
+    parent_first_page: frozenset[str] = frozenset()
 
 
 class TileMap:
@@ -193,25 +201,12 @@ class TileMap:
         ]
         chosen = sorted(waiting, key=self.order)[: max(limit, 0)]
         self._mapping_out.update(chosen)
-        return [MapTask(key, self._tiles[key].rect) for key in chosen]
+        return [self.task(key) for key in chosen]
 
-    def next_blocking_tiles(self, limit: int) -> list[MapTask]:
-        """Up to ``limit`` tiles that keep the next purchase from being planned, the nearest reach first.
-
-        Those are the tiles still to be mapped that reach nearer the centre than the
-        nearest mapped leaf not yet bought (all of them when there is none): mapping
-        them first lets buying start as soon as possible, whatever the area's size.
-        """
-        target = min((self.order(key)[0] for key in self._unplanned), default=math.inf)
-        c_lat, c_lng = self.area.centre
-        reach = sorted(
-            (tile.rect.nearest_distance_m(c_lat, c_lng), self.order(key), key)
-            for key, tile in self._tiles.items()
-            if tile.state is TileState.PENDING and key not in self._mapping_out
-        )
-        chosen = [key for distance, _, key in reach if distance < target][: max(limit, 0)]
-        self._mapping_out.update(chosen)
-        return [MapTask(key, self._tiles[key].rect) for key in chosen]
+    def split_on_first_page(self, key: str) -> bool:
+        """True when the tile was split after its first page (its list holds that page only)."""
+        tile = self._tiles[key]
+        return tile.state is TileState.SPLIT and len(tile.place_ids) <= RESULTS_PER_PAGE < tile.results
 
     def take_tile(self, key: str) -> MapTask:
         """Hand out this pending tile (resuming a round of work); ValueError when it is not pending."""
@@ -219,7 +214,16 @@ class TileMap:
         if tile.state is not TileState.PENDING or key in self._mapping_out:
             raise ValueError(f"tile {key} is not waiting to be mapped")
         self._mapping_out.add(key)
-        return MapTask(key, tile.rect)
+        return self.task(key)
+
+    def task(self, key: str) -> MapTask:
+        """The tile ``key`` as work to hand out (the caller marks it in flight)."""
+        tile = self._tiles[key]
+        parent = self._tiles.get(tile.parent) if tile.parent is not None else None
+        first_page = frozenset(parent.place_ids[:RESULTS_PER_PAGE]) if parent is not None else frozenset()
+        return MapTask(
+            key, tile.rect, splittable=bool(self._child_rects(tile.rect)), parent_first_page=first_page
+        )
 
     def release_tile(self, key: str) -> None:
         """Hand a tile back unmapped (its search was not answered): it is handed out again."""
@@ -259,8 +263,15 @@ class TileMap:
     # -- a provider that ignores the rectangle -------------------------------------------
 
     def _echoes_parent(self, tile: Tile, ids: tuple[str, ...]) -> bool:
+        """The tile's search answered with its parent's list (a parent split after its first page:
+        the tile's list begins with it)."""
         parent = self._tiles.get(tile.parent) if tile.parent is not None else None
-        return parent is not None and set(ids) == set(parent.place_ids)
+        if parent is None:
+            return False
+        known = parent.place_ids
+        if self.split_on_first_page(parent.key):  # its list is its first page
+            ids = ids[: len(known)]
+        return set(ids) == set(known)
 
     def _siblings(self, tile: Tile) -> tuple[Tile, ...]:
         if tile.parent is None:

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from leadgen_desktop.core.discovery.purchases import PagePurchase, Purchase
+from leadgen_desktop.core.discovery.quadtree import MapTask
 from leadgen_desktop.domain import (
     RESULTS_PER_PAGE,
     RESULTS_PER_QUERY,
@@ -40,9 +41,26 @@ class TileMapping:
 
 
 def map_tile_ids(
-    discovery: AreaDiscovery, query: str, rect: Area, cancel: CancelToken, *, cap: int = RESULTS_PER_QUERY
+    discovery: AreaDiscovery,
+    query: str,
+    rect: Area,
+    cancel: CancelToken,
+    *,
+    cap: int = RESULTS_PER_QUERY,
+    split_early: bool = False,
+    parent_first_page: frozenset[str] = frozenset(),
 ) -> TileMapping:
-    """Page through the IDs-only search of ``query`` in ``rect`` (at most ``cap`` results)."""
+    """Page through the IDs-only search of ``query`` in ``rect`` (at most ``cap`` results).
+
+    ``split_early`` (the tile can be split): a full first page with a next page
+    token ends the mapping there, counted as reaching the cap, so the planner
+    splits the tile at once and its four parts are searched instead of pages 2-3
+    (free requests, one round trip instead of three before the parts are known;
+    the parts cover the tile, so nothing is lost, and an id seen only on that
+    first page is bought with Place Details like any split parent's). A first
+    page listing exactly ``parent_first_page`` is paged to the end: the provider
+    may be ignoring the rectangle, and the planner needs the whole list to tell.
+    """
     ids: dict[str, None] = {}
     calls: list[ApiCall] = []
     results = pages = 0
@@ -59,7 +77,23 @@ def map_tile_ids(
         token = page.next_page_token
         if not token or results >= cap:
             break
+        full = len(page.place_ids) >= RESULTS_PER_PAGE
+        if split_early and pages == 1 and full and set(page.place_ids) != parent_first_page:
+            results = cap  # more are coming: split now rather than page on
+            break
     return TileMapping(tuple(ids), results, pages, tuple(calls))
+
+
+def map_task_ids(discovery: AreaDiscovery, query: str, task: MapTask, cancel: CancelToken) -> TileMapping:
+    """Map the planner's tile ``task`` (split on its first page when the task allows it)."""
+    return map_tile_ids(
+        discovery,
+        query,
+        task.rect,
+        cancel,
+        split_early=task.splittable,
+        parent_first_page=task.parent_first_page,
+    )
 
 
 def run_purchase(

@@ -59,6 +59,8 @@ from leadgen_desktop.domain import RESULTS_PER_PAGE, RESULTS_PER_QUERY, Area, Bu
 
 _SIDES = ("east", "west", "north", "south")
 _EPSILON = 1e-12
+_EPSILON_M = 1e-6
+"""Distances (metres) closer than this count as equal."""
 
 __all__ = [
     "MIN_TILE_SIDE_M",
@@ -149,6 +151,51 @@ class TilePlanner(TileMap):
     def known_ids(self) -> tuple[str, ...]:
         """Every place id whose fields are known (from the cache or an answer), in the order learnt."""
         return tuple(self._known)
+
+    # -- mapping ------------------------------------------------------------------------
+
+    def next_blocking_tiles(self, limit: int) -> list[MapTask]:
+        """Up to ``limit`` tiles that keep the next purchase from being planned, the nearest reach first.
+
+        Those are the tiles still to be mapped that reach nearer the centre than the
+        nearest mapped leaf not yet bought (when there is none, those that reach
+        nearest), and the parts of a tile split on its first page one of whose
+        parts is such a leaf (the leaf waits for them: :meth:`family_waits`).
+        Mapping them first lets buying start as soon as possible, whatever the
+        area's size.
+        """
+        target = min((self.order(key)[0] for key in self._unplanned), default=math.inf)
+        c_lat, c_lng = self.area.centre
+        reach = sorted(
+            (tile.rect.nearest_distance_m(c_lat, c_lng), self.order(key), key)
+            for key, tile in self._tiles.items()
+            if tile.state is TileState.PENDING and key not in self._mapping_out
+        )
+        if reach and math.isinf(target):  # no leaf yet: the tiles that reach nearest lead to the first one
+            target = reach[0][0] + _EPSILON_M
+        waiting = {self._tiles[key].parent for key in self._unplanned if self.family_waits(key)}
+        chosen = [
+            key for distance, _, key in reach if distance < target or self._tiles[key].parent in waiting
+        ][: max(limit, 0)]
+        self._mapping_out.update(chosen)
+        return [self.task(key) for key in chosen]
+
+    def family_waits(self, key: str) -> bool:
+        """True when the leaf's parent was split on its first page and a part of it is still unmapped.
+
+        Such a parent's parts may hold fewer than the cap together, and are then
+        bought as the parent's rectangle, page by page, so its leaf waits for them.
+        """
+        parent = self._tiles[key].parent
+        if parent is None or not self.split_on_first_page(parent):
+            return False
+        stack = list(self._tiles[parent].children)
+        while stack:
+            tile = self._tiles[stack.pop()]
+            if tile.state is TileState.PENDING:
+                return True
+            stack.extend(tile.children)
+        return False
 
     # -- purchases ----------------------------------------------------------------------
 
@@ -258,7 +305,7 @@ class TilePlanner(TileMap):
     def preview(self) -> tuple[PlannedBuy, ...]:
         """What buying everything mapped so far would take, group by group in purchase order."""
         clone = TilePlanner.from_dict(self.to_dict(), self.prices)
-        while clone._plan_group(math.inf) is not None:
+        while clone._plan_group(math.inf, wait=False) is not None:
             pass
         planned: list[PlannedBuy] = []
         for key in clone._active:
@@ -299,13 +346,16 @@ class TilePlanner(TileMap):
     def _cost(self, ids: Mapping[str, None]) -> float:
         return purchase_cost(len(ids), len(self._claimable(ids)), self.prices)[1]
 
-    def _plan_group(self, frontier_m: float) -> PurchaseGroup | None:
-        """Plan the unplanned leaf (or orphan set) nearest the centre, if nothing nearer is unmapped."""
+    def _plan_group(self, frontier_m: float, *, wait: bool = True) -> PurchaseGroup | None:
+        """Plan the unplanned leaf (or orphan set) nearest the centre, if nothing nearer is unmapped.
+
+        With ``wait``, a leaf whose family is still being mapped waits for it (:meth:`family_waits`).
+        """
         candidates = [*self._unplanned, *self._orphans]
         if not candidates:
             return None
         seed = min(candidates, key=self.order)
-        if self.order(seed)[0] > frontier_m:
+        if self.order(seed)[0] > frontier_m or (wait and seed in self._unplanned and self.family_waits(seed)):
             return None
         key = f"g{len(self._groups) + 1}"
         if seed in self._orphans:  # ids only a bigger search returned: nothing to page, buy each
@@ -323,10 +373,14 @@ class TilePlanner(TileMap):
         return self._add_group(PurchaseGroup(key, rect, leaves, method, len(ids), claimed))
 
     def _pack(self, seed: str) -> tuple[tuple[str, ...], Area, dict[str, None]]:
-        """Grow the seed leaf with unplanned neighbours while each merge saves money under the cap."""
-        tile = self._tiles[seed]
-        self._unindex_leaf(tile)
-        leaves, rect, ids = [seed], tile.rect, dict.fromkeys(tile.place_ids)
+        """Grow the seed leaf with unplanned neighbours while each merge saves money under the cap.
+
+        First the seed's parents, while all their leaves are unplanned, hold fewer than
+        the cap and cost no more together (a tile split on its first page is bought whole).
+        """
+        leaves, rect, ids = self._climb(seed)
+        for leaf in leaves:
+            self._unindex_leaf(self._tiles[leaf])
         while True:
             best: tuple[float, tuple[float, str], str, Area, dict[str, None]] | None = None
             for side in _SIDES:
@@ -347,6 +401,40 @@ class TilePlanner(TileMap):
             _, _, neighbour, rect, ids = best
             self._unindex_leaf(self._tiles[neighbour])
             leaves.append(neighbour)
+
+    def _climb(self, seed: str) -> tuple[list[str], Area, dict[str, None]]:
+        """The seed leaf, or its highest parent whose leaves (all unplanned) cost no more bought together.
+
+        Only parents split on their first page: one that reached the cap would answer with
+        other places than its parts' (its top 60), so its parts are bought apart.
+        """
+        tile = self._tiles[seed]
+        leaves, rect, ids = [seed], tile.rect, dict.fromkeys(tile.place_ids)
+        while tile.parent is not None and self.split_on_first_page(tile.parent):
+            tile = self._tiles[tile.parent]
+            below = self._unplanned_below(tile.key)
+            if below is None:
+                break
+            union = dict.fromkeys(i for leaf in below for i in self._tiles[leaf].place_ids)
+            apart = sum(self._cost(dict.fromkeys(self._tiles[leaf].place_ids)) for leaf in below)
+            if len(union) >= self.cap or self._cost(union) > apart + _EPSILON:
+                break
+            leaves, rect, ids = below, tile.rect, union
+        return leaves, rect, ids
+
+    def _unplanned_below(self, key: str) -> list[str] | None:
+        """The leaves under a split tile, when all are mapped and in no group yet (else None)."""
+        leaves: list[str] = []
+        stack = [key]
+        while stack:
+            tile = self._tiles[stack.pop()]
+            if tile.state is TileState.SPLIT:
+                stack.extend(reversed(tile.children))
+            elif tile.state is TileState.MAPPED and tile.key in self._unplanned:
+                leaves.append(tile.key)
+            else:
+                return None
+        return leaves
 
     def _add_group(self, group: PurchaseGroup) -> PurchaseGroup:
         self._groups[group.key] = group

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from leadgen_desktop.core.discovery.purchases import PurchasePrices
 from leadgen_desktop.core.discovery.quadtree import MapTask
-from leadgen_desktop.core.discovery.tile_search import TileMapping, map_tile_ids
+from leadgen_desktop.core.discovery.tile_search import TileMapping, map_task_ids
 from leadgen_desktop.core.discovery.tiling import PlannedBuy, TilePlanner
 from leadgen_desktop.core.run.area_round import TILE
 from leadgen_desktop.core.run.worker_pool import Finished, Inbox, Request, RequestPool
@@ -82,7 +82,7 @@ def map_area(
     try:
         while True:
             for task in planner.next_tiles(MAPPING_CONCURRENCY - out):
-                pool.submit(Request(TILE, task, _mapping_call(discovery, query, task.rect)))
+                pool.submit(Request(TILE, task, _mapping_call(discovery, query, task)))
                 out += 1
             if out == 0:
                 break
@@ -124,8 +124,8 @@ def map_area(
     )
 
 
-def _mapping_call(discovery: AreaDiscovery, query: str, rect: Area) -> Callable[[CancelToken], object]:
-    return lambda stop: map_tile_ids(discovery, query, rect, stop)
+def _mapping_call(discovery: AreaDiscovery, query: str, task: MapTask) -> Callable[[CancelToken], object]:
+    return lambda stop: map_task_ids(discovery, query, task, stop)
 
 
 def _stops(error: ProviderError) -> bool:

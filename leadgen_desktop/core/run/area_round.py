@@ -1,26 +1,39 @@
 """Rounds of the area search: which requests go out together, and what a round's request is.
 
-A round is planned from what was recorded before it and nothing else (no
-timing): purchases first, centre first, no more than the leads still wanted
-(at the share that qualified so far), then the tiles to map. Its requests are
-sent together and their answers recorded in the round's order; the requests
-not recorded yet are stored with each step, so a stopped run's resumption sends
-exactly those first (:func:`reissue`). A run and its resumption therefore make
-the same requests in the same order, whatever the network's timing.
+A round is planned from what was recorded before it and what is still out,
+nothing else (no timing): purchases first, centre first, no more than the leads
+still wanted (at the share that qualified so far), then the tiles to map (only
+those in the way while nothing can be bought). Its answers are recorded in the
+round's order, and before each one the round is topped up the same way
+(:class:`InFlight`); the requests not recorded yet are stored with each step, so
+a stopped run's resumption sends exactly those first (:func:`reissue`). A run
+and its resumption therefore make the same requests in the same order, whatever
+the network's timing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from leadgen_desktop.core.discovery.purchases import DetailsPurchase, PagePurchase, Purchase
 from leadgen_desktop.core.discovery.quadtree import MapTask
-from leadgen_desktop.core.discovery.tile_search import map_tile_ids, run_purchase
+from leadgen_desktop.core.discovery.tile_search import TileMapping, map_task_ids, run_purchase
 from leadgen_desktop.core.discovery.tiling import TilePlanner
-from leadgen_desktop.domain import AreaDiscovery, Business, CancelToken, Coverage, ProviderError
+from leadgen_desktop.core.run.run_requests import RunRequests
+from leadgen_desktop.core.run.worker_pool import Finished
+from leadgen_desktop.db.store import Store
+from leadgen_desktop.domain import (
+    AreaDiscovery,
+    Business,
+    CancelToken,
+    Coverage,
+    DiscoveryPage,
+    ProviderError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +57,8 @@ ROUND_PURCHASES = 24
 """Most purchases (pages of different groups, Place Details) in one round."""
 BLOCKING_TILES = 8
 """Most tiles mapped in a round while nothing can be bought yet (those nearest the centre)."""
+BUYING_TILES = 4
+"""Most tiles out at once while buying (one rate limit serves both: the pages wait less behind them)."""
 LOOKAHEAD_PLACES = 120
 """Mapped places waiting to be bought (beyond twice the leads wanted) at which mapping pauses."""
 MIN_QUALIFIED_SHARE = 0.05
@@ -133,15 +148,42 @@ class RoundItem:
         return data
 
 
-def plan_round(planner: TilePlanner, wanted: int, share: float) -> list[RoundItem]:
-    """The next round for ``wanted`` more leads at ``share`` qualifying (empty: nothing left to do)."""
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """What a round has sent and not recorded yet: a top-up plans around it."""
+
+    tiles: int = 0
+    purchases: int = 0
+    places: int = 0  # the places those purchases should bring
+
+    @classmethod
+    def of(cls, planner: TilePlanner, items: Iterable[RoundItem]) -> InFlight:
+        """Count ``items`` (sent, not recorded)."""
+        tiles = purchases = places = 0
+        for item in items:
+            if isinstance(item.subject, MapTask):
+                tiles += 1
+            else:
+                purchases += 1
+                places += planner.expected_places(item.subject)
+        return cls(tiles, purchases, places)
+
+
+def plan_round(
+    planner: TilePlanner, wanted: int, share: float, out: InFlight = InFlight()
+) -> list[RoundItem]:
+    """The next requests for ``wanted`` more leads at ``share`` qualifying (empty: nothing left to do).
+
+    ``out`` is what is in flight already (a top-up of a running round): its
+    purchases count towards the leads wanted and its requests towards the limits.
+    """
     if wanted <= 0:
         return []
     share = max(share, MIN_QUALIFIED_SHARE)
     purchases: list[Purchase] = []
-    coming = 0
+    coming = out.places
     blocked = False
-    while len(purchases) < ROUND_PURCHASES and share * coming < wanted:
+    while out.purchases + len(purchases) < ROUND_PURCHASES and share * coming < wanted:
         purchase = planner.next_purchase()
         if purchase is None:
             blocked = not planner.done
@@ -150,11 +192,16 @@ def plan_round(planner: TilePlanner, wanted: int, share: float) -> list[RoundIte
         coming += planner.expected_places(purchase)
     waiting = planner.places_mapped - planner.summary().places_known
     tiles: list[MapTask] = []
-    if blocked and not purchases:  # nothing to buy yet: first the tiles in the way
-        tiles = planner.next_blocking_tiles(BLOCKING_TILES)
+    if blocked and not (purchases or out.purchases):  # nothing to buy yet: only the tiles in the way
+        tiles = planner.next_blocking_tiles(BLOCKING_TILES - out.tiles)
+        if tiles or out.tiles:
+            return [RoundItem(t) for t in tiles]
     ahead = waiting < LOOKAHEAD_PLACES + 2 * wanted / share  # few places mapped ahead of buying
-    if ahead or not (purchases or tiles):
-        tiles += planner.next_tiles(ROUND_TILES - len(tiles))
+    buying = purchases or out.purchases
+    if ahead or not (buying or tiles or out.tiles):
+        enough = waiting >= wanted / share  # mapped ahead: enough to buy for the leads still wanted
+        limit = BUYING_TILES if buying and enough else ROUND_TILES
+        tiles += planner.next_tiles(limit - out.tiles - len(tiles))
     return [RoundItem(p) for p in purchases] + [RoundItem(t) for t in tiles]
 
 
@@ -221,7 +268,7 @@ def request_call(item: RoundItem, discovery: AreaDiscovery, query: str) -> Calla
     """What sending ``item`` does on the run's request pool (given the pool's stop token)."""
     subject = item.subject
     if isinstance(subject, MapTask):
-        return lambda stop: map_tile_ids(discovery, query, subject.rect, stop)
+        return lambda stop: map_task_ids(discovery, query, subject, stop)
     return lambda stop: run_purchase(discovery, query, subject, stop)
 
 
@@ -232,3 +279,22 @@ def fraction_done(planner: TilePlanner) -> float:
     mapped = tiles / max(tiles + summary.tiles_left, 1)
     bought = summary.places_known / max(summary.places_mapped, 1)
     return min(1.0, 0.5 * mapped + 0.5 * bought)
+
+
+FOREVER = dt.timedelta(days=365 * 100)
+"""Age limit for reading back places a job itself bought (a parked answer's)."""
+
+
+def parked_page(store: Store, parked: ParkedAnswer) -> DiscoveryPage:
+    """A parked answer as the page it was (its places from the cache; its calls are billed already)."""
+    cached = store.lookups.places(parked.place_ids, FOREVER)
+    businesses = tuple(cached[i] for i in parked.place_ids if i in cached)
+    return DiscoveryPage(businesses, parked.next_page_token, (), parked.closed_place_ids)
+
+
+def settled(finished: Finished) -> object:
+    """The outcome of a request that came back, once its ledger settled what it cost."""
+    outcome = finished.outcome
+    calls = outcome.calls if isinstance(outcome, TileMapping | DiscoveryPage | ProviderError) else ()
+    RunRequests.settle_bill(finished, calls)
+    return outcome

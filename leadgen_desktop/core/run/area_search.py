@@ -6,7 +6,8 @@ its pool and its ledger, which writes every paid attempt down before it is sent)
 while they are out the thread handles the enrichment's answers too.
 
 * **Rounds** (:mod:`area_round`): planned from what was recorded before and
-  nothing else, sent together, recorded in the round's order. Mapping is free
+  what is out, recorded in the round's order and topped up before each answer
+  is recorded (a sliding window, no barrier between levels). Mapping is free
   (tiles in the way first while nothing can be bought); purchases are centre
   first, their worst case held in the budget, never more in flight than the
   leads still wanted need; ids in the shared place cache are never bought.
@@ -39,15 +40,18 @@ from leadgen_desktop.core.run.area_round import (
     PLACE,
     TILE,
     AreaHost,
+    InFlight,
     ParkedAnswer,
     RoundItem,
     claim_of,
     due_ids,
     fraction_done,
     gone_place,
+    parked_page,
     plan_round,
     reissue,
     request_call,
+    settled,
 )
 from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
 from leadgen_desktop.core.run.run_requests import RunRequests
@@ -80,8 +84,6 @@ COVERAGE_INTERVAL = 0.25
 """Seconds between two coverage reports."""
 SETTLE_TIMEOUT = 20.0
 """After a failure, how long to wait for purchases already sent (the longest read timeout)."""
-FOREVER = dt.timedelta(days=365 * 100)
-"""Age limit for reading back places a job itself bought (a parked answer's)."""
 
 _FATAL = (ProviderAuthError, NetworkUnavailable, QuotaExhausted)
 
@@ -127,6 +129,8 @@ class AreaSearch:
         self._sent: dict[int, RoundItem] = {}  # this round's requests sent and not recorded yet, by position
         self._answers: dict[int, Finished] = {}  # answers back but not recorded yet, by position
         self._held: dict[int, RoundItem] = {}  # this round's requests not sent, or handed back, by position
+        self._parked: dict[int, DiscoveryPage] = {}  # answers from before a stop, recorded in their turn
+        self._positions = 0  # positions handed out in this round
         self._stopped = False  # no new requests (budget, quota, failure)
         self._failed_tiles = 0
         self._settling = False
@@ -165,9 +169,7 @@ class AreaSearch:
         """A request of this search was dropped before it was sent (the run stops sending)."""
         position = request.key
         if isinstance(position, int) and position in self._sent:
-            item = self._sent.pop(position)
-            self._held[position] = item
-            self._hand_back(item)
+            self._held[position] = self._sent.pop(position)  # handed back when the round ends
 
     # -- planning rounds -----------------------------------------------------------------
 
@@ -197,16 +199,43 @@ class AreaSearch:
         return plan_round(self._plan, self.host.leads_wanted(), self._qualified_share())
 
     def _run_round(self, items: list[RoundItem]) -> None:
-        """Send the round's requests, then record the answers in the round's order."""
+        """Send the round's requests and record the answers in its order, topping it up before each:
+        a tile's parts go out once its mapping is recorded, a group's next page once the page before.
+        """
         self._sent.clear()
         self._answers.clear()
         self._held.clear()
-        parked: dict[int, DiscoveryPage] = {}
-        elsewhere = 0  # purchases another run is making right now: planned again later
-        for position, item in enumerate(items):
+        self._parked.clear()
+        self._positions = 0
+        try:
+            if self._send_items(items) and not self._sent:  # only others' purchases: wait for one of them
+                self._wait_for_other_runs()
+            while self._sent:
+                self._top_up()
+                position = min(self._sent)
+                parked = self._parked.pop(position, None)
+                outcome = parked if parked is not None else self._await(position)
+                if position in self._sent:  # not dropped while waiting, nor recorded while settling
+                    self._record(position, self._sent.pop(position), outcome)
+        finally:
+            for item in self._held.values():  # kept out of the plan until now: no top-up plans them again
+                self._hand_back(item)
+
+    def _top_up(self) -> None:
+        """Add what the plan allows now around what is out (held after a stop, in order): planned
+        before each answer is recorded, so a resumed run, whose first step this is, goes on alike."""
+        out = InFlight.of(self._plan, [*self._sent.values(), *self._held.values()])
+        self._send_items(plan_round(self._plan, self.host.leads_wanted(), self._qualified_share(), out))
+
+    def _send_items(self, items: Sequence[RoundItem]) -> int:
+        """Send ``items`` after the round's others; return how many purchases another run is making."""
+        elsewhere = 0  # planned again later
+        for item in items:
+            position = self._positions
+            self._positions += 1
             if item.parked is not None and not (self._held or self._stopped):
                 self._sent[position] = item  # answered before a stop: recorded in its turn, not sent
-                parked[position] = self._parked_page(item.parked)
+                self._parked[position] = parked_page(self.store, item.parked)
                 continue
             if item.is_purchase and not (self._held or self._stopped) and not self._still_ours(item):
                 elsewhere += 1
@@ -215,18 +244,10 @@ class AreaSearch:
             sendable = None if self._held or self._stopped else self._reserve(item)
             if sendable is None:  # after a budget stop nothing later is sent: the order stays
                 self._held[position] = item
-                self._hand_back(item)
                 continue
             self._sent[position] = sendable
             self._send(position, sendable)
-        if elsewhere and not self._sent:  # only others' purchases: wait until one of them is done
-            self._wait_for_other_runs()
-        for position in sorted(self._sent):
-            if position not in self._sent:  # recorded while settling after a failure, or dropped
-                continue
-            outcome = parked.pop(position) if position in parked else self._await(position)
-            if position in self._sent:  # not dropped while waiting
-                self._record(position, self._sent.pop(position), outcome)
+        return elsewhere
 
     def _still_ours(self, item: RoundItem) -> bool:
         """Claim a purchase before sending it; False when another run makes it, or it is no longer due.
@@ -288,15 +309,7 @@ class AreaSearch:
         finished = self._answers.pop(position, None)
         if finished is None:  # dropped before it was sent
             return Cancelled()
-        return self._settled(finished)
-
-    @staticmethod
-    def _settled(finished: Finished) -> object:
-        """The outcome of a request that came back, once its ledger settled what it cost."""
-        outcome = finished.outcome
-        calls = outcome.calls if isinstance(outcome, TileMapping | DiscoveryPage | ProviderError) else ()
-        RunRequests.settle_bill(finished, calls)
-        return outcome
+        return settled(finished)
 
     # -- recording answers ----------------------------------------------------------------
 
@@ -314,13 +327,11 @@ class AreaSearch:
             self._record_purchase(subject, outcome)
         elif isinstance(outcome, Cancelled):
             self._held[position] = item
-            self._hand_back(item)
             raise Cancelled
         elif isinstance(outcome, ProviderError):
             self._failed(position, item, outcome)
         else:
             self._held[position] = item
-            self._hand_back(item)
             raise RuntimeError(f"unexpected answer {type(outcome).__name__} from the area search") from (
                 outcome if isinstance(outcome, BaseException) else None
             )
@@ -349,13 +360,11 @@ class AreaSearch:
         self.state.add_calls(error.calls)
         if isinstance(error, BudgetReached):  # an attempt the budget could not hold was not sent
             self._held[position] = item
-            self._hand_back(item)
             self._stopped = True
             self._step(calls=error.calls)
             return
         if isinstance(error, _FATAL):
             self._held[position] = item
-            self._hand_back(item)
             self._stopped = True
             self._step(calls=error.calls)
             if isinstance(error, QuotaExhausted):
@@ -395,7 +404,7 @@ class AreaSearch:
                 continue
             del self._sent[position]
             self._hand_back(item)
-            outcome = self._settled(self._answers.pop(position))
+            outcome = settled(self._answers.pop(position))
             try:
                 if isinstance(outcome, DiscoveryPage):
                     ids = tuple(b.place_id for b in outcome.businesses)
@@ -411,12 +420,6 @@ class AreaSearch:
                         self._save(calls=outcome.calls)
             except Exception:
                 log.warning("Could not keep a purchase answered as job %s ended", self.job_id, exc_info=True)
-
-    def _parked_page(self, parked: ParkedAnswer) -> DiscoveryPage:
-        """A parked answer as the page it was (its places from the cache; its calls are billed already)."""
-        cached = self.store.lookups.places(parked.place_ids, FOREVER)
-        businesses = tuple(cached[i] for i in parked.place_ids if i in cached)
-        return DiscoveryPage(businesses, parked.next_page_token, (), parked.closed_place_ids)
 
     # -- bookkeeping ---------------------------------------------------------------------
 
