@@ -38,8 +38,9 @@ from sim_server import LIMITS, SimApis, limits_with, serve_sim
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig
-from tests.fakes.api_server import cli_env
+from tests.fakes.api_server import DEFAULT_CITY_PLACES, cli_env
 from tests.fakes.backends import query, url_for
+from tests.fakes.places_city import FakeCity
 
 WORKER = (sys.executable, "-m", "leadgen_desktop.cli", "worker")
 
@@ -76,15 +77,19 @@ def one_round(
     db = fresh_database(server, f"bench_team_{workers}")
     store = Store.open(db)
     queue = Jobs(store, user="bench")
-    for i in range(jobs):
-        kind = KINDS[i % len(KINDS)]
+    locations = [f"Austin, TX #{i // len(KINDS)}" for i in range(jobs)]
+    for i, location in enumerate(locations):
         queue.start(
-            CampaignConfig(kind, f"Austin, TX #{i // len(KINDS)}", max_results=leads, min_score=0),
-            queued=True,
+            CampaignConfig(KINDS[i % len(KINDS)], location, max_results=leads, min_score=0), queued=True
         )
     store.db.close()
     limits = limits_with(nb_limit)
-    sim = SimApis(latencies=dict.fromkeys(("google_places", "hunter", "neverbounce"), latency), limits=limits)
+    # Places knows each location but gives no area for it: every job searches by text, and each
+    # query has places of its own (a whole-area search would have all jobs share one city's places).
+    city = FakeCity.generate(DEFAULT_CITY_PLACES, aliases=tuple(sorted(set(locations))))
+    city.lookup_viewport = False
+    latencies = dict.fromkeys(("google_places", "hunter", "neverbounce"), latency)
+    sim = SimApis(latencies=latencies, limits=limits, city=city)
     with serve_sim(sim) as url:
         procs = []
         started = time.monotonic()
