@@ -75,16 +75,27 @@ class LeaseQueries:
         )
         if demo_only:
             waiting &= jobs.campaign_id.in_(campaigns.select(campaigns.id).where(campaigns.demo == 1))
+        columns = (jobs.id, jobs.lease_owner, jobs.lease_heartbeat, jobs.lease_expires_at)
         query = (
-            jobs.select(jobs.id, jobs.lease_owner, jobs.lease_heartbeat, jobs.lease_expires_at)
+            jobs.select(jobs.id)
             .where(waiting)
             .order_by(jobs.status, jobs.created_at, jobs.id)  # "pending" sorts before "processing"
             .limit(CLAIM_CANDIDATES)
         )
         with self._db.transaction():
-            rows: list[tuple[str, str | None, dt.datetime | None, dt.datetime | None]]
-            rows = list(self._db.locked(query, skip_locked=True).tuples())  # type: ignore[arg-type]
-            for job_id, holder, heartbeat, expires_at in rows:
+            # The candidates are read without locks and locked one at a time: locking them all would
+            # hide every one from the workers claiming at the same moment, who would find the queue
+            # empty (and, with --once, stop while jobs wait).
+            candidates: list[tuple[str]] = list(query.tuples())  # type: ignore[arg-type]
+            for (candidate,) in candidates:
+                row = self._db.locked(
+                    jobs.select(*columns).where((jobs.id == candidate) & waiting), skip_locked=True
+                ).tuples()
+                found: list[tuple[str, str | None, dt.datetime | None, dt.datetime | None]]
+                found = list(row)  # type: ignore[arg-type]
+                if not found:
+                    continue  # another worker is claiming it, or it was claimed since it was read
+                job_id, holder, heartbeat, expires_at = found[0]
                 if holder is not None and not can_take(job_id, Lease(str(holder), heartbeat, expires_at)):
                     continue  # held by a live worker (this process's own runs included)
                 fields = reopened(jobs, JobStatus.PROCESSING)

@@ -13,7 +13,7 @@ import pytest
 from leadgen_desktop.core.jobs import Jobs, Resumability
 from leadgen_desktop.core.queue_worker import QueueWorker
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.db.records import JobRecord
+from leadgen_desktop.db.records import JobRecord, Lease
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus, Metrics
 from leadgen_desktop.net.providers.demo import build_demo_providers
@@ -128,6 +128,36 @@ def test_two_workers_racing_for_one_job_exactly_one_wins(db_url: str) -> None:
     check.db.close()
     assert lease is not None
     assert lease.owner == won[0]
+
+
+def test_a_claim_in_progress_hides_only_the_job_it_takes(db_url: str) -> None:
+    """While one worker is between reading the queue and taking a job, another still finds the rest.
+
+    Both jobs are held by a worker that died (so the first claimer asks ``can_take`` mid-claim,
+    its transaction open); the second claims from its own connection right then.
+    """
+    if "://" not in db_url:
+        pytest.skip("SQLite has one writer at a time: no claims overlap")
+    setup = Store.open(db_url)
+    job_ids = queue(setup, 2)
+    clock = FakeClock()
+    dead = worker_jobs(setup, WORKER_A, clock)
+    assert dead.take_next() is not None
+    assert dead.take_next() is not None
+    first, second = Store.open(db_url), Store.open(db_url)
+    until = clock.now + LEASE
+    during: list[str | None] = []
+
+    def first_can_take(job_id: str, lease: Lease) -> bool:
+        if not during:  # the first claim's transaction is open, its candidate locked
+            during.append(second.leases.claim_next("machine-c:3", lambda *_: True, clock.now, until))
+        return True
+
+    taken = first.leases.claim_next("machine-b:2", first_can_take, clock.now, until)
+    for opened in (setup, first, second):
+        opened.db.close()
+    assert during[0] is not None  # not None: the queue did not look empty to the second worker
+    assert {taken, during[0]} == set(job_ids)
 
 
 def test_hand_back_returns_a_job_to_the_queue_keeping_what_it_stored(store: Store) -> None:
