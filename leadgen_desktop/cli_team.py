@@ -161,8 +161,11 @@ class _JobRunner:
         """Split each key's rate between the live workers using the same key (this one included).
 
         A worker alone on its key keeps its limiter as built (probing for the limit, where
-        the provider's limit is learned); sharing it, each gets an equal fixed part.
+        the provider's limit is learned); sharing it, each gets an equal fixed part, and
+        rate-limit answers slow it to half that part at most.
         """
+        from leadgen_desktop.net.rate_defaults import DEFAULT_BACKOFF
+
         for provider, limiter in self._limiters.items():
             group = self.key_groups.get(provider)
             sharing = max(
@@ -171,4 +174,9 @@ class _JobRunner:
             if sharing == self._shared_by[provider]:
                 continue
             self._shared_by[provider] = sharing
-            limiter.set_rate(self._alone[provider] / sharing)
+            share = self._alone[provider] / sharing
+            # Workers sharing a key send independently, so their requests sometimes meet in the
+            # provider's window although together they keep to its rate: such a refusal is no
+            # sign that this worker's share is too high. Each one halving the share again left
+            # a worker at a sixteenth of it; one halving is the most a share gives up.
+            limiter.set_rate(share, min_rate=share * DEFAULT_BACKOFF if sharing > 1 else None)

@@ -244,15 +244,20 @@ class RateLimiter:
         start = self._rate if self._limit is None else min(self._rate, self._limit)
         return LearnedRate(max(start, self._min_rate), self._limit)
 
-    def set_rate(self, rate: float) -> None:
+    def set_rate(self, rate: float, *, min_rate: float | None = None) -> None:
         """Change the configured rate (the ceiling) and go straight to it; probing stops.
 
-        Takes effect from the next reservation.
+        ``min_rate`` is the floor back-offs stop at until the next change (default: the
+        constructor's, else ``rate`` / 16). Takes effect from the next reservation.
         """
         _check_rate(rate)
+        if min_rate is not None:
+            _check_rate(min_rate)
         with self._lock:
             self._probing = False
             self._set_ceiling(rate, base=rate)
+            if min_rate is not None:
+                self._min_rate = min(min_rate, rate)
             self._clean = rate
             self._apply(rate)
 

@@ -253,6 +253,18 @@ def test_set_rate_moves_the_ceiling(fake_time: FakeTime) -> None:
     assert limiter.rate == pytest.approx(4.0)
 
 
+def test_set_rate_with_a_floor_stops_back_offs_there(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(3.0, clock=fake_time.clock, wait=fake_time.wait)
+    limiter.set_rate(0.75, min_rate=0.375)
+    cancel = CancelToken()
+    for _ in range(4):  # refusals of requests sent after each back-off: each a new signal
+        limiter.acquire(cancel)
+        limiter.on_rate_limited()
+    assert (limiter.rate, limiter.min_rate) == pytest.approx((0.375, 0.375))
+    limiter.set_rate(0.75)  # without one: the default floor again
+    assert limiter.min_rate == pytest.approx(0.75 / 16)
+
+
 # -- windows and headroom ---------------------------------------------------------------
 
 
