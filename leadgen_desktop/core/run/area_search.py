@@ -148,6 +148,11 @@ class AreaSearch:
         """Paid requests sent and not answered yet."""
         return sum(1 for i in self._sent if i not in self._answers and self._sent[i].is_purchase)
 
+    @property
+    def requests_out(self) -> int:
+        """Requests sent and not answered yet, free mapping searches too (their attempts count)."""
+        return sum(1 for i in self._sent if i not in self._answers)
+
     def run(self, area: Area) -> None:
         """Search ``area`` until the plan is done, enough leads qualify, or the budget stops it."""
         items = self._restore_or_start(area)
@@ -391,35 +396,32 @@ class AreaSearch:
             self._plan.release_purchase(item.subject)
 
     def store_answered(self) -> None:
-        """The run is ending: keep what the purchases that came back bought (never raises).
+        """The run is ending: keep what came back after the stop (never raises).
 
-        The pipeline calls it after waiting for the requests already sent. An answer is
-        not recorded out of the round's order: its places go to the cache, its calls to
-        the bill, and the answer itself is parked with the round, so a resumed run
-        records it in its turn instead of buying it again.
+        Called after waiting for the requests already sent. A purchase is not recorded out
+        of the round's order: its places go to the cache, its calls to the bill, and it is
+        parked with the round, so a resumed run records it in its turn instead of buying it
+        again. A free mapping or an error only adds its attempts to the bill.
         """
-        for position in sorted(self._sent):
-            item = self._sent[position]
-            if not item.is_purchase or position not in self._answers:
-                continue
-            del self._sent[position]
+        for position in sorted(p for p in self._sent if p in self._answers):
+            item = self._sent.pop(position)
             self._hand_back(item)
             outcome = settled(self._answers.pop(position))
             try:
-                if isinstance(outcome, DiscoveryPage):
+                if item.is_purchase and isinstance(outcome, DiscoveryPage):
                     ids = tuple(b.place_id for b in outcome.businesses)
                     parked = ParkedAnswer(ids, outcome.closed_place_ids, outcome.next_page_token)
                     self._held[position] = RoundItem(item.subject, None, parked)
                     self.state.add_calls(outcome.calls)
-                    bought, closed = outcome.businesses, outcome.closed_place_ids
-                    self._save(calls=outcome.calls, bought=bought, closed=closed)
-                else:
-                    self._held[position] = item
-                    if isinstance(outcome, ProviderError):
-                        self.state.add_calls(outcome.calls)
-                        self._save(calls=outcome.calls)
+                    closed = outcome.closed_place_ids
+                    self._save(calls=outcome.calls, bought=outcome.businesses, closed=closed)
+                    continue
+                self._held[position] = item
+                if isinstance(outcome, (TileMapping, ProviderError)) and outcome.calls:
+                    self.state.add_calls(outcome.calls)
+                    self._save(calls=outcome.calls)
             except Exception:
-                log.warning("Could not keep a purchase answered as job %s ended", self.job_id, exc_info=True)
+                log.warning("Could not keep an answer back as job %s ended", self.job_id, exc_info=True)
 
     # -- bookkeeping ---------------------------------------------------------------------
 

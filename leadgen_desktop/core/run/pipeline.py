@@ -250,7 +250,7 @@ class _Run:
         self.claims.renew()
 
     def _requests_pending(self) -> bool:
-        area_out = self.area_search is not None and self.area_search.purchases_out > 0
+        area_out = self.area_search is not None and self.area_search.requests_out > 0
         return self.scheduler.in_flight > 0 or self.discovery.page_out or area_out
 
     # -- selection (discovery hands businesses over as their pages are stored) ----------
