@@ -24,16 +24,15 @@ from leadgen_desktop.db.store import Store
 from leadgen_desktop.db.tables import utcnow
 from leadgen_desktop.domain import (
     ApiCall,
-    Business,
     CampaignConfig,
     CancelToken,
-    DiscoveryPage,
     DomainSearch,
     EmailCandidate,
     JobStatus,
     PriceTable,
     Providers,
 )
+from tests.fakes.one_page import OnePage
 
 OTHER_HOST = "other-machine:4242"
 """A teammate's process: only its heartbeat tells whether it lives."""
@@ -132,20 +131,6 @@ def test_release_all_and_renew_touch_only_this_runs_claims(store: Store) -> None
 
 
 # -- a pipeline meeting another run's claim ---------------------------------------------------
-
-
-def shop(i: int) -> Business:
-    return Business(f"p{i}", f"Shop {i}", f"{i} Main St", "555", f"https://shop{i}.com", 4.5, 100)
-
-
-@dataclass
-class OnePage:
-    provider: str = "google_places"
-    max_results_per_query: int = 60
-    billing_sku: str = "places_text_search_pro"
-
-    def search(self, config: CampaignConfig, page_token: str | None, cancel: CancelToken) -> DiscoveryPage:
-        return DiscoveryPage((shop(1), shop(2)), None, ())
 
 
 @dataclass

@@ -20,10 +20,8 @@ from leadgen_desktop.core.run.run_requests import RunRequests
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
     ApiCall,
-    Business,
     CampaignConfig,
     CancelToken,
-    DiscoveryPage,
     DomainSearch,
     EmailCandidate,
     JobStatus,
@@ -31,22 +29,9 @@ from leadgen_desktop.domain import (
     Providers,
     Verification,
 )
+from tests.fakes.one_page import OnePage
 
 GUARD = 10.0
-
-
-def shop(i: int) -> Business:
-    return Business(f"p{i}", f"Shop {i}", f"{i} Main St", "555", f"https://shop{i}.com", 4.5, 100)
-
-
-@dataclass
-class OnePage:
-    provider: str = "google_places"
-    max_results_per_query: int = 60
-    billing_sku: str = "places_text_search_pro"
-
-    def search(self, config: CampaignConfig, page_token: str | None, cancel: CancelToken) -> DiscoveryPage:
-        return DiscoveryPage((shop(1), shop(2)), None, ())
 
 
 @dataclass
