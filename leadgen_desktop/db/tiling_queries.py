@@ -192,13 +192,18 @@ class TilingQueries:
         if not isinstance(round_items, list) or not all(isinstance(i, dict) for i in round_items):
             raise ValueError("the stored round of a tiling plan is not a list of requests")
         tiles, groups, marks = tables.job_tiles, tables.job_purchases, tables.job_place_marks
-        tile_rows = self._db.tuples(tiles.select(tiles.tile_key, tiles.data).where(tiles.job_id == job_id))
+        # explicit orders: PostgreSQL and SQLite hand rows back alike (the plan sorts tiles and groups itself)
+        tile_rows = self._db.tuples(
+            tiles.select(tiles.tile_key, tiles.data).where(tiles.job_id == job_id).order_by(tiles.tile_key)
+        )
         group_rows = self._db.tuples(
             groups.select(groups.group_key, groups.position, groups.data)
             .where(groups.job_id == job_id)
             .order_by(groups.position)
         )
-        mark_rows = self._db.tuples(marks.select(marks.place_id, marks.marks).where(marks.job_id == job_id))
+        mark_rows = self._db.tuples(
+            marks.select(marks.place_id, marks.marks).where(marks.job_id == job_id).order_by(marks.place_id)
+        )
         return TilingRows(
             header=_json_object(header_rows[0][0]),
             tiles=tuple((str(key), _json_object(data)) for key, data in tile_rows),

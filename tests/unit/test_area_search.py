@@ -241,32 +241,6 @@ def test_a_budget_stop_in_the_middle_of_the_tiles_is_finished_by_a_higher_budget
     assert final.csv == reference.csv  # and the very same run
 
 
-def test_a_cancelled_run_resumes_to_the_same_result_without_paying_twice(
-    tmp_path: Path, city: FakeCity
-) -> None:
-    straight = World(tmp_path / "straight", city)
-    reference = straight.run()
-    world = World(tmp_path / "cancelled", city)
-    cancel = CancelToken()
-    original = world.fake.handle
-    served = 0
-
-    def handle(*args: object) -> object:
-        nonlocal served
-        served += 1
-        if served == 40:  # in the middle of the tiles: mapping done in part, some places bought
-            cancel.cancel()
-        return original(*args)  # type: ignore[arg-type]
-
-    world.fake.handle = handle  # type: ignore[method-assign]
-    first = world.run(cancel=cancel)
-    assert first.finished.status is JobStatus.CANCELLED
-    final = world.resume(first.job_id)
-    assert final.finished.status is JobStatus.COMPLETED
-    assert world.paid() == straight.paid()
-    assert final.csv == reference.csv
-
-
 def test_a_purchase_another_run_holds_is_waited_for_and_made_once(tmp_path: Path, city: FakeCity) -> None:
     straight = World(tmp_path / "straight", city)
     reference = straight.run()

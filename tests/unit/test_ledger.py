@@ -23,6 +23,7 @@ from leadgen_desktop.domain import (
     Cancelled,
     CancelToken,
     PriceTable,
+    ProviderError,
     paying_into,
 )
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
@@ -183,6 +184,21 @@ def test_nothing_is_written_down_or_sent_once_the_ledger_is_closed(db_url: str) 
     assert bench.budget.reserved == 0.0  # the start hold went back
 
 
+def test_nothing_paid_is_written_down_or_sent_once_the_run_is_cancelled(db_url: str) -> None:
+    """The ledger looks at the run's cancel last, after the retry loop's own look (and its waits)."""
+    fake = FakeApis()
+    bench = Bench(db_url, fake)
+    stop = CancelToken()
+    ledger = JobLedger(bench.store.calls, bench.job_id, bench.prices, bench.budget, stop)
+    request = ledger.request(bench.budget.reserve(CREDIT))
+    stop.cancel()
+    with paying_into(request), pytest.raises(Cancelled):
+        bench.finder.find(DOMAIN, CancelToken())  # the provider's own token is not cancelled
+    assert fake.calls["hunter"] == 0
+    assert bench.rows() == []
+    assert bench.budget.reserved == 0.0
+
+
 def test_free_requests_are_neither_held_nor_written(db_url: str) -> None:
     fake = FakeApis()
     bench = Bench(db_url, fake, budget=0.0)
@@ -251,3 +267,26 @@ def test_fake_sees_the_same_attempts_as_the_log(db_url: str) -> None:
         search = bench.finder.find(DOMAIN, CancelToken())
     bench.store.calls.add(bench.job_id, search.calls, bench.prices)
     assert len(received) == len(bench.rows()) == 3
+
+
+def test_an_answer_is_in_hand_from_when_it_is_read_until_the_run_takes_it(db_url: str) -> None:
+    """A cancelled run waits for these (they only need this machine's work), not for answers on the wire."""
+    fake = FakeApis()
+    fake.hunter_domains[DOMAIN] = emails(3)
+    fake.inject("hunter", "http_503", "billed_drop")  # answered, retried; billed, the answer lost
+    bench = Bench(db_url, fake)
+    in_hand_at_arrival: list[int] = []
+    fake.before_answer = lambda _received: in_hand_at_arrival.append(bench.ledger.answers_in_hand)
+    request = bench.ledger.request(bench.budget.reserve(CREDIT))
+    with paying_into(request):
+        bench.finder.find(DOMAIN, CancelToken())
+    assert in_hand_at_arrival == [0, 0, 0]  # a retry on its way is not in hand, nor a lost answer
+    assert bench.ledger.answers_in_hand == 1  # the last answer was read
+    request.delivered()
+    assert bench.ledger.answers_in_hand == 0
+    lost = bench.ledger.request(bench.budget.reserve(CREDIT))
+    fake.inject("hunter", "billed_timeout")
+    bench.finder._retry = RetryPolicy(max_attempts=1)  # the timeout is not tried again
+    with paying_into(lost), pytest.raises(ProviderError):
+        bench.finder.find(DOMAIN, CancelToken())
+    assert bench.ledger.answers_in_hand == 0  # no answer was read: nothing to wait for

@@ -12,7 +12,14 @@ came, its worst case as unconfirmed. The row itself is completed on the
 pipeline thread, in the transaction that stores what the answer was for.
 
 After :meth:`JobLedger.close` no attempt is written down, hence none is sent: the
-bill a run ends with can never miss a request sent after it was added up.
+bill a run ends with can never miss a request sent after it was added up. Nor after
+the run's ``stop`` token is cancelled: that is the last look at a cancel before a
+paid attempt goes out, later than the retry loop's own (a rate-limit wait may sit between).
+
+A request whose last paid attempt was answered is *in hand* until the run's thread
+takes it (:meth:`RequestLedger.delivered`): only work on this machine is left to do
+with it, so a cancelled run waits for those answers and stores them
+(:attr:`JobLedger.answers_in_hand`) instead of buying them again when it resumes.
 """
 
 from __future__ import annotations
@@ -23,16 +30,30 @@ from collections.abc import Sequence
 
 from leadgen_desktop.core.billing.budget import Budget
 from leadgen_desktop.db.call_log import CallLog
-from leadgen_desktop.domain import ApiCall, BudgetReached, Cancelled, PaidAttempt, PriceTable
+from leadgen_desktop.domain import ApiCall, BudgetReached, Cancelled, CancelToken, PaidAttempt, PriceTable
 
 
 class JobLedger:
     """Writes one job's paid attempts down and holds their worst cases against its budget."""
 
-    def __init__(self, calls: CallLog, job_id: str, prices: PriceTable, budget: Budget) -> None:
+    def __init__(
+        self, calls: CallLog, job_id: str, prices: PriceTable, budget: Budget, stop: CancelToken | None = None
+    ) -> None:
         self.calls, self.job_id, self.prices, self.budget = calls, job_id, prices, budget
+        self._stop = stop
         self._lock = threading.Lock()  # request threads and the pipeline thread; never a signal handler
         self._closed = False
+        self._in_hand = 0
+
+    @property
+    def answers_in_hand(self) -> int:
+        """Requests whose paid answer came back and that the run's thread has not taken yet."""
+        with self._lock:
+            return self._in_hand
+
+    def _count_in_hand(self, change: int) -> None:
+        with self._lock:
+            self._in_hand += change
 
     def request(self, hold: int | None) -> RequestLedger:
         """The ledger of one request started with ``hold`` (a budget ticket, or None)."""
@@ -50,12 +71,12 @@ class JobLedger:
 
         Raises:
             BudgetReached: the budget cannot hold it (``hold`` is given back).
-            Cancelled: the ledger is closed (``hold`` is given back).
+            Cancelled: the ledger is closed or the run cancelled (``hold`` is given back).
             StorageError: it could not be written down (so it must not be sent).
         """
         worst = self.prices.price(attempt.sku, attempt.worst_units)
         with self._lock:
-            if self._closed:
+            if self._closed or (self._stop is not None and self._stop.cancelled):
                 self.budget.release(hold)
                 raise Cancelled
             if worst <= 0:
@@ -88,6 +109,12 @@ class RequestLedger:
         self._attempts: dict[int, tuple[int, float]] = {}  # entry -> (ticket, worst case), until answered
         self.written: list[int] = []
         """Entries written down for this request, in order."""
+        self._in_hand = False  # its last paid attempt was answered; the run's thread has not taken it
+
+    def _set_in_hand(self, in_hand: bool) -> None:
+        if in_hand != self._in_hand:
+            self._in_hand = in_hand
+            self._job._count_in_hand(1 if in_hand else -1)
 
     def before_send(self, attempt: PaidAttempt) -> int | None:
         """Hold and write down ``attempt`` (see :class:`~leadgen_desktop.domain.Ledger`)."""
@@ -96,6 +123,7 @@ class RequestLedger:
         if written is None:  # free: nothing held, the start hold stays for a paid attempt
             self._hold = hold
             return None
+        self._set_in_hand(False)  # a retry is out again: its answer is not in hand
         entry, ticket, worst = written
         self._attempts[entry] = (ticket, worst)
         self.written.append(entry)
@@ -108,6 +136,7 @@ class RequestLedger:
         ticket, worst = self._attempts.pop(entry)
         if call.confirmed:
             self._job.budget.settle(ticket, self._job.prices.cost_of(call))
+            self._set_in_hand(True)
         else:
             self._job.budget.settle_unknown(ticket, worst)
 
@@ -128,6 +157,10 @@ class RequestLedger:
         for ticket, worst in self._attempts.values():
             budget.settle_unknown(ticket, worst)
         self._attempts.clear()
+
+    def delivered(self) -> None:
+        """The run's thread took the request that came back (its answer is no longer only in hand)."""
+        self._set_in_hand(False)
 
     def abandon(self) -> None:
         """The request was dropped before it was sent: give its hold back."""

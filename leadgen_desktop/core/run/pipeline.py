@@ -409,7 +409,7 @@ class _Run:
         """Store the answers already back; say what the requests still out may cost (never raises)."""
         self._stop_sending()
         try:
-            self.requests.settle(self._requests_pending, 0.0)  # what is already back; no waiting
+            self.requests.settle_cancelled(self._requests_pending)  # what is back or in hand
         except Exception:
             log.warning("Could not settle the answers of cancelled job %s", self.job_id, exc_info=True)
             return

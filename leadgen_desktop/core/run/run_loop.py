@@ -70,18 +70,25 @@ class RunLoop:
             if isinstance(message, Finished):
                 self._dispatch(message)
 
-    def settle(self, pending: Callable[[], bool], timeout: float) -> None:
+    def settle(
+        self, pending: Callable[[], bool], timeout: float, wait_while: Callable[[], bool] | None = None
+    ) -> None:
         """Handle what is back, and what comes back within ``timeout`` seconds while ``pending()``.
 
         For a run that is ending: a handler's error is logged and skipped, and a
-        cancel ends the wait (``timeout`` 0 handles only what is already back).
+        cancel ends the wait (``timeout`` 0 handles only what is already back),
+        except while ``wait_while()`` (what is sure to come back soon).
         """
         deadline = self._clock() + timeout
+
+        def give_up() -> bool:
+            return self._cancel.cancelled and not (wait_while is not None and wait_while())
+
         while pending():
             remaining = deadline - self._clock()
-            message = self._inbox.next(0.0 if remaining <= 0 or self._cancel.cancelled else remaining)
+            message = self._inbox.next(0.0 if remaining <= 0 or give_up() else remaining)
             if message is None:
-                if self._clock() >= deadline or self._cancel.cancelled:
+                if self._clock() >= deadline or give_up():
                     return
                 continue
             if isinstance(message, Finished):

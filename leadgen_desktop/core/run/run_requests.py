@@ -24,6 +24,8 @@ from leadgen_desktop.domain import ApiCall, CancelToken, PriceTable
 
 SETTLE_TIMEOUT = 20.0
 """After a failure, how long a run waits for requests already sent (the longest read timeout)."""
+IN_HAND_TIMEOUT = 0.5
+"""After a cancel, the longest a run waits for paid answers already read (Ctrl-C exits within 1 s)."""
 
 
 class RunRequests:
@@ -40,8 +42,9 @@ class RunRequests:
         thread_done: Callable[[], None] | None = None,
     ) -> None:
         inbox = Inbox()
-        self.pool = RequestPool(limits, inbox, cancel.child(), thread_done=thread_done)
-        self.ledger = JobLedger(calls, job_id, prices, budget)
+        stop = cancel.child()
+        self.pool = RequestPool(limits, inbox, stop, thread_done=thread_done)
+        self.ledger = JobLedger(calls, job_id, prices, budget, stop)
         self.loop = RunLoop(inbox, cancel)
         self._sending = True
 
@@ -63,7 +66,13 @@ class RunRequests:
 
     def on(self, kind: str, handler: Handler) -> None:
         """Hand requests of ``kind`` that came back to ``handler`` (on the run's thread)."""
-        self.loop.on(kind, handler)
+
+        def taken(finished: Finished) -> None:
+            if isinstance(finished.request.ledger, RequestLedger):
+                finished.request.ledger.delivered()
+            handler(finished)
+
+        self.loop.on(kind, taken)
 
     def every(
         self, seconds: float, action: Callable[[], None], when: Callable[[], bool] = lambda: True
@@ -78,6 +87,15 @@ class RunRequests:
     def settle(self, pending: Callable[[], bool], timeout: float) -> None:
         """The run is ending: handle what comes back within ``timeout`` (see :meth:`RunLoop.settle`)."""
         self.loop.settle(pending, timeout)
+
+    def settle_cancelled(self, pending: Callable[[], bool]) -> None:
+        """The run was cancelled: handle what is back and the paid answers already in hand.
+
+        Those only need this machine's work to come back (see :class:`JobLedger`), so the
+        wait is short (at most :data:`IN_HAND_TIMEOUT`); requests still waiting for an
+        answer are not waited for (they stay in the bill as unconfirmed).
+        """
+        self.loop.settle(pending, IN_HAND_TIMEOUT, wait_while=lambda: self.ledger.answers_in_hand > 0)
 
     @staticmethod
     def settle_bill(finished: Finished, calls: Sequence[ApiCall]) -> None:
