@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``leadgen`` console script; as the program it ends at once when only daemon
-    threads are left: all is stored and closed, and a teardown costs 100 ms and more of each run."""
+    threads are left: all is stored and closed by then, and the interpreter's teardown only costs time."""
     code = _main(argv)
     alone = all(t.daemon or t is threading.main_thread() for t in threading.enumerate())
     if argv is None and (code == EXIT_CANCELLED or alone):
