@@ -5,9 +5,9 @@ or input (nothing started), 130 cancelled (Ctrl-C).
 
 Ctrl-C: the run works on a thread of its own while the main thread only waits, so a
 signal is always handled at once, whatever the run is blocked on. The first Ctrl-C
-cancels (the job is stored as ``cancelled``, resumable); a second one exits 130 at once,
-leaving the job as stored so far (``leadgen resume`` continues it). The handler takes no
-lock (not even a stream's, to print): all saying happens after it.
+cancels (the job is stored as ``cancelled``, resumable); a second one exits 130 at
+once, leaving the job as it was stored so far (``leadgen resume`` continues it). The
+handler takes no lock (not even a stream's, to print): all saying happens after it.
 """
 
 from __future__ import annotations
@@ -178,11 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``leadgen`` console script; as the program it ends at once when only daemon
-    threads are left: all is stored and closed by then, and the interpreter's teardown only costs time."""
+    """Entry point of the ``leadgen`` console script (as the program, a cancel exits at once:
+    everything is stored, and the interpreter's teardown could take most of Ctrl-C's second)."""
     code = _main(argv)
-    alone = all(t.daemon or t is threading.main_thread() for t in threading.enumerate())
-    if argv is None and (code == EXIT_CANCELLED or alone):
+    if code == EXIT_CANCELLED and argv is None:
         _exit_now(code)
     return code
 
@@ -421,8 +420,11 @@ def _report(finished: JobFinished, as_json: bool) -> int:
     if as_json:
         print(json.dumps(summary_json(finished)))
     print_human_summary(finished, sys.stderr if as_json else sys.stdout)
-    codes = {JobStatus.COMPLETED: EXIT_OK, JobStatus.PENDING: EXIT_OK, JobStatus.CANCELLED: EXIT_CANCELLED}
-    return codes.get(finished.status, EXIT_FAILED)
+    return {
+        JobStatus.COMPLETED: EXIT_OK,
+        JobStatus.PENDING: EXIT_OK,
+        JobStatus.CANCELLED: EXIT_CANCELLED,
+    }.get(finished.status, EXIT_FAILED)
 
 
 def _cmd_campaigns(args: argparse.Namespace) -> int:
