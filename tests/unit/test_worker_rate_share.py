@@ -148,7 +148,8 @@ def test_only_workers_on_the_same_key_share_its_timeline(runner: _JobRunner) -> 
     others = {**KEYS, "neverbounce": "another-key"}
     runner.share_rates([worker("a:1"), worker("b:2", others)])
     limiters = runner._limiters
-    assert limiters["hunter"].shared and not limiters["neverbounce"].shared
+    assert limiters["hunter"].shared
+    assert not limiters["neverbounce"].shared
     assert limiters["neverbounce"].rate == pytest.approx(3.0)  # its rate is its own, never split
     runner.share_rates([worker("a:1")])  # alone again
     assert not any(limiter.shared for limiter in limiters.values())
