@@ -20,8 +20,9 @@ The ratio is to the lower of two bounds:
   first look at the queue: S), then one job alone (T); a round with W workers running
   ``--max-jobs`` M at once can do no better than S + ceil(jobs / (W * M)) * (T - S).
 
-Also printed: the seconds from the first to the last NeverBounce check ("nb span"); while the
-providers bind, the checks go out at the limit during that span (106 checks at 3/s: 35 s).
+Also printed: the seconds from the first to the last NeverBounce check ("nb span"; while the
+providers bind, the checks go out at the limit during that span: 106 checks at 3/s, 35 s) and
+the CPU seconds the workers used ("worker cpu"; near 2 x seconds, the 2 cores bind).
 
 Throughput grows with workers while the chain binds, then flattens at the providers' bound:
 workers sharing a key take turns on its shared timeline in the team database
@@ -38,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -107,6 +109,7 @@ def one_round(
     sim = SimApis(latencies=latencies, limits=limits, city=city)
     with serve_sim(sim) as url:
         procs = []
+        cpu_before = _children_cpu()
         started = time.monotonic()
         for w in range(workers):
             home = root / f"w{workers}-{w}"
@@ -126,6 +129,7 @@ def one_round(
             )
         errors = [proc.communicate(timeout=900)[1] for proc in procs]
         elapsed = time.monotonic() - started
+        cpu = _children_cpu() - cpu_before
     if any(proc.returncode for proc in procs):
         raise SystemExit(f"a worker failed: {errors}")
     ((done,),) = query(db, "SELECT count(*) FROM discovery_jobs WHERE status = 'completed'")
@@ -138,6 +142,7 @@ def one_round(
         "jobs": done,
         "nb_seconds": checks[-1] - checks[0] if len(checks) > 1 else 0.0,
         "seconds": elapsed,
+        "worker_cpu": cpu,
         "jobs_per_minute": done / elapsed * 60,
         "provider_bound_per_minute": done / bound_seconds * 60 if bound_seconds else float("inf"),
         "rate_limited": sum(sim.rate_limited.values()),
@@ -146,6 +151,12 @@ def one_round(
         **{f"least_{p}": least_seconds(limits, p, n) for p, n in accepted.items()},
         **{f"first_{p}": first[p] - started for p in limits},
     }
+
+
+def _children_cpu() -> float:
+    """CPU seconds used so far by this process's finished children (the workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -179,7 +190,7 @@ def main() -> None:
         print(f"a worker's start: {start['seconds']:.1f} s; one job alone: {alone['seconds']:.1f} s")
         print(
             "workers  jobs  seconds  jobs/min  limits/min  providers/min  chain/min  ratio  rate-limited"
-            "  paid-twice  nb span  requests g/h/nb"
+            "  paid-twice  nb span  worker cpu  requests g/h/nb"
         )
         for workers in (int(w) for w in args.workers.split(",")):
             r = one_round(
@@ -207,7 +218,8 @@ def main() -> None:
             print(
                 f"{workers:>7} {r['jobs']:>5.0f} {r['seconds']:>8.1f} {r['jobs_per_minute']:>9.1f} "
                 f"{r['provider_bound_per_minute']:>11.1f} {providers:>14.1f} {chain:>10.1f} {ratio:>6.2f} "
-                f"{r['rate_limited']:>13.0f} {r['paid_twice']:>11.0f} {r['nb_seconds']:>8.1f}  "
+                f"{r['rate_limited']:>13.0f} {r['paid_twice']:>11.0f} {r['nb_seconds']:>8.1f} "
+                f"{r['worker_cpu']:>11.1f}  "
                 f"{r['requests_google_places']:.0f}/{r['requests_hunter']:.0f}/{r['requests_neverbounce']:.0f}",
                 flush=True,
             )

@@ -145,6 +145,7 @@ class _JobRunner:
         self.demo = build_providers(True, keys, settings)
         rates = {"neverbounce": settings.neverbounce_rate}
         self._limiters = {p: SharedRateLimiter.for_provider(p, rate=rates.get(p)) for p in PROVIDERS}
+        self._alone = {p: limiter.rate for p, limiter in self._limiters.items()}  # this worker's rate alone
         self.live: Providers | None = (
             build_live_providers(keys, limiters=self._limiters) if keys.get("google_places") else None
         )
@@ -163,13 +164,22 @@ class _JobRunner:
         next slot of the key's timeline in the team database
         (:mod:`leadgen_desktop.db.rate_buckets`), so together the workers keep to one
         worker's rate, and whichever worker has requests to send gets the whole of it.
+        A shared limiter backs off to half its rate at most: its slots are the team's,
+        and the workers' requests still meet now and then in the provider's window (a
+        thread woken late), which is no sign that the rate is too high; halving again on
+        each such refusal would slow the whole team down.
         """
         from leadgen_desktop.db.rate_buckets import SharedTimeline
+        from leadgen_desktop.net.rate_defaults import DEFAULT_BACKOFF
 
         for provider, limiter in self._limiters.items():
             group = self.key_groups.get(provider)
             sharing = sum(1 for w in workers if group is not None and w.key_groups.get(provider) == group)
             if group is None or sharing <= 1:
-                limiter.share(None)
+                if limiter.shared:
+                    limiter.share(None)
+                    limiter.set_rate(self._alone[provider])  # the default floor again
             elif not limiter.shared:
+                rate = self._alone[provider]
+                limiter.set_rate(rate, min_rate=rate * DEFAULT_BACKOFF)
                 limiter.share(SharedTimeline(self.store.rate_buckets, provider, group))

@@ -153,3 +153,12 @@ def test_only_workers_on_the_same_key_share_its_timeline(runner: _JobRunner) -> 
     assert limiters["neverbounce"].rate == pytest.approx(3.0)  # its rate is its own, never split
     runner.share_rates([worker("a:1")])  # alone again
     assert not any(limiter.shared for limiter in limiters.values())
+
+
+def test_a_shared_limiter_backs_off_to_half_its_rate_at_most(runner: _JobRunner) -> None:
+    limiter = runner._limiters["neverbounce"]
+    runner.share_rates([worker("a:1"), worker("b:2")])
+    assert limiter.min_rate == pytest.approx(1.5)  # refusals of meeting requests cost the team half at most
+    runner.share_rates([worker("a:1")])
+    assert not limiter.shared
+    assert (limiter.rate, limiter.min_rate) == pytest.approx((3.0, 3.0 / 16))
