@@ -49,6 +49,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer.body)
 
+    def setup(self) -> None:
+        """Count the connection as open (see :class:`~tests.fakes.connections.ConnectionLog`)."""
+        super().setup()
+        self.fake.connections.opened(self.client_address[1])
+
+    def finish(self) -> None:
+        """Count the connection as closed, even when its client is gone."""
+        try:
+            super().finish()
+        finally:
+            self.fake.connections.closed()
+
     do_GET = _serve
     do_POST = _serve
 
@@ -93,9 +105,12 @@ def serve(
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
+    address = (host, server.server_address[1])
+    fake.connections.addresses.append(address)
     try:
-        yield f"http://{host}:{server.server_address[1]}"
+        yield f"http://{host}:{address[1]}"
     finally:
+        fake.connections.addresses.remove(address)
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

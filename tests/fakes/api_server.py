@@ -62,6 +62,7 @@ from tests.fakes.api_answers import (
     route,
 )
 from tests.fakes.api_loopback import cli_env, main, mock_transport, serve
+from tests.fakes.connections import ConnectionLog
 from tests.fakes.places_city import DETAILS_PREFIX, FakeCity, PlacesFault, details_sku
 from tests.fakes.text_catalogue import text_search_places
 
@@ -143,6 +144,7 @@ class FakeApis:
         self.neverbounce_credits_used = 0
         self.billed: Counter[str] = Counter()  # billed units per SKU (keys of DEFAULT_PRICES)
         self.in_flight = 0  # requests received and not yet answered
+        self.connections = ConnectionLog()  # open loopback connections (kept by api_loopback.serve)
         self.max_in_flight = 0
         self.entered: list[tuple[float, str]] = []  # (time.monotonic(), path) of every request as it arrived
         self._faults: dict[str, deque[tuple[str, str | None]]] = {}
@@ -196,6 +198,14 @@ class FakeApis:
         """Wait until no request is being handled (e.g. after the client was killed)."""
         with self._idle:
             return self._idle.wait_for(lambda: self.in_flight == 0, timeout)
+
+    def wait_client_gone(self, timeout: float = 30.0) -> bool:
+        """Wait until a client that has exited (or was killed) has nothing left here.
+
+        Every request it wrote before it died has then been answered and counted, including
+        those still in the server's backlog when it died; the fake's counts are final.
+        """
+        return self.connections.wait_all_closed(timeout) and self.wait_idle(timeout)
 
     def billed_usd(self, prices: Mapping[str, float] = DEFAULT_PRICES) -> float:
         """What the fake billed so far, in USD at ``prices``."""

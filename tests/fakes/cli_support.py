@@ -37,10 +37,14 @@ def run_leadgen(*args: str, env: dict[str, str], timeout: float = 60) -> subproc
 def wait_for(
     condition: Callable[[], object],
     proc: subprocess.Popen[str],
-    timeout: float = 30,
+    timeout: float = 120,
     what: str = "the condition",
 ) -> object:
-    """Poll ``condition`` until it is truthy and return it; fail if ``proc`` ends first or time runs out."""
+    """Poll ``condition`` until it is truthy and return it; fail if ``proc`` ends first or time runs out.
+
+    ``timeout`` only guards against a hang: a run that takes seconds here took minutes when the
+    2-core machine ran at a load of 20 (30 s once failed such a suite).
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

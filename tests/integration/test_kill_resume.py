@@ -130,7 +130,7 @@ def kill_and_resume(
         text=True,
     )
     try:
-        wait_for(lambda: kill_point(db), proc, 30, what="the kill point")
+        wait_for(lambda: kill_point(db), proc, what="the kill point")
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -140,7 +140,7 @@ def kill_and_resume(
     timings["killed_after"] = time.monotonic() - started
     timings["paid_lookups_before_resume"] = -1.0
     assert proc.returncode == -signal.SIGKILL
-    assert fake.wait_idle(10), "the fake still answers requests of the dead process"
+    assert fake.wait_client_gone(), "the fake still answers requests of the dead process"
     at_kill = job_row(db)
     assert at_kill is not None
     assert at_kill["status"] == "processing"

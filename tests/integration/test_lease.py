@@ -121,7 +121,7 @@ def test_takes_over_at_once_when_the_owner_died(
         if a.poll() is None:
             a.kill()
         a.communicate()
-    assert fake.wait_idle()
+    assert fake.wait_client_gone()
     state = job_state(db)
     assert state is not None
     assert state[1] == "processing"
@@ -158,7 +158,7 @@ def test_a_lease_of_another_host_counts_until_it_is_stale(
         if a.poll() is None:
             a.kill()
         a.communicate()
-    assert fake.wait_idle()
+    assert fake.wait_client_gone()
     database = open_database(db)
     jobs = database.tables.jobs
     try:

@@ -230,7 +230,7 @@ def test_a_failed_run_still_accounts_for_every_request_it_sent(
     assert result.returncode == 1, result.stderr
     summary = json.loads(result.stdout)
     assert summary["status"] == "failed"
-    assert fake.wait_idle()
+    assert fake.wait_client_gone()
     sent = {p: fake.calls[p] for p in PROVIDERS}
     billed = math.fsum(n * DEFAULT_PRICES[sku] for sku, n in fake.billed.items())
     assert summary["metrics"]["api_calls"] == sent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 
@@ -209,3 +210,18 @@ def test_latency_and_concurrency() -> None:
 def test_server_unknown_path_is_404() -> None:
     with serve(FakeApis()) as base_url:
         assert httpx.get(base_url + "/nothing/here").status_code == 404
+
+
+def test_a_client_gone_has_every_request_it_wrote_counted() -> None:
+    """A client that writes requests and dies at once: wait_client_gone returns only once all are billed."""
+    fake = FakeApis(latency=0.05)  # each answer waits, so the requests are still being read at the close
+    request = f"GET /v2/domain-search?domain=d.example&api_key={HUNTER_KEY} HTTP/1.1\r\nHost: x\r\n\r\n"
+    with serve(fake) as base_url:
+        host, port = base_url.removeprefix("http://").split(":")
+        clients = [socket.create_connection((host, int(port))) for _ in range(8)]
+        for client in clients:
+            client.sendall(request.encode())
+            client.close()  # gone before any answer, some connections maybe not even accepted yet
+        assert fake.wait_client_gone()
+        assert fake.calls["hunter"] == 8
+        assert fake.connections.open == 0
