@@ -14,13 +14,16 @@ stops the pool: queued requests are dropped (never sent) and handed back to the
 owner; running ones are told to stop (their waits give up) and otherwise end by
 their own deadline. The threads are daemons, so an abandoned request never keeps
 the process alive; tests can :meth:`RequestPool.join` them.
+
+The threads keep the OS priority of the thread that starts them. They hold the
+interpreter lock while they run Python; at a lower priority (``nice``) a thread
+descheduled by another busy process keeps holding it, and every other thread
+of the process (the window's too) waits until the OS runs that thread again.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 import time
 from collections import Counter, deque
@@ -30,24 +33,6 @@ from dataclasses import dataclass, field
 from leadgen_desktop.domain import CancelToken, Ledger, Waker, paying_into
 
 log = logging.getLogger(__name__)
-
-BACKGROUND_NICENESS = 10
-"""How much lower than the window's thread background threads run (Linux ``nice`` steps)."""
-
-
-def lower_thread_priority(steps: int = BACKGROUND_NICENESS) -> None:
-    """Make the calling thread yield the CPU to the interactive one (where the OS allows it).
-
-    On Linux a thread has its own nice value; elsewhere, or without permission, nothing changes.
-    """
-    setpriority = getattr(os, "setpriority", None)
-    if setpriority is None or not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + steps, 19))
-    except OSError:
-        pass
 
 
 class Inbox:
@@ -195,7 +180,6 @@ class RequestPool:
     # -- the threads ------------------------------------------------------------------------
 
     def _work(self, kind: str) -> None:
-        lower_thread_priority()
         try:
             while (request := self._take(kind)) is not None:
                 try:

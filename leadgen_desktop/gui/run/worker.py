@@ -19,7 +19,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from leadgen_desktop.core.jobs import JobBusy, JobNotFound, JobNotResumable
 from leadgen_desktop.core.run.pipeline import Pipeline
-from leadgen_desktop.core.run.worker_pool import lower_thread_priority
 from leadgen_desktop.domain import (
     CampaignConfig,
     CancelToken,
@@ -122,7 +121,8 @@ class PipelineWorker(QObject):
         """Create the job, announce it, run it to the end and report the outcome."""
         result: JobFinished | None = None
         error = ""
-        lower_thread_priority()  # the window's thread gets the CPU first
+        # The run keeps the window thread's OS priority: at a lower one it would hold the
+        # interpreter lock while descheduled, and the window would wait for that lock.
         try:
             if self._resume_job_id is None:
                 assert self.config is not None
