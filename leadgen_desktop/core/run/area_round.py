@@ -80,6 +80,10 @@ class AreaHost(Protocol):
         """Businesses new to the job, in discovery order: score, select, enrich."""
         ...
 
+    def between_answers(self) -> None:
+        """The search sent what it could and waits for its next answer: a moment for deferred work."""
+        ...
+
     def progress(self, fraction: float, message: str) -> None:
         """Report the discovery stage's progress (``fraction`` of the stage, 0..1)."""
         ...

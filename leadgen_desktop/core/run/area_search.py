@@ -231,6 +231,7 @@ class AreaSearch:
         before each answer is recorded, so a resumed run, whose first step this is, goes on alike."""
         out = InFlight.of(self._plan, [*self._sent.values(), *self._held.values()])
         self._send_items(plan_round(self._plan, self.host.leads_wanted(), self._qualified_share(), out))
+        self.host.between_answers()
 
     def _send_items(self, items: Sequence[RoundItem]) -> int:
         """Send ``items`` after the round's others; return how many purchases another run is making."""
