@@ -5,14 +5,30 @@ For each worker count: a fresh PostgreSQL database, a fresh simulation, ``--jobs
 queued, then the workers started together with ``--once``; the clock stops when the last one
 exits. Printed per round: jobs per minute, the providers' bound and the ratio to it.
 
-The bound is what the providers' limits allow for the requests the round really needed: for
-each provider, the least time its sliding windows (Google 10/s and 600/min, Hunter 15/s and
-500/min, NeverBounce ``--nb-limit``/s, 20 by default) let that many accepted requests take; the
-largest is the bound on the round's time, and jobs / that time is the bound in jobs per minute.
-Throughput grows with workers while latency limits each worker, then flattens at the bound:
-workers sharing a key split its rate (the ``workers`` table), so together they never exceed it
-(rate-limit answers are counted). With the default limits the machine's CPU binds first on
-2 cores; ``--nb-limit 2 --max-jobs 1`` makes the providers bind within reach.
+The ratio is to the lower of two bounds:
+
+- **providers**: what the providers' limits allow for the requests the round really needed.
+  For each provider, the least time its sliding windows (Google 10/s and 600/min, Hunter
+  15/s and 500/min, NeverBounce ``--nb-limit``/s, 20 by default) let that many accepted
+  requests take ("limits/min" is jobs / the largest of these alone, the bound printed
+  before). No round can send a provider's first request sooner than one job alone does
+  (its search comes first, measured below), nor end sooner than one answer after the last;
+  so the bound on the round's time is, for the provider where it is largest, that lead-in
+  + the least time + ``--latency``.
+- **chain**: what the per-job chain of requests (each ``--latency`` seconds) allows when
+  nothing else binds: a worker with an empty queue is timed first (process start and the
+  first look at the queue: S), then one job alone (T); a round with W workers running
+  ``--max-jobs`` M at once can do no better than S + ceil(jobs / (W * M)) * (T - S).
+
+Also printed: the seconds from the first to the last NeverBounce check ("nb span"; while the
+providers bind, the checks go out at the limit during that span: 106 checks at 3/s, 35 s) and
+the CPU seconds the workers used ("worker cpu"; near 2 x seconds, the 2 cores bind).
+
+Throughput grows with workers while the chain binds, then flattens at the providers' bound:
+workers sharing a key take turns on its shared timeline in the team database
+(``rate_buckets``), so together they keep to its rate (rate-limit answers are counted). With
+the default limits the machine's CPU binds first on 2 cores; ``--nb-limit 3 --max-jobs 2
+--latency 2`` makes the providers bind within reach.
 
 Needs a PostgreSQL server to create databases on: ``--server URL`` or ``LEADGEN_TEST_PG_URL``
 (``bash scripts/with_postgres.sh .venv/bin/python benchmarks/team_bench.py`` starts one).
@@ -23,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -92,6 +109,7 @@ def one_round(
     sim = SimApis(latencies=latencies, limits=limits, city=city)
     with serve_sim(sim) as url:
         procs = []
+        cpu_before = _children_cpu()
         started = time.monotonic()
         for w in range(workers):
             home = root / f"w{workers}-{w}"
@@ -111,24 +129,34 @@ def one_round(
             )
         errors = [proc.communicate(timeout=900)[1] for proc in procs]
         elapsed = time.monotonic() - started
+        cpu = _children_cpu() - cpu_before
     if any(proc.returncode for proc in procs):
         raise SystemExit(f"a worker failed: {errors}")
     ((done,),) = query(db, "SELECT count(*) FROM discovery_jobs WHERE status = 'completed'")
     accepted = {p: sim.attempts[p] - sim.rate_limited[p] for p in limits}
     bound_seconds = max(least_seconds(limits, p, n) for p, n in accepted.items())
-    per_minute = done / elapsed * 60
-    bound = done / bound_seconds * 60 if bound_seconds else float("inf")
+    checks = sorted(s.arrived for s in sim.served if s.provider == "neverbounce")
+    first = {p: min((s.arrived for s in sim.served if s.provider == p), default=started) for p in limits}
     return {
         "workers": workers,
         "jobs": done,
+        "nb_seconds": checks[-1] - checks[0] if len(checks) > 1 else 0.0,
         "seconds": elapsed,
-        "jobs_per_minute": per_minute,
-        "bound_per_minute": bound,
-        "ratio": per_minute / bound,
+        "worker_cpu": cpu,
+        "jobs_per_minute": done / elapsed * 60,
+        "provider_bound_per_minute": done / bound_seconds * 60 if bound_seconds else float("inf"),
         "rate_limited": sum(sim.rate_limited.values()),
         "paid_twice": len(sim.duplicates()),
         **{f"requests_{p}": float(n) for p, n in accepted.items()},
+        **{f"least_{p}": least_seconds(limits, p, n) for p, n in accepted.items()},
+        **{f"first_{p}": first[p] - started for p in limits},
     }
+
+
+def _children_cpu() -> float:
+    """CPU seconds used so far by this process's finished children (the workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -155,8 +183,15 @@ def main() -> None:
         f"{args.jobs} jobs x {args.leads} leads, {args.latency:.2f} s per request, "
         f"{args.max_jobs} job(s) per worker at once, limits {limits_with(args.nb_limit)}"
     )
-    print("workers  jobs  seconds  jobs/min  bound/min  ratio  rate-limited  paid-twice  requests g/h/nb")
     with tempfile.TemporaryDirectory() as folder:
+        start = one_round(args.server, 1, 0, args.leads, args.latency, 1, args.nb_limit, Path(folder))
+        alone = one_round(args.server, 1, 1, args.leads, args.latency, 1, args.nb_limit, Path(folder))
+        job = alone["seconds"] - start["seconds"]
+        print(f"a worker's start: {start['seconds']:.1f} s; one job alone: {alone['seconds']:.1f} s")
+        print(
+            "workers  jobs  seconds  jobs/min  limits/min  providers/min  chain/min  ratio  rate-limited"
+            "  paid-twice  nb span  worker cpu  requests g/h/nb"
+        )
         for workers in (int(w) for w in args.workers.split(",")):
             r = one_round(
                 args.server,
@@ -168,11 +203,24 @@ def main() -> None:
                 args.nb_limit,
                 Path(folder),
             )
+            waves = -(-args.jobs // (workers * args.max_jobs))
+            chain = r["jobs"] / (start["seconds"] + waves * job) * 60
+            providers = (
+                r["jobs"]
+                / max(
+                    alone[f"first_{p}"] + r[f"least_{p}"] + args.latency
+                    for p in LIMITS
+                    if r[f"least_{p}"] > 0
+                )
+                * 60
+            )
+            ratio = r["jobs_per_minute"] / min(providers, chain)
             print(
                 f"{workers:>7} {r['jobs']:>5.0f} {r['seconds']:>8.1f} {r['jobs_per_minute']:>9.1f} "
-                f"{r['bound_per_minute']:>10.1f} {r['ratio']:>6.2f} {r['rate_limited']:>13.0f} "
-                f"{r['paid_twice']:>11.0f}  {r['requests_google_places']:.0f}/{r['requests_hunter']:.0f}/"
-                f"{r['requests_neverbounce']:.0f}",
+                f"{r['provider_bound_per_minute']:>11.1f} {providers:>14.1f} {chain:>10.1f} {ratio:>6.2f} "
+                f"{r['rate_limited']:>13.0f} {r['paid_twice']:>11.0f} {r['nb_seconds']:>8.1f} "
+                f"{r['worker_cpu']:>11.1f}  "
+                f"{r['requests_google_places']:.0f}/{r['requests_hunter']:.0f}/{r['requests_neverbounce']:.0f}",
                 flush=True,
             )
     print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -137,16 +137,15 @@ class _JobRunner:
 
     def __init__(self, store: Store, keys: dict[str, str | None], settings: AppSettings) -> None:
         from leadgen_desktop.net.providers.live import build_live_providers
-        from leadgen_desktop.net.rate_limit import RateLimiter
         from leadgen_desktop.net.rate_memory import key_fingerprint
+        from leadgen_desktop.net.rate_share import SharedRateLimiter
 
         self.store = store
         self.settings = settings
         self.demo = build_providers(True, keys, settings)
         rates = {"neverbounce": settings.neverbounce_rate}
-        self._limiters = {p: RateLimiter.for_provider(p, rate=rates.get(p)) for p in PROVIDERS}
+        self._limiters = {p: SharedRateLimiter.for_provider(p, rate=rates.get(p)) for p in PROVIDERS}
         self._alone = {p: limiter.rate for p, limiter in self._limiters.items()}  # this worker's rate alone
-        self._shared_by = dict.fromkeys(PROVIDERS, 1)
         self.live: Providers | None = (
             build_live_providers(keys, limiters=self._limiters) if keys.get("google_places") else None
         )
@@ -158,25 +157,29 @@ class _JobRunner:
         return pipeline.run(job.job_id, cancel, lambda _event: None)
 
     def share_rates(self, workers: list[WorkerRecord]) -> None:
-        """Split each key's rate between the live workers using the same key (this one included).
+        """Share each key's rate with the other live workers using the same key.
 
-        A worker alone on its key keeps its limiter as built (probing for the limit, where
-        the provider's limit is learned); sharing it, each gets an equal fixed part, and
-        rate-limit answers slow it to half that part at most.
+        A worker alone on its key sends at its own limiter's pace (probing for the limit,
+        where the provider's limit is learned). Sharing it, each request also takes the
+        next slot of the key's timeline in the team database
+        (:mod:`leadgen_desktop.db.rate_buckets`), so together the workers keep to one
+        worker's rate, and whichever worker has requests to send gets the whole of it.
+        A shared limiter backs off to half its rate at most: its slots are the team's,
+        and the workers' requests still meet now and then in the provider's window (a
+        thread woken late), which is no sign that the rate is too high; halving again on
+        each such refusal would slow the whole team down.
         """
+        from leadgen_desktop.db.rate_buckets import SharedTimeline
         from leadgen_desktop.net.rate_defaults import DEFAULT_BACKOFF
 
         for provider, limiter in self._limiters.items():
             group = self.key_groups.get(provider)
-            sharing = max(
-                1, sum(1 for w in workers if group is not None and w.key_groups.get(provider) == group)
-            )
-            if sharing == self._shared_by[provider]:
-                continue
-            self._shared_by[provider] = sharing
-            share = self._alone[provider] / sharing
-            # Workers sharing a key send independently, so their requests sometimes meet in the
-            # provider's window although together they keep to its rate: such a refusal is no
-            # sign that this worker's share is too high. Each one halving the share again left
-            # a worker at a sixteenth of it; one halving is the most a share gives up.
-            limiter.set_rate(share, min_rate=share * DEFAULT_BACKOFF if sharing > 1 else None)
+            sharing = sum(1 for w in workers if group is not None and w.key_groups.get(provider) == group)
+            if group is None or sharing <= 1:
+                if limiter.shared:
+                    limiter.share(None)
+                    limiter.set_rate(self._alone[provider])  # the default floor again
+            elif not limiter.shared:
+                rate = self._alone[provider]
+                limiter.set_rate(rate, min_rate=rate * DEFAULT_BACKOFF)
+                limiter.share(SharedTimeline(self.store.rate_buckets, provider, group))

@@ -164,9 +164,15 @@ CREATE TABLE "workers" ("owner" TEXT NOT NULL PRIMARY KEY, "user_name" TEXT, "st
 """
 """Step 8, team mode: who ran a campaign, queued jobs and leases with an end, the workers of a team database."""
 
+V9 = """
+CREATE TABLE "rate_buckets" ("key_group" VARCHAR(32) NOT NULL PRIMARY KEY, "provider" VARCHAR(32) NOT NULL,
+  "next_slot" REAL NOT NULL);
+"""
+"""Step 9, team rate sharing: per key fingerprint, the next free request slot of the workers sharing that key."""
+
 # Step numbers are fixed across branches: V6 (website emails), V7 (area tiles), V8 (team mode),
-# so ``len(MIGRATIONS)`` is the schema version.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
+# V9 (team rate sharing), so ``len(MIGRATIONS)`` is the schema version.
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
 
 
 def statements(script: str) -> list[str]:

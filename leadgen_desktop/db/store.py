@@ -2,7 +2,7 @@
 
 Each part owns one subject (``campaigns``, ``jobs``, ``leases``, ``leads``,
 ``checkpoints``, ``tiling`` (areas and the tiling checkpoint), ``lookups``, ``sites``,
-``claims``, ``calls``, ``all_leads``, ``workers``). Every write is one
+``claims``, ``calls``, ``all_leads``, ``workers``, ``rate_buckets``). Every write is one
 transaction; a write that belongs with others (a lead with the calls it took
 and the job's progress) joins them in one. Reads return immutable records
 from :mod:`leadgen_desktop.db.records`, safe to hand to another thread. Every
@@ -25,6 +25,7 @@ from leadgen_desktop.db.job_queries import JobQueries
 from leadgen_desktop.db.lead_queries import LeadQueries
 from leadgen_desktop.db.lease_queries import LeaseQueries
 from leadgen_desktop.db.lookup_cache import LookupCache
+from leadgen_desktop.db.rate_buckets import RateBuckets
 from leadgen_desktop.db.site_cache import SiteCache
 from leadgen_desktop.db.tiling_queries import TilingQueries
 from leadgen_desktop.db.worker_queries import WorkerQueries
@@ -47,6 +48,7 @@ class Store:
         self.tiling = TilingQueries(db, self.calls, self.jobs, self.lookups, self.checkpoints, self.claims)
         self.all_leads = PostgresAllLeadsQueries(db) if db.is_postgres else AllLeadsQueries(db)
         self.workers = WorkerQueries(db)
+        self.rate_buckets = RateBuckets(db)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:

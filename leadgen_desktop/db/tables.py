@@ -312,6 +312,17 @@ class WorkerRow(BaseTable):
         table_name = "workers"
 
 
+class RateBucketRow(BaseTable):
+    """The team's shared request timeline for one API key (:mod:`~leadgen_desktop.db.rate_buckets`)."""
+
+    key_group = pw.CharField(max_length=32, primary_key=True)  # the key's fingerprint, never the key
+    provider = pw.CharField(max_length=32)
+    next_slot = pw.FloatField()  # seconds since the epoch, by the database's clock
+
+    class Meta:
+        table_name = "rate_buckets"
+
+
 _Table = TypeVar("_Table", bound=BaseTable)
 
 
@@ -346,3 +357,4 @@ class TableSet:
         self.mail_server_cache = _bound(MailServerCache, database)
         self.lookup_claims = _bound(LookupClaim, database)
         self.workers = _bound(WorkerRow, database)
+        self.rate_buckets = _bound(RateBucketRow, database)

@@ -37,6 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Self
 
 from leadgen_desktop.domain import Cancelled, CancelToken
 from leadgen_desktop.net.rate_defaults import (
@@ -170,7 +171,7 @@ class RateLimiter:
         wait: Wait = token_wait,
         headroom: float = DEFAULT_HEADROOM,
         on_learned: Callable[[LearnedRate], None] | None = None,
-    ) -> RateLimiter:
+    ) -> Self:
         """The provider's limiter: ``rate`` fixed by the user, else learned or default, and probing.
 
         A ``rate`` given (a user setting) is used as it is: no probing above it. Without
@@ -209,6 +210,12 @@ class RateLimiter:
         """Requests per second currently allowed (at most :attr:`ceiling`)."""
         with self._lock:
             return self._rate
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two requests at the current rate, headroom included."""
+        with self._lock:
+            return self._interval
 
     @property
     def ceiling(self) -> float:
