@@ -7,18 +7,20 @@ a test that takes it (or ``store``) runs against both.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import keyring
 import keyring.backend
 import pytest
 from hypothesis import HealthCheck, settings
+from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.store import Store
 from tests.fakes.backends import BACKENDS, database_for
@@ -37,6 +39,27 @@ OFFLINE_WEB_ENV = offline_web_env()
 # depend on timing, so the whole suite runs without them.
 settings.register_profile("leadgen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("leadgen")
+
+
+QT_WAIT_AT_LEAST_MS = 60_000
+"""The least time a test waits for a signal, a condition or a window (pytest-qt's default is 5 s).
+
+These waits end as soon as what they wait for happens, so their timeout only guards against a
+hang; with five suites on 2 cores (load 35-48) a 5-15 s guard ran out on a healthy test."""
+
+
+def _patient(wait: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(wait)
+    def patient(self: QtBot, *args: Any, timeout: int | None = 5000, **kwargs: Any) -> Any:
+        # raising=False waits the whole time on purpose (``assertNotEmitted(wait=ms)``): keep it
+        guard = timeout is not None and kwargs.get("raising") is not False
+        return wait(self, *args, timeout=max(timeout, QT_WAIT_AT_LEAST_MS) if guard else timeout, **kwargs)
+
+    return patient
+
+
+for _name in ("waitSignal", "waitSignals", "waitUntil", "waitCallback", "waitExposed", "waitActive"):
+    setattr(QtBot, _name, _patient(getattr(QtBot, _name)))
 
 
 def pytest_terminal_summary(
@@ -107,8 +130,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Me
     keyring.set_keyring(previous)
 
 
-THREAD_JOIN_TIMEOUT = 5.0
-"""Seconds the threads a test started get, after it ended, to finish (joined: no wait once they have)."""
+THREAD_JOIN_TIMEOUT = 30.0
+"""Seconds the threads a test started get, after it ended, to finish (joined: no wait once they have;
+generous, because a thread that ends in milliseconds here took seconds at a load of 40)."""
 
 
 def threads_left_running(
