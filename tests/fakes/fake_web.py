@@ -105,8 +105,15 @@ class FakeWeb:
         return entry
 
     def end(self, entry: LoggedRequest) -> None:
-        """Record that a request's answer is complete (or its client left)."""
+        """Record that a request's answer is about to be complete (or its client left); once per request.
+
+        A server calls it *before* it writes the answer's last bytes: a client that waits for
+        an answer before its next request can then never be seen with two in flight, however
+        late the server's thread runs after the write.
+        """
         with self.arrived:
+            if entry.ended is not None:
+                return
             entry.ended = time.monotonic()
             self._in_flight[entry.host] -= 1
 

@@ -44,13 +44,15 @@ class _SiteHandler(BaseHTTPRequestHandler):
             )
         entry = self.web.begin(host, path, self.scheme, {k.lower(): v for k, v in self.headers.items()})
         try:
-            self._answer(self.web.page(host, path) or FakePage(b"<h1>not found</h1>", status=404))
+            page = self.web.page(host, path) or FakePage(b"<h1>not found</h1>", status=404)
+            self._answer(page, lambda: self.web.end(entry))
         except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
             self.close_connection = True
         finally:
             self.web.end(entry)
 
-    def _answer(self, page: FakePage) -> None:
+    def _answer(self, page: FakePage, completing: Callable[[], None]) -> None:
+        """Answer with ``page``; ``completing()`` runs before the bytes that complete a whole answer."""
         if page.delay:
             self.web.release.wait(page.delay)
         if page.behaviour is Behaviour.HOLD:
@@ -75,10 +77,13 @@ class _SiteHandler(BaseHTTPRequestHandler):
             sent = 0
             while sent < page.size:
                 part = chunk[: page.size - sent]
+                if sent + len(part) >= page.size:
+                    completing()
                 self.wfile.write(part)
                 sent += len(part)
             return
         self.send_header("Content-Length", str(len(page.body)))
+        completing()
         self.end_headers()
         self.wfile.write(page.body)
 
