@@ -51,6 +51,7 @@ from leadgen_desktop.net.rate_defaults import (
     PROBE_BACKOFF,
     PROBE_CEILINGS,
     PROBE_CREEP,
+    PROBE_SPREAD,
     PROBE_STEP,
     PROBE_WAIT_STEP,
     RECOVERY_FRACTION,
@@ -279,6 +280,8 @@ class RateLimiter:
     def _apply(self, rate: float) -> None:
         self._rate = rate
         self._interval = (1.0 + self._headroom) / rate
+        # A probing limiter's slots are closer than its rate; the count per second keeps the rate.
+        self._spacing = self._interval / PROBE_SPREAD if self._probing else self._interval
 
     # -- feedback ------------------------------------------------------------------
 
@@ -313,7 +316,7 @@ class RateLimiter:
             # An empty bucket: the next request waits one new interval, whatever the burst. A
             # probing limiter's window also counts the slots just used: at the new rate, none
             # goes out before the server's count of the last second has room for it.
-            self._respace(self._burst)
+            self._respace(self._burst * self._interval)
             if self._probing:
                 self._clean = self._rate
             learned = self._report()
@@ -338,14 +341,14 @@ class RateLimiter:
                 self._apply(min(self._ceiling, rate))
                 if self._rate >= self._spaced_at * RESPACE:  # the waiting slots are far too wide now
                     self._epoch += 1
-                    self._respace(1)
+                    self._respace(self._spacing)
             learned = self._report()
         self._tell(learned)
 
-    def _respace(self, intervals: int) -> None:
-        """Withdraw the slots not used yet; the next one is ``intervals`` new intervals away (lock held)."""
+    def _respace(self, gap: float) -> None:
+        """Withdraw the slots not used yet; the next one is ``gap`` seconds away (lock held)."""
         now = self._clock()
-        self._tat = now + intervals * self._interval
+        self._tat = now + gap
         while self._recent and self._recent[-1] > now:
             self._recent.pop()
         self._spaced_at = self._rate
@@ -372,21 +375,21 @@ class RateLimiter:
             now = self._clock()
             tat = now if self._tat is None else max(self._tat, now)
             if self._burst_window is None:
-                start = max(now, tat - (self._burst - 1) * self._interval)
+                start = max(now, tat - (self._burst - 1) * self._spacing)
             else:  # handed out in order; the window below is the only limit
                 start = max(tat, self._recent[-1]) if self._recent else tat
             guard = self._burst_window or (PER_SECOND if self._probing else None)
             if guard is not None:  # at most floor(rate * window) slots in any window
                 count = max(1, math.floor(self._rate * guard))
-                if len(self._recent) >= count:
-                    start = max(start, self._recent[-count] + count * self._interval)
+                if len(self._recent) >= count:  # the whole window after the count-th last, headroom included
+                    start = max(start, self._recent[-count] + guard * (1.0 + self._headroom))
             for count, seconds, log in self._windows:
                 if len(log) == count:
                     start = max(start, log[0] + seconds)
             for _, _, log in self._windows:
                 log.append(start)
             if self._burst_window is None:
-                self._tat = max(tat, start) + self._interval
+                self._tat = max(tat, start) + self._spacing
             self._recent.append(start)
             while self._recent[0] < now - self._span:
                 self._recent.popleft()
