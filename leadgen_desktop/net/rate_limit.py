@@ -21,7 +21,11 @@ the work) adds ``recovery`` up to the ceiling; after a refusal it takes the rate
 server let through in the last second (counted from the slots used, which may be far
 below the rate allowed when work comes in bursts) as the limit, backs off from that, and
 climbs fast back to it and only slowly past it. Its callers look every few
-milliseconds whether the climb moved their slots closer. What was learned is
+milliseconds whether the climb moved their slots closer. It keeps its rate as a count (at
+most ``floor(rate)`` slots in any second) and spaces the slots ``PROBE_SPREAD`` times closer
+than the rate: a burst of work goes out together, as far as the server's window allows,
+and a refusal (answered before the work) still stops a burst too big for the unknown limit
+after a slot or two. What was learned is
 :attr:`RateLimiter.learned`; ``on_learned`` hears of every change worth remembering
 (:mod:`leadgen_desktop.net.rate_memory`), and a limiter built from a :class:`LearnedRate`
 starts where the last run ended. The numbers are in :mod:`leadgen_desktop.net.rate_defaults`.
