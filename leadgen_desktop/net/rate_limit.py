@@ -400,6 +400,25 @@ class RateLimiter:
             self._local.slot = start
             return start - now, self._epoch
 
+    def sent(self) -> None:
+        """The request this thread acquired a slot for goes out now: count it from now if later.
+
+        Between the slot and the send a paid request is written down (a database write,
+        longer when the disk is busy): a send 70 ms after its slot, counted at its slot,
+        let the next window's slot come less than a second after its real arrival, and the
+        server refused it. The windows now count each request from when it really went.
+        """
+        slot: float | None = getattr(self._local, "slot", None)
+        if slot is None:
+            return
+        with self._lock:
+            now = self._clock()
+            if now <= slot:
+                return
+            self._local.slot = now
+            for log in (self._recent, *(log for _, _, log in self._windows)):
+                _move(log, slot, now)
+
     def reserve(self) -> float:
         """Reserve the next slot; return how many seconds to wait before using it."""
         delay, _ = self._reserve()
@@ -435,6 +454,20 @@ class RateLimiter:
                     self._local.generation = self._generation
                     self._local.waited = waited > 0
                     return waited
+
+
+def _move(log: deque[float], old: float, new: float) -> None:
+    """Move one entry ``old`` of the sorted ``log`` to ``new`` (later), keeping it sorted."""
+    for index in range(len(log) - 1, -1, -1):
+        if log[index] == old:
+            del log[index]
+            break
+    else:
+        return  # already dropped (a back-off withdrew it, or it aged out)
+    index = len(log)
+    while index > 0 and log[index - 1] > new:
+        index -= 1
+    log.insert(index, new)
 
 
 def _check_rate(rate: float) -> None:
