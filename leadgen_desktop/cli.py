@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import logging
 import math
@@ -183,7 +184,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = _main(argv)
     if code == EXIT_CANCELLED and argv is None:
         _exit_now(code)
+    if argv is None:
+        _skip_teardown_collection()
     return code
+
+
+def _skip_teardown_collection() -> None:
+    """Let the interpreter end without collecting what the command leaves (as the program only).
+
+    By now every row and the bill are committed and every database connection is closed
+    (``close_stores``; the run thread closed its own). Collecting the ~90,000 objects and
+    800 modules a live run leaves cost the exit ~0.2 s; frozen, the collections at teardown
+    skip them (their memory goes back with the process). atexit handlers (logging's
+    flush) and stdio flushing still run, unlike ``os._exit``.
+    """
+    gc.freeze()
 
 
 def _exit_now(code: int) -> NoReturn:
@@ -374,6 +389,7 @@ def _run_with_ctrl_c(pipeline: Pipeline, job_id: str, campaign_id: str, as_json:
         except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
             outcome.append(exc)
         finally:
+            pipeline.store.db.close()  # this thread's connection: else only the exit's collection closes it
             wake.wake()
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
