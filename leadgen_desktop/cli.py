@@ -86,6 +86,10 @@ def _main(argv: Sequence[str] | None) -> int:
 def _command(args: argparse.Namespace) -> int:
     """Run the command ``args`` names (its module imported now)."""
     if args.command in ("run", "resume"):
+        if args.command == "run" and not args.demo and not args.queue:
+            from leadgen_desktop.net.http import read_api_certificates_early
+
+            read_api_certificates_early()  # beside the imports and the opening that follow
         from leadgen_desktop.cli_run import cmd_resume, cmd_run
 
         return cmd_run(args) if args.command == "run" else cmd_resume(args)
