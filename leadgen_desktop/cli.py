@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 import logging
 import os
@@ -37,21 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = _main(argv)
     if code == EXIT_CANCELLED and argv is None:
         _exit_now(code)
-    if argv is None:
-        _skip_teardown_collection()
     return code
-
-
-def _skip_teardown_collection() -> None:
-    """Let the interpreter end without collecting what the command leaves (as the program only).
-
-    By now every row and the bill are committed and every database connection is closed
-    (``close_stores``; the run thread closed its own). Collecting the ~90,000 objects and
-    800 modules a live run leaves cost the exit ~0.2 s; frozen, the collections at teardown
-    skip them (their memory goes back with the process). atexit handlers (logging's
-    flush) and stdio flushing still run, unlike ``os._exit``.
-    """
-    gc.freeze()
 
 
 def _exit_now(code: int) -> NoReturn:

@@ -114,8 +114,8 @@ def test_run_help_imports_no_database_network_or_pipeline_code(tmp_path: Path) -
 
 @pytest.mark.slow
 def test_a_finished_run_leaves_every_row_committed_and_the_database_closed(tmp_path: Path) -> None:
-    """The exit skips collecting objects (gc.freeze): every connection must be closed before, by
-    the thread that opened it, so the last close checkpoints the WAL into the file and removes it."""
+    """Every connection is closed before the exit, by the thread that opened it (not by the
+    interpreter's teardown), so the last close checkpoints the WAL into the file and removes it."""
     db = tmp_path / "t.db"
     done = subprocess.run(
         [

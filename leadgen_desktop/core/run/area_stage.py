@@ -90,7 +90,7 @@ def discover_by_area(run: _Run) -> bool:
         known=known,
     )
     run.area_search = search
-    threading.Thread(target=warm_up, args=(run.providers,), name="leadgen-warm-up", daemon=True).start()
+    threading.Thread(target=warm_up, args=(run.providers,), name="leadgen-warm-up").start()
     search.run(choice.area)
     host.enrich_waiting()
     note_ignored_rectangles(run, search)
