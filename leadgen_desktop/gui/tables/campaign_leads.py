@@ -26,6 +26,27 @@ DETAILS_WIDTH = 380
 """Width the details panel opens to when "Show details" finds it collapsed."""
 
 
+class SteadyLabel(QLabel):
+    """A label that keeps its size while its text changes; it only widens when a text needs more room.
+
+    Why: ``QLabel.setText`` asks the layouts above it to lay out again, and the
+    tab widget holding this page answers that request by repainting the whole
+    of itself (``QTabWidget::setUpLayout``): the lead table, the filter and the
+    tab bar were repainted for every new count during a run (benchmarks/stall_probe.py).
+    A widget whose minimum and maximum sizes are equal asks nothing.
+
+    Signals: none of its own.
+    """
+
+    def setText(self, text: str) -> None:
+        """Show ``text``; widen (never narrow) the fixed size when it needs more room."""
+        super().setText(text)
+        hint = self.sizeHint()
+        width = max(hint.width(), self.minimumWidth())
+        if width != self.minimumWidth() or hint.height() != self.minimumHeight():
+            self.setFixedSize(width, hint.height())
+
+
 class CampaignLeadsPage(QWidget):
     """Filter row (text, "Only new businesses", count) above the lead table and its details.
 
@@ -42,7 +63,9 @@ class CampaignLeadsPage(QWidget):
     def __init__(self, parent: QWidget | None = None, actions_parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.filter_edit = filter_field("filterEdit", "leads")
-        self.count_label = QLabel("0 leads")
+        self.count_label = SteadyLabel()
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.count_label.setText("0 leads")
         self.count_label.setObjectName("countLabel")
         self.count_label.setAccessibleName("Lead count")
         self.only_new_check = QCheckBox("Only new businesses")
@@ -78,8 +101,9 @@ class CampaignLeadsPage(QWidget):
 
         self.filter_edit.textChanged.connect(self._on_filter_changed)
         self.only_new_check.toggled.connect(self._on_only_new_toggled)
+        # Once per batch (records_added), not once per insert: a batch lands in up to one insert per row.
         for signal in (
-            self.proxy.rowsInserted,
+            self.model.records_added,
             self.proxy.rowsRemoved,
             self.proxy.modelReset,
             self.proxy.layoutChanged,
