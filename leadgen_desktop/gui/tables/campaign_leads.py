@@ -6,7 +6,6 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.gui.details.lead_details import LeadDetailsPanel
+from leadgen_desktop.gui.shell.steady_label import SteadyLabel
 from leadgen_desktop.gui.tables.results_model import COLUMNS, LeadTableModel
 from leadgen_desktop.gui.tables.results_proxy import LeadFilterProxy
 from leadgen_desktop.gui.tables.row_feeder import RowFeeder
@@ -24,27 +24,6 @@ _COLUMN_WIDTHS = (180, 175, 110, 150, 175, 80, 55, 55, 65, 300)
 """Initial widths of the table's columns (the last one stretches)."""
 DETAILS_WIDTH = 380
 """Width the details panel opens to when "Show details" finds it collapsed."""
-
-
-class SteadyLabel(QLabel):
-    """A label that keeps its size while its text changes; it only widens when a text needs more room.
-
-    Why: ``QLabel.setText`` asks the layouts above it to lay out again, and the
-    tab widget holding this page answers that request by repainting the whole
-    of itself (``QTabWidget::setUpLayout``): the lead table, the filter and the
-    tab bar were repainted for every new count during a run (benchmarks/stall_probe.py).
-    A widget whose minimum and maximum sizes are equal asks nothing.
-
-    Signals: none of its own.
-    """
-
-    def setText(self, text: str) -> None:
-        """Show ``text``; widen (never narrow) the fixed size when it needs more room."""
-        super().setText(text)
-        hint = self.sizeHint()
-        width = max(hint.width(), self.minimumWidth())
-        if width != self.minimumWidth() or hint.height() != self.minimumHeight():
-            self.setFixedSize(width, hint.height())
 
 
 class CampaignLeadsPage(QWidget):
@@ -75,7 +54,7 @@ class CampaignLeadsPage(QWidget):
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.filter_edit, 1)
         filter_row.addWidget(self.only_new_check)
-        filter_row.addWidget(self.count_label)
+        filter_row.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.model = LeadTableModel(self)
         self.proxy = LeadFilterProxy(self.model, self)
