@@ -16,7 +16,7 @@ from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, JobFinished, JobStatus
 from leadgen_desktop.gui.shell.main_window import MainWindow
 from tests.fakes.backends import fresh_pg_database
-from tests.gui.ux_support import _WINDOWS, fill_form, make_window
+from tests.gui.ux_support import close_windows, fill_form, make_window
 
 WAIT_MS = 15_000
 
@@ -26,8 +26,7 @@ def repo() -> Iterator[Store]:
     with fresh_pg_database() as url:
         store = Store.open(url)
         yield store
-        while _WINDOWS:
-            _WINDOWS.pop().close()
+        close_windows()
         store.db.close()
 
 

@@ -84,15 +84,22 @@ def test_the_details_panel_says_where_each_address_was_found(qtbot: QtBot) -> No
     assert "receives mail (MX records)" in text
 
 
+@pytest.fixture
+def window_repo(tmp_path: Path) -> Iterator[Store]:
+    """A database whose windows are closed after the test, whether it passed or not."""
+    from tests.gui.ux_support import repo_with_cleanup
+
+    yield from repo_with_cleanup(tmp_path)
+
+
 def test_a_campaign_started_in_the_window_uses_the_hunter_mode_of_settings(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, window_repo: Store
 ) -> None:
     from leadgen_desktop.settings import AppSettings, save_settings
-    from tests.gui.ux_support import fill_form, make_window, repo_with_cleanup
+    from tests.gui.ux_support import fill_form, make_window
 
     save_settings(AppSettings(hunter_mode=HunterMode.NEVER))
-    cleanup = repo_with_cleanup(tmp_path)
-    repo = next(cleanup)
+    repo = window_repo
     window = make_window(qtbot, repo)
     fill_form(qtbot, window, max_results=20)
     with qtbot.waitSignal(window.controller.finished, timeout=20_000) as finished:
@@ -105,4 +112,3 @@ def test_a_campaign_started_in_the_window_uses_the_hunter_mode_of_settings(
     assert result.metrics.emails_by_source["website"] > 0
     shown = window.run_overview.metrics_panel.text("emails_by_source")
     assert shown == f"{result.metrics.emails_by_source['website']} / 0"
-    next(cleanup, None)

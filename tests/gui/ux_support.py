@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import shiboken6
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.records import LeadRecord
@@ -93,13 +94,23 @@ def no_email(lead_id: int, reason: str, **changes: object) -> LeadRecord:
 _WINDOWS: list[MainWindow] = []
 
 
+def close_windows() -> None:
+    """Close every window ``make_window`` opened (joining their threads), newest first.
+
+    A window qtbot already deleted (its test failed before this ran) is skipped: closing it
+    would raise "already deleted" and hide the test's own failure.
+    """
+    while _WINDOWS:
+        window = _WINDOWS.pop()
+        if shiboken6.isValid(window):
+            window.close()
+
+
 def repo_with_cleanup(tmp_path: Path) -> Iterator[Store]:
     """A fresh database for a fixture; the test's windows are closed (joining their threads) first."""
     repository = Store.open(tmp_path / "ux.db")
     yield repository
-    while _WINDOWS:
-        window = _WINDOWS.pop()
-        window.close()
+    close_windows()
     repository.db.close()
 
 
