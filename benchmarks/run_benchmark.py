@@ -402,7 +402,7 @@ def report(
     print(f"target met: {'yes' if outcome.met() else 'NO'}")
     if timeline:
         print()
-        print("timeline (seconds after the first request: arrival → answer)")
+        print(f"timeline (seconds after the first request: arrival → answer; first at monotonic {first:.4f})")
         rows = [(s.arrived, f"→ {s.answered - first:6.3f}  {s.provider:13} {s.subject}") for s in sim.served]
         rows += [(arrived, f"  RATE LIMITED  {provider}") for provider, arrived in sim.rejected]
         for arrived, text in sorted(rows):

@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Callable
 from types import FrameType
-from typing import Any
 
+from leadgen_desktop.cli_parser import EXIT_OK, UsageError
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.core.queue_worker import QueueWorker
 from leadgen_desktop.db.records import JobRecord, WorkerRecord
@@ -32,27 +31,9 @@ from leadgen_desktop.paths import log_dir
 from leadgen_desktop.settings import AppSettings, load_settings
 from leadgen_desktop.wiring import build_pipeline, build_providers, database_location, open_store
 
-EXIT_OK, EXIT_USAGE = 0, 2
 
-
-class TeamUsageError(Exception):
+class TeamUsageError(UsageError):
     """Bad input to a team command: one line, exit 2."""
-
-
-def add_team_commands(
-    sub: Any, parser_class: type[argparse.ArgumentParser], positive_int: Callable[[str], int]
-) -> None:
-    """Add ``worker`` and ``db-password`` to the ``leadgen`` subcommands."""
-    worker = sub.add_parser("worker", help="run queued jobs of a team database (leadgen run --queue)")
-    worker.add_argument("--db", default=None, help="the team database (postgresql://...; default LEADGEN_DB)")
-    worker.add_argument("--once", action="store_true", help="exit once no job is pending or abandoned")
-    worker.add_argument("--max-jobs", type=positive_int, default=1, help="jobs run at once (default 1)")
-
-    password = sub.add_parser("db-password", help="store a team database's password in the OS keychain")
-    action = password.add_subparsers(dest="password_command", required=True, parser_class=parser_class)
-    for name, text in (("set", "store it (read without echo, or from stdin)"), ("delete", "forget it")):
-        command = action.add_parser(name, help=text)
-        command.add_argument("url", help="postgresql://USER@HOST:PORT/DBNAME")
 
 
 def cmd_db_password(args: argparse.Namespace) -> int:

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from leadgen_desktop.db.database import Database
-from leadgen_desktop.db.errors import DRIVER_ERRORS, storage_error
+from leadgen_desktop.db.errors import driver_errors, storage_error
 from leadgen_desktop.domain import FIELD_SEPARATOR, campaign_title, email_status_label, search_key
 
 SEARCH_INDEX_BATCH = 5000
@@ -362,7 +362,7 @@ class AllLeadsQueries:
         sql = "SELECT group_concat(printf('%016x', lead_id), '') FROM lead_search WHERE instr(key, ?) > 0"
         try:
             text = self._peewee.execute_sql(sql, (needle,)).fetchone()[0]  # type: ignore[no-untyped-call]
-        except DRIVER_ERRORS as exc:
+        except driver_errors() as exc:
             if cancel is not None and cancel.is_set():
                 raise SearchCancelled from None
             raise storage_error(self.database.path, exc) from exc

@@ -27,10 +27,10 @@ from typing import Any, TypeVar, cast
 import peewee as pw
 
 from leadgen_desktop.db.errors import (
-    DRIVER_ERRORS,
     StorageError,
     connection_lost,
     describe_sqlite_error,
+    driver_errors,
     first_database_error,
     storage_error,
     storage_errors,
@@ -149,7 +149,7 @@ class Database:
             return
         try:
             self.connection.close()
-        except DRIVER_ERRORS:
+        except driver_errors():
             self.connection._state.reset()  # type: ignore[attr-defined]
 
     def now(self) -> dt.datetime:
@@ -235,7 +235,7 @@ class Transaction:
             atomic = connection.atomic() if database.is_postgres else connection.atomic("IMMEDIATE")
             try:
                 atomic.__enter__()
-            except DRIVER_ERRORS as exc:
+            except driver_errors() as exc:
                 if not (database.is_postgres and connection_lost(exc)):
                     raise
                 database.revive(force=True)  # the server dropped us while idle: nothing was done, again
@@ -250,12 +250,12 @@ class Transaction:
             return
         try:
             self._atomic.__exit__(exc_type, exc, tb)
-        except DRIVER_ERRORS as error:
+        except driver_errors() as error:
             if isinstance(exc, StorageError):
                 raise exc from error
             cause = first_database_error(exc, error)
             raise storage_error(self._database.path, cause) from cause
-        if isinstance(exc, DRIVER_ERRORS):
+        if isinstance(exc, driver_errors()):
             raise storage_error(self._database.path, exc) from exc
 
 

@@ -9,15 +9,25 @@ file or a lock held too long each become one clear message.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import peewee as pw
-import psycopg
 
-DRIVER_ERRORS: tuple[type[Exception], ...] = (pw.PeeweeException, sqlite3.Error, psycopg.Error)
-"""What a query can raise below the store: peewee's wrappers and the raw drivers' own."""
+_SQLITE_ERRORS: tuple[type[Exception], ...] = (pw.PeeweeException, sqlite3.Error)
+
+
+def driver_errors() -> tuple[type[Exception], ...]:
+    """What a query can raise below the store: peewee's wrappers and the raw drivers' own.
+
+    psycopg's errors are among them once psycopg is imported: it is imported only when a team
+    database is opened (:mod:`.peewee_drivers`), and before that none of its errors can exist.
+    """
+    psycopg = sys.modules.get("psycopg")
+    return _SQLITE_ERRORS if psycopg is None else (*_SQLITE_ERRORS, psycopg.Error)
+
 
 CONNECTION_LOST_WORDS = (
     "server closed the connection",
@@ -178,7 +188,7 @@ def storage_errors(path: Path | str) -> Iterator[None]:
     """Raise :class:`StorageError` for any database failure inside the block."""
     try:
         yield
-    except DRIVER_ERRORS as exc:
+    except driver_errors() as exc:
         raise storage_error(path, exc) from exc
 
 
@@ -191,12 +201,12 @@ def first_database_error(failure: BaseException | None, error: BaseException) ->
     reporting is the one before it, ``failure`` (raised in the block) or the
     failed COMMIT found in ``error``'s context.
     """
-    if isinstance(failure, DRIVER_ERRORS):
+    if isinstance(failure, driver_errors()):
         return failure
     first: BaseException = error
     cause = error.__context__
     while cause is not None:
-        if isinstance(cause, DRIVER_ERRORS):
+        if isinstance(cause, driver_errors()):
             first = cause
         cause = cause.__context__
     return first

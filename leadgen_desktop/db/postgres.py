@@ -31,6 +31,7 @@ from leadgen_desktop.db.database import POSTGRESQL, Database
 from leadgen_desktop.db.errors import StorageError, storage_errors
 from leadgen_desktop.db.migrations import MIGRATIONS, statements
 from leadgen_desktop.db.opening import APPLICATION_ID, SCHEMA_VERSION
+from leadgen_desktop.db.peewee_drivers import give_peewee_psycopg
 from leadgen_desktop.db.target import PostgresTarget
 
 APPLICATION = "leadgen-desktop"
@@ -96,6 +97,7 @@ def open_postgres(target: PostgresTarget) -> Database:
             newer version.
     """
     display = target.display
+    give_peewee_psycopg()
     connection = pw.PostgresqlDatabase(target.dbname, prefer_psycopg3=True, **target.connect_parameters())
     try:
         with storage_errors(display):

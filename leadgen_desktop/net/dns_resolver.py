@@ -11,9 +11,10 @@ import ipaddress
 import os
 import socket
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import dns.exception
-import dns.resolver
+if TYPE_CHECKING:  # dnspython is imported when a resolver is built (30 ms): parsing the variable needs none
+    import dns.resolver
 
 DNS_SERVER_ENV = "LEADGEN_DNS_SERVER"
 """Environment variable naming the DNS server (``HOST:PORT``) that replaces the system resolver."""
@@ -64,6 +65,9 @@ def build_resolver(environ: Mapping[str, str] | None = None) -> dns.resolver.Res
     question fails (an "unknown" answer), never a crash. ``ValueError`` on a
     malformed ``LEADGEN_DNS_SERVER``.
     """
+    import dns.exception
+    import dns.resolver
+
     env = os.environ if environ is None else environ
     configured = env.get(DNS_SERVER_ENV, "").strip()
     if configured:
@@ -95,6 +99,9 @@ def _system_addresses(host: str, seconds: float) -> list[str]:
 
 def _dns_addresses(resolver: dns.resolver.Resolver, host: str, seconds: float) -> list[str]:
     """A and AAAA records from ``resolver``; ``OSError`` when there are none."""
+    import dns.exception
+    import dns.resolver
+
     addresses: list[str] = []
     for rdtype in ("A", "AAAA"):
         try:

@@ -11,13 +11,13 @@ from any text and keep httpx's own request log lines free of keys.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import logging
 import os
 import re
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -134,12 +134,34 @@ def check_api_key(provider: str, label: str, key: str) -> str:
     return value
 
 
-@functools.cache
+_TLS_CONTEXTS: dict[bool, ssl.SSLContext] = {}
+_TLS_LOCK = threading.Lock()
+
+
 def _api_tls_context(trust_env: bool) -> ssl.SSLContext:
     """The TLS context the providers' clients share: what ``httpx.Client(trust_env=...)`` builds by
     default (certifi's CA bundle, or SSL_CERT_FILE / SSL_CERT_DIR when ``trust_env``), read once.
-    Each client made its own before, ~20-40 ms apiece of the CLI's start-up before its first request."""
-    return httpx.create_ssl_context(trust_env=trust_env)
+    Each client made its own before, ~20-40 ms apiece of the CLI's start-up before its first request.
+    A caller waits for a reading already under way (:func:`read_api_certificates_early`)."""
+    with _TLS_LOCK:
+        context = _TLS_CONTEXTS.get(trust_env)
+        if context is None:
+            context = _TLS_CONTEXTS[trust_env] = httpx.create_ssl_context(trust_env=trust_env)
+        return context
+
+
+def read_api_certificates_early(provider: str = "google_places") -> None:
+    """Start reading the CA bundle ``provider``'s client will use, on a thread of its own.
+
+    Reading it (~25 ms) releases the interpreter lock, so it runs beside the imports and the
+    database opening that come before the first request instead of ahead of it. Does nothing
+    when the provider's URL variable is unusable: building the client reports that.
+    """
+    try:
+        trust_env = not _is_loopback(base_url_for(_provider_id(provider)))
+    except ValueError:  # ConfigError too
+        return
+    threading.Thread(target=_api_tls_context, args=(trust_env,), name="leadgen-tls", daemon=True).start()
 
 
 def build_client(

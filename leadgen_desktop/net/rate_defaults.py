@@ -64,5 +64,15 @@ PER_SECOND = 1.0
 RESPACE = 1.25
 """A probing limiter hands out its waiting slots again once its rate has grown by this factor."""
 
+PROBE_SPREAD = 4.0
+"""A probing limiter spaces its slots this many times closer than its rate allows.
+
+Its rate is still kept by the count: at most ``floor(rate)`` slots in any second (with
+headroom). Work that comes in bursts (a window of Hunter answers releases a dozen emails at
+once) then goes out within a quarter of a second instead of spread over the whole second, so
+the next burst finds the server's window free; and the slots are still far enough apart
+that a refusal (answered at once, before the work) stops the rest of a burst that is too
+big for an unknown limit: one or two are refused, not the whole burst."""
+
 PROBE_WAIT_STEP = 0.05
 """Seconds a probing limiter's caller waits at a time before checking whether its slot moved."""

@@ -21,7 +21,11 @@ the work) adds ``recovery`` up to the ceiling; after a refusal it takes the rate
 server let through in the last second (counted from the slots used, which may be far
 below the rate allowed when work comes in bursts) as the limit, backs off from that, and
 climbs fast back to it and only slowly past it. Its callers look every few
-milliseconds whether the climb moved their slots closer. What was learned is
+milliseconds whether the climb moved their slots closer. It keeps its rate as a count (at
+most ``floor(rate)`` slots in any second) and spaces the slots ``PROBE_SPREAD`` times closer
+than the rate: a burst of work goes out together, as far as the server's window allows,
+and a refusal (answered before the work) still stops a burst too big for the unknown limit
+after a slot or two. What was learned is
 :attr:`RateLimiter.learned`; ``on_learned`` hears of every change worth remembering
 (:mod:`leadgen_desktop.net.rate_memory`), and a limiter built from a :class:`LearnedRate`
 starts where the last run ended. The numbers are in :mod:`leadgen_desktop.net.rate_defaults`.
@@ -51,6 +55,7 @@ from leadgen_desktop.net.rate_defaults import (
     PROBE_BACKOFF,
     PROBE_CEILINGS,
     PROBE_CREEP,
+    PROBE_SPREAD,
     PROBE_STEP,
     PROBE_WAIT_STEP,
     RECOVERY_FRACTION,
@@ -279,6 +284,8 @@ class RateLimiter:
     def _apply(self, rate: float) -> None:
         self._rate = rate
         self._interval = (1.0 + self._headroom) / rate
+        # A probing limiter's slots are closer than its rate; the count per second keeps the rate.
+        self._spacing = self._interval / PROBE_SPREAD if self._probing else self._interval
 
     # -- feedback ------------------------------------------------------------------
 
@@ -313,7 +320,7 @@ class RateLimiter:
             # An empty bucket: the next request waits one new interval, whatever the burst. A
             # probing limiter's window also counts the slots just used: at the new rate, none
             # goes out before the server's count of the last second has room for it.
-            self._respace(self._burst)
+            self._respace(self._burst * self._interval)
             if self._probing:
                 self._clean = self._rate
             learned = self._report()
@@ -338,14 +345,14 @@ class RateLimiter:
                 self._apply(min(self._ceiling, rate))
                 if self._rate >= self._spaced_at * RESPACE:  # the waiting slots are far too wide now
                     self._epoch += 1
-                    self._respace(1)
+                    self._respace(self._spacing)
             learned = self._report()
         self._tell(learned)
 
-    def _respace(self, intervals: int) -> None:
-        """Withdraw the slots not used yet; the next one is ``intervals`` new intervals away (lock held)."""
+    def _respace(self, gap: float) -> None:
+        """Withdraw the slots not used yet; the next one is ``gap`` seconds away (lock held)."""
         now = self._clock()
-        self._tat = now + intervals * self._interval
+        self._tat = now + gap
         while self._recent and self._recent[-1] > now:
             self._recent.pop()
         self._spaced_at = self._rate
@@ -372,26 +379,45 @@ class RateLimiter:
             now = self._clock()
             tat = now if self._tat is None else max(self._tat, now)
             if self._burst_window is None:
-                start = max(now, tat - (self._burst - 1) * self._interval)
+                start = max(now, tat - (self._burst - 1) * self._spacing)
             else:  # handed out in order; the window below is the only limit
                 start = max(tat, self._recent[-1]) if self._recent else tat
             guard = self._burst_window or (PER_SECOND if self._probing else None)
             if guard is not None:  # at most floor(rate * window) slots in any window
                 count = max(1, math.floor(self._rate * guard))
-                if len(self._recent) >= count:
-                    start = max(start, self._recent[-count] + count * self._interval)
+                if len(self._recent) >= count:  # the whole window after the count-th last, headroom included
+                    start = max(start, self._recent[-count] + guard * (1.0 + self._headroom))
             for count, seconds, log in self._windows:
                 if len(log) == count:
                     start = max(start, log[0] + seconds)
             for _, _, log in self._windows:
                 log.append(start)
             if self._burst_window is None:
-                self._tat = max(tat, start) + self._interval
+                self._tat = max(tat, start) + self._spacing
             self._recent.append(start)
             while self._recent[0] < now - self._span:
                 self._recent.popleft()
             self._local.slot = start
             return start - now, self._epoch
+
+    def sent(self) -> None:
+        """The request this thread acquired a slot for goes out now: count it from now if later.
+
+        Between the slot and the send a paid request is written down (a database write,
+        longer when the disk is busy): a send 70 ms after its slot, counted at its slot,
+        let the next window's slot come less than a second after its real arrival, and the
+        server refused it. The windows now count each request from when it really went.
+        """
+        slot: float | None = getattr(self._local, "slot", None)
+        if slot is None:
+            return
+        with self._lock:
+            now = self._clock()
+            if now <= slot:
+                return
+            self._local.slot = now
+            for log in (self._recent, *(log for _, _, log in self._windows)):
+                _move(log, slot, now)
 
     def reserve(self) -> float:
         """Reserve the next slot; return how many seconds to wait before using it."""
@@ -428,6 +454,20 @@ class RateLimiter:
                     self._local.generation = self._generation
                     self._local.waited = waited > 0
                     return waited
+
+
+def _move(log: deque[float], old: float, new: float) -> None:
+    """Move one entry ``old`` of the sorted ``log`` to ``new`` (later), keeping it sorted."""
+    for index in range(len(log) - 1, -1, -1):
+        if log[index] == old:
+            del log[index]
+            break
+    else:
+        return  # already dropped (a back-off withdrew it, or it aged out)
+    index = len(log)
+    while index > 0 and log[index - 1] > new:
+        index -= 1
+    log.insert(index, new)
 
 
 def _check_rate(rate: float) -> None:

@@ -218,6 +218,8 @@ class RetryPolicy:
                     entry = ledger.before_send(PaidAttempt(provider, endpoint, sku, worst_units))
                 except BudgetReached as exc:
                     raise BudgetReached(provider, exc.message, tuple(calls)) from None
+            if limiter is not None:
+                limiter.sent()  # the windows count it from now, not from its slot
             decision, status, duration_ms, unknown = self._attempt(send, interpret, on_transport_error, name)
             last = attempt >= self.max_attempts
             if limiter is not None:  # adaptive pacing: back off on "too many requests", recover on success

@@ -29,6 +29,7 @@ import pytest
 
 from leadgen_desktop.core.run.area_round import ROUND_PURCHASES
 from leadgen_desktop.domain import DEFAULT_PRICES
+from leadgen_desktop.wiring import LIVE_REQUESTS_IN_FLIGHT
 from tests.fakes.api_server import FakeApis, cli_env, serve
 from tests.fakes.backends import BACKENDS, database_for
 from tests.fakes.backends import query as backend_query
@@ -36,7 +37,7 @@ from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
 
 RUN_ARGS = campaign_args(40)
-WORKERS = 24  # the enrichment pool: 2 x the default concurrency of 12
+WORKERS = 2 * LIVE_REQUESTS_IN_FLIGHT  # the paid lookups the command can have out: searches and checks
 LATENCIES = {"google_places": 0.3, "hunter": 0.05, "neverbounce": 0.05}
 
 # ``leadgen`` with the CSV export held open (so a kill can land in the storing stage); the hold

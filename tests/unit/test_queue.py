@@ -245,10 +245,21 @@ def test_a_worker_that_lost_its_lease_stops_that_run_and_does_not_hand_it_back(s
     a = Jobs(store, owner=WORKER_A, lease=short, clock=clock)
     b = Jobs(store, owner=WORKER_B, lease=LEASE, clock=clock)
     taken_over = threading.Event()
+    # A's heartbeat runs on real time: held while the clock jumps and B takes the job, so a
+    # beat between the two cannot renew A's lease by the new time (a race seen once in CI)
+    beats = threading.Lock()
+    beat = a.heartbeat
+
+    def held_heartbeat(job_id: str) -> bool:
+        with beats:
+            return beat(job_id)
+
+    a.heartbeat = held_heartbeat  # type: ignore[method-assign]
 
     def run_job(job: JobRecord, cancel: CancelToken) -> JobFinished:
-        clock.now += short * 2  # A's lease has ended by the fake clock: B may take the job
-        taken = b.take_next()
+        with beats:
+            clock.now += short * 2  # A's lease has ended by the fake clock: B may take the job
+            taken = b.take_next()
         assert taken is not None
         taken_over.set()
         assert cancel.wait(30), "A's heartbeat never noticed the lost lease"

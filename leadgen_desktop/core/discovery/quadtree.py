@@ -16,98 +16,26 @@ an *echo*: its split waits for its siblings. If every sibling echoes too, the
 rectangles are ignored: the echoes stay leaves (saturated) and nothing below
 them is searched or paid for; as soon as one sibling differs, the echoes are
 split like any full tile (a dense corner can hold all of its parent's ids).
+
+A root is nearly always full, so its four parts are handed out *speculatively* with it
+(free IDs-only searches, one round trip sooner): a part's answer counts once the root
+is recorded as split, and is dropped when the root turns out not to be, or when the part
+listed exactly the root's first page (a possible echo: it is mapped again, knowing it).
 """
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from leadgen_desktop.core.discovery.tiles import MapTask, Tile, TileState
 from leadgen_desktop.domain import RESULTS_PER_PAGE, RESULTS_PER_QUERY, Area, Business
+
+__all__ = ["MIN_TILE_SIDE_M", "MapTask", "Tile", "TileMap", "TileState", "tile_order"]
 
 MIN_TILE_SIDE_M = 200.0
 """A tile is split only while the halves keep at least this many metres a side."""
-
-
-class TileState(enum.StrEnum):
-    """Where a tile is in its life."""
-
-    PENDING = "pending"  # waiting to be mapped
-    MAPPED = "mapped"  # a leaf: its ids are final
-    SPLIT = "split"  # reached the cap: its children cover it
-    FAILED = "failed"  # its search failed: not covered
-
-
-@dataclass(frozen=True, slots=True)
-class Tile:
-    """One rectangle of the quadtree; ``key`` is its path ("0", "0.3", "0.3.1")."""
-
-    key: str
-    rect: Area
-    state: TileState = TileState.PENDING
-    place_ids: tuple[str, ...] = ()
-    results: int = 0
-    saturated: bool = False
-    children: tuple[str, ...] = ()
-    group: str | None = None
-    echo: bool = False  # at the cap with exactly its parent's ids (see the module docstring)
-
-    @property
-    def parent(self) -> str | None:
-        """The key of the tile this one was split from (None for a root)."""
-        return self.key.rpartition(".")[0] or None
-
-    def to_dict(self) -> dict[str, object]:
-        """Plain data for a checkpoint."""
-        return {
-            "key": self.key,
-            "rect": self.rect.to_list(),
-            "state": self.state.value,
-            "place_ids": list(self.place_ids),
-            "results": self.results,
-            "saturated": self.saturated,
-            "children": list(self.children),
-            "group": self.group,
-            "echo": self.echo,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Tile:
-        """Inverse of :meth:`to_dict`; raises ValueError on malformed data."""
-        ids, children, group, results = data["place_ids"], data["children"], data["group"], data["results"]
-        if not isinstance(ids, list) or not isinstance(children, list):
-            raise ValueError("a tile needs lists of place ids and children")
-        if isinstance(results, bool) or not isinstance(results, int) or results < 0:
-            raise ValueError(f"a tile's result count must be a count, not {results!r}")
-        return cls(
-            key=str(data["key"]),
-            rect=Area.from_list(data["rect"]),
-            state=TileState(str(data["state"])),
-            place_ids=tuple(str(i) for i in ids),
-            results=results,
-            saturated=bool(data["saturated"]),
-            children=tuple(str(c) for c in children),
-            group=None if group is None else str(group),
-            echo=bool(data.get("echo", False)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class MapTask:
-    """A tile to map: search it with the IDs-only mask, then :meth:`TilePlanner.record_mapping`.
-
-    ``splittable``: the tile is big enough to be split, so a full first page that
-    says more are coming may decide the split by itself (:func:`tile_search.map_tile_ids`),
-    unless it lists exactly ``parent_first_page`` (the ids of its parent's first page):
-    then it may be an echo of its parent and is searched to the end.
-    """
-
-    key: str
-    rect: Area
-    splittable: bool = False
-    parent_first_page: frozenset[str] = frozenset()
 
 
 class TileMap:
@@ -133,6 +61,7 @@ class TileMap:
         self._open: dict[str, int] = {}  # pending tiles in each tile's subtree (itself included)
         self._orphans: dict[str, tuple[str, ...]] = {}  # complete split tile -> ids no descendant returned
         self._mapping_out: set[str] = set()
+        self._speculative: set[str] = set()  # parts of a root handed out with it, before it was recorded
         self._distance: dict[str, float] = {}
         self._changed_tiles: dict[str, None] = {}  # tiles changed since the last checkpoint
 
@@ -203,13 +132,46 @@ class TileMap:
         self._mapping_out.update(chosen)
         return [self.task(key) for key in chosen]
 
+    def _hand_out(self, chosen: list[str], limit: int) -> list[MapTask]:
+        """The tasks of ``chosen`` (now in flight), then each root's parts (speculative); ``limit`` in all.
+
+        Used while nothing can be bought yet (:meth:`TilePlanner.next_blocking_tiles`): the
+        root's parts are then in the way too, a round trip sooner.
+        """
+        self._mapping_out.update(chosen)
+        tasks = [self.task(key) for key in chosen]
+        for key in chosen:
+            parts = list(self._root_parts(key).items())
+            tasks += [self._speculate(part, rect) for part, rect in parts[: max(limit - len(tasks), 0)]]
+        return tasks
+
+    def _root_parts(self, key: str) -> dict[str, Area]:
+        """The parts a root tile would be split into, by key (none for a tile below a root)."""
+        tile = self._tiles.get(key)
+        if tile is None or tile.parent is not None:
+            return {}
+        return {f"{key}.{i}": rect for i, rect in enumerate(self._child_rects(tile.rect))}
+
+    def _speculate(self, key: str, rect: Area) -> MapTask:
+        """Hand out a root's part before the root is recorded (no parent page known yet)."""
+        self._speculative.add(key)
+        return MapTask(key, rect, splittable=bool(self._child_rects(rect)))
+
     def split_on_first_page(self, key: str) -> bool:
         """True when the tile was split after its first page (its list holds that page only)."""
         tile = self._tiles[key]
         return tile.state is TileState.SPLIT and len(tile.place_ids) <= RESULTS_PER_PAGE < tile.results
 
     def take_tile(self, key: str) -> MapTask:
-        """Hand out this pending tile (resuming a round of work); ValueError when it is not pending."""
+        """Hand out this pending tile (resuming a round of work); ValueError when it is not pending.
+
+        A root's part sent speculatively with it is handed out so again while the root is out.
+        """
+        root = key.rpartition(".")[0]
+        if key not in self._tiles and root in self._mapping_out and key not in self._speculative:
+            rect = self._root_parts(root).get(key)
+            if rect is not None:
+                return self._speculate(key, rect)
         tile = self.tile(key)
         if tile.state is not TileState.PENDING or key in self._mapping_out:
             raise ValueError(f"tile {key} is not waiting to be mapped")
@@ -228,17 +190,39 @@ class TileMap:
     def release_tile(self, key: str) -> None:
         """Hand a tile back unmapped (its search was not answered): it is handed out again."""
         self._mapping_out.discard(key)
+        self._speculative.discard(key)
 
-    def record_mapping(self, key: str, place_ids: Iterable[str], *, results: int | None = None) -> Tile:
+    def _speculation_dropped(self, key: str, ids: tuple[str, ...] | None) -> bool:
+        """Drop a speculative part's answer (``ids``; None: it failed) unless its root was split on it.
+
+        A part listing exactly the root's first page may be an echo: it is mapped again.
+        """
+        if key not in self._speculative:
+            return False
+        self._speculative.discard(key)
+        tile = self._tiles.get(key)
+        if tile is None or tile.state is not TileState.PENDING:
+            return True  # the root was not split: its own list covers the part
+        parent = self._tiles[key.rpartition(".")[0]]
+        if ids is not None and set(ids) == set(parent.place_ids[:RESULTS_PER_PAGE]):
+            self._mapping_out.discard(key)
+            return True
+        return False
+
+    def record_mapping(
+        self, key: str, place_ids: Iterable[str], *, results: int | None = None
+    ) -> Tile | None:
         """Take a tile's mapping: its ids in search order and the raw result count (pages summed).
 
         Returns the tile as recorded: ``SPLIT`` (its children now wait to be
         mapped) when the search reached the cap and the tile can still be split,
         else ``MAPPED`` (a leaf; ``saturated`` when it reached the cap at the
-        minimum size).
+        minimum size); None for a speculative part's answer that was dropped.
         """
-        tile = self._pending(key)
         ids = tuple(dict.fromkeys(str(place_id) for place_id in place_ids))
+        if self._speculation_dropped(key, ids):
+            return None
+        tile = self._pending(key)
         count = max(len(ids), results if results is not None else 0)
         self._mapped.update(dict.fromkeys(ids))
         children = self._child_rects(tile.rect) if count >= self.cap else ()
@@ -251,6 +235,8 @@ class TileMap:
             keys = tuple(f"{key}.{i}" for i in range(len(children)))
             for child_key, rect in zip(keys, children, strict=True):
                 self._add_tile(Tile(child_key, rect))
+                if child_key in self._speculative:  # already out
+                    self._mapping_out.add(child_key)
             tile = replace(tile, state=TileState.SPLIT, place_ids=ids, results=count, children=keys)
         else:
             saturated = count >= self.cap
@@ -317,8 +303,13 @@ class TileMap:
             and all(self._tiles[c].echo and self._tiles[c].state is TileState.MAPPED for c in tile.children)
         )
 
-    def record_mapping_failed(self, key: str) -> Tile:
-        """The tile could not be searched: it stays uncovered (``tiles_failed``)."""
+    def record_mapping_failed(self, key: str) -> Tile | None:
+        """The tile could not be searched: it stays uncovered (``tiles_failed``).
+
+        None: a speculative part's failure, dropped with the part.
+        """
+        if self._speculation_dropped(key, None):
+            return None
         tile = replace(self._pending(key), state=TileState.FAILED)
         self._settle(tile)
         return tile

@@ -128,8 +128,10 @@ class TilePlanner(TileMap):
 
     def record_mapping(
         self, key: str, place_ids: Iterable[str], *, results: int | None = None, cached: Iterable[str] = ()
-    ) -> Tile:
-        """Take a tile's mapping; ``cached`` are the ids the place cache already holds (never bought)."""
+    ) -> Tile | None:
+        """Take a tile's mapping; ``cached`` are the ids the place cache already holds (never bought).
+
+        None: the answer of a root's part sent speculatively was dropped (see :mod:`.quadtree`)."""
         self.mark_known(cached)
         return super().record_mapping(key, place_ids, results=results)
 
@@ -177,8 +179,7 @@ class TilePlanner(TileMap):
         chosen = [
             key for distance, _, key in reach if distance < target or self._tiles[key].parent in waiting
         ][: max(limit, 0)]
-        self._mapping_out.update(chosen)
-        return [self.task(key) for key in chosen]
+        return self._hand_out(chosen, limit)
 
     def family_waits(self, key: str) -> bool:
         """True when the leaf's parent was split on its first page and a part of it is still unmapped.

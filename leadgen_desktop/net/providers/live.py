@@ -9,13 +9,12 @@ import httpx
 from leadgen_desktop.domain import MailServerLookup, Providers, WebsiteReader
 from leadgen_desktop.net.bounded import RequestLimits
 from leadgen_desktop.net.http import ConfigError, build_client
-from leadgen_desktop.net.mail_dns import MailServerChecker
 from leadgen_desktop.net.providers.google_places_area import GooglePlacesAreaDiscovery
 from leadgen_desktop.net.providers.hunter import HunterEmailFinder
 from leadgen_desktop.net.providers.neverbounce import NeverBounceVerifier
+from leadgen_desktop.net.providers.website_parts import website_parts
 from leadgen_desktop.net.rate_limit import LearnedRate, RateLimiter
 from leadgen_desktop.net.rate_memory import RateMemory, key_fingerprint
-from leadgen_desktop.net.web import WebsiteCrawler
 
 
 def _key(keys: Mapping[str, str | None], provider: str) -> str | None:
@@ -107,9 +106,10 @@ def build_live_providers(
         else None
     )
     try:
-        websites = websites if websites is not None else WebsiteCrawler.from_environment(environ)
-        if mail_servers is None:
-            mail_servers = MailServerChecker.from_environment(environ)
+        if websites is None or mail_servers is None:
+            reader, checker = website_parts(environ)  # built on first use where nothing can fail
+            websites = websites if websites is not None else reader
+            mail_servers = mail_servers if mail_servers is not None else checker
     except ValueError as exc:  # the message names the variable and how to fix it
         raise ConfigError(str(exc)) from None
     return Providers(

@@ -138,3 +138,33 @@ def test_a_provider_on_loopback_is_never_reached_through_a_proxy(monkeypatch: py
         assert not local._mounts, "no proxy mounted for a loopback provider"
     with build_client("hunter", base_url="https://api.hunter.io") as remote:
         assert remote._mounts, "a remote provider honours the proxy variables"
+
+
+def test_the_certificates_read_early_on_a_thread_are_the_ones_the_clients_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``leadgen run`` starts reading the CA bundle on a thread; the clients then wait for that reading."""
+    import ssl
+    import threading
+
+    from leadgen_desktop.net import http
+
+    readers: list[str] = []
+    reading, may_finish = threading.Event(), threading.Event()
+
+    def create_ssl_context(trust_env: bool) -> ssl.SSLContext:
+        readers.append(threading.current_thread().name)
+        reading.set()
+        assert may_finish.wait(30), "hang guard"
+        return ssl.create_default_context()
+
+    monkeypatch.setattr(http, "_TLS_CONTEXTS", {})
+    monkeypatch.setattr(httpx, "create_ssl_context", create_ssl_context)
+    monkeypatch.setenv("LEADGEN_GOOGLE_PLACES_URL", "https://places.example")
+    monkeypatch.delenv("LEADGEN_HUNTER_URL", raising=False)
+    http.read_api_certificates_early()
+    assert reading.wait(30), "hang guard"
+    may_finish.set()
+    build_client("google_places").close()
+    build_client("hunter").close()
+    assert readers == ["leadgen-tls"]

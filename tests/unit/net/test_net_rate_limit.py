@@ -351,3 +351,27 @@ def test_hunter_403_slows_the_hunter_limiter(fake: FakeApis, fake_time: FakeTime
     finder.find("example.com", CancelToken())
     assert limiter.backoffs == 2
     assert limiter.rate == pytest.approx(15.0 / 4 + 0.75)
+
+
+def test_a_window_counts_a_request_from_when_it_was_sent_not_from_its_slot(fake_time: FakeTime) -> None:
+    """A request written down slowly goes out after its slot: the next window waits for its real send."""
+    limiter = RateLimiter(3.0, burst_window=1.0, clock=fake_time.clock, wait=fake_time.wait)
+    cancel = CancelToken()
+    start = fake_time.now
+    for _ in range(3):  # three in the window, all at once
+        limiter.acquire(cancel)
+    fake_time.now += 0.07  # the third one's ledger write took 70 ms
+    limiter.sent()
+    limiter.acquire(cancel)  # the first slot is free again after one window: 1.0 s after the first
+    assert fake_time.now - start == pytest.approx(1.0)
+    limiter.acquire(cancel)
+    limiter.acquire(cancel)  # the third of the next window: one window after the third really went
+    assert fake_time.now - start == pytest.approx(1.07)
+
+
+def test_a_request_sent_on_its_slot_changes_nothing(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(2.0, clock=fake_time.clock, wait=fake_time.wait)
+    cancel = CancelToken()
+    limiter.acquire(cancel)
+    limiter.sent()
+    assert limiter.acquire(cancel) == pytest.approx(0.5)
