@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def test_the_suffix_table_is_loaded_apart_before_the_area_search_runs(
     searched_on: list[threading.Thread] = []
     seen_before_search: list[bool] = []
 
-    def warm_up() -> None:
+    def warm_up(providers: object) -> None:
         warmed_on.append(threading.current_thread())
         warmed.set()
 
@@ -41,7 +42,7 @@ def test_the_suffix_table_is_loaded_apart_before_the_area_search_runs(
         seen_before_search.append(warmed.wait(10))  # set by a thread started before the search
         original(self, area)
 
-    monkeypatch.setattr(area_stage, "warm_up_domains", warm_up)
+    monkeypatch.setattr(area_stage, "warm_up", warm_up)
     monkeypatch.setattr(AreaSearch, "run", run)
     world = World(tmp_path, FakeCity.generate(200, seed=3))
     result = world.run(max_results=10)
@@ -82,3 +83,28 @@ def test_a_repeated_search_sends_its_first_request_before_storing_the_earlier_le
 def count_leads(db: Path) -> int:
     with closing(sqlite3.connect(db)) as connection:
         return int(connection.execute("SELECT COUNT(*) FROM leads").fetchone()[0])
+
+
+class _Part:
+    """A website part built on first use: counts how often it is prepared."""
+
+    def __init__(self, fails: bool = False) -> None:
+        self.prepared = 0
+        self.fails = fails
+
+    def prepare(self) -> None:
+        self.prepared += 1
+        if self.fails:
+            raise ValueError("cannot build it here")
+
+
+def test_the_warm_up_prepares_the_website_parts_that_are_built_on_first_use() -> None:
+    from leadgen_desktop.domain import Providers
+    from leadgen_desktop.net.providers.demo import build_demo_providers
+
+    reader, checker = _Part(), _Part(fails=True)  # a failing one is left to its first use
+    demo = build_demo_providers(latency=0.0)
+    area_stage.warm_up(replace(demo, websites=reader, mail_servers=checker))  # type: ignore[arg-type]
+    assert (reader.prepared, checker.prepared) == (1, 1)
+    area_stage.warm_up(replace(demo, websites=None, mail_servers=None))  # nothing to prepare
+    assert isinstance(demo, Providers)

@@ -8,6 +8,7 @@ keep pumping, the selection of qualified leads, progress and coverage events.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import deque
@@ -23,12 +24,15 @@ from leadgen_desktop.domain import (
     BusinessStatus,
     Coverage,
     CoverageEvent,
+    Providers,
     Stage,
     registrable_domain,
 )
 
 if TYPE_CHECKING:
     from leadgen_desktop.core.run.pipeline import _Run
+
+log = logging.getLogger(__name__)
 
 
 ENRICH_SLICE = 8
@@ -86,7 +90,7 @@ def discover_by_area(run: _Run) -> bool:
         known=known,
     )
     run.area_search = search
-    threading.Thread(target=warm_up_domains, name="leadgen-warm-up", daemon=True).start()
+    threading.Thread(target=warm_up, args=(run.providers,), name="leadgen-warm-up", daemon=True).start()
     search.run(choice.area)
     host.enrich_waiting()
     note_ignored_rectangles(run, search)
@@ -96,13 +100,23 @@ def discover_by_area(run: _Run) -> bool:
     return True
 
 
-def warm_up_domains() -> None:
-    """Load the public-suffix table (tldextract and its imports) while the area is mapped.
+def warm_up(providers: Providers) -> None:
+    """Load what the first bought places need while the area is mapped, on its own thread.
 
-    The first bought places need it for their websites and email searches; loaded then, it
-    held up the first Hunter search by the time it took (0.1 s and more on a busy machine).
+    The public-suffix table (tldextract and its imports), and the website reader and
+    mail-server checker where they are built on first use (``prepare``: the website engine,
+    dnspython, a CA bundle). Loaded when the first bought places came back, each held up
+    the first Hunter search by the time it took (0.1 s and more on a busy machine). A part
+    that cannot be built here is left to its first use, which reports it as before.
     """
     registrable_domain("example.com")
+    for part in (providers.websites, providers.mail_servers):
+        prepare = getattr(part, "prepare", None)
+        if callable(prepare):
+            try:
+                prepare()
+            except Exception:  # its first use raises it again, where it is handled
+                log.debug("Could not prepare %s ahead of its first use", type(part).__name__, exc_info=True)
 
 
 def note_ignored_rectangles(run: _Run, search: AreaSearch) -> None:

@@ -59,6 +59,10 @@ class WebsiteReaderOnFirstUse:
 
         self._reader = _BuiltOnce(build)
 
+    def prepare(self) -> None:
+        """Build the crawler now (a run does it while it waits for its first places)."""
+        self._reader.get()
+
     def crawl(self, website: str, cancel: CancelToken) -> SiteResult:
         """Crawl the site (see ``WebsiteCrawler.crawl``)."""
         return self._reader.get().crawl(website, cancel)
@@ -74,6 +78,10 @@ class MailServerLookupOnFirstUse:
             return MailServerChecker.from_environment(environ)
 
         self._lookup = _BuiltOnce(build)
+
+    def prepare(self) -> None:
+        """Build the checker now (a run does it while it waits for its first places)."""
+        self._lookup.get()
 
     def check(self, domain: str, cancel: CancelToken | None = None) -> MailServerCheck:
         """The domain's mail-server status (see ``MailServerChecker.check``)."""

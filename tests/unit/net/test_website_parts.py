@@ -86,3 +86,14 @@ def test_a_bad_variable_is_still_reported_when_the_providers_are_built(
 def test_with_a_proxy_or_ca_variable_the_parts_are_built_at_once(built: list[str]) -> None:
     build_live_providers(KEYS, environ={"HTTP_PROXY": "http://127.0.0.1:3128"})
     assert sorted(built) == ["checker", "crawler"]
+
+
+def test_prepared_parts_are_built_then_and_not_again_at_their_first_use(built: list[str]) -> None:
+    reader, checker = parts.website_parts(offline_web_env())
+    assert built == []
+    reader.prepare()  # type: ignore[attr-defined]
+    checker.prepare()  # type: ignore[attr-defined]
+    assert sorted(built) == ["checker", "crawler"]
+    reader.crawl("not a web address", CancelToken())
+    checker.check("example.com", CancelToken())
+    assert sorted(built) == ["checker", "crawler"]
