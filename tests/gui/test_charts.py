@@ -10,6 +10,7 @@ from leadgen_desktop.domain import EmailStatus
 from leadgen_desktop.gui.details.charts import (
     STATUS_COLORS,
     STATUS_ORDER,
+    ConfidenceHistogram,
     LeadCharts,
     LeadStats,
     bin_label,
@@ -90,8 +91,54 @@ def test_charts_are_accessible_and_paint_in_dark_mode(qtbot: QtBot) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     original = app.palette()
+    light = charts.histogram.grab().toImage()
+    renders = charts.histogram.renders
     try:
         app.setPalette(dark_palette())
-        assert not charts.grab().isNull()
+        QApplication.processEvents()  # the widgets hear of the new palette from the event loop
+        assert charts.histogram.grab().toImage() != light  # the cached picture was drawn again
+        assert charts.histogram.renders == renders + 1
     finally:
         app.setPalette(original)
+
+
+def shown_histogram(qtbot: QtBot) -> ConfidenceHistogram:
+    chart = ConfidenceHistogram()
+    qtbot.addWidget(chart)
+    chart.resize(260, 96)
+    chart.show()
+    qtbot.waitExposed(chart)
+    return chart
+
+
+def test_a_cached_chart_is_drawn_again_only_when_its_counts_change(qtbot: QtBot) -> None:
+    chart = shown_histogram(qtbot)
+    chart.set_counts([1] * 10)
+    before = chart.grab().toImage()
+    renders = chart.renders
+    chart.repaint()
+    chart.repaint()
+    assert chart.renders == renders  # repaints without a change copy the picture
+    chart.set_counts([1] * 9 + [7])
+    after = chart.grab().toImage()
+    assert chart.renders == renders + 1
+    assert after != before
+    chart.resize(300, 96)
+    assert chart.grab().size().width() == 300
+    assert chart.renders == renders + 2  # a new size draws again
+
+
+def test_a_burst_of_counts_is_painted_throttled_and_ends_on_the_last_counts(qtbot: QtBot) -> None:
+    chart = shown_histogram(qtbot)
+    QApplication.processEvents()
+    renders = chart.renders
+    for step in range(1, 51):  # a run's batches, faster than the throttle
+        chart.set_counts([step] * 9 + [step * 2])
+        QApplication.processEvents()
+    assert chart.counts == [50] * 9 + [100]  # the data is always the newest
+    assert chart.renders - renders <= 2  # painted once, the rest waits for the throttle
+    qtbot.waitUntil(lambda: not chart.repaint_pending and not chart._stale)  # the last change is painted
+    assert chart.renders - renders <= 3
+    reference = shown_histogram(qtbot)
+    reference.set_counts([50] * 9 + [100])
+    assert chart.grab().toImage() == reference.grab().toImage()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from leadgen_desktop.gui.tables import all_leads_model, results_model
 from leadgen_desktop.gui.tables.all_leads_model import AllLeadsModel
 from leadgen_desktop.gui.tables.all_leads_order import LeadOrder
 from leadgen_desktop.gui.tables.lead_cells import (
+    blanks_last_key,
     count_text,
     first_sort_order,
     rating_text,
@@ -67,3 +69,17 @@ def test_formats_and_the_blanks_last_rule() -> None:
         present = [item[0] for item in ordered[:3]]
         assert present == sorted(present, reverse=descending)
         assert [item for item in ordered if item[0] == "a"] == [("a", 0), ("a", 2)]  # ties: default order
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_bisection_key_orders_like_the_rule(descending: bool) -> None:
+    """The Campaign table bisects new rows in with this key: it must give the rule's order exactly."""
+    rng = random.Random(3)
+    values: list[object] = [None, 0, 1, 2.5, 10, 100]
+    texts_ = [None, "a", "b", "cafe", "z"]
+    for pool in (values, texts_):
+        items = [(rng.choice(pool), index) for index in range(200)]
+        rng.shuffle(items)
+        expected = sorted_blanks_last(items, lambda item: item[0], descending, lambda item: item[1])
+        by_key = sorted(items, key=lambda item: blanks_last_key(item[0], descending, item[1]))  # type: ignore[arg-type]
+        assert by_key == expected

@@ -145,14 +145,19 @@ def test_data_roles_and_alignment() -> None:
     assert not model.flags(beta) & Qt.ItemFlag.ItemIsEditable
 
 
-def test_append_rows_is_one_insert_per_batch_and_skips_duplicates(qtbot: QtBot) -> None:
+def test_append_rows_inserts_in_place_one_insert_per_run_and_skips_duplicates(qtbot: QtBot) -> None:
+    """A batch goes straight to its places: no layout change of the rows already shown."""
     model = LeadTableModel()
     inserts: list[tuple[int, int]] = []
+    layout_changes: list[int] = []
     model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
-    assert model.append_rows(sample()[:2]) == 2
+    model.layoutChanged.connect(lambda *args: layout_changes.append(1))
+    assert model.append_rows(sample()[:2]) == 2  # Alpha 95, beta 80: one run
     assert model.append_rows(sample()) == 2  # ids 1 and 2 are already there
     assert model.append_rows([]) == 0
-    assert inserts == [(0, 1), (2, 3)]
+    assert inserts == [(0, 1), (0, 0), (3, 3)]  # Delta 100 on top, gamma 60 at the bottom
+    assert layout_changes == []
+    assert column_values(model, COL_BUSINESS) == ["Delta Care", "Alpha Dental", "beta Dental", "gamma smiles"]
     assert model.rowCount() == 4
     model.set_rows(sample()[:1])
     assert model.rowCount() == 1
@@ -288,7 +293,7 @@ def test_painting_the_table_calls_no_python(qtbot: QtBot) -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_many_batches_in_any_order_stay_best_first(seed: int) -> None:
-    """Batches merge in by position (and renumber when positions get too dense)."""
+    """Batches merge in at their places, whatever order they arrive in."""
     rng = random.Random(seed)
     leads = [
         lead(i, f"B{i}", confidence_score=rng.randrange(0, 101), rating=rng.choice([None, 3.0, 4.5]))
@@ -315,7 +320,7 @@ def test_many_batches_in_any_order_stay_best_first(seed: int) -> None:
     assert ratings[len(present) :] == [None] * (len(ratings) - len(present))
 
 
-def test_dense_inserts_between_the_same_neighbours_renumber() -> None:
+def test_many_inserts_between_the_same_neighbours_keep_their_order() -> None:
     model = LeadTableModel()
     model.append_rows(
         [
@@ -324,8 +329,7 @@ def test_dense_inserts_between_the_same_neighbours_renumber() -> None:
             lead(3, "bottom", confidence_score=0),
         ]
     )
-    # Each new row sorts right after "anchor" (position 1.0) and before the previous new
-    # row, halving the gap every time: past ~50 halvings doubles run out of precision.
+    # Each new row sorts right after "anchor" and before the previous new row.
     for step in range(1, 70):
         model.append_rows([lead(100 + step, f"s{step}", confidence_score=99, rank=1000 - step)])
     names = column_values(model, COL_BUSINESS)
@@ -351,3 +355,39 @@ def test_rows_arriving_under_an_active_filter_are_filtered_by_their_text() -> No
     assert "New Dental" in names
     assert "Seen Dental" not in names
     assert proxy.rowCount() == 5
+
+
+@pytest.mark.parametrize(
+    ("column", "order"),
+    [
+        (COL_RATING, Qt.SortOrder.DescendingOrder),
+        (COL_RATING, Qt.SortOrder.AscendingOrder),
+        (COL_BUSINESS, Qt.SortOrder.DescendingOrder),
+        (COL_REASON, Qt.SortOrder.AscendingOrder),
+    ],
+)
+def test_batches_after_a_sort_land_where_a_full_sort_puts_them(column: int, order: Qt.SortOrder) -> None:
+    """Under a sort column (blanks last, ties in rank order) a batch is bisected in, not re-sorted."""
+    rng = random.Random(column)
+    leads = [
+        lead(
+            i,
+            rng.choice(["alpha", "Beta", "gamma", "beta"]),
+            confidence_score=rng.randrange(0, 101),
+            rank=rng.randrange(0, 50),
+            rating=rng.choice([None, 3.0, 4.5, 5.0]),
+            email_reason=rng.choice([None, "no_website", "no_email_found"]),
+        )
+        for i in range(1, 301)
+    ]
+    model = LeadTableModel()
+    model.append_rows(leads[:20])
+    model.sort(column, order)
+    for start in range(20, 300, 37):
+        model.append_rows(leads[start : start + 37])
+        shown = [model.sort_key(row, column) for row in range(model.rowCount())]
+        model_order = [r.lead_id for r in model.records()]
+        model.sort(column, order)  # a full sort of the same rows: nothing may move
+        assert [r.lead_id for r in model.records()] == model_order
+        assert [model.sort_key(row, column) for row in range(model.rowCount())] == shown
+    assert model.rowCount() == 300

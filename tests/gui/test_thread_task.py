@@ -6,6 +6,7 @@ switch interval a run lowers and gives back.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig
-from leadgen_desktop.gui.run.run_controller import GUI_SWITCH_INTERVAL, RunController
+from leadgen_desktop.gui.run.run_controller import GUI_SWITCH_INTERVAL, NO_FULL_COLLECTION, RunController
 from leadgen_desktop.gui.thread_task import ThreadTask, close_thread_connection, live_tasks
 from leadgen_desktop.net.providers.demo import build_demo_providers
 from tests.conftest import threads_left_running
@@ -135,12 +136,18 @@ def test_threads_left_running_names_the_threads_a_test_left_behind(qtbot: QtBot)
     assert task not in live_tasks()
 
 
-def test_a_run_lowers_the_switch_interval_and_gives_it_back(qtbot: QtBot, repo: Store) -> None:
+def test_a_run_lowers_the_switch_interval_holds_full_collections_and_gives_both_back(
+    qtbot: QtBot, repo: Store
+) -> None:
     original = sys.getswitchinterval()
+    thresholds = gc.get_threshold()
     assert original > GUI_SWITCH_INTERVAL
+    assert thresholds[2] < NO_FULL_COLLECTION
     controller = RunController(repo)
     during: list[float] = []
+    thresholds_during: list[tuple[int, ...]] = []
     controller.job_started.connect(lambda *_args: during.append(sys.getswitchinterval()))
+    controller.job_started.connect(lambda *_args: thresholds_during.append(gc.get_threshold()))
     try:
         with qtbot.waitSignal(controller.finished, timeout=TIMEOUT_MS):
             controller.start(
@@ -150,4 +157,6 @@ def test_a_run_lowers_the_switch_interval_and_gives_it_back(qtbot: QtBot, repo: 
     finally:
         controller.shutdown()
     assert during == [GUI_SWITCH_INTERVAL]
+    assert thresholds_during == [(thresholds[0], thresholds[1], NO_FULL_COLLECTION)]
     assert sys.getswitchinterval() == original
+    assert gc.get_threshold() == thresholds

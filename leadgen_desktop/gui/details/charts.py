@@ -5,6 +5,14 @@ rectangles with palette colours. :class:`LeadCharts` follows a lead table
 model and counts incrementally (a batch of inserted rows costs O(batch);
 only a reset recounts), so the charts keep up with a running campaign.
 
+Painting stays off the window's critical path during a run: a chart draws its
+picture into a cached pixmap only when its counts, size or palette changed
+(a repaint for any other reason copies the pixmap), and while counts keep
+arriving it repaints at most every :data:`REPAINT_MS`. The counts, the tooltip
+and the accessible description are always the newest; a paint (or ``grab``)
+always draws the newest counts, and the last change is painted at most
+``REPAINT_MS`` after it.
+
 Status colours are the Okabe-Ito set, chosen to stay distinct for the common
 forms of colour blindness; every segment also has a text label and count, so
 colour is never the only cue.
@@ -15,8 +23,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from PySide6.QtCore import QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from leadgen_desktop.db.records import LeadRecord
@@ -26,6 +34,8 @@ from leadgen_desktop.gui.tables.lead_cells import email_status_text
 from leadgen_desktop.gui.tables.results_model import LeadTableModel
 
 BINS = 10
+REPAINT_MS = 250
+"""Least time between two scheduled repaints of a chart while its counts keep changing."""
 STATUS_ORDER: tuple[str, ...] = (
     EmailStatus.VALID,
     EmailStatus.CATCHALL,
@@ -81,7 +91,85 @@ class LeadStats:
             self.total += 1
 
 
-class ConfidenceHistogram(QWidget):
+class CachedChart(QWidget):
+    """A widget that paints a cached picture, redrawn only when stale, repainted at most every REPAINT_MS.
+
+    Subclasses draw in :meth:`draw` and call :meth:`counts_changed` when their data changed.
+    ``renders`` counts the pictures drawn (tests read it); ``repaint_pending`` is True while a
+    change waits for the throttle.
+
+    Signals: none.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._picture: QPixmap | None = None
+        self._stale = True
+        self._pending = False
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(REPAINT_MS)
+        self._throttle.timeout.connect(self._on_throttle)
+        self.renders = 0
+
+    @property
+    def repaint_pending(self) -> bool:
+        """True while a change waits for the throttle before it is repainted."""
+        return self._pending
+
+    def counts_changed(self) -> None:
+        """The picture is stale: repaint now when idle, else once the throttle allows."""
+        self._stale = True
+        if self._throttle.isActive():
+            self._pending = True
+            return
+        self.update()
+        self._throttle.start()
+
+    @Slot()
+    def _on_throttle(self) -> None:
+        if self._pending:
+            self._pending = False
+            self.update()
+            self._throttle.start()
+
+    def draw(self, painter: QPainter) -> None:
+        """Draw the chart (subclasses)."""
+        raise NotImplementedError
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Copy the cached picture; draw it first when the data, size or palette changed."""
+        ratio = self.devicePixelRatioF()
+        width, height = max(self.width(), 1), max(self.height(), 1)
+        picture = self._picture
+        if (
+            self._stale
+            or picture is None
+            or picture.devicePixelRatio() != ratio
+            or picture.width() != round(width * ratio)
+            or picture.height() != round(height * ratio)
+        ):
+            picture = QPixmap(round(width * ratio), round(height * ratio))
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(picture)
+            painter.setFont(self.font())  # a pixmap's painter would start with the application's
+            self.draw(painter)
+            painter.end()
+            self._picture, self._stale = picture, False
+            self.renders += 1
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, picture)
+        painter.end()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new palette or font (dark mode, zoom) makes the picture stale."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._stale = True
+        super().changeEvent(event)
+
+
+class ConfidenceHistogram(CachedChart):
     """Bars of how many leads fall in each tenth of the 0-100 confidence range.
 
     Signals: none.
@@ -105,11 +193,10 @@ class ConfidenceHistogram(QWidget):
         description = ", ".join(f"{bin_label(i)}: {n}" for i, n in enumerate(self.counts))
         self.setToolTip(f"Leads per confidence score\n{description}")
         self.setAccessibleDescription(description)
-        self.update()
+        self.counts_changed()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def draw(self, painter: QPainter) -> None:
         """Title, bars (highlight colour) and a 0/50/100 axis."""
-        painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         text, muted = palette.color(QPalette.ColorRole.WindowText), muted_text(palette)
@@ -122,10 +209,11 @@ class ConfidenceHistogram(QWidget):
         gap = 3.0
         width = (plot.width() - gap * (BINS - 1)) / BINS
         bar_color = palette.color(QPalette.ColorRole.Highlight)
+        track = blend(palette.color(QPalette.ColorRole.Base), text, 0.08)
         painter.setPen(Qt.PenStyle.NoPen)
         for index, count in enumerate(self.counts):
             x = plot.x() + index * (width + gap)
-            painter.setBrush(blend(palette.color(QPalette.ColorRole.Base), text, 0.08))
+            painter.setBrush(track)
             painter.drawRect(QRectF(x, plot.y(), width, plot.height()))
             if count:
                 height = max(plot.height() * count / peak, 2.0)
@@ -136,10 +224,9 @@ class ConfidenceHistogram(QWidget):
         painter.drawText(QRectF(0, axis_y, 40, line), Qt.AlignmentFlag.AlignLeft, "0")
         painter.drawText(QRectF(plot.center().x() - 20, axis_y, 40, line), Qt.AlignmentFlag.AlignCenter, "50")
         painter.drawText(QRectF(plot.right() - 40, axis_y, 40, line), Qt.AlignmentFlag.AlignRight, "100")
-        painter.end()
 
 
-class StatusBreakdown(QWidget):
+class StatusBreakdown(CachedChart):
     """A stacked bar of email statuses with a legend of counts.
 
     Signals: none.
@@ -167,11 +254,10 @@ class StatusBreakdown(QWidget):
         description = ", ".join(f"{label}: {count}" for label, count in self.legend_entries())
         self.setToolTip(f"Leads per email status\n{description}")
         self.setAccessibleDescription(description)
-        self.update()
+        self.counts_changed()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def draw(self, painter: QPainter) -> None:
         """The stacked bar, then a legend of swatches, labels and counts."""
-        painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         text, muted = palette.color(QPalette.ColorRole.WindowText), muted_text(palette)
@@ -209,15 +295,14 @@ class StatusBreakdown(QWidget):
             painter.drawRect(QRectF(left, y + (line - swatch) / 2, swatch, swatch))
             painter.setPen(text if count else muted)
             painter.drawText(QRectF(left + swatch + 4, y, item_width, line), f"{label} {count:,}")
-        painter.end()
 
 
 class LeadCharts(QWidget):
     """The two charts side by side, following a :class:`LeadTableModel`.
 
     Added records are counted as they arrive; a model reset recounts; layout
-    changes (sorting) change nothing. Painting is coalesced by Qt's
-    ``update()``, so a burst of batches costs one repaint.
+    changes (sorting) change nothing. Each chart repaints at most every
+    :data:`REPAINT_MS` while batches arrive (see the module docstring).
 
     Signals: none.
     """

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 from leadgen_desktop.core.billing.budget import bill_text
 from leadgen_desktop.db.records import JobRecord
 from leadgen_desktop.domain import Metrics, ProgressEvent
+from leadgen_desktop.gui.shell.steady_label import SteadyLabel
 from leadgen_desktop.gui.shell.theme import muted_text
 
 DASH = "—"
@@ -66,7 +67,7 @@ class MetricsPanel(QWidget):
         self._started_at: float | None = None
         self._progress = 0
         self._elapsed = 0.0
-        self.values: dict[str, QLabel] = {}
+        self.values: dict[str, SteadyLabel] = {}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(18)
@@ -77,16 +78,19 @@ class MetricsPanel(QWidget):
             caption.setObjectName(f"metricCaption_{key}")
             caption.setStyleSheet("font-size: 11px;")
             caption.setProperty("muted", True)  # coloured by _apply_muted (palette-derived)
-            value = QLabel(DASH)
+            value = SteadyLabel()  # a new count never lays the window out again (see there)
             value.setObjectName(f"metric_{key}")
             value.setAccessibleName(title)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setStyleSheet("font-size: 15px; font-weight: 600;")
+            value.setText(DASH)  # after the style sheet: sized in its font
             caption.setBuddy(value)
             self.values[key] = value
             row, column = divmod(index, per_row)
             grid.addWidget(caption, row * 2, column)
-            grid.addWidget(value, row * 2 + 1, column)
+            grid.addWidget(
+                value, row * 2 + 1, column, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            )
         for column in range(per_row):
             grid.setColumnStretch(column, 1)
         self._apply_muted()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import weakref
@@ -24,6 +25,8 @@ PipelineFactory = Callable[[Store, Providers], Pipeline]
 
 GUI_SWITCH_INTERVAL = 0.0005
 """GIL switch interval (seconds) while a run's threads compete with the GUI thread."""
+NO_FULL_COLLECTION = 2**30
+"""The collector's third threshold while a run goes: full collections wait until it ends."""
 
 
 def default_pipeline_factory(repo: Store, providers: Providers) -> Pipeline:
@@ -32,32 +35,44 @@ def default_pipeline_factory(repo: Store, providers: Providers) -> Pipeline:
 
 
 class _SwitchInterval:
-    """Shortens the interpreter's GIL switch interval while at least one run goes, then restores it.
+    """While at least one run goes: a short GIL switch interval and no full garbage collections.
 
-    Why: a run flat out is CPU-bound Python on two or more threads. With the
+    Why the interval: a run flat out is CPU-bound Python on two or more threads. With the
     default 5 ms interval the GUI thread waits up to 5 ms for the GIL on every
     call Qt makes into Python (slots, the row feeder), which shows as stalls;
     with 0.5 ms it gets the GIL back quickly (benchmarks/gui_bench.py measures
-    it). Outside a run the default is put back, so nothing else pays for more
-    frequent switches.
+    it).
+
+    Why no full collections: a collection stops every thread, the window's too, and
+    a full one walks every object the run has made so far: 25-120 ms at a time in a
+    1,000-lead demo run (benchmarks/stall_probe.py --profile shows them as ``gc ... gen2``).
+    The young generations are still collected (a few ms at most); the full pass
+    runs again after the run, when its garbage is collected as usual.
+
+    Outside a run both are put back, so nothing else pays for them.
     """
 
     def __init__(self) -> None:
         self._saved = sys.getswitchinterval()
+        self._saved_thresholds = gc.get_threshold()
         self._holders = 0
 
     def acquire(self) -> None:
-        """One more run is going: lower the interval (the first run saves the current one)."""
+        """One more run is going: lower the interval (the first run saves the current settings)."""
         if self._holders == 0:
             self._saved = sys.getswitchinterval()
             sys.setswitchinterval(min(self._saved, GUI_SWITCH_INTERVAL))
+            self._saved_thresholds = gc.get_threshold()
+            young, middle, *_full = self._saved_thresholds
+            gc.set_threshold(young, middle, NO_FULL_COLLECTION)
         self._holders += 1
 
     def release(self) -> None:
-        """One run has ended: the last one restores the saved interval."""
+        """One run has ended: the last one restores the saved settings."""
         self._holders = max(self._holders - 1, 0)
         if self._holders == 0:
             sys.setswitchinterval(self._saved)
+            gc.set_threshold(*self._saved_thresholds)
 
 
 _SWITCH_INTERVAL = _SwitchInterval()

@@ -6,7 +6,6 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from leadgen_desktop.db.records import LeadRecord
 from leadgen_desktop.gui.details.lead_details import LeadDetailsPanel
+from leadgen_desktop.gui.shell.steady_label import SteadyLabel
 from leadgen_desktop.gui.tables.results_model import COLUMNS, LeadTableModel
 from leadgen_desktop.gui.tables.results_proxy import LeadFilterProxy
 from leadgen_desktop.gui.tables.row_feeder import RowFeeder
@@ -42,7 +42,9 @@ class CampaignLeadsPage(QWidget):
     def __init__(self, parent: QWidget | None = None, actions_parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.filter_edit = filter_field("filterEdit", "leads")
-        self.count_label = QLabel("0 leads")
+        self.count_label = SteadyLabel()
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.count_label.setText("0 leads")
         self.count_label.setObjectName("countLabel")
         self.count_label.setAccessibleName("Lead count")
         self.only_new_check = QCheckBox("Only new businesses")
@@ -52,7 +54,7 @@ class CampaignLeadsPage(QWidget):
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.filter_edit, 1)
         filter_row.addWidget(self.only_new_check)
-        filter_row.addWidget(self.count_label)
+        filter_row.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.model = LeadTableModel(self)
         self.proxy = LeadFilterProxy(self.model, self)
@@ -78,8 +80,9 @@ class CampaignLeadsPage(QWidget):
 
         self.filter_edit.textChanged.connect(self._on_filter_changed)
         self.only_new_check.toggled.connect(self._on_only_new_toggled)
+        # Once per batch (records_added), not once per insert: a batch lands in up to one insert per row.
         for signal in (
-            self.proxy.rowsInserted,
+            self.model.records_added,
             self.proxy.rowsRemoved,
             self.proxy.modelReset,
             self.proxy.layoutChanged,
