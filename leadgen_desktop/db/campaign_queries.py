@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import peewee as pw
 
@@ -27,14 +28,20 @@ class CampaignQueries:
                 query = query.limit(limit)
             counted = leads.select(leads.campaign_id, pw.fn.COUNT(leads.id)).group_by(leads.campaign_id)
             counts = {str(campaign_id): int(count) for campaign_id, count in self._db.tuples(counted)}
+            shown = list(query)
+            # every campaign's latest job in one query, not one each: the window reads this when a
+            # run starts, and each round trip there waits for the run's threads to hand back the GIL
+            latest_first = jobs.select(
+                jobs.id, jobs.campaign_id, jobs.status, jobs.metrics, jobs.lease_owner
+            ).order_by(jobs.created_at.desc(), jobs.id.desc())
+            if limit is not None:
+                latest_first = latest_first.where(jobs.campaign_id.in_([c.id for c in shown]))
+            latest: dict[str, Any] = {}  # peewee rows
+            for found in latest_first:
+                latest.setdefault(found.campaign_id, found)
             summaries = []
-            for campaign in query:
-                job = (
-                    jobs.select(jobs.id, jobs.status, jobs.metrics, jobs.lease_owner)
-                    .where(jobs.campaign_id == campaign.id)
-                    .order_by(jobs.created_at.desc())
-                    .first()
-                )
+            for campaign in shown:
+                job = latest.get(campaign.id)
                 metrics = Metrics.from_dict(json.loads(job.metrics)) if job else Metrics()
                 summaries.append(
                     CampaignSummary(
