@@ -116,6 +116,21 @@ def serve(
         thread.join(timeout=5)
 
 
+def new_user_env(root: str | os.PathLike[str]) -> dict[str, str]:
+    """A new user's environment for a subprocess: home and user folders under ``root``, the null
+    keychain, and none of this shell's ``LEADGEN_``, ``XDG_``, proxy or CA bundle variables."""
+    unset = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ssl_cert_file", "ssl_cert_dir"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LEADGEN_", "XDG_")) and k.lower() not in unset
+    }
+    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring", HOME=os.path.join(root, "home"))
+    for name in ("DATA", "CONFIG", "CACHE", "STATE"):
+        env[f"XDG_{name}_HOME"] = os.path.join(root, f"xdg-{name.lower()}")
+    return env
+
+
 def cli_env(
     base_url: str,
     root: str | os.PathLike[str],
@@ -131,21 +146,9 @@ def cli_env(
     """
     from tests.fakes.offline_web import offline_web_env
 
-    proxy_vars = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ssl_cert_file", "ssl_cert_dir"}
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LEADGEN_", "XDG_")) and k.lower() not in proxy_vars
-    }
+    env = new_user_env(root)
     env.update(offline_web_env())
-    env.update(
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-        LEADGEN_DEMO_LATENCY="0",
-        HOME=os.path.join(root, "home"),
-        PYTHONUNBUFFERED="1",
-    )
-    for name in ("DATA", "CONFIG", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = os.path.join(root, f"xdg-{name.lower()}")
+    env.update(LEADGEN_DEMO_LATENCY="0", PYTHONUNBUFFERED="1")
     for name in ("GOOGLE_PLACES", "HUNTER", "NEVERBOUNCE"):
         env[f"LEADGEN_{name}_URL"] = base_url
     keys = {"GOOGLE_PLACES": google_key, "HUNTER": hunter_key, "NEVERBOUNCE": neverbounce_key}

@@ -7,7 +7,6 @@ Each check runs in a fresh interpreter (a subprocess) and reads ``sys.modules``:
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.api_loopback import new_user_env
 from tests.fakes.cli_support import campaign_args
 
 SERVED_ELSEWHERE = {
@@ -70,17 +70,8 @@ print(json.dumps(sorted(name for name in sys.argv[1:] if sys.modules.get(name) i
 
 
 def _user_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """A new user's environment: own folders, the null keychain, no proxy or CA bundle variables."""
-    unset = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ssl_cert_file", "ssl_cert_dir"}
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LEADGEN_", "XDG_")) and k.lower() not in unset
-    }
-    for name in ("DATA", "CONFIG", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
-    return {**env, **extra}
+    """A new user's environment (no proxy or CA bundle variables: the website parts stay lazy)."""
+    return {**new_user_env(tmp_path), **extra}
 
 
 def _loaded(script: str, args: list[str], env: dict[str, str]) -> list[str]:

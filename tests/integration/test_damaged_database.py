@@ -10,7 +10,6 @@ simulate it with ``PRAGMA max_page_count`` everywhere.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import sqlite3
@@ -25,6 +24,7 @@ from leadgen_desktop.core.run.pipeline import Pipeline
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobStatus
 from leadgen_desktop.net.providers.demo import build_demo_providers
+from tests.fakes.api_loopback import new_user_env
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +32,7 @@ DEMO = ["--demo", "--business-type", "dentist", "--location", "Austin, TX", "--m
 
 
 def leadgen(*args: str, root: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADGEN_", "XDG_"))}
-    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring", LEADGEN_DEMO_LATENCY="0")
-    for name in ("DATA", "CONFIG", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = str(root / f"xdg-{name.lower()}")
+    env = {**new_user_env(root), "LEADGEN_DEMO_LATENCY": "0"}
     return subprocess.run(
         [sys.executable, "-m", "leadgen_desktop.cli", *args],
         capture_output=True, text=True, env=env, timeout=120, check=False,
