@@ -47,6 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_env import busy_core, isolate_user_dirs, load_text  # noqa: E402
 
 LEADS = 1000
+EARLY_MS = 500
+"""With ``--profile``: for how long after the click every thread's CPU time is sampled too."""
 
 
 def _child(db_path: Path, all_leads: bool, profile: bool) -> None:
@@ -191,6 +193,23 @@ def _profile_gaps(where: list, clock: object, state: dict[str, object]) -> None:
 
     gc.callbacks.append(on_gc)
 
+    def thread_cpu() -> dict[str, int]:
+        """CPU time (ns) of every thread of this process so far, by name (Python's, else the OS's)."""
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        used: dict[str, int] = {}
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with (
+                    open(f"/proc/self/task/{tid}/schedstat") as stat,
+                    open(f"/proc/self/task/{tid}/comm") as comm,
+                ):
+                    os_name = comm.read().strip()  # a QThread's object name; "python…" for a Python thread
+                    name = names.get(int(tid), os_name) if os_name.startswith("python") else os_name
+                    used[name] = used.get(name, 0) + int(stat.read().split()[0])
+            except OSError:  # the thread ended meanwhile
+                continue
+        return used
+
     def sample() -> None:
         while not state["done"]:
             time.sleep(0.001)
@@ -199,6 +218,8 @@ def _profile_gaps(where: list, clock: object, state: dict[str, object]) -> None:
                 stack = traceback.extract_stack(frame)[-5:]
                 text = " < ".join(f"{f.name}:{Path(f.filename).name}:{f.lineno}" for f in reversed(stack))
                 where.append((time.perf_counter_ns(), text))
+            if clock.isValid() and clock.elapsed() < EARLY_MS:  # the run's start: who uses the CPU
+                where.append((time.perf_counter_ns(), thread_cpu()))
 
     threading.Thread(target=sample, daemon=True).start()
 
@@ -210,11 +231,23 @@ def _explain(ticks: list[int], where: list) -> list[str]:
     out = []
     for before, after in itertools.pairwise(ticks):
         if after - before > 15_000_000:
-            inside = Counter(text for t, text in where if before <= t <= after)
+            inside = Counter(text for t, text in where if before <= t <= after and isinstance(text, str))
             out.append(
                 f"gap {(after - before) / 1e6:.1f} ms at {(before - ticks[0]) / 1e9:.2f} s: "
                 + " | ".join(f"{n}x {t}" for t, n in inside.most_common(6))
             )
+            used = [
+                (t, cpu) for t, cpu in where if isinstance(cpu, dict) and before - 2_000_000 <= t <= after
+            ]
+            if len(used) >= 2:  # CPU each thread used in the gap (samples 1 ms apart, so roughly)
+                first, last = used[0][1], used[-1][1]
+                spent = {name: (ns - first.get(name, 0)) / 1e6 for name, ns in last.items()}
+                out.append(
+                    "    threads' CPU in it: "
+                    + ", ".join(
+                        f"{name} {v:.1f}" for name, v in sorted(spent.items(), key=lambda x: -x[1]) if v >= 1
+                    )
+                )
     return out
 
 
