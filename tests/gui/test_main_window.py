@@ -172,6 +172,10 @@ def test_job_visible_as_processing_right_after_job_started(qtbot: QtBot, repo: S
     assert seen == [JobStatus.PROCESSING]
     assert window.campaign_panel.history.count() == 1
     assert "processing" in window.campaign_panel.history.item_text(0)
+    shown = window.campaign_panel.history.item_text(0)  # at once, before the list is read again
+    if window.campaign_panel.history.refreshing:
+        qtbot.waitSignal(window.campaign_panel.history.refreshed, timeout=5000).wait()
+    assert window.campaign_panel.history.item_text(0).startswith(shown.split(" · ")[0] + " · processing")
     assert not window.campaign_panel.start_button.isEnabled()
     assert window.campaign_panel.cancel_button.isEnabled()
     with qtbot.waitSignal(window.controller.finished, timeout=FINISH_TIMEOUT):

@@ -9,6 +9,9 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QVBoxLa
 
 from leadgen_desktop.db.records import CampaignSummary
 from leadgen_desktop.db.store import Store
+from leadgen_desktop.db.tables import utcnow
+from leadgen_desktop.domain import CampaignConfig, JobStatus
+from leadgen_desktop.gui.run.history_reader import HistoryReader
 
 CAMPAIGN_ROLE = Qt.ItemDataRole.UserRole + 1
 JOB_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -39,16 +42,20 @@ class HistoryPanel(QWidget):
     """Past campaigns (``store.campaigns.summaries()``) in a list; click one to show it.
 
     :meth:`refresh` re-reads the list and keeps (or sets) the selection without
-    emitting ``campaign_selected``; only user selections emit it. Under the list,
+    emitting ``campaign_selected``; only user selections emit it. :meth:`refresh_later`
+    does the same with the list read on a thread by ``reader`` (when a run starts:
+    see :mod:`~leadgen_desktop.gui.run.history_reader`). Under the list,
     ``resume_button`` (hidden until the selected campaign can be resumed: see
     :class:`~leadgen_desktop.gui.run.history_resume.HistoryResume`); the list's
     context menu shows the actions added to ``list_widget``.
 
     Signals:
         campaign_selected(str campaign_id): the user selected a campaign.
+        refreshed(): a list read by :meth:`refresh_later` is shown.
     """
 
     campaign_selected = Signal(str)
+    refreshed = Signal()
 
     def __init__(self, repo: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +80,8 @@ class HistoryPanel(QWidget):
         self.list_widget.currentItemChanged.connect(self._on_current_changed)
         self._summaries: list[CampaignSummary] = []
         self.offline = False  # set by the team monitor while the team database cannot be reached
+        self.reader = HistoryReader(repo, self)
+        self.reader.answered.connect(self._on_read)
 
     @property
     def summaries(self) -> list[CampaignSummary]:
@@ -101,7 +110,26 @@ class HistoryPanel(QWidget):
         """
         if self.offline:
             return
+        self.reader.supersede()  # a read still on its way is older than this one
         self.show_summaries(self._repo.campaigns.summaries(), select_campaign_id)
+
+    def refresh_later(self, select_campaign_id: str | None = None) -> None:
+        """Like :meth:`refresh`, with the list read on a thread; ``refreshed`` says when it is shown.
+
+        Only the newest request's answer is shown (a later :meth:`refresh` drops it too).
+        """
+        if self.offline:
+            return
+        self.reader.request(select_campaign_id)
+
+    @property
+    def refreshing(self) -> bool:
+        """True while the list asked for by :meth:`refresh_later` is still being read."""
+        return self.reader.pending
+
+    def shutdown(self, timeout_ms: int) -> None:
+        """Wait for the history reads still running (window closing)."""
+        self.reader.shutdown(timeout_ms)
 
     def show_summaries(self, summaries: list[CampaignSummary], select_campaign_id: str | None = None) -> None:
         """Show ``summaries`` (read elsewhere, e.g. by the team monitor's thread), keeping the selection."""
@@ -128,6 +156,35 @@ class HistoryPanel(QWidget):
         finally:
             self.list_widget.blockSignals(False)
 
+    def show_started(self, campaign_id: str, job_id: str, config: CampaignConfig | None, demo: bool) -> None:
+        """Show a job that just started at once, selected, before the list is read again.
+
+        Its campaign's line says ``processing`` (a new campaign's line is made from
+        ``config``: no leads, nothing spent yet); the next read (:meth:`refresh_later`)
+        replaces the lines with what the database says. Nothing is read here.
+        """
+        summaries = list(self._summaries)
+        for row, summary in enumerate(summaries):
+            if summary.campaign_id == campaign_id:
+                summaries[row] = replace(summary, job_id=job_id, status=JobStatus.PROCESSING.value)
+                break
+        else:
+            if config is None:
+                return
+            started = CampaignSummary(
+                campaign_id=campaign_id,
+                job_id=job_id,
+                business_type=config.business_type,
+                location=config.location,
+                status=JobStatus.PROCESSING.value,
+                created_at=utcnow(),
+                leads=0,
+                total_cost=0.0,
+                demo=demo,
+            )
+            summaries.insert(0, started)
+        self.show_summaries(summaries, campaign_id)
+
     def set_lead_count(self, campaign_id: str, leads: int) -> None:
         """Update one line's lead count in place (live, during a run) without re-reading."""
         for row, summary in enumerate(self._summaries):
@@ -152,6 +209,12 @@ class HistoryPanel(QWidget):
                     self.list_widget.setCurrentItem(item)
                 return True
         return False
+
+    @Slot(object, object)
+    def _on_read(self, summaries: list[CampaignSummary], select_campaign_id: str | None) -> None:
+        if not self.offline:
+            self.show_summaries(summaries, select_campaign_id)
+            self.refreshed.emit()
 
     @Slot(QListWidgetItem, QListWidgetItem)
     def _on_current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:

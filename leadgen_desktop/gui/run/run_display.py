@@ -20,7 +20,14 @@ from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 from leadgen_desktop.core.run.area_coverage import job_coverage
 from leadgen_desktop.db.records import JobRecord, LeadRecord
 from leadgen_desktop.db.store import Store
-from leadgen_desktop.domain import CoverageEvent, JobFinished, JobStatus, ProgressEvent, Providers
+from leadgen_desktop.domain import (
+    CampaignConfig,
+    CoverageEvent,
+    JobFinished,
+    JobStatus,
+    ProgressEvent,
+    Providers,
+)
 from leadgen_desktop.gui.run.campaign_panel import CampaignPanel
 from leadgen_desktop.gui.run.metrics_panel import format_cost
 from leadgen_desktop.gui.run.run_controller import RunController
@@ -94,6 +101,7 @@ class RunDisplay(QObject):
         self._status = status_bar
         self._providers = providers
         self._running_job_id: str | None = None
+        self._starting_config: CampaignConfig | None = None  # of the run started last from the form
         self._running_leads = 0
         self._displayed_job_id: str | None = None
         controller.job_started.connect(self._on_job_started)
@@ -132,6 +140,7 @@ class RunDisplay(QObject):
         self._overview.progress_bar.setValue(0)
         self._overview.set_stage("Starting…")
         self._status.showMessage("Starting…")
+        self._starting_config = config  # the history's line until the list is read again
         self._controller.start(config, providers)
         self.set_running(True)
 
@@ -142,6 +151,7 @@ class RunDisplay(QObject):
         self._overview.info_banner.clear()
         self._overview.set_stage("Resuming…")
         self._status.showMessage("Resuming…")
+        self._starting_config = None  # its campaign is listed already
         self._controller.resume(job_id, providers, budget=budget, raise_budget=budget is not None)
         self.set_running(True)
 
@@ -204,7 +214,11 @@ class RunDisplay(QObject):
         self._page.row_feeder.clear()
         self._page.model.set_rows([])
         self._overview.set_coverage(None)
-        self._panel.history.refresh(select_campaign_id=campaign_id)
+        # shown at once, then read on a thread: the run's threads are starting and want the lock too
+        config, history = self._starting_config, self._panel.history
+        demo = self._controller.demo or (config is not None and config.demo)
+        history.show_started(campaign_id, job_id, config, demo)
+        history.refresh_later(select_campaign_id=campaign_id)
         self._overview.metrics_panel.start_run(self._controller.demo)
         self._status.showMessage("Processing…")
 

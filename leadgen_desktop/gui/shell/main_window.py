@@ -39,6 +39,7 @@ from leadgen_desktop.gui.run.resume_prompt import JobResumer
 from leadgen_desktop.gui.run.run_controller import RunController
 from leadgen_desktop.gui.run.run_display import RunDisplay
 from leadgen_desktop.gui.run.run_overview import RunOverview
+from leadgen_desktop.gui.run.run_preload import RunPreload
 from leadgen_desktop.gui.settings.settings_launcher import SettingsLauncher
 from leadgen_desktop.gui.shell.help_actions import HelpActions
 from leadgen_desktop.gui.shell.provider_mode import mode_text
@@ -90,8 +91,9 @@ class MainWindow(QMainWindow):
     (:class:`Jobs`, the job owner), ``resumer`` (:class:`JobResumer`),
     ``history_resume``, ``settings_launcher``, ``help_actions``, ``estimate``
     (:class:`EstimateUpdater`), ``area_previewer`` (:class:`AreaPreviewer`: the
-    free map behind the estimate), ``export_job`` (background CSV) and ``state``
-    (:class:`WindowStateStore`).
+    free map behind the estimate), ``export_job`` (background CSV), ``state``
+    (:class:`WindowStateStore`) and ``run_preload`` (:class:`RunPreload`: what a
+    run's start needs, loaded after the first paint).
 
     Signals: none of its own (see :class:`RunController`).
     """
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
 
         self.reload_providers()
         self.campaign_panel.history.refresh()
+        self.run_preload = RunPreload(self, lambda: self._providers)  # after the first paint
         self.statusBar().showMessage("Ready")
         self._restore_session()
         self.resumer.schedule_startup_prompt()
@@ -376,6 +379,8 @@ class MainWindow(QMainWindow):
         if self.controller.is_running:
             self.statusBar().showMessage("Cancelling the running campaign…")
         self.area_previewer.cancel()
+        self.run_preload.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self.campaign_panel.history.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.controller.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.export_job.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.all_leads.shutdown(SHUTDOWN_TIMEOUT_MS)
