@@ -98,6 +98,18 @@ class MetricsPanel(QWidget):
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._tick)
         self.clear()
+        self._reserve_run_texts()
+
+    def _reserve_run_texts(self) -> None:
+        """Make room now for what a run shows in its first seconds (see ``SteadyLabel.reserve``)."""
+        count = "0,000"  # up to 9,999
+        for key in ("businesses", "qualified", "emails_found", "emails_verified", "mx_rejected"):
+            self.values[key].reserve(count)
+        self.values["enriched"].reserve(f"{count}/{count}")
+        self.values["emails_by_source"].reserve(f"{count} / {count}")
+        self.values["cost"].reserve(format_cost(0.0, True), format_cost(0.0, False))
+        for key in ("elapsed", "eta"):
+            self.values[key].reserve(format_duration(0.0))
 
     # -- public API ---------------------------------------------------------------
 

@@ -11,6 +11,9 @@ from leadgen_desktop.gui.run.coverage_view import CoverageView
 from leadgen_desktop.gui.run.metrics_panel import MetricsPanel
 from leadgen_desktop.gui.shell.message_banner import MessageBanner
 
+COVERAGE_LINES = 3
+"""Lines kept free for the coverage counts (``Tiles searched …, left … · places mapped …``)."""
+
 
 class RunOverview(QWidget):
     """Stage text and progress bar, the message banner, the metrics panel and the charts.
@@ -50,6 +53,11 @@ class RunOverview(QWidget):
         self.coverage_label.setAccessibleName("Area coverage counts")
         self.coverage_label.setWordWrap(True)
         self.coverage_label.setStyleSheet("font-size: 11px;")
+        # room for three lines from the start (the text wraps in its narrow column): text that
+        # appears in a run's first second must not make the overview taller, or the tabs below,
+        # All leads too, repaint entirely (benchmarks/stall_probe.py --all-leads)
+        self.coverage_label.ensurePolished()
+        self.coverage_label.setMinimumHeight(COVERAGE_LINES * self.coverage_label.fontMetrics().lineSpacing())
 
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.stage_label, 1)

@@ -22,7 +22,24 @@ class SteadyLabel(QLabel):
     def setText(self, text: str) -> None:
         """Show ``text``; widen (never narrow) the fixed size when it needs more room."""
         super().setText(text)
-        hint = self.sizeHint()
-        width = max(hint.width(), self.minimumWidth())
-        if width != self.minimumWidth() or hint.height() != self.minimumHeight():
-            self.setFixedSize(width, hint.height())
+        self._fit(self.sizeHint().width(), self.sizeHint().height())
+
+    def reserve(self, *texts: str) -> None:
+        """Make room now for ``texts`` (shown later), so that showing them lays nothing out again.
+
+        Used for what a run shows at its start: the window is laid out once, before, instead
+        of in the run's first second, when the layout moved the splitter and the All-leads
+        table repainted all of itself (benchmarks/stall_probe.py --all-leads).
+        """
+        self.ensurePolished()  # measured in the style sheet's font
+        shown, width = self.text(), 0
+        for text in texts:  # measured as QLabel measures it (set, never painted in between)
+            super().setText(text)
+            width = max(width, self.sizeHint().width())
+        super().setText(shown)
+        self._fit(width, self.sizeHint().height())
+
+    def _fit(self, width: int, height: int) -> None:
+        width = max(width, self.minimumWidth())
+        if width != self.minimumWidth() or height != self.minimumHeight():
+            self.setFixedSize(width, height)

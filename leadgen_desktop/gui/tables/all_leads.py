@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -230,6 +230,13 @@ class AllLeadsView(QWidget):
         self.model.set_order(result.order, result.sort)
         self.progress_bar.hide()
         self.reload_button.setEnabled(True)
+        # laid out now, with the count it shows, not at the next thing that happens (a Start
+        # clicked at once paid the scroll bar's appearance and the top row's new widths)
+        self.table_view.doItemsLayout()
+        QCoreApplication.sendPostedEvents(self.table_view, 0)  # the scroll bars' queued show or hide
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
         self.loaded.emit(len(result.order))
 
     @Slot(str)
