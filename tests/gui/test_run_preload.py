@@ -13,7 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import Providers, web_domains
-from leadgen_desktop.gui.run.run_preload import RunPreload
+from leadgen_desktop.gui.run import run_preload
+from leadgen_desktop.gui.run.run_preload import RunPreload, warm_up_for_run
 from leadgen_desktop.net.providers.demo import build_demo_providers
 from tests.gui.ux_support import make_window, repo_with_cleanup
 
@@ -70,10 +71,19 @@ def test_a_failed_warm_up_is_logged_and_still_ends(qtbot: QtBot, caplog: pytest.
     preload.shutdown(5_000)
 
 
-def test_the_window_loads_the_suffix_table_after_it_shows(
+def test_the_window_runs_the_run_s_own_warm_up_with_its_providers(
     qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(web_domains, "_extractor", None)  # as in a fresh process
+    warmed: list[Providers] = []
+    monkeypatch.setattr(run_preload, "warm_up", warmed.append)
     window = make_window(qtbot, repo)
     qtbot.waitUntil(lambda: window.run_preload.done)
+    assert window.providers is not None
+    assert warmed == [window.providers]
+
+
+def test_without_providers_the_suffix_table_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web_domains, "_extractor", None)  # as in a fresh process
+    web_domains._registrable.cache_clear()
+    warm_up_for_run(None)
     assert web_domains._extractor is not None  # built once; a run's warm-up reuses it
