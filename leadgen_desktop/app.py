@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.freeze()
     try:
         if args.smoke:
+            window.run_preload.skip()  # nothing will run: no warm-up for the exit to wait for
             app.processEvents()
             window.repaint()  # paints synchronously, also offscreen
             app.processEvents()

@@ -59,6 +59,21 @@ def test_it_runs_once_off_the_window_thread_after_the_first_paint(qtbot: QtBot) 
     preload.shutdown(5_000)
 
 
+def test_a_skipped_preload_never_starts(qtbot: QtBot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    warm = CountingWarmUp()
+    preload = RunPreload(window, lambda: None, warm)
+    preload.skip()
+    with qtbot.waitExposed(window):
+        window.show()
+    window.repaint()
+    preload.start()
+    QApplication.processEvents()
+    assert warm.calls == []
+    assert not preload.done
+
+
 def test_a_failed_warm_up_is_logged_and_still_ends(qtbot: QtBot, caplog: pytest.LogCaptureFixture) -> None:
     window = QWidget()
     qtbot.addWidget(window)

@@ -111,6 +111,11 @@ class RunPreload(QObject):
         self._task = ThreadTask(worker, "run-preload", (worker.done,))
         self._task.start()
 
+    def skip(self) -> None:
+        """Never start the warm-up (nothing will run, e.g. a ``--smoke`` start); once started, no effect."""
+        self.started = True
+        self._window.removeEventFilter(self)
+
     @Slot()
     def _on_done(self) -> None:
         self.done = True
