@@ -23,7 +23,8 @@ interpreter lock (the probe's tick is Python) or idle.
 ``--all-leads N`` seeds the database with N synthetic leads first and clicks the
 "All leads" tab before Start, so that table is on screen during the run.
 ``--profile`` prints the slowest gaps with the Python functions running on the
-window's thread at that moment.
+window's thread at that moment, and, for gaps in the run's first 0.5 s, how much CPU
+each thread of the process used in them (who held the interpreter lock).
 """
 
 from __future__ import annotations
