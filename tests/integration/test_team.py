@@ -105,6 +105,14 @@ def finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str]
     return proc.returncode, err
 
 
+def email_searches_logged(db: str, job_id: str) -> int:
+    """Email searches the job has logged (each is logged before it is sent)."""
+    ((count,),) = query(
+        db, "SELECT count(*) FROM api_calls WHERE job_id = ? AND provider = 'hunter'", (job_id,)
+    )
+    return int(count)
+
+
 def cached_lookups(db: str) -> tuple[set[str], set[str]]:
     """The domains and (case-folded) addresses whose answers the database holds."""
     cached_domains = {d for (d,) in query(db, "SELECT domain FROM domain_cache")}
@@ -184,15 +192,16 @@ def test_six_queued_jobs_three_workers_one_killed(fake: FakeApis, pg_url: str, t
         by_pid = {worker.pid: i for i, worker in enumerate(workers)}
         try:
 
-            def a_worker_with_leads() -> tuple[str, int] | None:
-                """(job, worker pid) of the first job some worker holds with three leads stored."""
+            def a_worker_enriching() -> tuple[str, int] | None:
+                """(job, worker pid) of the first job some worker holds with three leads stored and its
+                email searches begun: the kill then lands with lookups in flight, not while searching."""
                 for job_id, (_status, owner, leads) in jobs_state(pg_url).items():
                     pid = int(owner.rsplit(":", 1)[1]) if owner else 0
-                    if pid in by_pid and leads >= 3:
+                    if pid in by_pid and leads >= 3 and email_searches_logged(pg_url, job_id):
                         return job_id, pid
                 return None
 
-            found = wait_for(a_worker_with_leads, workers[0], what="a worker storing leads")
+            found = wait_for(a_worker_enriching, workers[0], what="a worker enriching leads")
             killed_job, pid = found  # type: ignore[misc]
             victim, victim_url = workers[by_pid[pid]], urls[by_pid[pid]]
             # stopped, it stores nothing more and (alive) keeps its claims: nobody pays again for its
