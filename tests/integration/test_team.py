@@ -2,9 +2,11 @@
 the property is not PostgreSQL's own) against the loopback fake APIs.
 
 * two "desktops" running the same campaign one after the other pay for each lookup once;
-* six queued jobs, three workers, one SIGKILLed mid-job: every job completes exactly once, the
-  killed job resumes (what it stored is kept), no lookup is paid twice beyond those in flight
-  at the kill, and the database's total stays within what the providers billed;
+* six queued jobs, three workers, one SIGKILLed mid-job (its email searches begun): every job
+  completes exactly once, the killed job resumes (what it stored is kept), no lookup is paid
+  twice beyond those in flight at the kill, and the database's total stays within what the
+  providers billed. "In flight at the kill" is read without timing: the victim is stopped while
+  the database is read, and its own server of the fake is fenced after the kill;
 * SIGTERM: the worker exits 0 within 5 s, its job back to ``pending`` with no lease;
 * a worker whose database connections are cut mid-job hands the job back and finishes it;
 * no API key in a ``pg_dump`` of the team database.
