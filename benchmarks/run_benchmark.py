@@ -5,6 +5,7 @@ Command (from the repository root)::
     .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-limit 20 --nb-limit 3]
                                                  [--repeat 5] [--nb-rate R] [--warm]
                                                  [--site-latency 0.3 [--site-share 0.5]]
+                                                 [--trace FILE]
 
 It starts :mod:`sim_server` (Google 0.4 s, Hunter 0.6 s, NeverBounce 0.8 s per request;
 enforced limits Google 10/s + 600/min, Hunter 15/s + 500/min, NeverBounce ``--nb-limit``
@@ -105,6 +106,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from run_bound import lower_bound
+from run_trace import print_chain
 from sim_server import LATENCIES, NEVERBOUNCE_LIMITS, SimApis, limits_with, serve_sim
 from sim_websites import SITE_SHARE, SimSites, serve_sites, sim_sites, site_seconds
 
@@ -183,12 +185,20 @@ def run(
     sites: SimSites | None = None,
     site_latency: float = 0.0,
     summaries: list[dict[str, object]] | None = None,
+    trace: str | None = None,
 ) -> Outcome | None:
     """One measured ``leadgen run`` against a fresh simulation; None if it did not complete.
 
     With ``sites`` the businesses' websites are served (see the module docstring); the run's
-    ``--json`` summary is appended to ``summaries`` when given.
+    ``--json`` summary is appended to ``summaries`` when given; with ``trace`` the run goes through
+    ``run_trace.py`` and the run thread's steps from the first bought page's answer to the first
+    Hunter search are printed.
     """
+    if trace is not None:
+        leadgen = (
+            f"{shlex.quote(sys.executable)} {shlex.quote(str(Path(__file__).with_name('run_trace.py')))} "
+        )
+        leadgen += shlex.quote(trace)
     with contextlib.ExitStack() as stack:
         root = stack.enter_context(tempfile.TemporaryDirectory(prefix="leadgen-bench-"))
         web = stack.enter_context(serve_sites(sites)) if sites is not None else {}
@@ -217,9 +227,15 @@ def run(
     crawl = site_seconds(sites, site_latency) if sites is not None else {}
     shown = set(sites.shows.values()) if sites is not None else set()
     client += f", websites at {site_latency:g} s per answer" if sites is not None else ", no website"
-    return report(
+    outcome = report(
         sim, wall, started, summary["status"], summary["metrics"], client, timeline, quiet, crawl, shown
     )
+    bought = [s.answered for s in sim.served if s.kind == "area search" and "ids only" not in s.subject]
+    searched = [s.arrived for s in sim.served if s.provider == "hunter"]
+    if trace is not None and sim.first_arrival is not None and bought and searched:
+        first = sim.first_arrival
+        print_chain(trace, first, min(bought) - first - 0.005, min(searched) - first)
+    return outcome
 
 
 def _leadgen(
@@ -416,6 +432,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
+        "--trace", default=None, help="trace the run thread into this file (run_trace.py) and print it"
+    )
+    parser.add_argument(
         "--leadgen",
         default=None,
         help="command to run instead of the installed leadgen (e.g. a patched build)",
@@ -436,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.site_latency is None
                 else sim_sites(SimApis(), QUERY, latency=args.site_latency, share=args.site_share),
                 site_latency=args.site_latency or 0.0,
+                trace=args.trace,
             )
             if outcome is None:
                 return 1
