@@ -105,7 +105,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from run_bound import lower_bound
+from run_bound import lookup_applies, lower_bound
 from run_trace import print_chain
 from sim_server import LATENCIES, NEVERBOUNCE_LIMITS, SimApis, limits_with, serve_sim
 from sim_websites import SITE_SHARE, SimSites, serve_sites, sim_sites, site_seconds
@@ -326,7 +326,7 @@ def report(
     print(f"  start-up (spawn → 1st request)  {first - started:7.2f} s")
     print(f"  network span (1st req → last)   {span:7.2f} s")
     print(f"  tail (last answer → exit)       {started + wall - last:7.2f} s")
-    lookup = "released at the lookup's answer" if parts["discovery"] != old["discovery"] else "released at 0"
+    lookup = "released at the lookup's answer" if lookup_applies(log) else "released at 0: no lookup first"
     print(f"lower bound                       {bound:7.2f} s   (old: {old['bound']:.2f} s)")
     print(
         f"  discovery  r(P), P = {pages} Google requests     = {parts['discovery']:.2f} s "

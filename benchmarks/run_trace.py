@@ -4,7 +4,8 @@ Run as ``python benchmarks/run_trace.py FILE <leadgen arguments>``: it wraps a f
 the run (an area answer recorded and stored, businesses taken, a website read, a mail-server
 check, a request submitted, a checks answer handled, the database calls behind them), runs
 ``leadgen`` in the same process, and appends to FILE one line per call start and end
-(``monotonic thread >|< name subject``) and, at exit, each method's count and total time.
+(``monotonic thread >|< name subject``), when ``leadgen`` returned and when the exit handlers
+ran (after the interpreter joined the threads), and each method's count and total time.
 Nothing in the application changes; the wrappers cost a few microseconds a call.
 
 :func:`print_chain` prints what the run thread did between two moments of the simulation's
@@ -82,6 +83,7 @@ def install(path: str) -> None:
 
     @atexit.register
     def dump() -> None:
+        note("= exit handlers (threads joined)")
         with lock:
             for label, (count, seconds) in sorted(totals.items(), key=lambda kv: -kv[1][1]):
                 out.write(f"total {label} {int(count)} {seconds * 1000:.1f} ms\n")
@@ -124,7 +126,11 @@ def main() -> int:
     install(sys.argv[1])
     from leadgen_desktop.cli import main as leadgen
 
-    return leadgen(sys.argv[2:])
+    try:
+        return leadgen(sys.argv[2:])
+    finally:
+        with open(sys.argv[1], "a", encoding="utf-8") as out:
+            out.write(f"{time.monotonic():.4f} {'main':16} = leadgen returned\n")
 
 
 if __name__ == "__main__":
