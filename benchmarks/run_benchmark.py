@@ -5,6 +5,7 @@ Command (from the repository root)::
     .venv/bin/python benchmarks/run_benchmark.py [--leads 60] [--nb-limit 20 --nb-limit 3]
                                                  [--repeat 5] [--nb-rate R] [--warm]
                                                  [--site-latency 0.3 [--site-share 0.5]]
+                                                 [--trace FILE]
 
 It starts :mod:`sim_server` (Google 0.4 s, Hunter 0.6 s, NeverBounce 0.8 s per request;
 enforced limits Google 10/s + 600/min, Hunter 15/s + 500/min, NeverBounce ``--nb-limit``
@@ -28,14 +29,21 @@ It prints the wall time, the lower bound, their ratio, the requests per provider
 rate-limit answers (and their share of all requests), the duplicate paid requests and
 the time the same requests take one at a time.
 
-Lower bound (derived from the requests the run actually needed: the accepted paid
-requests, i.e. P Google pages, the H distinct domains searched and the V distinct
-emails verified; t = 0 is the arrival of the first request at the server):
+Lower bound (``run_bound.py``; derived from the requests the run actually needed: the
+accepted paid requests, i.e. P Google pages, the H distinct domains searched and the V
+distinct emails verified; t = 0 is the arrival of the first request at the server):
 
-* Google requests (the area's tiles and purchases) may run in parallel, but the p-th
-  cannot arrive before the rate limit lets it (``max_i floor((p-1)/N_i)·W_i`` after the
-  first) and is answered ``L_g`` later; a domain first seen in it can be searched no
-  earlier than that, ``r``.
+* Google requests (the area's lookup, its tiles and purchases) may run in parallel, but
+  none can arrive before its release time nor faster than the rate limit lets it; the p-th
+  is answered ``L_g`` after the p-th start of the greedy schedule, and a domain first seen
+  in it can be searched no earlier than that, ``r``. **Release times:** without ``--area``
+  the run looks its location up first (DESIGN 6.1) and every business search sends a
+  ``locationRestriction`` rectangle cut from the viewport that lookup answers, so those
+  searches are released at the lookup's answer ``L_g``, the lookup at 0. The simulation
+  tells the lookup by its field mask (``places.viewport``) and the searches by their
+  rectangle, and checks that no search arrived before the lookup was answered (else every
+  request is released at 0). Page 33 of today's 60-lead run thus arrives no earlier than
+  3.4 s (10/s, one lookup, 32 searches released at 0.4 s) instead of 3.0 s.
 * An email can be verified no earlier than ``r(domain) + L_h``: its Hunter answer comes
   first.
 * For one provider with limits "at most N_i in any W_i seconds" and latency L, sort its
@@ -53,7 +61,10 @@ greedily in release order as early as Hunter's windows allow
 (``s_k = max(r_k, max_i s_{k−N_i} + W_i)``: no schedule starts its k-th search earlier);
 release the emails at those answers, ``s_k + L_h`` (domains with more emails first), and
 apply ``B_p`` to them: ``B_v'``. ``chained bound = max(r(P), B_hunter, B_v')``. The
-targets are checked against it; both ratios are printed.
+targets are checked against the chained bound **with the lookup dependency**; the old
+chained bound (every Google request released at 0, as before session 5) and its ratio are
+printed too. Both are lower bounds: the new one only adds a wait the run's own requests
+prove (a rectangle cannot be sent before the viewport it is cut from has arrived).
 
 With websites, a domain's website is read before its Hunter search: the site's
 requests go one at a time, so its crawl ends no earlier than ``r + C``, ``C =
@@ -79,7 +90,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import shlex
 import shutil
@@ -88,7 +98,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +105,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from run_bound import lookup_applies, lower_bound
+from run_trace import print_chain
 from sim_server import LATENCIES, NEVERBOUNCE_LIMITS, SimApis, limits_with, serve_sim
 from sim_websites import SITE_SHARE, SimSites, serve_sites, sim_sites, site_seconds
 
@@ -106,79 +117,6 @@ TARGETS: Mapping[int, tuple[float, float]] = {20: (1.2, 0.02), 3: (1.3, 0.10)}
 DEFAULT_TARGET = (1.3, 0.02)
 QUERY = "dentist in Austin, TX"
 """The text search of the measured campaign (its places' websites are the ones served)."""
-
-
-def provider_bound(releases: Sequence[float], limits: Sequence[tuple[int, float]], latency: float) -> float:
-    """Earliest time the last of these requests can be answered (see the module docstring)."""
-    if not releases:
-        return 0.0
-    ordered = sorted(releases)
-    n = len(ordered)
-    latest_start = max(
-        r + max((math.floor((n - 1 - k) / count) * seconds for count, seconds in limits), default=0.0)
-        for k, r in enumerate(ordered)
-    )
-    return latest_start + latency
-
-
-def earliest_starts(releases: Sequence[float], limits: Sequence[tuple[int, float]]) -> list[float]:
-    """The greedy schedule of these requests under "at most N_i in any W_i": the earliest k-th starts."""
-    starts: list[float] = []
-    for release in sorted(releases):
-        start = release
-        for count, seconds in limits:
-            if len(starts) >= count:
-                start = max(start, starts[-count] + seconds)
-        starts.append(start)
-    return starts
-
-
-def lower_bound(
-    sim: SimApis, crawl: Mapping[str, float] | None = None, shown: set[str] | None = None
-) -> dict[str, float]:
-    """The bound, the chained bound and their parts, from the requests the simulation accepted.
-
-    ``crawl`` gives each website's least reading time and ``shown`` the addresses sites showed.
-    """
-    lat_g, lat_h, lat_v = (LATENCIES[p] for p in ("google_places", "hunter", "neverbounce"))
-    pages = sim.pages_served
-    # Google requests of an area run in parallel: the p-th cannot arrive before the rate limit lets
-    # it (at most N in any W seconds) and is answered L_g later; a domain first seen in it is
-    # released then, and its website read after that.
-    google_limits = sim.limits["google_places"]
-
-    def google_answer(p: int) -> float:
-        return max(math.floor((p - 1) / n) * w for n, w in google_limits) + lat_g
-
-    crawl, shown = crawl or {}, shown or set()
-
-    def read(domain: str) -> float:  # the domain's page is answered, then its website is read
-        return google_answer(sim.domain_page.get(domain, 1)) + crawl.get(domain, 0.0)
-
-    domain_release = {d: read(d) for d in sim.paid_domains}
-    from_sites = [email for email in sim.paid_emails if email in shown]
-    email_domains = [email.rpartition("@")[2] for email in sim.paid_emails if email not in shown]
-    site_release = [read(email.rpartition("@")[2]) for email in from_sites]
-    email_release = site_release + [domain_release.get(d, lat_g) + lat_h for d in email_domains]
-    per_domain = Counter(email_domains)
-    searched = earliest_starts([domain_release.get(d, lat_g) for d in per_domain], sim.limits["hunter"])
-    chained = site_release + [
-        start + lat_h
-        for start, emails in zip(searched, sorted(per_domain.values(), reverse=True), strict=True)
-        for _ in range(emails)
-    ]
-    parts = {
-        "discovery": google_answer(pages),
-        "websites": max((read(d) for d in crawl), default=0.0),
-        "hunter": provider_bound(list(domain_release.values()), sim.limits["hunter"], lat_h),
-        "neverbounce": provider_bound(email_release, sim.limits["neverbounce"], lat_v),
-        "neverbounce_chained": provider_bound(chained, sim.limits["neverbounce"], lat_v),
-    }
-    parts["bound"] = max(parts["discovery"], parts["websites"], parts["hunter"], parts["neverbounce"])
-    parts["chained"] = max(
-        parts["discovery"], parts["websites"], parts["hunter"], parts["neverbounce_chained"]
-    )
-    return parts
 
 
 def write_settings(env: Mapping[str, str], nb_rate: float) -> Path:
@@ -215,6 +153,9 @@ class Outcome:
     ratio: float
     chained_bound: float
     chained_ratio: float
+    old_chained_bound: float
+    """The chained bound without the lookup dependency (every Google request released at 0)."""
+    old_chained_ratio: float
     limited: int
     requests: int
     nb_limited: int
@@ -244,12 +185,20 @@ def run(
     sites: SimSites | None = None,
     site_latency: float = 0.0,
     summaries: list[dict[str, object]] | None = None,
+    trace: str | None = None,
 ) -> Outcome | None:
     """One measured ``leadgen run`` against a fresh simulation; None if it did not complete.
 
     With ``sites`` the businesses' websites are served (see the module docstring); the run's
-    ``--json`` summary is appended to ``summaries`` when given.
+    ``--json`` summary is appended to ``summaries`` when given; with ``trace`` the run goes through
+    ``run_trace.py`` and the run thread's steps from the first bought page's answer to the first
+    Hunter search are printed.
     """
+    if trace is not None:
+        leadgen = (
+            f"{shlex.quote(sys.executable)} {shlex.quote(str(Path(__file__).with_name('run_trace.py')))} "
+        )
+        leadgen += shlex.quote(trace)
     with contextlib.ExitStack() as stack:
         root = stack.enter_context(tempfile.TemporaryDirectory(prefix="leadgen-bench-"))
         web = stack.enter_context(serve_sites(sites)) if sites is not None else {}
@@ -278,9 +227,15 @@ def run(
     crawl = site_seconds(sites, site_latency) if sites is not None else {}
     shown = set(sites.shows.values()) if sites is not None else set()
     client += f", websites at {site_latency:g} s per answer" if sites is not None else ", no website"
-    return report(
+    outcome = report(
         sim, wall, started, summary["status"], summary["metrics"], client, timeline, quiet, crawl, shown
     )
+    bought = [s.answered for s in sim.served if s.kind == "area search" and "ids only" not in s.subject]
+    searched = [s.arrived for s in sim.served if s.provider == "hunter"]
+    if trace is not None and sim.first_arrival is not None and bought and searched:
+        first = sim.first_arrival
+        print_chain(trace, first, min(bought) - first - 0.005, min(searched) - first)
+    return outcome
 
 
 def _leadgen(
@@ -320,7 +275,9 @@ def report(
     shown: set[str] | None = None,
 ) -> Outcome:
     """Print the figures of one run (unless ``quiet``) and return them."""
-    parts = lower_bound(sim, crawl, shown)
+    log = sim.request_log()
+    parts = lower_bound(log, crawl, shown)
+    old = lower_bound(log, crawl, shown, after_lookup=False)
     bound = parts["bound"]
     first = sim.first_arrival if sim.first_arrival is not None else started
     last = max((s.answered for s in sim.served), default=first)
@@ -338,6 +295,8 @@ def report(
         ratio,
         chained,
         wall / chained if chained else float("inf"),
+        old["chained"],
+        wall / old["chained"] if old["chained"] else float("inf"),
         limited,
         total,
         sim.rate_limited["neverbounce"],
@@ -367,19 +326,27 @@ def report(
     print(f"  start-up (spawn → 1st request)  {first - started:7.2f} s")
     print(f"  network span (1st req → last)   {span:7.2f} s")
     print(f"  tail (last answer → exit)       {started + wall - last:7.2f} s")
-    print(f"lower bound                       {bound:7.2f} s")
-    print(f"  discovery  r(P), P = {pages} Google requests     = {parts['discovery']:.2f} s")
+    lookup = "released at the lookup's answer" if lookup_applies(log) else "released at 0: no lookup first"
+    print(f"lower bound                       {bound:7.2f} s   (old: {old['bound']:.2f} s)")
+    print(
+        f"  discovery  r(P), P = {pages} Google requests     = {parts['discovery']:.2f} s "
+        f"(area searches {lookup}; old {old['discovery']:.2f} s)"
+    )
+    for note in log.notes:
+        print(f"  note: {note}")
     if crawl:
         print(f"  websites   max(r + C) over {len(crawl)} sites     = {parts['websites']:.2f} s")
     print(f"  hunter     B_h over {domains} domains          = {parts['hunter']:.2f} s")
     print(f"  neverbounce B_v over {emails} emails          = {parts['neverbounce']:.2f} s")
-    print(f"chained lower bound               {chained:7.2f} s")
+    print(f"chained lower bound               {chained:7.2f} s   (old: {old['chained']:.2f} s)")
     print(f"  neverbounce B_v' (after Hunter's limits) = {parts['neverbounce_chained']:.2f} s")
     print("  (bound = max(r(P), B_h, B_v); B_p = max_k[r_k + max_i floor((n-k)/N_i)·W_i] + L_p,")
     print("   r = the rate-limited answer of the Google request that first listed a domain, for its")
-    print("   search; r(domain) + L_h for its email's check)")
+    print("   search; r(domain) + L_h for its email's check; searches with a rectangle go after the")
+    print("   lookup's answer; old = every Google request released at 0)")
     print(f"ratio wall / bound                {ratio:7.2f}")
     print(f"ratio wall / chained bound        {outcome.chained_ratio:7.2f}   (target ≤ {target_ratio:g})")
+    print(f"ratio wall / old chained bound    {outcome.old_chained_ratio:7.2f}")
     print(f"ratio span / chained bound        {span / chained if chained else float('inf'):7.2f}")
     print()
     print("requests per provider (all attempts / rate limited / max concurrent):")
@@ -426,7 +393,9 @@ def summarize(outcomes: Sequence[Outcome]) -> None:
             f"  NeverBounce {nb_limit:2d}/s, {len(runs)} run(s): "
             f"wall {spread([o.wall for o in runs], '.2f')} s; "
             f"ratio to the chained bound {spread([o.chained_ratio for o in runs], '.2f')} "
-            f"(target ≤ {target_ratio:g}); to the first bound {spread([o.ratio for o in runs], '.2f')}; "
+            f"(target ≤ {target_ratio:g}); to the old chained bound "
+            f"{spread([o.old_chained_ratio for o in runs], '.2f')}; "
+            f"to the first bound {spread([o.ratio for o in runs], '.2f')}; "
             f"rate limited {spread([o.share for o in runs], '.1%')} [{limited}] "
             f"(target < {target_share:.0%}); "
             f"met in {sum(o.met() for o in runs)}/{len(runs)}"
@@ -463,6 +432,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
+        "--trace", default=None, help="trace the run thread into this file (run_trace.py) and print it"
+    )
+    parser.add_argument(
         "--leadgen",
         default=None,
         help="command to run instead of the installed leadgen (e.g. a patched build)",
@@ -483,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.site_latency is None
                 else sim_sites(SimApis(), QUERY, latency=args.site_latency, share=args.site_share),
                 site_latency=args.site_latency or 0.0,
+                trace=args.trace,
             )
             if outcome is None:
                 return 1

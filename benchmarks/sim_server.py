@@ -23,8 +23,10 @@ deterministic catalogue of places, emails and verdicts) and adds what a benchmar
   count against the window.
 * **Counters**: requests per provider (every attempt), rate-limit answers per provider,
   paid requests per domain and per email (a count above 1 is a duplicate paid request),
-  the arrival and answer times of every accepted request, and which Google page each
-  website's domain first appeared on (for the benchmark's lower bound).
+  the arrival and answer times of every accepted request, which Google page each
+  website's domain first appeared on, and the kind of every Google request (the location
+  lookup, a search restricted to a rectangle, other: :func:`google_kind`), for the
+  benchmark's lower bound (``run_bound.py``).
 
 Run it alone with ``python benchmarks/sim_server.py [PORT] [NEVERBOUNCE_PER_SECOND]``.
 """
@@ -57,6 +59,9 @@ from tests.fakes.api_server import (
 )
 from tests.fakes.places_city import DETAILS_PREFIX, FakeCity
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # this folder: run_bound
+from run_bound import AREA_SEARCH, LOOKUP, OTHER, RequestLog
+
 LATENCIES: Mapping[str, float] = {"google_places": 0.4, "hunter": 0.6, "neverbounce": 0.8}
 """Seconds each accepted request takes, per provider."""
 
@@ -81,6 +86,22 @@ def limits_with(neverbounce_per_second: int) -> dict[str, tuple[tuple[int, float
 REJECT_LATENCY = 0.02
 """Seconds a rate-limit answer takes (servers reject before doing the work)."""
 
+
+def google_kind(path: str, headers: Mapping[str, str], body: bytes) -> str:
+    """A Google request's kind: a search with ``locationRestriction`` (it needs the area), the location
+    lookup (a Text Search whose field mask asks for ``places.viewport``, DESIGN 6.1), or other."""
+    if path != "/v1/places:searchText":
+        return OTHER
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return OTHER
+    if isinstance(request, dict) and "locationRestriction" in request:
+        return AREA_SEARCH
+    mask = next((v for k, v in headers.items() if k.lower() == "x-goog-fieldmask"), "")
+    return LOOKUP if "places.viewport" in mask.split(",") else OTHER
+
+
 PAID_PATHS = {"/v1/places:searchText", "/v2/domain-search", "/v4.2/single/check", "/v4/single/check"}
 
 
@@ -92,6 +113,8 @@ class Served:
     subject: str
     arrived: float
     answered: float
+    kind: str = ""
+    """A Google request's kind (:func:`google_kind`); empty for the others."""
 
 
 class SimApis(FakeApis):
@@ -120,6 +143,7 @@ class SimApis(FakeApis):
         self.served: list[Served] = []
         self.rejected: list[tuple[str, float]] = []  # (provider, arrival) of rate-limited requests
         self.domain_page: dict[str, int] = {}  # registrable domain -> first Google page (1-based) it was on
+        self.google_kinds: list[str] = []  # the kind of each Google page, in answer order (page 1 first)
         self.pages_served = 0
         self.first_arrival: float | None = None
         self.max_concurrent: Counter[str] = Counter()
@@ -180,12 +204,13 @@ class SimApis(FakeApis):
             with self._sim_lock:
                 self._concurrent[provider] -= 1
         answered = time.monotonic()
-        subject = self._record(provider, path, query, answer)
+        kind = google_kind(path, headers, body) if provider == "google_places" else ""
+        subject = self._record(provider, kind, query, answer)
         with self._sim_lock:
-            self.served.append(Served(provider, subject, arrived, answered))
+            self.served.append(Served(provider, subject, arrived, answered, kind))
         return answer
 
-    def _record(self, provider: str, path: str, query: Mapping[str, str], answer: FakeResponse) -> str:
+    def _record(self, provider: str, kind: str, query: Mapping[str, str], answer: FakeResponse) -> str:
         with self._sim_lock:
             if provider == "hunter":
                 domain = (query.get("domain") or "").strip().lower()
@@ -197,17 +222,38 @@ class SimApis(FakeApis):
                 return email
             self.pages_served += 1
             page = self.pages_served
-        kind = ""
+            self.google_kinds.append(kind)
+        label = " (lookup)" if kind == LOOKUP else ""
         with suppress(ValueError, AttributeError, TypeError):
             places = json.loads(answer.body).get("places", [])
             if places and all(set(place) <= {"id"} for place in places):
-                kind = " (ids only)"
+                label = " (ids only)"
             for place in places:
                 domain = registrable_domain(place.get("websiteUri"))
                 if domain:
                     with self._sim_lock:
                         self.domain_page.setdefault(domain, page)
-        return f"page {page}{kind}"
+        return f"page {page}{label}"
+
+    def request_log(self) -> RequestLog:
+        """The accepted requests, for the lower bound; it checks that no area search went before the
+        first lookup was answered (else the bound's lookup dependency does not apply)."""
+        with self._sim_lock:
+            served = list(self.served)
+            log = RequestLog(
+                list(self.google_kinds),
+                dict(self.domain_page),
+                Counter(self.paid_domains),
+                Counter(self.paid_emails),
+                dict(self.limits),
+                dict(self.latencies),
+            )
+        lookups = [s.answered for s in served if s.kind == LOOKUP]
+        searches = [s.arrived for s in served if s.kind == AREA_SEARCH]
+        if lookups and searches and min(searches) < min(lookups):
+            log.lookup_answered_first = False
+            log.notes.append("an area search arrived before the lookup was answered: no lookup dependency")
+        return log
 
     def duplicates(self) -> dict[str, int]:
         """Paid requests beyond the first, per domain/email (should be empty)."""

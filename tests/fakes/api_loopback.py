@@ -22,6 +22,7 @@ from tests.fakes.api_answers import GOOGLE_KEY, HUNTER_KEY, NEVERBOUNCE_KEY, jso
 
 if TYPE_CHECKING:
     from tests.fakes.api_server import FakeApis
+    from tests.fakes.connections import ConnectionLog
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -49,23 +50,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer.body)
 
-    def setup(self) -> None:
-        """Count the connection as open (see :class:`~tests.fakes.connections.ConnectionLog`)."""
-        super().setup()
-        self.fake.connections.opened(self.client_address[1])
-
-    def finish(self) -> None:
-        """Count the connection as closed, even when its client is gone."""
-        try:
-            super().finish()
-        finally:
-            self.fake.connections.closed()
-
     do_GET = _serve
     do_POST = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
+
+
+class _CountingServer(ThreadingHTTPServer):
+    """Reports each connection to ``connections`` (see :class:`~tests.fakes.connections.ConnectionLog`).
+
+    Opened on the accepting thread, in the order connections leave the listen backlog; closed
+    once its handler thread is done with it (answered, failed, or found its client gone).
+    """
+
+    connections: ConnectionLog
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Count the connection as open before its handler thread starts."""
+        self.connections.opened(self.server_address[1], client_address[1])
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Count the connection as closed, even when its client is gone or its handler failed."""
+        try:
+            super().shutdown_request(request)
+        finally:
+            self.connections.closed(self.server_address[1])
 
 
 def mock_transport(fake: FakeApis) -> httpx.MockTransport:
@@ -101,7 +112,8 @@ def serve(
     let a variant change the HTTP details, e.g. keep-alive and a longer backlog.
     """
     handler_class = type("FakeApiHandler", (handler or _Handler,), {"fake": fake})
-    server = server_class((host, port), handler_class)
+    counting = type("FakeApiServer", (_CountingServer, server_class), {"connections": fake.connections})
+    server = counting((host, port), handler_class)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()

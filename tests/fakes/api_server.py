@@ -199,12 +199,16 @@ class FakeApis:
         with self._idle:
             return self._idle.wait_for(lambda: self.in_flight == 0, timeout)
 
-    def wait_client_gone(self, timeout: float = 30.0) -> bool:
+    def wait_client_gone(self, timeout: float = 30.0, base_url: str | None = None) -> bool:
         """Wait until a client that has exited (or was killed) has nothing left here.
 
         Every request it wrote before it died has then been answered and counted, including
         those still in the server's backlog when it died; the fake's counts are final.
+        ``base_url``: the client's own server (``serve`` the fake once per client), when other
+        clients, on other servers, are still running: only that server's connections are awaited.
         """
+        if base_url is not None:
+            return self.connections.wait_all_closed(timeout, server_port=int(base_url.rsplit(":", 1)[1]))
         return self.connections.wait_all_closed(timeout) and self.wait_idle(timeout)
 
     def billed_usd(self, prices: Mapping[str, float] = DEFAULT_PRICES) -> float:

@@ -2,9 +2,11 @@
 the property is not PostgreSQL's own) against the loopback fake APIs.
 
 * two "desktops" running the same campaign one after the other pay for each lookup once;
-* six queued jobs, three workers, one SIGKILLed mid-job: every job completes exactly once, the
-  killed job resumes (what it stored is kept), no lookup is paid twice beyond those in flight
-  at the kill, and the database's total stays within what the providers billed;
+* six queued jobs, three workers, one SIGKILLed mid-job (its email searches begun): every job
+  completes exactly once, the killed job resumes (what it stored is kept), no lookup is paid
+  twice beyond those in flight at the kill, and the database's total stays within what the
+  providers billed. "In flight at the kill" is read without timing: the victim is stopped while
+  the database is read, and its own server of the fake is fenced after the kill;
 * SIGTERM: the worker exits 0 within 5 s, its job back to ``pending`` with no lease;
 * a worker whose database connections are cut mid-job hands the job back and finishes it;
 * no API key in a ``pg_dump`` of the team database.
@@ -13,12 +15,14 @@ the property is not PostgreSQL's own) against the loopback fake APIs.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -26,7 +30,7 @@ import pytest
 from leadgen_desktop.core.jobs import Jobs
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig
-from tests.fakes.api_server import FAKE_KEYS, FakeApis, cli_env
+from tests.fakes.api_server import FAKE_KEYS, FakeApis, cli_env, serve
 from tests.fakes.backends import database_for, execute, fresh_pg_database, pg_bin, query
 from tests.fakes.cli_support import campaign_args, wait_for
 from tests.fakes.cli_support import run_leadgen as leadgen
@@ -103,13 +107,44 @@ def finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str]
     return proc.returncode, err
 
 
-def lost_lookups(fake: FakeApis, db: str) -> tuple[set[str], set[str]]:
-    """Lookups the fake answered (or was asked) that the database does not hold: in flight at a kill."""
+def email_searches_logged(db: str, job_id: str) -> int:
+    """Email searches the job has logged (each is logged before it is sent)."""
+    ((count,),) = query(
+        db, "SELECT count(*) FROM api_calls WHERE job_id = ? AND provider = 'hunter'", (job_id,)
+    )
+    return int(count)
+
+
+def cached_lookups(db: str) -> tuple[set[str], set[str]]:
+    """The domains and (case-folded) addresses whose answers the database holds."""
     cached_domains = {d for (d,) in query(db, "SELECT domain FROM domain_cache")}
     cached_emails = {e for (e,) in query(db, "SELECT email FROM email_cache")}
+    return cached_domains, cached_emails
+
+
+def lost_lookups(fake: FakeApis, cached: tuple[set[str], set[str]]) -> tuple[set[str], set[str]]:
+    """Lookups the fake answered (or was asked) that the database did not hold: in flight at a kill.
+
+    ``cached`` (:func:`cached_lookups`) must be read before anyone could pay for a dead worker's
+    lookups again, and the fake's counts after the dead worker's requests are all counted.
+    """
+    cached_domains, cached_emails = cached
     lost_domains = set(fake.domain_requests) - cached_domains
     lost_emails = {e for e in fake.email_requests if e.casefold() not in cached_emails}
     return lost_domains, lost_emails
+
+
+def requests_via(fake: FakeApis, base_url: str) -> int:
+    """How many requests the fake has answered through its server at ``base_url`` (by their Host header)."""
+    host = base_url.removeprefix("http://")
+    return sum(1 for received in list(fake.requests) if received.headers.get("host") == host)
+
+
+def stop(worker: subprocess.Popen[str]) -> None:
+    """SIGSTOP ``worker`` and return once all its threads are stopped (no timing: the kernel reports it)."""
+    worker.send_signal(signal.SIGSTOP)
+    _pid, status = os.waitpid(worker.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), f"the worker ended (status {status}) instead of stopping"
 
 
 def assert_no_key_in_pg_dump(db: str, tmp_path: Path) -> None:
@@ -150,37 +185,49 @@ def test_two_desktops_running_the_same_campaign_one_after_the_other_pay_once(
 
 
 @pytest.mark.slow
-def test_six_queued_jobs_three_workers_one_killed(
-    fake: FakeApis, base_url: str, pg_url: str, tmp_path: Path
-) -> None:
+def test_six_queued_jobs_three_workers_one_killed(fake: FakeApis, pg_url: str, tmp_path: Path) -> None:
     job_ids = queue_jobs(pg_url, 6)
-    workers = [start_worker(pg_url, base_url, tmp_path / f"w{i}", "--once") for i in range(3)]
-    by_pid = {worker.pid: worker for worker in workers}
-    try:
+    with ExitStack() as servers:
+        # a server of the fake per worker: what the killed one wrote can be awaited while the others work
+        urls = [servers.enter_context(serve(fake)) for _ in range(3)]
+        workers = [start_worker(pg_url, url, tmp_path / f"w{i}", "--once") for i, url in enumerate(urls)]
+        by_pid = {worker.pid: i for i, worker in enumerate(workers)}
+        try:
 
-        def a_worker_with_leads() -> tuple[str, int] | None:
-            """(job, worker pid) of the first job some worker holds with three leads stored."""
-            for job_id, (_status, owner, leads) in jobs_state(pg_url).items():
-                pid = int(owner.rsplit(":", 1)[1]) if owner else 0
-                if pid in by_pid and leads >= 3:
-                    return job_id, pid
-            return None
+            def a_worker_enriching() -> tuple[str, int] | None:
+                """(job, worker pid) of the first job some worker holds with three leads stored and its
+                email searches begun: the kill then lands with lookups in flight, not while searching."""
+                for job_id, (_status, owner, leads) in jobs_state(pg_url).items():
+                    pid = int(owner.rsplit(":", 1)[1]) if owner else 0
+                    if pid in by_pid and leads >= 3 and email_searches_logged(pg_url, job_id):
+                        return job_id, pid
+                return None
 
-        found = wait_for(a_worker_with_leads, workers[0], what="a worker storing leads")
-        killed_job, pid = found  # type: ignore[misc]
-        victim = by_pid[pid]
-        kept = {
-            lead_id for (lead_id,) in query(pg_url, "SELECT id FROM leads WHERE job_id = ?", (killed_job,))
-        }
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(10)
-        at_kill_domains, at_kill_emails = lost_lookups(fake, pg_url)
-        results = [finish(worker) for worker in workers if worker is not victim]
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-            worker.communicate()
+            found = wait_for(a_worker_enriching, workers[0], what="a worker enriching leads")
+            killed_job, pid = found  # type: ignore[misc]
+            victim, victim_url = workers[by_pid[pid]], urls[by_pid[pid]]
+            # stopped, it stores nothing more and (alive) keeps its claims: nobody pays again for its
+            # lookups before what the database held at the kill is read
+            stop(victim)
+            answered_at_stop = requests_via(fake, victim_url)
+            kept = {
+                lead_id
+                for (lead_id,) in query(pg_url, "SELECT id FROM leads WHERE job_id = ?", (killed_job,))
+            }
+            held_at_kill = cached_lookups(pg_url)
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(10)
+            # every request it wrote before it died is answered and counted (some sat in the backlog)
+            assert fake.wait_client_gone(base_url=victim_url)
+            late = requests_via(fake, victim_url) - answered_at_stop
+            print(f"the killed worker's requests answered after it was stopped: {late}")
+            at_kill_domains, at_kill_emails = lost_lookups(fake, held_at_kill)
+            results = [finish(worker) for worker in workers if worker is not victim]
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+                worker.communicate()
     for code, err in results:
         assert code == 0, err
     state = jobs_state(pg_url)
@@ -236,7 +283,7 @@ def test_sigterm_hands_the_job_back_and_exits_0_without_waiting_for_its_requests
         stored = leads
         assert fake.wait_client_gone()
         before_domains, before_emails = Counter(fake.domain_requests), Counter(fake.email_requests)
-        lost_domains, lost_emails = lost_lookups(fake, db)
+        lost_domains, lost_emails = lost_lookups(fake, cached_lookups(db))
         again = start_worker(db, base_url, tmp_path / "w2", "--once")
         code, err = finish(again)
         assert code == 0, err

@@ -29,16 +29,26 @@ class PlanStub:
         self.released.append(key)
 
 
+class StepsStub:
+    """The plan and the step store of an ending search: what it saves is kept."""
+
+    def __init__(self) -> None:
+        self.plan = self.planner = PlanStub()
+        self.saved: list[dict[str, Any]] = []
+
+    def save(self, **parts: Any) -> None:
+        self.saved.append(parts)
+
+
 def ending_search() -> tuple[AreaSearch, list[dict[str, Any]]]:
     """An area search as a run leaves it: built bare, with only what ending it touches."""
     search = AreaSearch.__new__(AreaSearch)
-    saved: list[dict[str, Any]] = []
+    steps = StepsStub()
     search.job_id = "job"
     search.state = RunState(PriceTable())
-    search.planner = PlanStub()  # type: ignore[assignment]
+    search.steps = steps  # type: ignore[assignment]
     search._sent, search._answers, search._held = {}, {}, {}
-    search._save = lambda **parts: saved.append(parts)  # type: ignore[method-assign]
-    return search, saved
+    return search, steps.saved
 
 
 def mapping_call() -> ApiCall:

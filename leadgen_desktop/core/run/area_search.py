@@ -11,11 +11,10 @@ while they are out the thread handles the enrichment's answers too.
   (tiles in the way first while nothing can be bought); purchases are centre
   first, their worst case held in the budget, never more in flight than the
   leads still wanted need; ids in the shared place cache are never bought.
-* **Durable**: each answer is stored in one transaction with what it changed in
-  the plan, the businesses new to the job, the places bought (shared cache,
-  closed ones too), its calls, and the round's requests not recorded yet. A
-  resumed run sends those first; answers that came back after a stop are parked
-  with the round and recorded in their turn, never bought again.
+* **Durable** (:mod:`area_steps`: the plan and each answer stored as one step,
+  with the round's requests not recorded yet). A resumed run sends those first;
+  answers that came back after a stop are parked with the round and recorded in
+  their turn, never bought again.
 * **Claims**: a purchase is claimed before it is sent; one another run is making
   is waited for, then taken from the cache.
 
@@ -26,12 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from leadgen_desktop.core.billing.budget import Budget
-from leadgen_desktop.core.discovery.coverage import coverage_of
-from leadgen_desktop.core.discovery.dedupe import Deduper
 from leadgen_desktop.core.discovery.purchases import DetailsPurchase, Purchase, PurchasePrices
 from leadgen_desktop.core.discovery.quadtree import MapTask
 from leadgen_desktop.core.discovery.tile_search import TileMapping
@@ -45,27 +41,25 @@ from leadgen_desktop.core.run.area_round import (
     RoundItem,
     claim_of,
     due_ids,
-    fraction_done,
     gone_place,
     parked_page,
     plan_round,
-    reissue,
     request_call,
     settled,
 )
+from leadgen_desktop.core.run.area_steps import COVERAGE_INTERVAL as COVERAGE_INTERVAL
+from leadgen_desktop.core.run.area_steps import AreaSteps
 from leadgen_desktop.core.run.lookup_claims import CLAIM_POLL_SECONDS, LookupClaims
+from leadgen_desktop.core.run.run_requests import SETTLE_TIMEOUT as SETTLE_TIMEOUT
 from leadgen_desktop.core.run.run_requests import RunRequests
 from leadgen_desktop.core.run.run_state import RunState
 from leadgen_desktop.core.run.worker_pool import Finished, Request
-from leadgen_desktop.db.records import ClaimKey, TilingRows
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import (
-    ApiCall,
     Area,
     AreaDiscovery,
     BudgetReached,
     Business,
-    BusinessStatus,
     CampaignConfig,
     Cancelled,
     CancelToken,
@@ -75,21 +69,11 @@ from leadgen_desktop.domain import (
     ProviderAuthError,
     ProviderError,
     QuotaExhausted,
-    Stage,
 )
 
 log = logging.getLogger(__name__)
 
-COVERAGE_INTERVAL = 0.25
-"""Seconds between two coverage reports."""
-SETTLE_TIMEOUT = 20.0
-"""After a failure, how long to wait for purchases already sent (the longest read timeout)."""
-
 _FATAL = (ProviderAuthError, NetworkUnavailable, QuotaExhausted)
-
-
-def _is_open(business: Business) -> bool:
-    return business.business_status is not BusinessStatus.CLOSED_PERMANENTLY
 
 
 class AreaSearch:
@@ -117,15 +101,18 @@ class AreaSearch:
         self.requests, self.claims = requests, claims
         self.cache_ttl = cache_ttl
         self.purchase_prices = PurchasePrices.from_table(prices, discovery.buy_sku, discovery.details_sku)
-        self.planner: TilePlanner | None = None
-        self._deduper = Deduper()
-        self._known = tuple(known)
-        self._found = 0
-        self._points: list[tuple[float, float]] = []
-        for business in known:
-            self._deduper.add(business)
-            self._found += 1
-            self._note_arrival(business)
+        self.steps = AreaSteps(
+            store=store,
+            job_id=job_id,
+            prices=prices,
+            purchase_prices=self.purchase_prices,
+            provider=discovery.provider,
+            state=state,
+            host=host,
+            cache_ttl=cache_ttl,
+            left=self._left,
+            known=known,
+        )
         self._sent: dict[int, RoundItem] = {}  # this round's requests sent and not recorded yet, by position
         self._answers: dict[int, Finished] = {}  # answers back but not recorded yet, by position
         self._held: dict[int, RoundItem] = {}  # this round's requests not sent, or handed back, by position
@@ -133,8 +120,6 @@ class AreaSearch:
         self._positions = 0  # positions handed out in this round
         self._stopped = False  # no new requests (budget, quota, failure)
         self._failed_tiles = 0
-        self._settling = False
-        self._last_report = 0.0
         self._claim_wait = False  # waiting for another run to finish a purchase
         self._claim_polls = 0  # claim polls while waiting (each ends a wait)
         requests.on(TILE, self._back)
@@ -142,6 +127,11 @@ class AreaSearch:
         requests.every(CLAIM_POLL_SECONDS, self._claim_polled, when=lambda: self._claim_wait)
 
     # -- the public surface ------------------------------------------------------------
+
+    @property
+    def planner(self) -> TilePlanner | None:
+        """The job's tiling plan, once the search started."""
+        return self.steps.planner
 
     @property
     def purchases_out(self) -> int:
@@ -155,11 +145,11 @@ class AreaSearch:
 
     def run(self, area: Area) -> None:
         """Search ``area`` until the plan is done, enough leads qualify, or the budget stops it."""
-        items = self._restore_or_start(area)
+        items = self.steps.restore_or_start(area)
         searched = self._plan.area  # a resumed job's own, as stored
         self.state.area = (searched.south, searched.west, searched.north, searched.east)
-        self._count_tiles()
-        self._report(force=True)
+        self.steps.count_tiles()
+        self.steps.report(force=True)
         while True:
             self.cancel.raise_if_cancelled()
             if not items:
@@ -168,7 +158,7 @@ class AreaSearch:
                 break
             self._run_round(items)
             items = []
-        self._report(force=True)
+        self.steps.report(force=True)
 
     def dropped(self, request: Request) -> None:
         """A request of this search was dropped before it was sent (the run stops sending)."""
@@ -178,30 +168,11 @@ class AreaSearch:
 
     # -- planning rounds -----------------------------------------------------------------
 
-    def _restore_or_start(self, area: Area) -> list[RoundItem]:
-        """The stored plan (and the requests of its unfinished round), or a new plan."""
-        try:
-            rows = self.store.tiling.load(self.job_id)
-            if rows is not None and rows.header is not None:
-                self.planner = TilePlanner.from_parts(
-                    rows.header,
-                    (data for _, data in rows.tiles),
-                    (data for _, _, data in rows.groups),
-                    rows.marks,
-                    self.purchase_prices,
-                )
-                return reissue(self.planner, rows.round or ())
-        except ValueError as exc:
-            raise RuntimeError(f"The job's stored search of its area cannot be read: {exc}") from exc
-        self.planner = TilePlanner(area, self.purchase_prices)
-        self._save()
-        return []
-
     def _plan_round(self) -> list[RoundItem]:
         """The next round (none once the budget, a quota or a failure stopped the search)."""
         if self._stopped:
             return []
-        return plan_round(self._plan, self.host.leads_wanted(), self._qualified_share())
+        return plan_round(self._plan, self.host.leads_wanted(), self.steps.qualified_share())
 
     def _run_round(self, items: list[RoundItem]) -> None:
         """Send the round's requests and record the answers in its order, topping it up before each:
@@ -230,7 +201,7 @@ class AreaSearch:
         """Add what the plan allows now around what is out (held after a stop, in order): planned
         before each answer is recorded, so a resumed run, whose first step this is, goes on alike."""
         out = InFlight.of(self._plan, [*self._sent.values(), *self._held.values()])
-        self._send_items(plan_round(self._plan, self.host.leads_wanted(), self._qualified_share(), out))
+        self._send_items(plan_round(self._plan, self.host.leads_wanted(), self.steps.qualified_share(), out))
         self.host.between_answers()
 
     def _send_items(self, items: Sequence[RoundItem]) -> int:
@@ -265,7 +236,7 @@ class AreaSearch:
         cached = self.store.lookups.places(self._due_ids(item), self.cache_ttl)
         if cached:
             self._plan.mark_known(cached)
-            self._step(arrived=cached.values())
+            self.steps.step(arrived=cached.values())
         if self._due_ids(item):
             return True
         self.claims.give_up(*self._claim(item))
@@ -319,6 +290,10 @@ class AreaSearch:
 
     # -- recording answers ----------------------------------------------------------------
 
+    @property
+    def _plan(self) -> TilePlanner:
+        return self.steps.plan
+
     def _left(self) -> list[RoundItem]:
         """The round's requests not recorded yet, in the round's order (stored with each step)."""
         waiting = {**self._sent, **self._held}
@@ -328,7 +303,7 @@ class AreaSearch:
         """Record one answer of the round (already taken out of the requests sent)."""
         subject = item.subject
         if isinstance(subject, MapTask) and isinstance(outcome, TileMapping):
-            self._record_mapping(subject, outcome)
+            self.steps.record_mapping(subject, outcome)
         elif not isinstance(subject, MapTask) and isinstance(outcome, DiscoveryPage):
             self._record_purchase(subject, outcome)
         elif isinstance(outcome, Cancelled):
@@ -342,18 +317,12 @@ class AreaSearch:
                 outcome if isinstance(outcome, BaseException) else None
             )
 
-    def _record_mapping(self, task: MapTask, mapping: TileMapping) -> None:
-        cached = self.store.lookups.places(mapping.place_ids, self.cache_ttl)
-        self._plan.record_mapping(task.key, mapping.place_ids, results=mapping.results, cached=list(cached))
-        self.state.add_calls(mapping.calls)
-        self._step(calls=mapping.calls, arrived=cached.values())
-
     def _record_purchase(self, purchase: Purchase, page: DiscoveryPage) -> None:
         self.state.add_calls(page.calls)
         self._plan.record_purchase(purchase, page)
         finished = isinstance(purchase, DetailsPurchase) or not self._plan.outstanding(purchase.group)
         claim = self.claims.key(*self._claim(RoundItem(purchase))) if finished else None
-        self._step(
+        self.steps.step(
             calls=page.calls,
             arrived=page.businesses,
             bought=page.businesses,
@@ -367,12 +336,12 @@ class AreaSearch:
         if isinstance(error, BudgetReached):  # an attempt the budget could not hold was not sent
             self._held[position] = item
             self._stopped = True
-            self._step(calls=error.calls)
+            self.steps.step(calls=error.calls)
             return
         if isinstance(error, _FATAL):
             self._held[position] = item
             self._stopped = True
-            self._step(calls=error.calls)
+            self.steps.step(calls=error.calls)
             if isinstance(error, QuotaExhausted):
                 self.state.notice(f"Discovery stopped early: {error.message}")
                 return
@@ -387,7 +356,7 @@ class AreaSearch:
         else:
             self._plan.purchase_failed(item.subject)
         claim = self.claims.key(*self._claim(item)) if item.is_purchase else None
-        self._step(calls=error.calls, closed=gone_place(item, error), claim=claim)
+        self.steps.step(calls=error.calls, closed=gone_place(item, error), claim=claim)
 
     def _hand_back(self, item: RoundItem) -> None:
         """Hand an unanswered request back to the plan (a resumed run sends it first)."""
@@ -415,86 +384,11 @@ class AreaSearch:
                     self._held[position] = RoundItem(item.subject, None, parked)
                     self.state.add_calls(outcome.calls)
                     closed = outcome.closed_place_ids
-                    self._save(calls=outcome.calls, bought=outcome.businesses, closed=closed)
+                    self.steps.save(calls=outcome.calls, bought=outcome.businesses, closed=closed)
                     continue
                 self._held[position] = item
                 if isinstance(outcome, (TileMapping, ProviderError)) and outcome.calls:
                     self.state.add_calls(outcome.calls)
-                    self._save(calls=outcome.calls)
+                    self.steps.save(calls=outcome.calls)
             except Exception:
                 log.warning("Could not keep an answer back as job %s ended", self.job_id, exc_info=True)
-
-    # -- bookkeeping ---------------------------------------------------------------------
-
-    @property
-    def _plan(self) -> TilePlanner:
-        assert self.planner is not None
-        return self.planner
-
-    def _step(
-        self,
-        *,
-        calls: Sequence[ApiCall] = (),
-        arrived: Iterable[Business] = (),
-        bought: Sequence[Business] = (),
-        closed: Sequence[str] = (),
-        claim: ClaimKey | None = None,
-    ) -> None:
-        """Store one recorded answer with the businesses it found, then hand those to selection."""
-        found = [b for b in arrived if _is_open(b) and self._deduper.add(b)]
-        for business in found:
-            self._note_arrival(business)
-        self._found += len(found)
-        self.state.businesses_found = self._found
-        self._save(calls=calls, found=found, bought=bought, closed=closed, claim=claim)
-        self.host.take(found)
-
-    def _qualified_share(self) -> float:
-        """The share of the businesses handed to selection that qualified (1.0 before any)."""
-        return self.host.leads_selected() / self._found if self._found else 1.0
-
-    def _note_arrival(self, business: Business) -> None:
-        if business.latitude is not None and business.longitude is not None:
-            self._points.append((business.latitude, business.longitude))
-
-    def _count_tiles(self) -> None:
-        summary = self._plan.summary()
-        self.state.tiles_searched = summary.tiles_searched
-        self.state.tiles_saturated = summary.tiles_saturated
-
-    def _save(
-        self,
-        *,
-        calls: Sequence[ApiCall] = (),
-        found: Sequence[Business] = (),
-        bought: Sequence[Business] = (),
-        closed: Sequence[str] = (),
-        claim: ClaimKey | None = None,
-    ) -> None:
-        delta = self._plan.take_delta()
-        self._count_tiles()
-        stage = Stage.DISCOVERING
-        progress = (stage, stage.progress_at(fraction_done(self._plan)), self.state.snapshot())
-        self.store.tiling.save_step(
-            self.job_id,
-            TilingRows(
-                delta.header, delta.tiles, delta.groups, delta.marks, tuple(i.to_dict() for i in self._left())
-            ),
-            calls=calls,
-            prices=self.prices,
-            found=found,
-            bought=bought,
-            closed=closed,
-            provider=self.discovery.provider,
-            progress=progress,
-            claim=claim,
-        )
-
-    def _report(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last_report < COVERAGE_INTERVAL:
-            return
-        self._last_report = now
-        coverage = coverage_of(self._plan, self._points)
-        self.host.coverage(coverage)
-        self.host.progress(fraction_done(self._plan), coverage.describe())

@@ -225,3 +225,32 @@ def test_a_client_gone_has_every_request_it_wrote_counted() -> None:
         assert fake.wait_client_gone()
         assert fake.calls["hunter"] == 8
         assert fake.connections.open == 0
+
+
+def test_a_dead_client_s_own_server_is_awaited_while_another_client_works_on_another() -> None:
+    """Two servers of one fake: the dead client's server is done once its requests are all billed,
+    though a live client's request on the other server is still being answered (a team kill test)."""
+    fake = FakeApis(latency=0.05)
+    fake.hold_after("neverbounce", 0)  # the live client's check is answered only when released
+    live_request_arrived = threading.Event()
+    fake.before_answer = lambda received: received.path.endswith("/check") and live_request_arrived.set()
+    check = f"GET /v4.2/single/check?key={NEVERBOUNCE_KEY}&email=a@b.example HTTP/1.1\r\nHost: x\r\n\r\n"
+    domain_search = f"GET /v2/domain-search?domain=d.example&api_key={HUNTER_KEY} HTTP/1.1\r\nHost: x\r\n\r\n"
+    with serve(fake) as dead_url, serve(fake) as live_url:
+        live_port = int(live_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", live_port)) as live_client:
+            live_client.sendall(check.encode())
+            assert live_request_arrived.wait(30)
+            dead_clients = [
+                socket.create_connection(("127.0.0.1", int(dead_url.rsplit(":", 1)[1]))) for _ in range(8)
+            ]
+            for client in dead_clients:
+                client.sendall(domain_search.encode())
+                client.close()  # gone before any answer, some connections maybe not even accepted yet
+            assert fake.wait_client_gone(base_url=dead_url)
+            assert fake.calls["hunter"] == 8
+            assert fake.connections.open_at(live_port) == 1  # the live client was not waited for
+            fake.release_waiting()
+            assert live_client.recv(1 << 16).startswith(b"HTTP/1.0 200")
+        with pytest.raises(ValueError, match="no server of this fake listens on port 1"):
+            fake.wait_client_gone(base_url="http://127.0.0.1:1")
