@@ -149,6 +149,13 @@ class EnrichScheduler:
 
     # -- public API (pipeline thread) ------------------------------------------------
 
+    def add_all(self, leads: list[Lead]) -> None:
+        """Start enriching ``leads`` (a page's): their websites are looked up in the database at once."""
+        domains = [registrable_domain(lead.business.website) for lead in leads]
+        self._checks.read_sites_ahead(d for d in domains if d is not None and not is_shared_platform(d))
+        for lead in leads:
+            self.add(lead)
+
     def add(self, lead: Lead) -> None:
         """Start enriching ``lead`` (it may finish at once)."""
         work = LeadWork(lead, provenance=dict(lead.provenance))

@@ -16,7 +16,7 @@ claim up, so a waiting run always finds one or the other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from leadgen_desktop.core.jobs import LEASE_STALE_AFTER
 from leadgen_desktop.core.owners import owner_is_dead
@@ -58,6 +58,11 @@ class LookupClaims:
     def take(self, kind: str, subject: str) -> bool:
         """Claim the lookup; True when this run may pay for it, False while another live run does."""
         return self._claims.take(kind, subject, self.owner, self.job_id, self._abandoned) is None
+
+    def take_many(self, kind: str, subjects: Iterable[str]) -> set[str]:
+        """:meth:`take` for several lookups in one transaction; the subjects this run may now pay for."""
+        taken = self._claims.take_many(kind, subjects, self.owner, self.job_id, self._abandoned)
+        return {subject for subject, holder in taken.items() if holder is None}
 
     def held_elsewhere(self, kind: str, subject: str) -> bool:
         """True while another live run holds the lookup's claim (a read, nothing written)."""

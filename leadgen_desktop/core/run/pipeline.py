@@ -270,13 +270,14 @@ class _Run:
     def _start_enrichment(self, ranked: Ranked) -> None:
         """Hand newly selected businesses that have no stored lead yet to the scheduler."""
         self.seen_elsewhere |= self.store.leads.seen_elsewhere(self.job_id, [b.place_id for _, b in ranked])
+        leads: list[Lead] = []
         for rank, business in ranked:
             if business.place_id in self.stored:
                 continue
             score, components = score_business(business)
             provider = business.source or self.providers.discovery.provider
             tile = found_in(self, business)
-            self.scheduler.add(
+            leads.append(
                 Lead(
                     business=business,
                     score=score,
@@ -285,6 +286,7 @@ class _Run:
                     provenance={"discovery": {"provider": provider, **tile}},
                 )
             )
+        self.scheduler.add_all(leads)
 
     # -- the other stages --------------------------------------------------------------
 
