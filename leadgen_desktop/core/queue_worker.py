@@ -228,7 +228,7 @@ class QueueWorker:
 
     def _after(self, running: _Running, finished: JobFinished | None) -> None:
         job_id = running.job.job_id
-        if running.lease_lost:
+        if running.lease_lost and self._held_by_another(job_id):
             self._report(f"job {job_id}: its lease was taken over by another worker; stopped here")
             return
         lost_db = (
@@ -250,6 +250,20 @@ class QueueWorker:
             self._report(
                 f"job {job_id}: {finished.status.value}, {finished.metrics.leads_enriched} leads, ${cost:.4f}"
             )
+
+    def _held_by_another(self, job_id: str) -> bool:
+        """True when another worker holds the job's lease now (a heartbeat's "lost" is only a hint).
+
+        A run gives its lease back as it ends, before this worker looks at how it ended: a
+        heartbeat in between finds no lease to renew although nobody took the job over. Such a
+        job is still this worker's to hand back or count. Unknown (the database did not answer)
+        counts as not held: handing back is refused by the database anyway while another holds it.
+        """
+        try:
+            lease = self.store.leases.get(job_id)
+        except StorageError:
+            return False
+        return lease is not None and lease.owner != self.jobs.owner
 
     def _hand_back(self, job_id: str, *, patient: bool) -> bool:
         """Hand the job back; when the database is unreachable, try again (a few times when ``patient``)."""

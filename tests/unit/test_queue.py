@@ -13,6 +13,7 @@ import pytest
 from leadgen_desktop.core.jobs import Jobs, Resumability
 from leadgen_desktop.core.queue_worker import QueueWorker
 from leadgen_desktop.core.run.pipeline import Pipeline
+from leadgen_desktop.db.errors import LOST_CONNECTION_TEXT
 from leadgen_desktop.db.records import JobRecord, Lease
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig, CancelToken, JobFinished, JobStatus, Metrics
@@ -276,6 +277,52 @@ def test_a_worker_that_lost_its_lease_stops_that_run_and_does_not_hand_it_back(s
     assert job.status is JobStatus.PROCESSING
     assert worker.completed == []
     b.release(job_id)
+
+
+def test_a_heartbeat_after_the_run_gave_its_lease_back_is_no_take_over(store: Store) -> None:
+    """A run that lost the database ends ``failed`` and gives its lease back; a heartbeat beating
+    between that release and the worker's look at the ending finds no lease to renew. Nobody took
+    the job over: it must still be handed back, and (``once``) run again to its end (issue 15: the
+    team test's job stayed ``failed`` under load)."""
+    (job_id,) = queue(store)
+    short = dt.timedelta(seconds=0.3)  # the heartbeat thread beats every 0.1 s of real time
+    jobs = Jobs(store, lease=short, clock=FakeClock())  # the fake clock: the lease never expires
+    released = threading.Event()
+    beat_after_release = threading.Event()  # a whole beat (renewal and verdict) came after the release
+    beats_after: list[str] = []
+    beat = jobs.heartbeat
+
+    def watched_heartbeat(job_id: str) -> bool:
+        if released.is_set():
+            beats_after.append(job_id)
+            if len(beats_after) == 2:  # the beat before this one has finished, verdict included
+                beat_after_release.set()
+        return beat(job_id)
+
+    jobs.heartbeat = watched_heartbeat  # type: ignore[method-assign]
+    lost = LOST_CONNECTION_TEXT.format(where="postgresql://team/db") + " (terminating connection)."
+    runs: list[str] = []
+
+    def run_job(job: JobRecord, cancel: CancelToken) -> JobFinished:
+        runs.append(job.job_id)
+        jobs.claim(job.job_id)
+        status, error = (JobStatus.FAILED, lost) if len(runs) == 1 else (JobStatus.COMPLETED, None)
+        finished = JobFinished(job.job_id, job.campaign_id, status, Metrics(), error=error)
+        store.jobs.finish(finished)
+        jobs.release(job.job_id)  # as Pipeline.run does, before it returns
+        if len(runs) == 1:
+            released.set()
+            assert beat_after_release.wait(30), "no heartbeat after the release"
+        return finished
+
+    worker = QueueWorker(jobs, run_job, once=True, poll_seconds=0.05)
+    assert worker.run() == 0
+    assert runs == [job_id, job_id]  # handed back once, then run again
+    job = store.jobs.get(job_id)
+    assert job is not None
+    assert job.status is JobStatus.COMPLETED
+    assert [f.job_id for f in worker.completed] == [job_id]
+    assert store.leases.get(job_id) is None
 
 
 def test_a_queued_job_wakes_the_listeners_of_a_team_database() -> None:
