@@ -222,8 +222,9 @@ class QueueWorker:
             self._after(running, finished)
         finally:
             self.store.db.close()  # this thread's connection
-            with self._lock:
-                self._running.pop(job_id, None)
+            with self._lock:  # the job handed back may run again here already: that run is not ours
+                if self._running.get(job_id) is running:
+                    del self._running[job_id]
             self._wake()
 
     def _after(self, running: _Running, finished: JobFinished | None) -> None:

@@ -325,6 +325,54 @@ def test_a_heartbeat_after_the_run_gave_its_lease_back_is_no_take_over(store: St
     assert store.leases.get(job_id) is None
 
 
+def test_a_job_handed_back_and_taken_again_by_the_same_worker_keeps_its_heartbeat(store: Store) -> None:
+    """With room for two jobs, the worker can claim the job it just handed back before the run that
+    handed it back has finished: the ending run must not forget the new one (its lease would then
+    go unrenewed, and the worker would stop without waiting for it)."""
+    (job_id,) = queue(store)
+    short = dt.timedelta(seconds=0.3)  # the heartbeat thread beats every 0.1 s of real time
+    jobs = Jobs(store, lease=short, clock=FakeClock())
+    second_started = threading.Event()
+    beat_in_second_run = threading.Event()
+    first_run: list[threading.Thread] = []
+    beat = jobs.heartbeat
+
+    def watched_heartbeat(beaten: str) -> bool:
+        if first_run and not first_run[0].is_alive():  # the first run's thread has ended
+            beat_in_second_run.set()
+        return beat(beaten)
+
+    jobs.heartbeat = watched_heartbeat  # type: ignore[method-assign]
+
+    def report(message: str) -> None:
+        if "handed back" in message:  # the first run, before it has finished: the second one starts
+            assert second_started.wait(30), "the handed-back job was not claimed again"
+
+    lost = LOST_CONNECTION_TEXT.format(where="postgresql://team/db") + " (terminating connection)."
+
+    def run_job(job: JobRecord, cancel: CancelToken) -> JobFinished:
+        jobs.claim(job.job_id)
+        first = not first_run
+        if first:
+            first_run.append(threading.current_thread())
+        else:
+            second_started.set()
+            first_run[0].join(30)
+            assert beat_in_second_run.wait(10), "the second run's lease is no longer renewed"
+        status, error = (JobStatus.FAILED, lost) if first else (JobStatus.COMPLETED, None)
+        finished = JobFinished(job.job_id, job.campaign_id, status, Metrics(), error=error)
+        store.jobs.finish(finished)
+        jobs.release(job.job_id)
+        return finished
+
+    worker = QueueWorker(jobs, run_job, max_jobs=2, once=True, report=report, poll_seconds=0.05)
+    assert worker.run() == 0
+    job = store.jobs.get(job_id)
+    assert job is not None
+    assert job.status is JobStatus.COMPLETED
+    assert [f.job_id for f in worker.completed] == [job_id]
+
+
 def test_a_queued_job_wakes_the_listeners_of_a_team_database() -> None:
     """LISTEN/NOTIFY: queueing (and a worker registering) wakes a waiting worker or window at once."""
     from leadgen_desktop.db.notifications import JobWakeups
