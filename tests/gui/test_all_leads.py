@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
@@ -27,13 +24,6 @@ from leadgen_desktop.gui.tables.lead_cells import NUMERIC_ALIGNMENT, SORT_ROLE
 from tests.fakes.seed_leads import seed_database, synthetic_rows
 
 DESC = Qt.SortOrder.DescendingOrder
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Store]:
-    repository = Store.open(tmp_path / "all.db")
-    yield repository
-    repository.db.close()
 
 
 def loaded_model(queries: AllLeadsQueries) -> AllLeadsModel:

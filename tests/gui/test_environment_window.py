@@ -6,21 +6,11 @@ with the variable or the provider named and the key never shown.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.gui.shell.main_window import MainWindow
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Store]:
-    repository = Store.open(tmp_path / "w.db")
-    yield repository
-    repository.db.close()
 
 
 def open_window(qtbot: QtBot, repo: Store) -> MainWindow:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 import shiboken6
 from pytestqt.qtbot import QtBot
 
 from leadgen_desktop.db.store import Store
 from leadgen_desktop.domain import CampaignConfig
 from leadgen_desktop.gui.run.history_panel import CAMPAIGN_ROLE, HistoryPanel
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Store]:
-    repository = Store.open(tmp_path / "h.db")
-    yield repository
-    repository.db.close()
 
 
 def test_refresh_lists_newest_first_and_keeps_the_selection_quietly(qtbot: QtBot, repo: Store) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -17,13 +15,6 @@ from leadgen_desktop.gui.run.history_panel import HistoryPanel
 
 WAIT = 10.0
 """Seconds a test waits for a read it released (a bound for a wedged thread, not a timing verdict)."""
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Store]:
-    repository = Store.open(tmp_path / "h.db")
-    yield repository
-    repository.db.close()
 
 
 class HeldFirstRead:
@@ -48,6 +39,20 @@ def texts(panel: HistoryPanel) -> list[str]:
     return [panel.item_text(row) for row in range(panel.count())]
 
 
+def panel_with_a_held_read(
+    qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
+) -> tuple[HistoryPanel, HeldFirstRead]:
+    """A panel over one campaign whose first read off the thread has its (soon outdated) list, held."""
+    repo.jobs.create(CampaignConfig("dentist", "Austin, TX", max_results=5))
+    held = HeldFirstRead(repo)
+    monkeypatch.setattr(repo.campaigns, "summaries", held)
+    panel = HistoryPanel(repo)
+    qtbot.addWidget(panel)
+    panel.refresh_later()
+    assert held.first_read.wait(WAIT)
+    return panel, held
+
+
 def test_read_off_the_thread_shows_the_same_rows_and_selection(qtbot: QtBot, repo: Store) -> None:
     campaign, job = repo.jobs.create(CampaignConfig("dentist", "Austin, TX", max_results=5))
     repo.jobs.finish(JobFinished(job, campaign, JobStatus.COMPLETED, Metrics()))
@@ -70,13 +75,7 @@ def test_read_off_the_thread_shows_the_same_rows_and_selection(qtbot: QtBot, rep
 def test_an_older_answer_arriving_last_is_dropped(
     qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo.jobs.create(CampaignConfig("dentist", "Austin, TX", max_results=5))
-    held = HeldFirstRead(repo)
-    monkeypatch.setattr(repo.campaigns, "summaries", held)
-    panel = HistoryPanel(repo)
-    qtbot.addWidget(panel)
-    panel.refresh_later()
-    assert held.first_read.wait(WAIT)  # the first read has its (soon outdated) list
+    panel, held = panel_with_a_held_read(qtbot, repo, monkeypatch)
     newer, _job = repo.jobs.create(CampaignConfig("plumber", "Denver, CO", max_results=5))
     with qtbot.waitSignal(panel.refreshed):
         panel.refresh_later(select_campaign_id=newer)
@@ -91,13 +90,7 @@ def test_an_older_answer_arriving_last_is_dropped(
 def test_a_read_on_the_window_thread_wins_over_one_still_on_its_way(
     qtbot: QtBot, repo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo.jobs.create(CampaignConfig("dentist", "Austin, TX", max_results=5))
-    held = HeldFirstRead(repo)
-    monkeypatch.setattr(repo.campaigns, "summaries", held)
-    panel = HistoryPanel(repo)
-    qtbot.addWidget(panel)
-    panel.refresh_later()
-    assert held.first_read.wait(WAIT)
+    panel, held = panel_with_a_held_read(qtbot, repo, monkeypatch)
     repo.jobs.create(CampaignConfig("plumber", "Denver, CO", max_results=5))
     panel.refresh()
     assert panel.count() == 2

@@ -7,10 +7,6 @@ its Python ``data()``, while the run's threads wanted the interpreter lock too
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import QSize
 from pytestqt.qtbot import QtBot
 
@@ -22,13 +18,6 @@ from leadgen_desktop.gui.run.run_overview import RunOverview
 from leadgen_desktop.gui.shell.steady_label import SteadyLabel
 from leadgen_desktop.gui.tables.all_leads import AllLeadsView
 from tests.fakes.seed_leads import seed_database
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Store]:
-    repository = Store.open(tmp_path / "l.db")
-    yield repository
-    repository.db.close()
 
 
 def test_a_reserved_text_is_shown_without_a_new_size(qtbot: QtBot) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, Signal, Slot
@@ -24,13 +22,6 @@ from leadgen_desktop.net.providers.demo import build_demo_providers
 from tests.conftest import threads_left_running
 
 TIMEOUT_MS = 10_000
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Store]:
-    repository = Store.open(tmp_path / "t.db")
-    yield repository
-    repository.db.close()
 
 
 class Worker(QObject):

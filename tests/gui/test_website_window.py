@@ -20,13 +20,6 @@ from leadgen_desktop.settings import load_settings
 from tests.gui.ux_support import BASE
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Store]:
-    repository = Store.open(tmp_path / "t.db")
-    yield repository
-    repository.db.close()
-
-
 def test_settings_choose_the_hunter_mode(qtbot: QtBot, repo: Store) -> None:
     dialog = SettingsDialog(repo, ApiKeyStore())
     qtbot.addWidget(dialog)
